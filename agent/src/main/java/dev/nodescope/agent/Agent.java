@@ -1,0 +1,119 @@
+package dev.nodescope.agent;
+
+import dev.nodescope.agent.cli.AgentFlags;
+import dev.nodescope.agent.cli.ListenAddress;
+import dev.nodescope.agent.cli.UsageException;
+import dev.nodescope.agent.exposition.AgentHttpServer;
+import dev.nodescope.agent.exposition.BuildInfo;
+import dev.nodescope.agent.exposition.OtelExposition;
+import dev.nodescope.collectors.core.CollectorContext;
+import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorRunner;
+import dev.nodescope.collectors.core.FlagValues;
+import dev.nodescope.collectors.core.MetricDescriptor;
+import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.core.RootPaths;
+import dev.nodescope.collectors.core.SnapshotRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running agent: collectors in the background, the registry, exposition and the HTTP server. */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  private final List<CollectorRunner> runners;
+  private final ScheduledExecutorService scheduler;
+  private final OtelExposition exposition;
+  private final AgentHttpServer http;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private Agent(List<CollectorRunner> runners, ScheduledExecutorService scheduler, OtelExposition exposition,
+      AgentHttpServer http) {
+    this.runners = runners;
+    this.scheduler = scheduler;
+    this.exposition = exposition;
+    this.http = http;
+  }
+
+  public static Agent start(CollectorCatalog catalog, FlagValues values, Map<String, String> env) throws Exception {
+    String nodeName = nodeName(env);
+    RootPaths paths = new RootPaths(values.get(AgentFlags.PROCFS), values.get(AgentFlags.SYSFS),
+        values.get(AgentFlags.ROOTFS));
+    PodDirectory pods = PodDirectory.EMPTY;
+    CollectorContext context = new CollectorContext(paths, nodeName, values, pods, Clock.systemUTC());
+
+    SnapshotRegistry registry = new SnapshotRegistry();
+    List<CollectorRunner> runners = new ArrayList<>();
+    Map<String, List<MetricDescriptor>> descriptors = new LinkedHashMap<>();
+    for (CollectorFactory factory : catalog.factories()) {
+      if (!values.get(CollectorCatalog.enabledFlag(factory))) {
+        continue;
+      }
+      Duration interval = values.get(CollectorCatalog.intervalFlag(factory));
+      Duration timeout = values.get(CollectorCatalog.timeoutFlag(factory));
+      AgentSettings.validateCollector(factory.name(), interval, timeout);
+      runners.add(new CollectorRunner(factory, context, interval, timeout, registry));
+      descriptors.put(factory.name(), factory.descriptors());
+    }
+
+    OtelExposition exposition = new OtelExposition(registry, descriptors, BuildInfo.load(),
+        values.get(AgentFlags.SERIES_LIMIT));
+    InetSocketAddress address = ListenAddress.parse(values.get(AgentFlags.LISTEN_ADDRESS));
+    AgentHttpServer http = new AgentHttpServer(address, values.get(AgentFlags.TELEMETRY_PATH),
+        exposition.prometheusRegistry(), registry::initialCollectionDone);
+
+    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, runnable -> {
+      Thread thread = new Thread(runnable, "collector-scheduler");
+      thread.setDaemon(true);
+      return thread;
+    });
+    runners.forEach(runner -> runner.start(scheduler));
+    LOG.info("nodescope {} on node {} listening on {} with collectors {}", BuildInfo.load().version(), nodeName,
+        http.address(), runners.stream().map(CollectorRunner::name).toList());
+    return new Agent(runners, scheduler, exposition, http);
+  }
+
+  /** NODE_NAME comes from the downward API; outside Kubernetes the host name stands in. */
+  static String nodeName(Map<String, String> env) throws UsageException {
+    String fromEnv = env.get("NODE_NAME");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv;
+    }
+    try {
+      String host = InetAddress.getLocalHost().getHostName();
+      LOG.info("NODE_NAME is not set; using the host name {} as the node name", host);
+      return host;
+    } catch (UnknownHostException e) {
+      throw new UsageException("NODE_NAME is not set and the host name cannot be resolved");
+    }
+  }
+
+  public InetSocketAddress address() {
+    return http.address();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public void close() {
+    http.close();
+    scheduler.shutdownNow();
+    runners.forEach(CollectorRunner::close);
+    exposition.close();
+    stopped.countDown();
+  }
+}

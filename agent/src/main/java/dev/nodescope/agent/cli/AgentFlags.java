@@ -1,0 +1,31 @@
+package dev.nodescope.agent.cli;
+
+import dev.nodescope.collectors.core.Flag;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The agent's own flags, named as Prometheus exporters name them. */
+public final class AgentFlags {
+  public static final Flag<String> LISTEN_ADDRESS = Flag.string("web.listen-address", ":9101",
+      "Address on which to expose metrics, health and readiness ([host]:port; ':9101' is every interface).");
+  public static final Flag<String> TELEMETRY_PATH = Flag.string("web.telemetry-path", "/metrics",
+      "Path under which to expose metrics.");
+  public static final Flag<Path> PROCFS = Flag.path("path.procfs", "/proc", "procfs mountpoint.");
+  public static final Flag<Path> SYSFS = Flag.path("path.sysfs", "/sys", "sysfs mountpoint.");
+  public static final Flag<Path> ROOTFS = Flag.path("path.rootfs", "/", "rootfs mountpoint (the host's /).");
+  public static final Flag<Path> CONFIG_FILE = Flag.path("config.file", null,
+      "YAML file with any of these flags as keys (without the dashes); the command line wins.");
+  public static final Flag<String> LOG_LEVEL = Flag.oneOf("log.level", "info",
+      "Only log messages with the given severity or above.", "debug", "info", "warn", "error");
+  public static final Flag<String> LOG_FORMAT = Flag.oneOf("log.format", "logfmt",
+      "Output format of log messages.", "logfmt", "json");
+  public static final Flag<Path> KUBECONFIG = Flag.path("kubernetes.kubeconfig", null,
+      "Kubeconfig file for API server access; default: in-cluster service account, else $KUBECONFIG.");
+  public static final Flag<Integer> SERIES_LIMIT = Flag.integer("web.max-series-per-metric", 100_000,
+      "Safety cap on the series of any one metric; collectors bound their own cardinality well below it.");
+
+  public static final List<Flag<?>> ALL = List.of(LISTEN_ADDRESS, TELEMETRY_PATH, PROCFS, SYSFS, ROOTFS,
+      CONFIG_FILE, LOG_LEVEL, LOG_FORMAT, KUBECONFIG, SERIES_LIMIT);
+
+  private AgentFlags() {}
+}

@@ -1,0 +1,88 @@
+package dev.nodescope.agent.exposition;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The agent's one port: the telemetry path (content negotiation and gzip by client_java's handler), /healthz,
+ * /readyz and a small landing page. A pool of threads serves requests, so one slow scraper cannot hold up another.
+ */
+public final class AgentHttpServer implements AutoCloseable {
+  private static final int THREADS = 4;
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  public AgentHttpServer(InetSocketAddress address, String telemetryPath, PrometheusRegistry registry,
+      BooleanSupplier ready) throws IOException {
+    AtomicInteger threadNumber = new AtomicInteger();
+    executor = Executors.newFixedThreadPool(THREADS, runnable -> {
+      Thread thread = new Thread(runnable, "http-" + threadNumber.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    server = HttpServer.create(address, 64);
+    server.setExecutor(executor);
+    MetricsHandler metrics = new MetricsHandler(registry);
+    server.createContext(telemetryPath, exchange -> {
+      if (!exchange.getRequestURI().getPath().equals(telemetryPath)) {
+        respond(exchange, 404, "not found\n");
+        return;
+      }
+      metrics.handle(exchange);
+    });
+    server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
+    server.createContext("/readyz", exchange -> {
+      boolean isReady = ready.getAsBoolean();
+      respond(exchange, isReady ? 200 : 503, isReady ? "ready\n" : "initial collection in progress\n");
+    });
+    server.createContext("/", exchange -> {
+      if (exchange.getRequestURI().getPath().equals("/")) {
+        respond(exchange, 200, "<html><head><title>Nodescope</title></head><body><h1>Nodescope</h1>"
+            + "<p><a href=\"" + telemetryPath + "\">Metrics</a> · <a href=\"/healthz\">Health</a> · "
+            + "<a href=\"/readyz\">Readiness</a></p></body></html>\n", "text/html; charset=utf-8");
+      } else {
+        respond(exchange, 404, "not found\n");
+      }
+    });
+    server.start();
+  }
+
+  /** The bound address; differs from the requested one when port 0 was asked for. */
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+    respond(exchange, status, body, "text/plain; charset=utf-8");
+  }
+
+  private static void respond(HttpExchange exchange, int status, String body, String contentType) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    boolean head = "HEAD".equals(exchange.getRequestMethod());
+    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+    exchange.close();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,31 @@
+package dev.nodescope.collectors.core;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the agent needs to know about a collector before creating it: its name (which becomes
+ * {@code --collector.<name>}), its metrics (for exposition and the README) and its own flags.
+ */
+public interface CollectorFactory {
+  String name();
+
+  String description();
+
+  boolean enabledByDefault();
+
+  Duration defaultInterval();
+
+  List<MetricDescriptor> descriptors();
+
+  /** Flags of this collector beyond the enable switch and interval, named {@code --collector.<name>.*}. */
+  default List<Flag<?>> flags() {
+    return List.of();
+  }
+
+  /**
+   * Opens the source. Throws {@link SourceUnavailableException} when the node simply lacks it; the agent tries
+   * again later in case it appears (a driver installed after boot).
+   */
+  Collector create(CollectorContext context) throws Exception;
+}

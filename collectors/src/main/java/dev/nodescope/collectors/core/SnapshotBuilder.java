@@ -1,0 +1,63 @@
+package dev.nodescope.collectors.core;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Collects samples during one run. Only descriptors the collector declared are accepted, so a collector cannot
+ * expose a series that the README and exposition do not know about.
+ */
+public final class SnapshotBuilder {
+  private final String collector;
+  private final Map<String, MetricDescriptor> declared = new LinkedHashMap<>();
+  private final Map<String, List<Sample>> samples = new LinkedHashMap<>();
+
+  public SnapshotBuilder(String collector, List<MetricDescriptor> declared) {
+    this.collector = collector;
+    for (MetricDescriptor descriptor : declared) {
+      this.declared.put(descriptor.name(), descriptor);
+    }
+  }
+
+  public SnapshotBuilder add(MetricDescriptor descriptor, double value, String... labelValues) {
+    return add(descriptor, value, Arrays.asList(labelValues));
+  }
+
+  public SnapshotBuilder add(MetricDescriptor descriptor, double value, List<String> labelValues) {
+    if (declared.get(descriptor.name()) != descriptor) {
+      throw new IllegalArgumentException(collector + " did not declare " + descriptor.name());
+    }
+    if (labelValues.size() != descriptor.labelNames().size()) {
+      throw new IllegalArgumentException(descriptor.name() + " takes labels " + descriptor.labelNames()
+          + " but got " + labelValues);
+    }
+    for (String labelValue : labelValues) {
+      if (labelValue == null) {
+        throw new IllegalArgumentException(descriptor.name() + " got a null label value: " + labelValues);
+      }
+    }
+    if (Double.isNaN(value) && descriptor.type() == MetricType.COUNTER) {
+      throw new IllegalArgumentException(descriptor.name() + " is a counter and cannot be NaN");
+    }
+    if (descriptor.type() == MetricType.INFO && value != 1) {
+      throw new IllegalArgumentException(descriptor.name() + " is an info metric and must be 1");
+    }
+    samples.computeIfAbsent(descriptor.name(), name -> new ArrayList<>()).add(new Sample(labelValues, value));
+    return this;
+  }
+
+  public Set<String> names() {
+    return samples.keySet();
+  }
+
+  public Snapshot build(Clock clock) {
+    Map<String, MetricFamily> families = new LinkedHashMap<>();
+    samples.forEach((name, list) -> families.put(name, new MetricFamily(declared.get(name), list)));
+    return new Snapshot(collector, clock.instant(), families);
+  }
+}

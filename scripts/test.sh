@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the tests need (when missing and running as root) and runs every test.
+# Usage: scripts/test.sh [extra maven args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests drive for real: Prometheus and promtool (scrapes, rules), node_exporter (benchmark
+# peer), conntrack/iproute2/iptables (kernel conntrack in network namespaces).
+packages=(prometheus prometheus-node-exporter conntrack iproute2 iptables)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "warning: missing packages ${missing[*]} and not root; tests that need them will say so" >&2
+  fi
+fi
+
+revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+exec mvn -B -ntp -Dnodescope.revision="$revision" verify "$@"
