@@ -6,6 +6,7 @@ import dev.nodescope.agent.cli.UsageException;
 import dev.nodescope.agent.exposition.AgentHttpServer;
 import dev.nodescope.agent.exposition.BuildInfo;
 import dev.nodescope.agent.exposition.OtelExposition;
+import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.CollectorRunner;
@@ -52,7 +53,8 @@ public final class Agent implements AutoCloseable {
     RootPaths paths = new RootPaths(values.get(AgentFlags.PROCFS), values.get(AgentFlags.SYSFS),
         values.get(AgentFlags.ROOTFS));
     PodDirectory pods = PodDirectory.EMPTY;
-    CollectorContext context = new CollectorContext(paths, nodeName, values, pods, Clock.systemUTC());
+    CollectorContext context = new CollectorContext(paths, nodeName, values, pods, ClusterDirectory.EMPTY,
+        Clock.systemUTC());
 
     SnapshotRegistry registry = new SnapshotRegistry();
     List<CollectorRunner> runners = new ArrayList<>();
