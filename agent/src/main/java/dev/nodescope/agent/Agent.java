@@ -15,6 +15,7 @@ import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotRegistry;
+import dev.nodescope.collectors.podresources.PodResources;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -54,7 +55,7 @@ public final class Agent implements AutoCloseable {
         values.get(AgentFlags.ROOTFS));
     PodDirectory pods = PodDirectory.EMPTY;
     CollectorContext context = new CollectorContext(paths, nodeName, values, pods, ClusterDirectory.EMPTY,
-        Clock.systemUTC());
+        PodResources.NONE, Clock.systemUTC());
 
     SnapshotRegistry registry = new SnapshotRegistry();
     List<CollectorRunner> runners = new ArrayList<>();

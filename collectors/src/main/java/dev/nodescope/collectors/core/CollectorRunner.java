@@ -3,6 +3,7 @@ package dev.nodescope.collectors.core;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,6 +39,14 @@ public final class CollectorRunner implements AutoCloseable {
   private boolean sourceAvailable = true;
   private long nextSourceAttemptNanos;
   private String lastLoggedError;
+  /** Partial failures already logged; bounded because messages name files and entries, which can come and go. */
+  private final java.util.Set<String> loggedPartialFailures = java.util.Collections.newSetFromMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > 1000;
+        }
+      });
 
   public CollectorRunner(CollectorFactory factory, CollectorContext context, Duration interval, Duration deadline,
       SnapshotRegistry registry) {
@@ -107,6 +116,7 @@ public final class CollectorRunner implements AutoCloseable {
         return; // the watchdog gave up on this run and already counted it
       }
       registry.publish(builder.build(clock));
+      recordPartialFailures(builder.partialFailures());
       finish(started, true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -125,6 +135,15 @@ public final class CollectorRunner implements AutoCloseable {
       lastLoggedError = null;
     }
     report(seconds(startedNanos), succeeded);
+  }
+
+  private synchronized void recordPartialFailures(List<String> messages) {
+    for (String message : messages) {
+      errors++;
+      if (loggedPartialFailures.add(message)) {
+        LOG.warn("collector {}: {}", name(), message);
+      }
+    }
   }
 
   private synchronized void fail(long startedNanos, String message) {

@@ -16,6 +16,7 @@ public final class SnapshotBuilder {
   private final String collector;
   private final Map<String, MetricDescriptor> declared = new LinkedHashMap<>();
   private final Map<String, List<Sample>> samples = new LinkedHashMap<>();
+  private final List<String> partialFailures = new ArrayList<>();
 
   public SnapshotBuilder(String collector, List<MetricDescriptor> declared) {
     this.collector = collector;
@@ -49,6 +50,18 @@ public final class SnapshotBuilder {
     }
     samples.computeIfAbsent(descriptor.name(), name -> new ArrayList<>()).add(new Sample(labelValues, value));
     return this;
+  }
+
+  /**
+   * One part of the source was bad (a malformed line, one unreadable cgroup) while the rest was read. The run keeps
+   * what it has; each such problem counts in {@code nodescope_collector_errors_total} and is logged once.
+   */
+  public void partialFailure(String message) {
+    partialFailures.add(message);
+  }
+
+  public List<String> partialFailures() {
+    return List.copyOf(partialFailures);
   }
 
   public Set<String> names() {

@@ -8,6 +8,9 @@ import java.util.List;
  * Shared by the GPU and Neuron collectors; the real source is the kubelet PodResources v1 API over its unix socket.
  */
 public interface PodResources extends AutoCloseable {
+  /** No kubelet to ask (the agent runs outside Kubernetes): devices stay unattributed. */
+  PodResources NONE = List::of;
+
   /** Every container's devices, one entry per container and resource name. */
   List<ContainerDevices> list() throws IOException;
 
