@@ -34,6 +34,11 @@ public final class CollectorRunner implements AutoCloseable {
   private ScheduledExecutorService scheduler;
   private Collector collector;
   private Future<?> inFlight;
+  /**
+   * True from the start to the end of a run. A cancelled Future reports done at once even while its thread is still
+   * stuck in the collector, so the Future alone cannot tell that a run is hung.
+   */
+  private volatile boolean running;
   private long errors;
   private long completedRuns;
   private boolean sourceAvailable = true;
@@ -80,7 +85,7 @@ public final class CollectorRunner implements AutoCloseable {
    * and a watchdog checks the deadline.
    */
   synchronized void tick() {
-    if (inFlight != null && !inFlight.isDone()) {
+    if (running || (inFlight != null && !inFlight.isDone())) {
       errors++;
       logOnce("collector " + name() + " is still running a collection that exceeded its deadline; skipping this run");
       report(0, false);
@@ -105,6 +110,7 @@ public final class CollectorRunner implements AutoCloseable {
 
   private void runOnce() {
     long started = System.nanoTime();
+    running = true;
     try {
       if (!ensureCollector()) {
         finish(started, true);
@@ -120,12 +126,16 @@ public final class CollectorRunner implements AutoCloseable {
       finish(started, true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (Exception | LinkageError e) {
+    } catch (Exception | Error e) {
+      // Errors too (a parser's StackOverflowError, an AssertionError): otherwise the run would never count as
+      // completed and readiness would wait for it forever.
       if (Thread.currentThread().isInterrupted()) {
         return;
       }
       LOG.debug("collector {} failure detail", name(), e);
       fail(started, "collector " + name() + " failed: " + describe(e));
+    } finally {
+      running = false;
     }
   }
 

@@ -1,0 +1,39 @@
+package dev.nodescope.collectors.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class FlagTest {
+  @Test
+  void parsesPrometheusDurations() {
+    assertThat(Flag.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(Flag.parseDuration("15s")).isEqualTo(Duration.ofSeconds(15));
+    assertThat(Flag.parseDuration("1m30s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(Flag.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
+    assertThat(Flag.parseDuration("0s")).isZero();
+  }
+
+  @Test
+  void rejectsDurationsWithoutUnitsOrWithTrailingText() {
+    for (String bad : new String[] {"10", "s", "1x", "1m garbage", "", "-5s", "1.5s"}) {
+      assertThatThrownBy(() -> Flag.parseDuration(bad)).as(bad)
+          .hasMessage("must be a duration such as 500ms, 10s, 1m or 1h");
+    }
+  }
+
+  @Test
+  void parsesTypedValuesWithOneLineReasons() {
+    assertThat(Flag.bool("b", false, "B.").parse(" yes ")).isTrue();
+    assertThat(Flag.bool("b", true, "B.").parse("0")).isFalse();
+    assertThatThrownBy(() -> Flag.bool("b", true, "B.").parse("maybe")).hasMessage("must be true or false");
+    assertThat(Flag.integer("i", 1, "I.").parse("42")).isEqualTo(42);
+    assertThatThrownBy(() -> Flag.integer("i", 1, "I.").parse("4x")).hasMessage("must be an integer");
+    Flag<String> format = Flag.oneOf("log.format", "logfmt", "Format.", "logfmt", "json");
+    assertThat(format.parse("json")).isEqualTo("json");
+    assertThat(format.help()).isEqualTo("Format. One of: logfmt, json.");
+    assertThatThrownBy(() -> format.parse("xml")).hasMessage("must be one of logfmt, json");
+  }
+}
