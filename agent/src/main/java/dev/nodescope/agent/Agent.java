@@ -66,7 +66,6 @@ public final class Agent implements AutoCloseable {
       }
       Duration interval = values.get(CollectorCatalog.intervalFlag(factory));
       Duration timeout = values.get(CollectorCatalog.timeoutFlag(factory));
-      AgentSettings.validateCollector(factory.name(), interval, timeout);
       runners.add(new CollectorRunner(factory, context, interval, timeout, registry));
       descriptors.put(factory.name(), factory.descriptors());
     }

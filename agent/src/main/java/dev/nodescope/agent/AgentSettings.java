@@ -2,16 +2,19 @@ package dev.nodescope.agent;
 
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cli.UsageException;
+import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.FlagValues;
-import java.util.Set;
+import java.time.Duration;
+import java.util.List;
 
 /** Checks that need more than one flag or more than a type: done before anything starts. */
 final class AgentSettings {
-  private static final Set<String> RESERVED_PATHS = Set.of("/", "/healthz", "/readyz");
+  /** A list, not a set: the message names them in a stable order. */
+  private static final List<String> RESERVED_PATHS = List.of("/", "/healthz", "/readyz");
 
   private AgentSettings() {}
 
-  static void validate(FlagValues values) throws UsageException {
+  static void validate(FlagValues values, CollectorCatalog catalog) throws UsageException {
     String path = values.get(AgentFlags.TELEMETRY_PATH);
     if (!path.startsWith("/") || RESERVED_PATHS.contains(path)) {
       throw new UsageException("--web.telemetry-path must start with / and not be one of " + RESERVED_PATHS);
@@ -19,10 +22,15 @@ final class AgentSettings {
     if (values.get(AgentFlags.SERIES_LIMIT) < 1) {
       throw new UsageException("--web.max-series-per-metric must be positive");
     }
+    for (CollectorFactory factory : catalog.factories()) {
+      if (values.get(CollectorCatalog.enabledFlag(factory))) {
+        validateCollector(factory.name(), values.get(CollectorCatalog.intervalFlag(factory)),
+            values.get(CollectorCatalog.timeoutFlag(factory)));
+      }
+    }
   }
 
-  static void validateCollector(String name, java.time.Duration interval, java.time.Duration timeout)
-      throws UsageException {
+  private static void validateCollector(String name, Duration interval, Duration timeout) throws UsageException {
     if (interval.isZero()) {
       throw new UsageException("--collector." + name + ".interval must be positive");
     }

@@ -20,7 +20,10 @@ public final class Main {
 
   /** Runs the agent; returns only for --help, --version and usage errors, or when start-up fails. */
   static int run(String[] args, PrintStream out, PrintStream err) {
-    CollectorCatalog catalog = CollectorCatalog.standard();
+    return run(args, CollectorCatalog.standard(), out, err);
+  }
+
+  static int run(String[] args, CollectorCatalog catalog, PrintStream out, PrintStream err) {
     List<Flag<?>> flags = new ArrayList<>(AgentFlags.ALL);
     flags.addAll(catalog.flags());
     CommandLine commandLine = new CommandLine(flags);
@@ -40,7 +43,7 @@ public final class Main {
         }
         default -> {
           ListenAddress.parse(parsed.values().get(AgentFlags.LISTEN_ADDRESS));
-          AgentSettings.validate(parsed.values());
+          AgentSettings.validate(parsed.values(), catalog);
         }
       }
     } catch (UsageException e) {

@@ -126,13 +126,15 @@ public final class CommandLine {
     for (Map.Entry<?, ?> entry : map.entrySet()) {
       String key = prefix + entry.getKey();
       Object value = entry.getValue();
-      if (value instanceof Map<?, ?> nested && !flags.containsKey(key)) {
+      if (value instanceof Map<?, ?> nested) {
+        // A mapping is never a flag's value, so "collector: {node: {interval: 5s}}" nests even though
+        // collector.node is itself a flag.
         flatten(key + ".", nested, out, path);
       } else if (!flags.containsKey(key)) {
         throw new UsageException("--config.file " + path + ": unknown setting '" + key + "'");
       } else if (key.equals(AgentFlags.CONFIG_FILE.name())) {
         throw new UsageException("--config.file " + path + ": a config file cannot name another");
-      } else if (value == null || value instanceof Map || value instanceof List) {
+      } else if (value == null || value instanceof List) {
         throw new UsageException("--config.file " + path + ": setting '" + key + "' needs a single value");
       } else {
         out.put(key, String.valueOf(value));
@@ -149,8 +151,8 @@ public final class CommandLine {
     for (Flag<?> flag : flags.values()) {
       String left = flag.isBoolean() ? "--[no-]" + flag.name() : "--" + flag.name() + "=" + flag.placeholder();
       text.append("      ").append(left).append('\n').append("          ").append(flag.help());
-      if (flag.defaultValue() != null) {
-        text.append(" (default: ").append(flag.defaultValue()).append(')');
+      if (flag.defaultText() != null) {
+        text.append(" (default: ").append(flag.defaultText()).append(')');
       }
       text.append('\n');
     }

@@ -24,6 +24,14 @@ public final class ListenAddress {
     if (port < 0 || port > 65535) {
       throw new UsageException("--web.listen-address: port " + port + " is out of range");
     }
-    return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    if (host.isEmpty()) {
+      return new InetSocketAddress(port);
+    }
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      // Otherwise the bind fails later as a start-up error rather than a usage error.
+      throw new UsageException("--web.listen-address: cannot resolve host '" + host + "'");
+    }
+    return address;
   }
 }

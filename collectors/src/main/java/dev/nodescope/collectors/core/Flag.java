@@ -71,6 +71,32 @@ public final class Flag<T> {
     return defaultValue;
   }
 
+  /** The default as a user would type it (durations as 1m30s, not PT1M30S); null when there is none. */
+  public String defaultText() {
+    if (defaultValue instanceof Duration duration) {
+      return formatDuration(duration);
+    }
+    return defaultValue == null ? null : defaultValue.toString();
+  }
+
+  /** The inverse of {@link #parseDuration}: the shortest Prometheus-style spelling. */
+  public static String formatDuration(Duration duration) {
+    if (duration.isZero()) {
+      return "0s";
+    }
+    StringBuilder text = new StringBuilder();
+    long millis = duration.toMillis();
+    long[] sizes = {3_600_000, 60_000, 1000, 1};
+    String[] units = {"h", "m", "s", "ms"};
+    for (int i = 0; i < sizes.length; i++) {
+      if (millis >= sizes[i]) {
+        text.append(millis / sizes[i]).append(units[i]);
+        millis %= sizes[i];
+      }
+    }
+    return text.toString();
+  }
+
   public boolean isBoolean() {
     return placeholder == null;
   }

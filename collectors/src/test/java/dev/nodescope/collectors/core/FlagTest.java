@@ -17,6 +17,15 @@ class FlagTest {
   }
 
   @Test
+  void formatsDurationsAsTheyAreTyped() {
+    for (String text : new String[] {"0s", "500ms", "15s", "1m30s", "2h", "1h1m1s1ms"}) {
+      assertThat(Flag.formatDuration(Flag.parseDuration(text))).isEqualTo(text);
+    }
+    assertThat(Flag.duration("d", Duration.ofMinutes(1), "D.").defaultText()).isEqualTo("1m");
+    assertThat(Flag.path("p", null, "P.").defaultText()).isNull();
+  }
+
+  @Test
   void rejectsDurationsWithoutUnitsOrWithTrailingText() {
     for (String bad : new String[] {"10", "s", "1x", "1m garbage", "", "-5s", "1.5s"}) {
       assertThatThrownBy(() -> Flag.parseDuration(bad)).as(bad)

@@ -1,0 +1,137 @@
+package dev.nodescope.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nodescope.agent.cli.AgentFlags;
+import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.core.MetricDescriptor;
+import dev.nodescope.collectors.testing.FakeCollectors;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The exit codes and the one-line reasons of the command line, through {@link Main#run} as a user meets them. */
+class MainTest {
+  private static final CollectorCatalog CATALOG = new CollectorCatalog(List.of(FakeCollectors.factory("fake",
+      List.of(MetricDescriptor.gauge("fake_value", "A value.")), context -> out -> {})));
+
+  @TempDir
+  Path temp;
+
+  private record Outcome(int exitCode, String out, String err) {}
+
+  private static Outcome run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args, CATALOG, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static void assertUsageError(Outcome outcome, String reason) {
+    assertThat(outcome.exitCode()).isEqualTo(2);
+    assertThat(outcome.out()).isEmpty();
+    assertThat(outcome.err()).as("exactly one line on stderr").endsWith("\n").hasLineCount(1)
+        .isEqualTo("nodescope-agent: error: " + reason + ", try --help\n");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      --bogus                                   | unknown flag --bogus
+      --no-web.listen-address                   | unknown flag --no-web.listen-address
+      --no-collector.fake=true                  | unknown flag --no-collector.fake
+      metrics                                   | unexpected argument 'metrics' (flags start with --)
+      --web.telemetry-path                      | flag --web.telemetry-path needs a value
+      --log.level=verbose                       | invalid value 'verbose' for --log.level: must be one of debug, info, warn, error
+      --log.format=xml                          | invalid value 'xml' for --log.format: must be one of logfmt, json
+      --web.max-series-per-metric=many          | invalid value 'many' for --web.max-series-per-metric: must be an integer
+      --web.max-series-per-metric=0             | --web.max-series-per-metric must be positive
+      --collector.fake=maybe                    | invalid value 'maybe' for --collector.fake: must be true or false
+      --collector.fake.interval=10              | invalid value '10' for --collector.fake.interval: must be a duration such as 500ms, 10s, 1m or 1h
+      --collector.fake.interval=0s              | --collector.fake.interval must be positive
+      --collector.fake.timeout=2s               | --collector.fake.timeout must be positive and at most the interval (1000ms)
+      --web.listen-address=9101                 | --web.listen-address: '9101' has no port (expected [host]:port)
+      --web.listen-address=:http                | --web.listen-address: ':http' has no numeric port
+      --web.listen-address=:70000               | --web.listen-address: port 70000 is out of range
+      --web.listen-address=no-such-host.invalid:9101 | --web.listen-address: cannot resolve host 'no-such-host.invalid'
+      --web.telemetry-path=metrics              | --web.telemetry-path must start with / and not be one of [/, /healthz, /readyz]
+      --web.telemetry-path=/healthz             | --web.telemetry-path must start with / and not be one of [/, /healthz, /readyz]
+      """)
+  void badFlagsExitTwoWithOneLine(String arg, String reason) {
+    assertUsageError(run(arg), reason);
+  }
+
+  @Test
+  void aDisabledCollectorIsNotValidated() {
+    Outcome outcome = run("--no-collector.fake", "--collector.fake.timeout=2s", "--bogus");
+
+    assertUsageError(outcome, "unknown flag --bogus");
+  }
+
+  @Test
+  void configFileProblemsExitTwo() throws IOException {
+    Path missing = temp.resolve("missing.yml");
+    assertUsageError(run("--config.file=" + missing),
+        "cannot read --config.file " + missing + ": " + missing);
+
+    Path unknown = write("unknown.yml", "web:\n  listen-adress: :9101\n");
+    assertUsageError(run("--config.file", unknown.toString()),
+        "--config.file " + unknown + ": unknown setting 'web.listen-adress'");
+
+    Path notYaml = write("broken.yml", "web: [unclosed\n");
+    Outcome broken = run("--config.file=" + notYaml);
+    assertThat(broken.exitCode()).isEqualTo(2);
+    assertThat(broken.err()).hasLineCount(1).startsWith("nodescope-agent: error: --config.file " + notYaml
+        + " is not valid YAML: ");
+
+    Path list = write("list.yml", "- web.listen-address\n");
+    assertUsageError(run("--config.file=" + list),
+        "--config.file " + list + " must be a mapping of flag names to values");
+
+    Path nested = write("nested.yml", "config.file: other.yml\n");
+    assertUsageError(run("--config.file=" + nested), "--config.file " + nested + ": a config file cannot name another");
+
+    Path badValue = write("bad-value.yml", "log:\n  level: loud\n");
+    assertUsageError(run("--config.file=" + badValue),
+        "invalid value 'loud' for --log.level: must be one of debug, info, warn, error");
+
+    Path multi = write("multi.yml", "log.level: [info, debug]\n");
+    assertUsageError(run("--config.file=" + multi), "--config.file " + multi + ": setting 'log.level' needs a single value");
+  }
+
+  @Test
+  void helpListsEveryFlagAndExitsZero() {
+    Outcome outcome = run("--help");
+
+    assertThat(outcome.exitCode()).isZero();
+    assertThat(outcome.err()).isEmpty();
+    assertThat(outcome.out()).startsWith("usage: nodescope-agent [<flags>]\n");
+    for (Flag<?> flag : AgentFlags.ALL) {
+      assertThat(outcome.out()).contains("--" + flag.name()).contains(flag.help());
+    }
+    assertThat(outcome.out()).contains("--[no-]collector.fake\n", "--collector.fake.interval=DURATION\n",
+        "(default: :9101)", "(default: 1s)");
+    assertThat(run("-h").out()).isEqualTo(outcome.out());
+  }
+
+  @Test
+  void versionNamesTheBuildAndExitsZero() {
+    Outcome outcome = run("--version");
+
+    assertThat(outcome.exitCode()).isZero();
+    assertThat(outcome.err()).isEmpty();
+    assertThat(outcome.out()).matches("nodescope-agent, version \\S+ \\(revision \\S+\\)\n  java 17[^\n]*\n");
+  }
+
+  private Path write(String name, String content) throws IOException {
+    return Files.writeString(temp.resolve(name), content);
+  }
+}
