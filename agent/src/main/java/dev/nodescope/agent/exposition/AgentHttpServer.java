@@ -1,6 +1,7 @@
 package dev.nodescope.agent.exposition;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -34,28 +35,27 @@ public final class AgentHttpServer implements AutoCloseable {
     server = HttpServer.create(address, 64);
     server.setExecutor(executor);
     MetricsHandler metrics = new MetricsHandler(registry);
-    server.createContext(telemetryPath, exchange -> {
-      if (!exchange.getRequestURI().getPath().equals(telemetryPath)) {
-        respond(exchange, 404, "not found\n");
-        return;
-      }
-      metrics.handle(exchange);
-    });
-    server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
-    server.createContext("/readyz", exchange -> {
+    serveExactly(telemetryPath, metrics);
+    serveExactly("/healthz", exchange -> respond(exchange, 200, "ok\n"));
+    serveExactly("/readyz", exchange -> {
       boolean isReady = ready.getAsBoolean();
       respond(exchange, isReady ? 200 : 503, isReady ? "ready\n" : "initial collection in progress\n");
     });
-    server.createContext("/", exchange -> {
-      if (exchange.getRequestURI().getPath().equals("/")) {
-        respond(exchange, 200, "<html><head><title>Nodescope</title></head><body><h1>Nodescope</h1>"
-            + "<p><a href=\"" + telemetryPath + "\">Metrics</a> · <a href=\"/healthz\">Health</a> · "
-            + "<a href=\"/readyz\">Readiness</a></p></body></html>\n", "text/html; charset=utf-8");
+    serveExactly("/", exchange -> respond(exchange, 200, "<html><head><title>Nodescope</title></head><body>"
+        + "<h1>Nodescope</h1><p><a href=\"" + telemetryPath + "\">Metrics</a> · <a href=\"/healthz\">Health</a> · "
+        + "<a href=\"/readyz\">Readiness</a></p></body></html>\n", "text/html; charset=utf-8"));
+    server.start();
+  }
+
+  /** A context of the JDK server matches every path below it too; only the path itself is served. */
+  private void serveExactly(String path, HttpHandler handler) {
+    server.createContext(path, exchange -> {
+      if (exchange.getRequestURI().getPath().equals(path)) {
+        handler.handle(exchange);
       } else {
         respond(exchange, 404, "not found\n");
       }
     });
-    server.start();
   }
 
   /** The bound address; differs from the requested one when port 0 was asked for. */
