@@ -1,0 +1,61 @@
+package dev.nodescope.agent.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** A writable copy of the fixture node's /proc, /sys and / trees, with the flags that point the agent at it. */
+final class FixtureNode {
+  private static final Path SOURCE = Path.of("src/test/resources/fixtures/node");
+
+  final Path root;
+
+  private FixtureNode(Path root) {
+    this.root = root;
+  }
+
+  static FixtureNode copyTo(Path directory) throws IOException {
+    Path root = directory.resolve("node");
+    try (Stream<Path> files = Files.walk(SOURCE)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Path target = root.resolve(SOURCE.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(file, target);
+        }
+      }
+    }
+    for (String tree : List.of("proc", "sys", "rootfs")) {
+      Files.createDirectories(root.resolve(tree));
+    }
+    return new FixtureNode(root);
+  }
+
+  Path procfs() {
+    return root.resolve("proc");
+  }
+
+  List<String> pathFlags() {
+    return List.of("--path.procfs=" + procfs(), "--path.sysfs=" + root.resolve("sys"),
+        "--path.rootfs=" + root.resolve("rootfs"));
+  }
+
+  /** Takes every file of /proc away, as when a host mount disappears under a running agent. */
+  void removeProcfs() {
+    try (Stream<Path> files = Files.walk(procfs())) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> {
+        try {
+          Files.delete(path);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

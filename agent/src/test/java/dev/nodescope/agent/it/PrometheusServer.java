@@ -1,0 +1,88 @@
+package dev.nodescope.agent.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/** A real Prometheus (Debian's binary) on loopback with its own config and data directory, scraping one target. */
+final class PrometheusServer implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+  private final int port;
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private PrometheusServer(Process process, Path log, int port) {
+    this.process = process;
+    this.log = log;
+    this.port = port;
+  }
+
+  static PrometheusServer scraping(String job, String target, Path workDir) throws IOException {
+    Path config = Files.writeString(workDir.resolve("prometheus.yml"), """
+        global:
+          scrape_interval: 1s
+          scrape_timeout: 1s
+          evaluation_interval: 1s
+        scrape_configs:
+          - job_name: %s
+            static_configs:
+              - targets: ['%s']
+        """.formatted(job, target));
+    int port = Processes.freePort();
+    Path log = workDir.resolve("prometheus.log");
+    Process process = new ProcessBuilder("prometheus", "--config.file=" + config,
+        "--storage.tsdb.path=" + Files.createDirectories(workDir.resolve("prometheus-data")),
+        "--web.listen-address=127.0.0.1:" + port)
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new PrometheusServer(process, log, port);
+  }
+
+  /** The {@code data.result} of an instant query; empty until the series exists. */
+  @SuppressWarnings("unchecked")
+  List<Map<String, Object>> query(String promql) throws IOException, InterruptedException {
+    Map<String, Object> data = (Map<String, Object>) api("/api/v1/query?query="
+        + URLEncoder.encode(promql, StandardCharsets.UTF_8)).get("data");
+    return (List<Map<String, Object>>) data.get("result");
+  }
+
+  @SuppressWarnings("unchecked")
+  List<Map<String, Object>> activeTargets() throws IOException, InterruptedException {
+    Map<String, Object> data = (Map<String, Object>) api("/api/v1/targets").get("data");
+    return (List<Map<String, Object>>) data.get("activeTargets");
+  }
+
+  /** JSON answers read with SnakeYAML (JSON is YAML), so the tests need no JSON library. */
+  private Map<String, Object> api(String path) throws IOException, InterruptedException {
+    if (!process.isAlive()) {
+      throw new AssertionError("prometheus exited with " + process.exitValue() + ":\n" + log());
+    }
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    Map<String, Object> answer = new Yaml(new SafeConstructor(new LoaderOptions())).load(response.body());
+    if (response.statusCode() != 200 || !"success".equals(answer.get("status"))) {
+      throw new AssertionError("prometheus answered " + response.statusCode() + ": " + response.body());
+    }
+    return answer;
+  }
+
+  String log() {
+    return Processes.readQuietly(log);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    Processes.stop(process);
+  }
+}
