@@ -124,6 +124,15 @@ final class AgentProcess implements AutoCloseable {
     return new String(response.body(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /** Sends SIGTERM, as the kubelet does, and returns the exit code once the process is gone. */
+  int terminate(Duration limit) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("the agent did not stop within " + limit.toSeconds() + "s of SIGTERM:\n" + log());
+    }
+    return process.exitValue();
+  }
+
   @Override
   public void close() throws InterruptedException {
     Processes.stop(process);
