@@ -143,6 +143,18 @@ class AgentHttpServerTest {
   }
 
   @Test
+  void aCollectorRepeatingASeriesNeitherSumsItNorBreaksTheScrape() throws Exception {
+    fixture.publish(ExpositionFixture.run().add(BYTES, 10, "eth0").add(BYTES, 12, "eth0")
+        .add(POD, 1, "default", "web-0").add(POD, 1, "default", "web-0"), new CollectorHealth("test", 0.01, true, true, 2, 1));
+
+    HttpResponse<byte[]> response = fixture.get("/metrics");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(text(response)).contains("test_receive_bytes_total{device=\"eth0\"} 10.0\n",
+        "test_pod_info{namespace=\"default\",pod=\"web-0\"} 1\n");
+  }
+
+  @Test
   void selfMetricsAppearOnlyOnceTheCollectorHasRun() throws Exception {
     assertThat(text(fixture.get("/metrics"))).doesNotContain("nodescope_collector_").contains("nodescope_build_info");
 

@@ -9,11 +9,13 @@ import java.util.regex.Pattern;
  * CloudWatch bridge all work from one list, and a misspelt name fails at start-up rather than at scrape time.
  */
 public record MetricDescriptor(String name, MetricType type, String help, List<String> labelNames) {
-  private static final Pattern NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+  /** OpenTelemetry instrument names must start with a letter and stay within 255 characters. */
+  private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]{0,254}");
+  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
   public MetricDescriptor {
     labelNames = List.copyOf(labelNames);
-    if (!NAME.matcher(name).matches()) {
+    if (!METRIC_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("invalid metric name: " + name);
     }
     if (type == MetricType.COUNTER && !name.endsWith("_total")) {
@@ -23,8 +25,12 @@ public record MetricDescriptor(String name, MetricType type, String help, List<S
     if (type == MetricType.INFO && !name.endsWith("_info")) {
       throw new IllegalArgumentException("info metric name must end in _info: " + name);
     }
+    if (type == MetricType.GAUGE && (name.endsWith("_total") || name.endsWith("_info"))) {
+      // promtool flags a gauge named like a counter, and the exporter strips _info from a gauge's name.
+      throw new IllegalArgumentException("gauge name must not end in _total or _info: " + name);
+    }
     for (String label : labelNames) {
-      if (!NAME.matcher(label).matches() || label.startsWith("__")) {
+      if (!LABEL_NAME.matcher(label).matches() || label.startsWith("__")) {
         throw new IllegalArgumentException("invalid label name " + label + " on " + name);
       }
     }

@@ -3,6 +3,8 @@ package dev.nodescope.collectors.core;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ public final class SnapshotBuilder {
   private final String collector;
   private final Map<String, MetricDescriptor> declared = new LinkedHashMap<>();
   private final Map<String, List<Sample>> samples = new LinkedHashMap<>();
+  private final Map<String, Set<List<String>>> labelSets = new HashMap<>();
   private final List<String> partialFailures = new ArrayList<>();
 
   public SnapshotBuilder(String collector, List<MetricDescriptor> declared) {
@@ -48,7 +51,15 @@ public final class SnapshotBuilder {
     if (descriptor.type() == MetricType.INFO && value != 1) {
       throw new IllegalArgumentException(descriptor.name() + " is an info metric and must be 1");
     }
-    samples.computeIfAbsent(descriptor.name(), name -> new ArrayList<>()).add(new Sample(labelValues, value));
+    Sample sample = new Sample(labelValues, value);
+    if (!labelSets.computeIfAbsent(descriptor.name(), name -> new HashSet<>()).add(sample.labelValues())) {
+      // Exposition would sum duplicate gauges and counters, and a duplicate info series fails the whole scrape:
+      // keep the first, report the rest.
+      partialFailure("duplicate series " + descriptor.name() + descriptor.labelNames() + "=" + labelValues
+          + " dropped");
+      return this;
+    }
+    samples.computeIfAbsent(descriptor.name(), name -> new ArrayList<>()).add(sample);
     return this;
   }
 

@@ -24,6 +24,14 @@ class MetricDescriptorTest {
         .hasMessage("counter name must end in _total: nodescope_bytes");
     assertThatThrownBy(() -> MetricDescriptor.info("nodescope_build", "Help."))
         .hasMessage("info metric name must end in _info: nodescope_build");
+    assertThatThrownBy(() -> MetricDescriptor.gauge("nodescope_bytes_total", "Help."))
+        .hasMessage("gauge name must not end in _total or _info: nodescope_bytes_total");
+    assertThatThrownBy(() -> MetricDescriptor.gauge("nodescope_pod_info", "Help."))
+        .hasMessage("gauge name must not end in _total or _info: nodescope_pod_info");
+    assertThatThrownBy(() -> MetricDescriptor.gauge("_hidden", "Help.")).as("OTel names start with a letter")
+        .hasMessage("invalid metric name: _hidden");
+    assertThatThrownBy(() -> MetricDescriptor.gauge("a" + "b".repeat(255), "Help."))
+        .hasMessageStartingWith("invalid metric name");
   }
 
   @Test

@@ -68,6 +68,19 @@ class SnapshotBuilderTest {
   }
 
   @Test
+  void aDuplicateSeriesIsDroppedAndReportedKeepingTheFirst() {
+    builder.add(BYTES, 10, "eth0").add(BYTES, 12, "eth0").add(BYTES, 5, "eth1").add(INFO, 1, "1").add(INFO, 1, "1");
+
+    Snapshot snapshot = builder.build(CLOCK);
+
+    assertThat(snapshot.family(BYTES).samples()).containsExactly(new Sample(List.of("eth0"), 10),
+        new Sample(List.of("eth1"), 5));
+    assertThat(snapshot.family(INFO).samples()).hasSize(1);
+    assertThat(builder.partialFailures()).containsExactly("duplicate series test_bytes_total[device]=[eth0] dropped",
+        "duplicate series test_info[version]=[1] dropped");
+  }
+
+  @Test
   void keepsPartialFailuresBesideTheSamples() {
     builder.add(LOAD, 1);
     builder.partialFailure("bad line");
