@@ -35,6 +35,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -140,6 +141,19 @@ public class ExpositionBenchmark {
 
   @Benchmark
   public void peerClientJavaDirect(Blackhole blackhole) throws IOException {
+    blackhole.consume(write(direct));
+  }
+
+  /** Four scrapers at once (Prometheus HA pairs plus a CloudWatch agent, say): time per scrape under contention. */
+  @Benchmark
+  @Threads(4)
+  public void agentOtelExpositionFourScrapers(Blackhole blackhole) throws IOException {
+    blackhole.consume(write(otel.prometheusRegistry()));
+  }
+
+  @Benchmark
+  @Threads(4)
+  public void peerClientJavaDirectFourScrapers(Blackhole blackhole) throws IOException {
     blackhole.consume(write(direct));
   }
 

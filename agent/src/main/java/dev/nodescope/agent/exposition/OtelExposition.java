@@ -67,7 +67,7 @@ public final class OtelExposition implements AutoCloseable {
         // cardinality, so the SDK's limit only guards against a bug.
         .registerMetricReader(reader, instrumentType -> seriesLimitPerMetric)
         .build();
-    prometheusRegistry.register(reader);
+    prometheusRegistry.register(new SharedCollection(reader));
 
     Meter meter = meterProvider.get("dev.nodescope.agent");
     Map<String, String> owner = new HashMap<>();
