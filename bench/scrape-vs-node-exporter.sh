@@ -4,9 +4,12 @@
 # minute over a fixed WINDOW while both are scraped every SCRAPE_EVERY seconds, as a Prometheus would.
 #
 # Usage: bench/scrape-vs-node-exporter.sh [agent flags...]
-#   env: SCRAPES (200), WINDOW seconds (60), SCRAPE_EVERY seconds (5), JAR (agent/target/nodescope-agent.jar)
-# Both read the real /proc and /sys of this machine with their default collectors; the series counts are printed
-# beside the ratios because they are what the work scales with.
+#   env: SCRAPES (200), WINDOW seconds (60), SCRAPE_EVERY seconds (5), JAR (agent/target/nodescope-agent.jar),
+#        NODE_EXPORTER_ARGS (none: its default collectors). For like-for-like work against the node collector:
+#        NODE_EXPORTER_ARGS="--collector.disable-defaults --collector.cpu --collector.meminfo --collector.netdev
+#        --collector.filesystem --collector.loadavg --collector.time"
+# Both read the real /proc and /sys of this machine; the series counts are printed beside the ratios because they
+# are what the work scales with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +17,7 @@ SCRAPES=${SCRAPES:-200}
 WINDOW=${WINDOW:-60}
 SCRAPE_EVERY=${SCRAPE_EVERY:-5}
 JAR=${JAR:-agent/target/nodescope-agent.jar}
+read -r -a node_exporter_args <<<"${NODE_EXPORTER_ARGS:-}"
 ACCEPT='application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5'
 
 command -v prometheus-node-exporter >/dev/null || { echo "prometheus-node-exporter is missing (apt-get install prometheus-node-exporter)" >&2; exit 1; }
@@ -35,7 +39,7 @@ trap cleanup EXIT
 java @agent/jvm.options -jar "$JAR" --web.listen-address="127.0.0.1:$agent_port" "$@" >"$work/agent.log" 2>&1 &
 agent_pid=$!
 pids+=("$agent_pid")
-prometheus-node-exporter --web.listen-address="127.0.0.1:$exporter_port" >"$work/exporter.log" 2>&1 &
+prometheus-node-exporter --web.listen-address="127.0.0.1:$exporter_port" "${node_exporter_args[@]}" >"$work/exporter.log" 2>&1 &
 exporter_pid=$!
 pids+=("$exporter_pid")
 
