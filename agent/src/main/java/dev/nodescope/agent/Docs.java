@@ -74,7 +74,8 @@ public final class Docs {
   }
 
   private static void flagRow(StringBuilder table, Flag<?> flag) {
-    String name = flag.isBoolean() ? "`--[no-]" + flag.name() + "`" : "`--" + flag.name() + "=" + flag.placeholder() + "`";
+    String name = flag.isBoolean() ? "`--[no-]" + flag.name() + "`"
+        : "`--" + flag.name() + "=" + flag.placeholder() + "`";
     String defaultText = flag.defaultText() == null ? "" : " `" + cell(flag.defaultText()) + "`";
     table.append("| ").append(cell(name)).append(" |").append(defaultText).append(" | ").append(cell(flag.help()))
         .append(" |\n");

@@ -37,7 +37,8 @@ class DocsTest {
     List<Flag<?>> flags = new java.util.ArrayList<>(AgentFlags.ALL);
     flags.addAll(catalog.flags());
     for (Flag<?> flag : flags) {
-      assertThat(readme).contains((flag.isBoolean() ? "`--[no-]" : "`--") + flag.name()).contains(flag.help().replace("|", "\\|"));
+      assertThat(readme).contains((flag.isBoolean() ? "`--[no-]" : "`--") + flag.name())
+          .contains(flag.help().replace("|", "\\|"));
     }
     catalog.factories().forEach(factory -> factory.descriptors().forEach(d ->
         assertThat(readme).contains("| `" + d.name() + "` |")));

@@ -104,7 +104,8 @@ class MainTest {
         "invalid value 'loud' for --log.level: must be one of debug, info, warn, error");
 
     Path multi = write("multi.yml", "log.level: [info, debug]\n");
-    assertUsageError(run("--config.file=" + multi), "--config.file " + multi + ": setting 'log.level' needs a single value");
+    assertUsageError(run("--config.file=" + multi),
+        "--config.file " + multi + ": setting 'log.level' needs a single value");
   }
 
   @Test

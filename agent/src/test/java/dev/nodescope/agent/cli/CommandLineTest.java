@@ -52,7 +52,8 @@ class CommandLineTest {
 
   @Test
   void acceptsBothValueFormsAndBooleanNegation() throws UsageException {
-    FlagValues values = parse("--web.listen-address", "127.0.0.1:9200", "--path.procfs=/host/proc", "--no-collector.node",
+    FlagValues values = parse("--web.listen-address", "127.0.0.1:9200", "--path.procfs=/host/proc",
+        "--no-collector.node",
         "--collector.gpu", "--collector.node.interval=1m30s");
 
     assertThat(values.get(AgentFlags.LISTEN_ADDRESS)).isEqualTo("127.0.0.1:9200");

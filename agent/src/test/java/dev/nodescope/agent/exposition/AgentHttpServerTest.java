@@ -136,7 +136,8 @@ class AgentHttpServerTest {
     publishTypicalRun();
     assertThat(text(fixture.get("/metrics"))).contains("device=\"eth0\"", "test_pod_info");
 
-    fixture.publish(ExpositionFixture.run().add(BYTES, 11, "eth1"), new CollectorHealth("test", 0.01, true, true, 3, 5));
+    fixture.publish(ExpositionFixture.run().add(BYTES, 11, "eth1"),
+        new CollectorHealth("test", 0.01, true, true, 3, 5));
 
     assertThat(text(fixture.get("/metrics"))).contains("test_receive_bytes_total{device=\"eth1\"} 11.0")
         .doesNotContain("device=\"eth0\"", "test_pod_info{", "test_load1 ");
@@ -145,7 +146,8 @@ class AgentHttpServerTest {
   @Test
   void aCollectorRepeatingASeriesNeitherSumsItNorBreaksTheScrape() throws Exception {
     fixture.publish(ExpositionFixture.run().add(BYTES, 10, "eth0").add(BYTES, 12, "eth0")
-        .add(POD, 1, "default", "web-0").add(POD, 1, "default", "web-0"), new CollectorHealth("test", 0.01, true, true, 2, 1));
+        .add(POD, 1, "default", "web-0").add(POD, 1, "default", "web-0"),
+        new CollectorHealth("test", 0.01, true, true, 2, 1));
 
     HttpResponse<byte[]> response = fixture.get("/metrics");
 

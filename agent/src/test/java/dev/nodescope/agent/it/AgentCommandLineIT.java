@@ -28,7 +28,8 @@ class AgentCommandLineIT {
 
     assertThat(result.exitCode()).isZero();
     assertThat(result.output()).startsWith("usage: nodescope-agent [<flags>]")
-        .contains("--web.listen-address=STRING", "--path.procfs=PATH", "--config.file=PATH", "--log.format=logfmt|json");
+        .contains("--web.listen-address=STRING", "--path.procfs=PATH", "--config.file=PATH",
+            "--log.format=logfmt|json");
   }
 
   @Test

@@ -85,7 +85,8 @@ class CollectorSourceLossIT {
     Set<String> failing = new TreeSet<>();
     while (failing.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(250);
-      Map<String, Double> errors = new TextExposition(agent.scrapeText()).byCollector("nodescope_collector_errors_total");
+      Map<String, Double> errors =
+          new TextExposition(agent.scrapeText()).byCollector("nodescope_collector_errors_total");
       for (String collector : collectors) {
         if (errors.get(collector) > errorsBefore.get(collector)) {
           failing.add(collector);

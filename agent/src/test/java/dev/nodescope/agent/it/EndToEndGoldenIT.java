@@ -26,7 +26,8 @@ class EndToEndGoldenIT {
    * holds the fixture's copy of each mount point.
    */
   private static final Pattern VOLATILE_VALUE = Pattern.compile(
-      "^((?:nodescope_collector_duration_seconds|nodescope_node_filesystem_(?:size|free|avail)_bytes)(?:\\{.*})?) \\S+$");
+      "^((?:nodescope_collector_duration_seconds|nodescope_node_filesystem_(?:size|free|avail)_bytes)"
+          + "(?:\\{.*})?) \\S+$");
   private static final Pattern BUILD_INFO = Pattern.compile("^nodescope_build_info\\{.*} 1$");
 
   @TempDir
