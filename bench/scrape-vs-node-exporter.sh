@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the agent and prometheus-node-exporter side by side on this machine, on loopback, and reports as ratios
-# (agent / node_exporter): scrape latency p50 and p99 over SCRAPES scrapes, RSS after scraping, and CPU seconds per
+# (agent / node_exporter): scrape latency p50 and p99 over SCRAPES scrapes (kept-alive connections, as Prometheus
+# scrapes; rounded up to a multiple of 20), RSS after scraping, and CPU seconds per
 # minute over a fixed WINDOW while both are scraped every SCRAPE_EVERY seconds, as a Prometheus would.
 #
 # Usage: bench/scrape-vs-node-exporter.sh [agent flags...]
@@ -57,14 +58,19 @@ url_agent="http://127.0.0.1:$agent_port/metrics"
 url_exporter="http://127.0.0.1:$exporter_port/metrics"
 series() { curl -fsS -H "Accept: $ACCEPT" "$1" | grep -vc '^#'; }
 
-# Warm-up (JIT, first-scrape allocations), then SCRAPES timed scrapes each, alternating so both see the same noise.
-for _ in $(seq 1 20); do
-  curl -fsS -o /dev/null -H "Accept: $ACCEPT" "$url_agent"
-  curl -fsS -o /dev/null -H "Accept: $ACCEPT" "$url_exporter"
-done
-for _ in $(seq 1 "$SCRAPES"); do
-  curl -fsS -o /dev/null -H "Accept: $ACCEPT" -w '%{time_total}\n' "$url_agent" >>"$work/agent.lat"
-  curl -fsS -o /dev/null -H "Accept: $ACCEPT" -w '%{time_total}\n' "$url_exporter" >>"$work/exporter.lat"
+# Prometheus keeps its connection to a target alive between scrapes, so scrapes are timed in rounds of 20 on one
+# kept-alive curl connection each, alternating between the two so both see the same noise. A first round warms up.
+ROUND=20
+scrape_round() { # url -> one time_total per scrape, in seconds
+  local args=()
+  for _ in $(seq 1 "$ROUND"); do args+=(-o /dev/null "$1"); done
+  curl -fsS -H "Accept: $ACCEPT" -w '%{time_total}\n' "${args[@]}"
+}
+scrape_round "$url_agent" >/dev/null
+scrape_round "$url_exporter" >/dev/null
+for _ in $(seq 1 $(((SCRAPES + ROUND - 1) / ROUND))); do
+  scrape_round "$url_agent" >>"$work/agent.lat"
+  scrape_round "$url_exporter" >>"$work/exporter.lat"
 done
 percentile() { # file, p in 0..100 -> milliseconds (nearest rank)
   sort -g "$1" | awk -v p="$2" '{v[NR]=$1} END {r=int((p/100)*NR+0.999999); if (r<1) r=1; printf "%.2f", v[r]*1000}'

@@ -20,6 +20,16 @@ import java.util.function.BooleanSupplier;
  */
 public final class AgentHttpServer implements AutoCloseable {
   private static final int THREADS = 4;
+  /**
+   * The JDK server leaves Nagle's algorithm on and writes headers and body separately, so on a kept-alive
+   * connection (as Prometheus scrapes) each response waited for the client's delayed ACK: ~40 ms per scrape
+   * instead of ~1 ms. The server reads this property once, when its first instance is created.
+   */
+  static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
+
+  static {
+    System.setProperty(NODELAY_PROPERTY, "true");
+  }
 
   private final HttpServer server;
   private final ExecutorService executor;

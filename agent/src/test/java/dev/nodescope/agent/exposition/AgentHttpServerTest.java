@@ -179,6 +179,12 @@ class AgentHttpServerTest {
   }
 
   @Test
+  void theServerIsToldToSendSmallResponsesWithoutWaitingForAcks() {
+    // The effect (no 40 ms delayed-ACK stall per kept-alive scrape) is measured in bench/, not timed here.
+    assertThat(System.getProperty(AgentHttpServer.NODELAY_PROPERTY)).isEqualTo("true");
+  }
+
+  @Test
   void unknownPathsAreNotFound() throws Exception {
     for (String path : List.of("/nope", "/metrics/extra", "/metricsx", "/healthz/x", "/favicon.ico")) {
       assertThat(fixture.get(path).statusCode()).as(path).isEqualTo(404);
