@@ -27,10 +27,9 @@ final class OshiRoot {
     requireBound("sysfs", SysPath.SYS, sysfs);
   }
 
-  /** How OSHI normalises the property: absolute, no trailing slash (a relative path would be taken from /). */
+  /** Absolute and without a trailing slash: OSHI would take a relative path from /. */
   static String oshiForm(Path path) {
-    String absolute = path.toAbsolutePath().normalize().toString();
-    return absolute.length() > 1 && absolute.endsWith("/") ? absolute.substring(0, absolute.length() - 1) : absolute;
+    return path.toAbsolutePath().normalize().toString();
   }
 
   private static void requireDirectory(String path, String what) {
@@ -39,8 +38,9 @@ final class OshiRoot {
     }
   }
 
+  /** ProcPath keeps the root as given, SysPath with a trailing slash. */
   private static void requireBound(String what, String oshiRoot, String wanted) {
-    if (!oshiRoot.equals(wanted)) {
+    if (!oshiForm(Path.of(oshiRoot)).equals(wanted)) {
       throw new IllegalStateException("OSHI already reads " + what + " from " + oshiRoot + " in this process and"
           + " cannot be moved to " + wanted + " (its root is fixed once per JVM)");
     }
