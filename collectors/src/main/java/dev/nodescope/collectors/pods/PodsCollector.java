@@ -97,52 +97,52 @@ final class PodsCollector implements Collector {
   }
 
   /**
-   * Traffic of the pod's network namespace, seen through any of its processes. A pod whose processes share the
-   * host's namespace (hostNetwork) has no traffic of its own: the node collector reports the host's interfaces.
+   * Traffic of the pod's network namespace, seen through the first of its processes that is still there. Under
+   * cgroup v2 only leaf cgroups hold processes, so the pod's own list is empty and its containers' are not. A pod
+   * whose processes share the host's namespace (hostNetwork) has no traffic of its own: the node collector reports
+   * the host's interfaces.
    */
   private void readNetwork(SnapshotBuilder out, KubepodsTree.PodCgroup pod, List<String> labels,
       String hostNetNamespace) {
-    for (long pid : podPids(out, pod)) {
-      Path process = paths.proc(Long.toString(pid));
-      if (hostNetNamespace != null && hostNetNamespace.equals(netNamespace(process))) {
-        return;
-      }
-      String text;
-      try {
-        text = Files.readString(process.resolve("net/dev"));
-      } catch (NoSuchFileException e) {
-        continue; // exited since cgroup.procs was read: try the next one
-      } catch (IOException e) {
-        out.partialFailure("cannot read network of pod " + pod.uid() + " through pid " + pid + ": " + e);
-        return;
-      }
-      long[] totals = new long[4];
-      for (NetDevStats device : NetDevStats.parse(text, out::partialFailure)) {
-        if (!device.device().equals("lo")) {
-          totals[0] += device.receiveBytes();
-          totals[1] += device.receivePackets();
-          totals[2] += device.transmitBytes();
-          totals[3] += device.transmitPackets();
+    List<Path> cgroupsWithProcesses = new ArrayList<>();
+    cgroupsWithProcesses.add(pod.path());
+    pod.containers().forEach(container -> cgroupsWithProcesses.add(container.path()));
+    for (Path cgroup : cgroupsWithProcesses) {
+      for (long pid : read(out, cgroup, "processes", cgroups::pids).orElse(List.of())) {
+        Path process = paths.proc(Long.toString(pid));
+        if (hostNetNamespace != null && hostNetNamespace.equals(netNamespace(process))) {
+          return;
+        }
+        try {
+          addTraffic(out, labels, Files.readString(process.resolve("net/dev")));
+          return;
+        } catch (NoSuchFileException e) {
+          // exited since cgroup.procs was read: the next process shares the namespace
+        } catch (IOException e) {
+          out.partialFailure("cannot read network of pod " + pod.uid() + " through pid " + pid + ": " + e);
+          return;
         }
       }
-      out.add(NETWORK_RECEIVE_BYTES, totals[0], labels);
-      out.add(NETWORK_RECEIVE_PACKETS, totals[1], labels);
-      out.add(NETWORK_TRANSMIT_BYTES, totals[2], labels);
-      out.add(NETWORK_TRANSMIT_PACKETS, totals[3], labels);
-      return;
     }
   }
 
-  /** Under cgroup v2 only leaf cgroups hold processes, so the pod's own list is empty and its containers' are not. */
-  private List<Long> podPids(SnapshotBuilder out, KubepodsTree.PodCgroup pod) {
-    List<Path> candidates = new ArrayList<>();
-    candidates.add(pod.path());
-    pod.containers().forEach(container -> candidates.add(container.path()));
-    List<Long> pids = new ArrayList<>();
-    for (Path cgroup : candidates) {
-      read(out, cgroup, "processes", cgroups::pids).ifPresent(pids::addAll);
+  private static void addTraffic(SnapshotBuilder out, List<String> labels, String netDev) {
+    long receiveBytes = 0;
+    long receivePackets = 0;
+    long transmitBytes = 0;
+    long transmitPackets = 0;
+    for (NetDevStats device : NetDevStats.parse(netDev, out::partialFailure)) {
+      if (!device.device().equals("lo")) {
+        receiveBytes += device.receiveBytes();
+        receivePackets += device.receivePackets();
+        transmitBytes += device.transmitBytes();
+        transmitPackets += device.transmitPackets();
+      }
     }
-    return pids;
+    out.add(NETWORK_RECEIVE_BYTES, receiveBytes, labels);
+    out.add(NETWORK_RECEIVE_PACKETS, receivePackets, labels);
+    out.add(NETWORK_TRANSMIT_BYTES, transmitBytes, labels);
+    out.add(NETWORK_TRANSMIT_PACKETS, transmitPackets, labels);
   }
 
   /** The namespace identity ({@code net:[inode]}), or null when it cannot be read (no permission, process gone). */

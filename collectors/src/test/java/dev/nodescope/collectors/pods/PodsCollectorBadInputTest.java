@@ -49,15 +49,17 @@ class PodsCollectorBadInputTest {
     Path tree = copy("cgroup-v1-cgroupfs");
     Path podA = tree.resolve("sys/fs/cgroup/memory/kubepods/pod" + POD_A);
     Files.delete(podA.resolve("memory.usage_in_bytes"));
-    Files.delete(podA.resolve(APP_A).resolve("cgroup.procs"));
-    Files.createDirectory(podA.resolve(APP_A).resolve("cgroup.procs")); // unreadable even for root
+    String pauseA = "a0".repeat(32);
+    Files.delete(podA.resolve(pauseA).resolve("cgroup.procs"));
+    Files.createDirectory(podA.resolve(pauseA).resolve("cgroup.procs")); // unreadable even for root
+    Files.createSymbolicLink(tree.resolve("proc/1002"), Path.of("1001")); // the app shares the pod's namespace
 
     Run run = collect(tree, PodDirectory.EMPTY);
 
     assertThat(run.partialFailures()).hasSize(2)
         .anySatisfy(m -> assertThat(m).contains("memory working set of cgroup kubepods/pod" + POD_A + ": missing"))
-        .anySatisfy(m -> assertThat(m).contains("processes of cgroup kubepods/pod" + POD_A + "/" + APP_A));
-    // pid 1001 (the pause container) still names the pod's namespace
+        .anySatisfy(m -> assertThat(m).contains("processes of cgroup kubepods/pod" + POD_A + "/" + pauseA));
+    // the app container's process (1002) still leads to the pod's namespace
     assertThat(run.value(NETWORK_RECEIVE_BYTES, "", "", POD_A)).contains(987654321.0);
   }
 
