@@ -68,6 +68,7 @@ final class NodeCollector implements Collector {
 
   /** OSHI answers 0 for a missing or malformed meminfo; no real node has no memory, so 0 means unreadable. */
   private void readMemory(SnapshotBuilder out) throws IOException {
+    requireReadableFile(paths.proc("meminfo"));
     long total = memory.getTotal();
     long available = memory.getAvailable();
     if (total <= 0 || available < 0 || available > total) {
@@ -95,6 +96,7 @@ final class NodeCollector implements Collector {
 
   /** Likewise OSHI answers 0 for an unreadable uptime, which a running node cannot have. */
   private void readUptime(SnapshotBuilder out) throws IOException {
+    requireReadableFile(paths.proc("uptime"));
     double uptime = UpTime.getSystemUptimeSeconds();
     if (!(uptime > 0)) {
       throw new IOException("OSHI found no uptime in " + paths.proc("uptime"));
@@ -138,6 +140,16 @@ final class NodeCollector implements Collector {
       out.add(FILESYSTEM_SIZE, usage.sizeBytes(), labels);
       out.add(FILESYSTEM_FREE, usage.freeBytes(), labels);
       out.add(FILESYSTEM_AVAIL, usage.availableBytes(), labels);
+    }
+  }
+
+  /**
+   * OSHI logs an error on every failed read, which at one run per interval would flood the log: a file it cannot
+   * read becomes our partial failure (logged once) before OSHI is asked.
+   */
+  private static void requireReadableFile(Path file) throws IOException {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new IOException(file + " is not a readable file");
     }
   }
 

@@ -43,17 +43,6 @@ class NodeDecodersTest {
     assertThat(mounts).isEmpty();
   }
 
-  @Test
-  void netDevReadsAllSixteenColumnsAndOldStyleLines() {
-    List<String> malformed = new ArrayList<>();
-    List<NetDevStats> devices = NetDevStats.parse(
-        "  eth0:1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n  big: 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-        malformed::add);
-
-    assertThat(devices).containsExactly(new NetDevStats("eth0", 1, 2, 3, 4, 9, 10, 11, 12));
-    assertThat(malformed).singleElement().asString().contains("big");
-  }
-
   /** Mutated real files: the decoders may reject lines but must never throw. */
   @Test
   void decodersSurviveRandomDamage() throws Exception {
