@@ -15,8 +15,9 @@ import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * Both trees carry the same pods with the same accounting (written by make-fixtures.sh in each version's units and
- * files), so both must give the one golden output: the v1/v2 and systemd/cgroupfs differences are all absorbed.
+ * All four trees (cgroup v1 and v2, each under both kubelet drivers) carry the same pods with the same accounting,
+ * written by make-fixtures.sh in each version's files and units, so all must give the one golden output: the
+ * version and driver differences are all absorbed.
  */
 class PodsCollectorFixtureTest {
   @ParameterizedTest

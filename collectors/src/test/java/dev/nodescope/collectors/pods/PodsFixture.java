@@ -23,7 +23,8 @@ import java.util.Optional;
 /** The kubelet cgroup trees built by make-fixtures.sh, and the metadata the tests know about their pods. */
 final class PodsFixture {
   static final Path FIXTURES = Path.of("src/test/resources/fixtures/pods");
-  static final List<String> TREES = List.of("cgroup-v2-systemd", "cgroup-v1-cgroupfs");
+  static final List<String> TREES =
+      List.of("cgroup-v2-systemd", "cgroup-v2-cgroupfs", "cgroup-v1-systemd", "cgroup-v1-cgroupfs");
   static final String POD_A = "1a2b3c4d-0000-4000-8000-00000000000a";
   static final String POD_B = "5e6f7a8b-0000-4000-8000-00000000000b";
   static final String POD_C = "9c0d1e2f-0000-4000-8000-00000000000c";
