@@ -2,6 +2,8 @@ package dev.nodescope.agent;
 
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.node.NodeCollectorFactory;
+import dev.nodescope.collectors.pods.PodsCollectorFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,7 @@ public final class CollectorCatalog {
 
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
-    return new CollectorCatalog(List.of());
+    return new CollectorCatalog(List.of(new NodeCollectorFactory(), new PodsCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {

@@ -1,0 +1,35 @@
+package dev.nodescope.collectors.pods;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The kubelet's cgroup names, under both of its cgroup drivers. systemd: {@code
+ * kubepods-burstable-pod<uid with _ for ->.slice} holding {@code cri-containerd-<id>.scope}; cgroupfs: {@code
+ * pod<uid>} holding {@code <id>}. CRI-O and Docker name their scopes {@code crio-<id>} and {@code docker-<id>}.
+ */
+final class CgroupNames {
+  private static final Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-f][0-9a-f-]*)");
+  private static final Pattern SYSTEMD_POD = Pattern.compile("kubepods(?:-burstable|-besteffort)?-pod([0-9a-f_]+)\\.slice");
+  private static final Pattern CONTAINER =
+      Pattern.compile("(?:(?:cri-containerd|crio|docker)-)?([0-9a-f]{64})(?:\\.scope)?");
+
+  private CgroupNames() {}
+
+  /** The pod UID (with dashes, as the API server writes it) when the directory is a pod's cgroup. */
+  static Optional<String> podUid(String directory) {
+    Matcher cgroupfs = CGROUPFS_POD.matcher(directory);
+    if (cgroupfs.matches()) {
+      return Optional.of(cgroupfs.group(1));
+    }
+    Matcher systemd = SYSTEMD_POD.matcher(directory);
+    return systemd.matches() ? Optional.of(systemd.group(1).replace('_', '-')) : Optional.empty();
+  }
+
+  /** The runtime's container id (no scheme) when the directory is a container's cgroup. */
+  static Optional<String> containerId(String directory) {
+    Matcher container = CONTAINER.matcher(directory);
+    return container.matches() ? Optional.of(container.group(1)) : Optional.empty();
+  }
+}
