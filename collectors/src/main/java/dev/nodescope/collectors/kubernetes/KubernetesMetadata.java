@@ -1,0 +1,105 @@
+package dev.nodescope.collectors.kubernetes;
+
+import dev.nodescope.collectors.core.ClusterDirectory;
+import dev.nodescope.collectors.core.PodDirectory;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's view of the API server: this node's pods (always, once connected: cheap, and the pods, GPU and
+ * Neuron collectors join on them) and, on request, the light cluster-wide lookups that flow attribution needs.
+ * Owns the client and every informer; closing it stops them all.
+ */
+public final class KubernetesMetadata implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesMetadata.class);
+  /**
+   * fabric8's informer logs every failed retry at WARN with a stack trace, which floods the log during an API
+   * outage; {@link ResourceWatch} logs the outage once instead. Held here so that JUL keeps the level.
+   */
+  private static final java.util.logging.Logger FABRIC8_REFLECTOR =
+      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector");
+
+  private static final Duration HEALTH_CHECK = Duration.ofSeconds(1);
+
+  private final KubernetesClient client;
+  private final PodStore pods;
+  private final List<ResourceWatch> watches = new CopyOnWriteArrayList<>();
+  /** Notices lost watches and recoveries whether or not the kubernetes collector runs. */
+  private final ScheduledExecutorService healthCheck = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "kubernetes-watch-health");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private ClusterIndex cluster;
+
+  private KubernetesMetadata(KubernetesClient client, String nodeName) {
+    this.client = client;
+    this.pods = new PodStore(this);
+    watches.add(new ResourceWatch("pods",
+        client.pods().inAnyNamespace().withField("spec.nodeName", nodeName), pods));
+    healthCheck.scheduleWithFixedDelay(() -> watches.forEach(ResourceWatch::check), HEALTH_CHECK.toMillis(),
+        HEALTH_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Starts watching this node's pods. Returns at once: the first list arrives in the background, and an API server
+   * that is down is retried until it answers.
+   */
+  public static KubernetesMetadata connect(Config config, String nodeName) {
+    if (!FABRIC8_REFLECTOR.isLoggable(Level.FINE)) {
+      FABRIC8_REFLECTOR.setLevel(Level.SEVERE);
+    }
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+        .withHttpClientFactory(new JdkHttpClientFactory()).build();
+    LOG.info("Kubernetes API at {}: watching the pods of node {}", config.getMasterUrl(), nodeName);
+    return new KubernetesMetadata(client, nodeName);
+  }
+
+  /** The metadata behind a pod directory, when that directory is one of ours (not the empty one of node mode). */
+  static Optional<KubernetesMetadata> behind(PodDirectory directory) {
+    return directory instanceof PodStore store ? Optional.ofNullable(store.metadata()) : Optional.empty();
+  }
+
+  public PodDirectory pods() {
+    return pods;
+  }
+
+  /**
+   * Starts (once) the cluster-wide watches of nodes, Services and EndpointSlices; call it only when an enabled
+   * collector needs them (see {@code CollectorFactory.needsClusterDirectory}), since they cost every API server.
+   */
+  public synchronized ClusterDirectory startClusterDirectory() {
+    if (cluster == null) {
+      cluster = new ClusterIndex();
+      watches.add(new ResourceWatch("nodes", client.nodes(), cluster.nodes()));
+      watches.add(new ResourceWatch("services", client.services().inAnyNamespace(), cluster.services()));
+      watches.add(new ResourceWatch("endpointslices",
+          client.discovery().v1().endpointSlices().inAnyNamespace(), cluster.endpointSlices()));
+      LOG.info("Kubernetes API: watching nodes, Services and EndpointSlices for flow attribution");
+    }
+    return cluster;
+  }
+
+  List<ResourceWatch> watches() {
+    return List.copyOf(watches);
+  }
+
+  @Override
+  public void close() {
+    healthCheck.shutdownNow();
+    watches.forEach(ResourceWatch::close);
+    client.close();
+  }
+}
