@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 /** The node-scoped pod informer and the kubernetes collector against a fake API server on loopback. */
 class KubernetesMetadataTest {
   private static final String NODE = "node-a";
-  static java.util.function.Supplier<Object> DEBUG = () -> "";
 
   private final List<LogRecord> logged = new ArrayList<>();
   private final Logger watchLogger = Logger.getLogger(ResourceWatch.class.getName());
@@ -50,7 +49,6 @@ class KubernetesMetadataTest {
   void setUp() throws Exception {
     watchLogger.addHandler(capture);
     api = new FakeApiServer();
-    DEBUG = () -> api.requests() + " hasSynced=" + (metadata == null ? null : metadata.watches().get(0));
   }
 
   @AfterEach
@@ -92,7 +90,7 @@ class KubernetesMetadataTest {
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("timed out waiting until %s %s", what, DEBUG.get()).isLessThan(deadline);
+      assertThat(System.nanoTime()).as("timed out waiting until %s", what).isLessThan(deadline);
       Thread.sleep(20);
     }
   }

@@ -180,8 +180,12 @@ public final class FakeApiServer implements AutoCloseable {
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(200, 0);
     OutputStream body = exchange.getResponseBody();
-    body.write("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"%d\"}}}\n".formatted(since).getBytes(StandardCharsets.UTF_8));
-    body.flush(); // the client counts the watch as open once it has the headers
+    // A bookmark at once (the client asks for them): fabric8 over the JDK client counts the watch as open only
+    // when the first bytes of the body arrive.
+    body.write(("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"v1\","
+        + "\"metadata\":{\"resourceVersion\":\"%d\"}}}\n").formatted(
+            COLLECTIONS.get(path).replace("List", ""), since).getBytes(StandardCharsets.UTF_8));
+    body.flush();
     long sent = since;
     while (true) {
       List<Event> pending = new ArrayList<>();
