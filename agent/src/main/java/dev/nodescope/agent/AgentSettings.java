@@ -3,6 +3,8 @@ package dev.nodescope.agent;
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cli.UsageException;
 import dev.nodescope.collectors.core.FlagValues;
+import dev.nodescope.collectors.kubernetes.KubernetesAccess;
+import java.util.Optional;
 import java.util.Set;
 
 /** Checks that need more than one flag or more than a type: done before anything starts. */
@@ -18,6 +20,10 @@ final class AgentSettings {
     }
     if (values.get(AgentFlags.SERIES_LIMIT) < 1) {
       throw new UsageException("--web.max-series-per-metric must be positive");
+    }
+    Optional<String> kubeconfigProblem = KubernetesAccess.problemWith(values.get(AgentFlags.KUBECONFIG));
+    if (kubeconfigProblem.isPresent()) {
+      throw new UsageException(kubeconfigProblem.get());
     }
   }
 

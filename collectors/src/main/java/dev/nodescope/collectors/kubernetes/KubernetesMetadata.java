@@ -6,8 +6,10 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -51,6 +53,22 @@ public final class KubernetesMetadata implements AutoCloseable {
         client.pods().inAnyNamespace().withField("spec.nodeName", nodeName), pods));
     healthCheck.scheduleWithFixedDelay(() -> watches.forEach(ResourceWatch::check), HEALTH_CHECK.toMillis(),
         HEALTH_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Connects as {@link KubernetesAccess} finds the way, or returns empty in node mode (no way to reach an API
+   * server), which is said once here; the pod directory then stays empty. An API server that is configured but
+   * down is another matter: the watches retry in the background.
+   */
+  public static Optional<KubernetesMetadata> connect(Path kubeconfigFlag, Map<String, String> env,
+      String nodeName) {
+    Optional<Config> config = KubernetesAccess.resolve(kubeconfigFlag, env);
+    if (config.isEmpty()) {
+      LOG.info("no Kubernetes API access (no --kubernetes.kubeconfig, not in a cluster, no $KUBECONFIG): running "
+          + "in node mode, without pod metadata");
+      return Optional.empty();
+    }
+    return Optional.of(connect(config.get(), nodeName));
   }
 
   /**

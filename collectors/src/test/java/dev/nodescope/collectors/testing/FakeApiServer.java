@@ -221,8 +221,8 @@ public final class FakeApiServer implements AutoCloseable {
   }
 
   private static String status(int code, String reason, String message) {
-    return "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\",\"code\":%d,\"reason\":\"%s\",\"message\":\"%s\"}"
-        .formatted(code, reason, message);
+    return ("{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\",\"code\":%d,"
+        + "\"reason\":\"%s\",\"message\":\"%s\"}").formatted(code, reason, message);
   }
 
   private static void respond(HttpExchange exchange, int code, String json) throws IOException {
