@@ -34,6 +34,11 @@ public final class KubernetesMetadata implements AutoCloseable {
       java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector");
 
   private static final Duration HEALTH_CHECK = Duration.ofSeconds(1);
+  /**
+   * Cluster-wide lists come in pages: fabric8 parses a whole page into full objects before the light store sees
+   * them, and 5,000 full Nodes alone would take about 95 MB of heap at once.
+   */
+  private static final long LIST_PAGE = 500;
 
   private final KubernetesClient client;
   private final PodStore pods;
@@ -101,10 +106,11 @@ public final class KubernetesMetadata implements AutoCloseable {
   public synchronized ClusterDirectory startClusterDirectory() {
     if (cluster == null) {
       cluster = new ClusterIndex();
-      watches.add(new ResourceWatch("nodes", client.nodes(), cluster.nodes()));
-      watches.add(new ResourceWatch("services", client.services().inAnyNamespace(), cluster.services()));
+      watches.add(new ResourceWatch("nodes", client.nodes().withLimit(LIST_PAGE), cluster.nodes()));
+      watches.add(new ResourceWatch("services", client.services().inAnyNamespace().withLimit(LIST_PAGE),
+          cluster.services()));
       watches.add(new ResourceWatch("endpointslices",
-          client.discovery().v1().endpointSlices().inAnyNamespace(), cluster.endpointSlices()));
+          client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(LIST_PAGE), cluster.endpointSlices()));
       LOG.info("Kubernetes API: watching nodes, Services and EndpointSlices for flow attribution");
     }
     return cluster;

@@ -11,17 +11,25 @@ import java.util.stream.Stream;
 
 /**
  * The informer's store, keeping of each object only the few fields the agent joins on (a value extracted once, on
- * arrival) plus a skeleton of its identity for the informer's own bookkeeping (relists and deletions need keys and
- * resource versions). A full Pod or Node costs kilobytes of heap; what is kept here costs a few hundred bytes.
+ * arrival) plus its identity for the informer's own bookkeeping (relists and deletions need keys and resource
+ * versions). A full Node costs about 19 KB of heap; what is kept of it here well under 1 KB (docs/design.md).
  *
  * <p>Writes come from the informer's thread, one at a time; readers (collectors on their own threads) read the
  * concurrent maps without locks. The value is indexed before the old one is unindexed, so a lookup during an update
  * never misses an object that exists before and after it (see {@link #reindex}).
  */
 abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
-  private record Kept<T, V>(T skeleton, V value) {}
+  /** What the informer needs back of an object: its identity and version, as plain strings. */
+  private record Identity(String namespace, String name, String uid, String resourceVersion) {
+    static Identity of(ObjectMeta metadata) {
+      return new Identity(metadata.getNamespace(), metadata.getName(), metadata.getUid(),
+          metadata.getResourceVersion());
+    }
+  }
 
-  private final Map<String, Kept<T, V>> byKey = new ConcurrentHashMap<>();
+  private record Kept<V>(Identity identity, V value) {}
+
+  private final Map<String, Kept<V>> byKey = new ConcurrentHashMap<>();
   private final Supplier<T> emptyObject;
 
   LightStore(Supplier<T> emptyObject) {
@@ -47,19 +55,18 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
   @Override
   public T put(String key, T object) {
     V value = extract(object);
-    Kept<T, V> old = byKey.put(key, new Kept<>(skeleton(object), value));
+    Kept<V> old = byKey.put(key, new Kept<>(Identity.of(object.getMetadata()), value));
     reindex(key, old == null ? null : old.value(), value);
-    return old == null ? null : old.skeleton();
+    return skeleton(old);
   }
 
   @Override
   public T remove(String key) {
-    Kept<T, V> old = byKey.remove(key);
-    if (old == null) {
-      return null;
+    Kept<V> old = byKey.remove(key);
+    if (old != null) {
+      reindex(key, old.value(), null);
     }
-    reindex(key, old.value(), null);
-    return old.skeleton();
+    return skeleton(old);
   }
 
   @Override
@@ -69,7 +76,7 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
 
   @Override
   public Stream<T> values() {
-    return byKey.values().stream().map(Kept::skeleton);
+    return byKey.values().stream().map(this::skeleton);
   }
 
   @Override
@@ -79,8 +86,7 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
 
   @Override
   public T get(String key) {
-    Kept<T, V> kept = byKey.get(key);
-    return kept == null ? null : kept.skeleton();
+    return skeleton(byKey.get(key));
   }
 
   @Override
@@ -89,7 +95,7 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
   }
 
   Optional<V> value(String key) {
-    Kept<T, V> kept = byKey.get(key);
+    Kept<V> kept = byKey.get(key);
     return kept == null ? Optional.empty() : Optional.of(kept.value());
   }
 
@@ -97,15 +103,18 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
     return byKey.values().stream().map(Kept::value);
   }
 
-  private T skeleton(T object) {
-    ObjectMeta metadata = object.getMetadata();
-    ObjectMeta identity = new ObjectMeta();
-    identity.setNamespace(metadata.getNamespace());
-    identity.setName(metadata.getName());
-    identity.setUid(metadata.getUid());
-    identity.setResourceVersion(metadata.getResourceVersion());
+  /** Built on demand (relists and deletions only): a kept fabric8 object would cost more than the value. */
+  private T skeleton(Kept<V> kept) {
+    if (kept == null) {
+      return null;
+    }
+    ObjectMeta metadata = new ObjectMeta();
+    metadata.setNamespace(kept.identity().namespace());
+    metadata.setName(kept.identity().name());
+    metadata.setUid(kept.identity().uid());
+    metadata.setResourceVersion(kept.identity().resourceVersion());
     T skeleton = emptyObject.get();
-    skeleton.setMetadata(identity);
+    skeleton.setMetadata(metadata);
     return skeleton;
   }
 }

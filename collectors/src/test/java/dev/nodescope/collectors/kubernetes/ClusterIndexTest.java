@@ -78,8 +78,27 @@ class ClusterIndexTest {
     assertThat(cluster.podByIp("10.1.0.5")).as("still claimed by the other slice")
         .contains(new RemotePod("shop", "web-1", "node-b"));
 
+    // Cluster-wide lists come in pages; this one needed none beyond the first.
+    assertThat(api.requests()).anySatisfy(request -> assertThat(request).startsWith("GET /api/v1/nodes?")
+        .contains("limit=500"));
+
     // Never every pod of the cluster: the only pod requests are scoped to this node.
     assertThat(api.requests()).filteredOn(request -> request.startsWith("GET /api/v1/pods"))
         .allSatisfy(request -> assertThat(request).contains("fieldSelector=spec.nodeName%3Dnode-a"));
+  }
+
+  @Test
+  void pagesThroughListsLargerThanOnePage() throws Exception {
+    int nodes = 1_100;
+    for (int i = 0; i < nodes; i++) {
+      api.put(node("node-" + i, "zone-" + i % 3, "10.0." + i / 250 + "." + i % 250));
+    }
+    metadata = KubernetesMetadata.connect(KubernetesMetadataTest.fastConfig(api.url()), "node-0");
+    ClusterDirectory cluster = metadata.startClusterDirectory();
+    await("all nodes listed", () -> cluster.zoneOfNode("node-" + (nodes - 1)).isPresent()
+        && cluster.zoneOfNode("node-0").isPresent());
+    assertThat(api.requests()).filteredOn(request -> request.startsWith("GET /api/v1/nodes?")
+        && !request.contains("watch=true")).hasSize(3);
+    assertThat(cluster.zoneOfNode("node-1000")).contains("zone-1");
   }
 }

@@ -160,20 +160,25 @@ public final class FakeApiServer implements AutoCloseable {
       } else if ("true".equals(query.get("watch"))) {
         watch(exchange, path, nodeName, Long.parseLong(query.getOrDefault("resourceVersion", "0")));
       } else {
-        respond(exchange, 200, list(path, nodeName));
+        respond(exchange, 200, list(path, nodeName, query));
       }
     }
   }
 
-  private synchronized String list(String path, String nodeName) {
+  /** One page of the list: {@code limit} items from the offset in the continue token, as a real server pages. */
+  private synchronized String list(String path, String nodeName, Map<String, String> query) {
+    List<HasMetadata> matching = objects.get(path).values().stream().filter(object -> matches(object, nodeName))
+        .toList();
+    int from = Integer.parseInt(query.getOrDefault("continue", "0"));
+    int limit = Integer.parseInt(query.getOrDefault("limit", "0"));
+    int to = limit > 0 ? Math.min(matching.size(), from + limit) : matching.size();
     StringBuilder items = new StringBuilder();
-    for (HasMetadata object : objects.get(path).values()) {
-      if (matches(object, nodeName)) {
-        items.append(items.length() == 0 ? "" : ",").append(Serialization.asJson(object));
-      }
+    for (HasMetadata object : matching.subList(from, to)) {
+      items.append(items.length() == 0 ? "" : ",").append(Serialization.asJson(object));
     }
-    return "{\"apiVersion\":\"v1\",\"kind\":\"%s\",\"metadata\":{\"resourceVersion\":\"%d\"},\"items\":[%s]}"
-        .formatted(COLLECTIONS.get(path), version, items);
+    String next = to < matching.size() ? ",\"continue\":\"" + to + "\"" : "";
+    return "{\"apiVersion\":\"v1\",\"kind\":\"%s\",\"metadata\":{\"resourceVersion\":\"%d\"%s},\"items\":[%s]}"
+        .formatted(COLLECTIONS.get(path), version, next, items);
   }
 
   private void watch(HttpExchange exchange, String path, String nodeName, long since) throws IOException {
