@@ -69,8 +69,9 @@ public final class Agent implements AutoCloseable {
         nodeName);
     PodDirectory pods = kubernetes.map(KubernetesMetadata::pods).orElse(PodDirectory.EMPTY);
     boolean clusterNeeded = enabled.stream().anyMatch(CollectorFactory::needsClusterDirectory);
+    boolean watchNodes = values.get(AgentFlags.KUBERNETES_WATCH_NODES);
     ClusterDirectory cluster = kubernetes.filter(metadata -> clusterNeeded)
-        .map(KubernetesMetadata::startClusterDirectory).orElse(ClusterDirectory.EMPTY);
+        .map(metadata -> metadata.startClusterDirectory(watchNodes)).orElse(ClusterDirectory.EMPTY);
     CollectorContext context = new CollectorContext(paths, nodeName, values, pods, cluster,
         PodResources.NONE, Clock.systemUTC());
 

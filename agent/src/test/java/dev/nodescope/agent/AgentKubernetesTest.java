@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cli.CommandLine;
+import dev.nodescope.collectors.core.ClusterDirectory;
+import dev.nodescope.collectors.core.Collector;
+import dev.nodescope.collectors.core.CollectorContext;
+import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.core.MetricDescriptor;
+import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.testing.FakeApiServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -34,7 +41,10 @@ class AgentKubernetesTest {
   Path temp;
 
   private static Agent start(String... args) throws Exception {
-    CollectorCatalog catalog = CollectorCatalog.standard();
+    return start(CollectorCatalog.standard(), args);
+  }
+
+  private static Agent start(CollectorCatalog catalog, String... args) throws Exception {
     List<Flag<?>> flags = new ArrayList<>(AgentFlags.ALL);
     flags.addAll(catalog.flags());
     List<String> all = new ArrayList<>(List.of("--web.listen-address=127.0.0.1:0",
@@ -101,5 +111,75 @@ class AgentKubernetesTest {
         new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
     assertThat(status).isEqualTo(2);
     assertThat(err.toString()).contains("--kubernetes.kubeconfig").contains("absent");
+  }
+
+  /** Stands in for the flows collector: it asks for the cluster directory and keeps the context it was given. */
+  private static final class ClusterProbe implements CollectorFactory {
+    volatile CollectorContext context;
+
+    @Override
+    public String name() {
+      return "probe";
+    }
+
+    @Override
+    public String description() {
+      return "test probe.";
+    }
+
+    @Override
+    public boolean enabledByDefault() {
+      return true;
+    }
+
+    @Override
+    public Duration defaultInterval() {
+      return Duration.ofMillis(100);
+    }
+
+    @Override
+    public List<MetricDescriptor> descriptors() {
+      return List.of();
+    }
+
+    @Override
+    public boolean needsClusterDirectory() {
+      return true;
+    }
+
+    @Override
+    public Collector create(CollectorContext context) {
+      this.context = context;
+      return out -> {};
+    }
+  }
+
+  @Test
+  void theClusterDirectoryIsWatchedOnlyForACollectorThatNeedsIt() throws Exception {
+    try (FakeApiServer api = new FakeApiServer()) {
+      api.put(new ServiceBuilder().withNewMetadata().withNamespace("shop").withName("web").endMetadata()
+          .withNewSpec().withClusterIP("10.96.0.10").endSpec().build());
+      String kubeconfig = "--kubernetes.kubeconfig=" + api.writeKubeconfig(temp);
+      ClusterProbe probe = new ClusterProbe();
+      try (Agent agent = start(new CollectorCatalog(List.of(new KubernetesCollectorFactory(), probe)), kubeconfig,
+          "--no-kubernetes.watch-nodes")) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (probe.context == null || probe.context.cluster().serviceByClusterIp("10.96.0.10").isEmpty()) {
+          assertThat(System.nanoTime()).as("cluster directory never answered").isLessThan(deadline);
+          Thread.sleep(50);
+        }
+        assertThat(probe.context.cluster().serviceByClusterIp("10.96.0.10"))
+            .contains(new ClusterDirectory.ServiceRef("shop", "web"));
+      }
+      assertThat(api.requests()).noneMatch(request -> request.startsWith("GET /api/v1/nodes"));
+
+      int before = api.requests().size();
+      try (Agent agent = start(kubeconfig)) {
+        awaitScrape(agent, text -> text.contains("nodescope_kubernetes_synced{resource=\"pods\"} 1.0"));
+      }
+      assertThat(api.requests().subList(before, api.requests().size()))
+          .as("without a collector that needs it, only this node's pods are watched")
+          .allMatch(request -> request.startsWith("GET /api/v1/pods?"));
+    }
   }
 }

@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * IP address → value, where several objects may claim one address for a while (a pod IP listed in the slices of
- * two Services; a finished pod's IP reused). Each address keeps its claims by owner key, so that one owner
+ * IP address (or another shared key, such as a node name) → value, where several objects may claim one address
+ * for a while (a pod IP listed in the slices of two Services; a finished pod's IP reused). Each address keeps its claims by owner key, so that one owner
  * letting go does not erase another's claim. Claims are small immutable maps (almost always one entry), swapped
  * atomically per address, which keeps the cost near one map entry per address.
  */

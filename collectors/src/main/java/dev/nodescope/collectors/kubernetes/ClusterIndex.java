@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * Cluster-wide lookups for flow attribution, fed by three informers with light stores: nodes (zone and addresses),
- * Services (ClusterIPs) and EndpointSlices (endpoint IP → pod and node). Never every pod of the cluster: pods
+ * Cluster-wide lookups for flow attribution, fed by informers with light stores: nodes (zone and addresses; this
+ * watch can be left out in large clusters), Services (ClusterIPs) and EndpointSlices (endpoint IP → pod, node and
+ * zone). Never every pod of the cluster: pods
  * appear here only as Service endpoints. See docs/design.md for the cost at 5,000 nodes.
  */
 final class ClusterIndex implements ClusterDirectory {
@@ -58,9 +59,11 @@ final class ClusterIndex implements ClusterDirectory {
     return nodes.byIp.lookup(ip);
   }
 
+  /** From the node's label; without the node watch, from the zone EndpointSlices give the node's endpoints. */
   @Override
   public Optional<String> zoneOfNode(String nodeName) {
-    return nodes.value(nodeName).map(NodeRecord::zone).filter(zone -> !zone.isEmpty());
+    Optional<String> labelled = nodes.value(nodeName).map(NodeRecord::zone).filter(zone -> !zone.isEmpty());
+    return labelled.isPresent() ? labelled : endpointSlices.zoneByNode.lookup(nodeName);
   }
 
   private String shared(String name) {
@@ -130,10 +133,11 @@ final class ClusterIndex implements ClusterDirectory {
     }
   }
 
-  record EndpointAddress(String ip, RemotePod pod) {}
+  record EndpointAddress(String ip, RemotePod pod, String zone) {}
 
   final class EndpointSliceStore extends LightStore<EndpointSlice, List<EndpointAddress>> {
     private final AddressIndex<RemotePod> byIp = new AddressIndex<>();
+    private final AddressIndex<String> zoneByNode = new AddressIndex<>();
 
     EndpointSliceStore() {
       super(EndpointSlice::new);
@@ -151,8 +155,9 @@ final class ClusterIndex implements ClusterDirectory {
         String namespace = target.getNamespace() != null ? target.getNamespace()
             : slice.getMetadata().getNamespace();
         RemotePod pod = new RemotePod(shared(namespace), target.getName(), shared(endpoint.getNodeName()));
+        String zone = shared(endpoint.getZone());
         for (String ip : endpoint.getAddresses()) {
-          addresses.add(new EndpointAddress(ip, pod));
+          addresses.add(new EndpointAddress(ip, pod, zone));
         }
       }
       return List.copyOf(addresses);
@@ -163,12 +168,19 @@ final class ClusterIndex implements ClusterDirectory {
       List<EndpointAddress> kept = after == null ? List.of() : after;
       for (EndpointAddress address : kept) {
         byIp.claim(address.ip(), key, address.pod());
+        if (!address.pod().nodeName().isEmpty() && !address.zone().isEmpty()) {
+          zoneByNode.claim(address.pod().nodeName(), key, address.zone());
+        }
       }
       if (before != null) {
         Set<String> keptIps = kept.stream().map(EndpointAddress::ip).collect(Collectors.toSet());
+        Set<String> keptNodes = kept.stream().map(address -> address.pod().nodeName()).collect(Collectors.toSet());
         for (EndpointAddress address : before) {
           if (!keptIps.contains(address.ip())) {
             byIp.release(address.ip(), key);
+          }
+          if (!keptNodes.contains(address.pod().nodeName())) {
+            zoneByNode.release(address.pod().nodeName(), key);
           }
         }
       }

@@ -100,18 +100,22 @@ public final class KubernetesMetadata implements AutoCloseable {
   }
 
   /**
-   * Starts (once) the cluster-wide watches of nodes, Services and EndpointSlices; call it only when an enabled
-   * collector needs them (see {@code CollectorFactory.needsClusterDirectory}), since they cost every API server.
+   * Starts (once) the cluster-wide watches of Services, EndpointSlices and, if {@code watchNodes}, nodes; call it
+   * only when an enabled collector needs them (see {@code CollectorFactory.needsClusterDirectory}), since they
+   * cost every API server. Without the node watch, node IPs are unknown and zones come from EndpointSlices.
    */
-  public synchronized ClusterDirectory startClusterDirectory() {
+  public synchronized ClusterDirectory startClusterDirectory(boolean watchNodes) {
     if (cluster == null) {
       cluster = new ClusterIndex();
-      watches.add(new ResourceWatch("nodes", client.nodes().withLimit(LIST_PAGE), cluster.nodes()));
+      if (watchNodes) {
+        watches.add(new ResourceWatch("nodes", client.nodes().withLimit(LIST_PAGE), cluster.nodes()));
+      }
       watches.add(new ResourceWatch("services", client.services().inAnyNamespace().withLimit(LIST_PAGE),
           cluster.services()));
       watches.add(new ResourceWatch("endpointslices",
           client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(LIST_PAGE), cluster.endpointSlices()));
-      LOG.info("Kubernetes API: watching nodes, Services and EndpointSlices for flow attribution");
+      LOG.info("Kubernetes API: watching {}Services and EndpointSlices for flow attribution",
+          watchNodes ? "nodes, " : "");
     }
     return cluster;
   }

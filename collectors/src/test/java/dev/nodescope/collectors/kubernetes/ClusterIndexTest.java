@@ -51,8 +51,8 @@ class ClusterIndexTest {
     api.put(slice("shop", "web-canary-k2", new String[] {"web-1", "10.1.0.5", "node-b"}));
 
     metadata = KubernetesMetadata.connect(KubernetesMetadataTest.fastConfig(api.url()), "node-a");
-    ClusterDirectory cluster = metadata.startClusterDirectory();
-    assertThat(metadata.startClusterDirectory()).as("started once").isSameAs(cluster);
+    ClusterDirectory cluster = metadata.startClusterDirectory(true);
+    assertThat(metadata.startClusterDirectory(true)).as("started once").isSameAs(cluster);
     await("cluster synced", () -> metadata.watches().stream().allMatch(watch -> {
       watch.check();
       return watch.synced();
@@ -94,11 +94,26 @@ class ClusterIndexTest {
       api.put(node("node-" + i, "zone-" + i % 3, "10.0." + i / 250 + "." + i % 250));
     }
     metadata = KubernetesMetadata.connect(KubernetesMetadataTest.fastConfig(api.url()), "node-0");
-    ClusterDirectory cluster = metadata.startClusterDirectory();
+    ClusterDirectory cluster = metadata.startClusterDirectory(true);
     await("all nodes listed", () -> cluster.zoneOfNode("node-" + (nodes - 1)).isPresent()
         && cluster.zoneOfNode("node-0").isPresent());
     assertThat(api.requests()).filteredOn(request -> request.startsWith("GET /api/v1/nodes?")
         && !request.contains("watch=true")).hasSize(3);
     assertThat(cluster.zoneOfNode("node-1000")).contains("zone-1");
+  }
+
+  @Test
+  void withoutTheNodeWatchZonesComeFromEndpointSlices() throws Exception {
+    api.put(node("node-b", "us-east-1b", "192.0.2.2"));
+    api.put(slice("shop", "web-x1", new String[] {"web-1", "10.1.0.5", "node-b"}));
+    metadata = KubernetesMetadata.connect(KubernetesMetadataTest.fastConfig(api.url()), "node-a");
+    ClusterDirectory cluster = metadata.startClusterDirectory(false);
+    await("slices listed", () -> cluster.podByIp("10.1.0.5").isPresent());
+    assertThat(cluster.zoneOfNode("node-b")).contains("zone-of-node-b");
+    assertThat(cluster.nodeByIp("192.0.2.2")).isEmpty();
+    assertThat(api.requests()).noneMatch(request -> request.startsWith("GET /api/v1/nodes"));
+
+    api.delete(slice("shop", "web-x1"));
+    await("zone forgotten with the last endpoint on the node", () -> cluster.zoneOfNode("node-b").isEmpty());
   }
 }

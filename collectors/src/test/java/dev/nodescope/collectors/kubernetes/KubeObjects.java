@@ -45,13 +45,14 @@ final class KubeObjects {
         .withNewSpec().withClusterIP(clusterIp).addToClusterIPs(clusterIp).endSpec().build();
   }
 
-  /** A slice with one endpoint per pod: {pod name, IP, node}. */
+  /** A slice with one endpoint per pod: {pod name, IP, node}; the zone is "zone-of-{node}". */
   static EndpointSlice slice(String namespace, String name, String[]... pods) {
     EndpointSliceBuilder slice = new EndpointSliceBuilder().withNewMetadata().withNamespace(namespace)
         .withName(name).addToLabels("kubernetes.io/service-name", name.replaceAll("-[a-z0-9]+$", ""))
         .endMetadata().withAddressType("IPv4");
     for (String[] pod : pods) {
       slice.addToEndpoints(new EndpointBuilder().addToAddresses(pod[1]).withNodeName(pod[2])
+          .withZone("zone-of-" + pod[2])
           .withNewTargetRef().withKind("Pod").withNamespace(namespace).withName(pod[0]).endTargetRef().build());
     }
     return slice.build();
