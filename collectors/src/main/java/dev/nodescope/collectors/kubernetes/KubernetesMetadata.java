@@ -27,12 +27,13 @@ import org.slf4j.LoggerFactory;
 public final class KubernetesMetadata implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesMetadata.class);
   /**
-   * fabric8's informer logs every failed retry at WARN with a stack trace, which floods the log during an API
-   * outage; {@link ResourceWatch} logs the outage once instead. Held here so that JUL keeps the level.
+   * fabric8 logs every retry during an API outage (the informer at WARN with a stack trace, the watch manager at
+   * INFO), which floods the log; {@link ResourceWatch} logs the outage once instead. Held here so that JUL keeps
+   * the levels. At debug level they are left alone.
    */
-  private static final java.util.logging.Logger FABRIC8_REFLECTOR =
-      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector");
-
+  private static final List<java.util.logging.Logger> FABRIC8_RETRY_LOGGERS = List.of(
+      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector"),
+      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.AbstractWatchManager"));
   private static final Duration HEALTH_CHECK = Duration.ofSeconds(1);
   /**
    * Cluster-wide lists come in pages: fabric8 parses a whole page into full objects before the light store sees
@@ -81,8 +82,10 @@ public final class KubernetesMetadata implements AutoCloseable {
    * that is down is retried until it answers.
    */
   public static KubernetesMetadata connect(Config config, String nodeName) {
-    if (!FABRIC8_REFLECTOR.isLoggable(Level.FINE)) {
-      FABRIC8_REFLECTOR.setLevel(Level.SEVERE);
+    for (java.util.logging.Logger logger : FABRIC8_RETRY_LOGGERS) {
+      if (!logger.isLoggable(Level.FINE)) {
+        logger.setLevel(Level.SEVERE);
+      }
     }
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
         .withHttpClientFactory(new JdkHttpClientFactory()).build();

@@ -31,7 +31,7 @@ final class ResourceWatch implements AutoCloseable {
     informer.removeNamespaceIndex();
     informer.itemStore(store);
     informer.exceptionHandler((started, error) -> {
-      onError(error);
+      onError(describe(error));
       return true;
     });
     informer.addEventHandler(new ResourceEventHandler<T>() {
@@ -69,7 +69,7 @@ final class ResourceWatch implements AutoCloseable {
   void check() {
     boolean now = informer.hasSynced() && informer.isWatching();
     if (synced && !now) {
-      onError(new IllegalStateException("watch connection lost"));
+      onError("watch connection lost");
     } else if (now) {
       healed();
     }
@@ -84,12 +84,12 @@ final class ResourceWatch implements AutoCloseable {
     return store.size();
   }
 
-  private void onError(Throwable error) {
+  private void onError(String cause) {
     errors.incrementAndGet();
     if (!failing) {
       failing = true;
       LOG.warn("Kubernetes API: cannot list or watch {} ({}); the agent keeps what it knows and retries with "
-          + "backoff, and says so when it recovers", resource, describe(error));
+          + "backoff, and says so when it recovers", resource, cause);
     }
   }
 

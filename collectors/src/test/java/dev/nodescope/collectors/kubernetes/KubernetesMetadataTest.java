@@ -29,6 +29,7 @@ class KubernetesMetadataTest {
 
   private final List<LogRecord> logged = new ArrayList<>();
   private final Logger watchLogger = Logger.getLogger(ResourceWatch.class.getName());
+  private final Logger fabric8Logger = Logger.getLogger("io.fabric8");
   private final Handler capture = new Handler() {
     @Override
     public synchronized void publish(LogRecord record) {
@@ -48,6 +49,7 @@ class KubernetesMetadataTest {
   @BeforeEach
   void setUp() throws Exception {
     watchLogger.addHandler(capture);
+    fabric8Logger.addHandler(capture);
     api = new FakeApiServer();
   }
 
@@ -58,6 +60,7 @@ class KubernetesMetadataTest {
     }
     api.close();
     watchLogger.removeHandler(capture);
+    fabric8Logger.removeHandler(capture);
   }
 
   static Config fastConfig(String url) {
@@ -160,6 +163,7 @@ class KubernetesMetadataTest {
     assertThat(series).contains("pod=\"api-5f6d7c8b9-qwert\"").doesNotContain("web-7d9f8b6c5d-abcde");
     assertThat(metadata.watches().get(0).errors()).isPositive();
     assertThat(warnings()).as("one warning for the outage, not one per retry").hasSize(1);
+    assertThat(fabric8Lines()).as("fabric8's own retry messages stay out of the log").isEmpty();
   }
 
   @Test
@@ -182,6 +186,13 @@ class KubernetesMetadataTest {
   private List<LogRecord> warnings() {
     synchronized (capture) {
       return logged.stream().filter(record -> record.getLevel() == Level.WARNING).toList();
+    }
+  }
+
+  private List<String> fabric8Lines() {
+    synchronized (capture) {
+      return logged.stream().filter(record -> record.getLoggerName().startsWith("io.fabric8")
+          && record.getLevel().intValue() >= Level.INFO.intValue()).map(LogRecord::getMessage).toList();
     }
   }
 }
