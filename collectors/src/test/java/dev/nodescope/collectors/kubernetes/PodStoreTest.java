@@ -88,4 +88,16 @@ class PodStoreTest {
     assertThat(store.get("ns/db-0").getMetadata().getUid()).isEqualTo("uid-2");
     assertThat(store.get("ns/db-0").getSpec()).isNull();
   }
+
+  @Test
+  void aBarePodAsJustCreatedStillGivesInfo() {
+    // Pending and unscheduled: no spec fields set, no status, no labels, no owners (as parsed from the wire).
+    Pod bare = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"p\","
+            + "\"uid\":\"u\"}}", Pod.class);
+    assertThat(PodStore.podInfo(bare)).isEqualTo(new PodInfo("ns", "p", "u", java.util.List.of(), "Pod", "p", false,
+        "", java.util.List.of()));
+    put(bare);
+    assertThat(store.byUid("u")).isPresent();
+  }
 }
