@@ -21,7 +21,7 @@ final class ResourceWatch implements AutoCloseable {
   private final SharedIndexInformer<? extends HasMetadata> informer;
   private final LightStore<?, ?> store;
   private final AtomicLong errors = new AtomicLong();
-  private volatile boolean failing;
+  private boolean failing;
   private volatile boolean synced;
 
   <T extends HasMetadata> ResourceWatch(String resource, Informable<T> source, LightStore<T, ?> store) {
@@ -64,9 +64,10 @@ final class ResourceWatch implements AutoCloseable {
 
   /**
    * Looks at the connection. fabric8 re-opens a dropped watch by itself, without telling the exception handler,
-   * so a lost watch is noticed here: counted as an error and logged like a failed list.
+   * so a lost watch is noticed here: counted as an error and logged like a failed list. Called by the health
+   * check and after each list, hence synchronized.
    */
-  void check() {
+  synchronized void check() {
     boolean now = informer.hasSynced() && informer.isWatching();
     if (synced && !now) {
       onError("watch connection lost");
@@ -84,7 +85,7 @@ final class ResourceWatch implements AutoCloseable {
     return store.size();
   }
 
-  private void onError(String cause) {
+  private synchronized void onError(String cause) {
     errors.incrementAndGet();
     if (!failing) {
       failing = true;
@@ -93,7 +94,7 @@ final class ResourceWatch implements AutoCloseable {
     }
   }
 
-  private void healed() {
+  private synchronized void healed() {
     if (failing) {
       failing = false;
       LOG.info("Kubernetes API: {} listed and watched again ({} objects)", resource, store.size());
@@ -107,12 +108,6 @@ final class ResourceWatch implements AutoCloseable {
     }
     String message = cause.getMessage();
     return message == null ? cause.getClass().getSimpleName() : cause.getClass().getSimpleName() + ": " + message;
-  }
-
-  @Override
-  public String toString() {
-    return resource + " (listed: " + informer.hasSynced() + ", watching: " + informer.isWatching() + ", errors: "
-        + errors + ")";
   }
 
   @Override
