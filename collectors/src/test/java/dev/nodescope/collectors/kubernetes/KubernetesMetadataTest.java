@@ -167,6 +167,27 @@ class KubernetesMetadataTest {
   }
 
   @Test
+  void relistsWhenTheRestartedApiServerNoLongerHasTheHistory() throws Exception {
+    api.put(web(0));
+    metadata = KubernetesMetadata.connect(fastConfig(api.url()), NODE);
+    await("pods synced", this::podsSynced);
+    api.stop();
+    await("watch lost", () -> !podsSynced());
+    api.delete(web(0));
+    api.put(withContainer(deploymentPod("shop", "api-5f6d7c8b9-qwert", "uid-api", NODE, "10.0.0.7", "api",
+        "5f6d7c8b9"), "app", "containerd://feed", 0));
+    api.compact();
+    int before = api.requests().size();
+    api.start();
+
+    await("caught up by a relist", () -> podsSynced() && metadata.pods().byUid("uid-api").isPresent()
+        && metadata.pods().byUid("uid-web").isEmpty());
+    assertThat(metadata.pods().byIp("10.0.0.5")).isEmpty();
+    assertThat(api.requests().subList(before, api.requests().size()))
+        .anySatisfy(request -> assertThat(request).startsWith("GET /api/v1/pods?").doesNotContain("watch=true"));
+  }
+
+  @Test
   void startsWhileTheApiServerIsDownAndSyncsWhenItAppears() throws Exception {
     api.put(web(0));
     api.stop();

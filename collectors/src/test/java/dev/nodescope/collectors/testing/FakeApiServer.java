@@ -40,6 +40,8 @@ public final class FakeApiServer implements AutoCloseable {
   private final List<Event> events = new ArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private long version = 1;
+  /** Watches from before this version get 410 Gone, as after etcd compaction or a watch-cache restart. */
+  private long oldestWatchable = 0;
   private int port;
   private HttpServer server;
   private ExecutorService executor;
@@ -114,6 +116,12 @@ public final class FakeApiServer implements AutoCloseable {
     }
   }
 
+  /** Forgets the event history: watches must start again from a fresh list. */
+  public synchronized void compact() {
+    events.clear();
+    oldestWatchable = version;
+  }
+
   private void record(String collection, String type, HasMetadata object) {
     events.add(new Event(version, collection, type, object));
     notifyAll();
@@ -185,6 +193,13 @@ public final class FakeApiServer implements AutoCloseable {
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(200, 0);
     OutputStream body = exchange.getResponseBody();
+    synchronized (this) {
+      if (since < oldestWatchable) {
+        body.write(("{\"type\":\"ERROR\",\"object\":" + status(410, "Expired", "too old resource version: "
+            + since + " (" + oldestWatchable + ")") + "}\n").getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+    }
     // A bookmark at once (the client asks for them): fabric8 over the JDK client counts the watch as open only
     // when the first bytes of the body arrive.
     body.write(("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"v1\","
