@@ -111,14 +111,7 @@ class KubernetesMetadataTest {
 
     assertThat(api.requests()).anySatisfy(request ->
         assertThat(request).startsWith("GET /api/v1/pods?").contains("fieldSelector=spec.nodeName%3Dnode-a"));
-    assertThat(collect()).isEqualTo("""
-        nodescope_kubernetes_objects{resource="pods"} 1
-        nodescope_kubernetes_synced{resource="pods"} 1
-        nodescope_kubernetes_watch_errors_total{resource="pods"} 0
-        nodescope_pod_container_restarts_total{namespace="shop",pod="web-7d9f8b6c5d-abcde",container="app"} 0
-        nodescope_pod_info{namespace="shop",pod="web-7d9f8b6c5d-abcde",uid="uid-web",node="node-a",\
-        owner_kind="Deployment",owner_name="web",host_network="false",pod_ip="10.0.0.5"} 1
-        """);
+    Golden.assertMatches(collect(), "golden/kubernetes.txt");
     assertThat(metadata.pods().byIp("10.0.0.5")).map(pod -> pod.name()).contains("web-7d9f8b6c5d-abcde");
     assertThat(metadata.pods().byUid("uid-web").orElseThrow().containers().get(0).id()).isEqualTo("c0ffee");
     assertThat(metadata.pods().byIp("10.0.1.9")).isEmpty();
