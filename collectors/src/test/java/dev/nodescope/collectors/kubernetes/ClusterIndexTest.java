@@ -116,4 +116,20 @@ class ClusterIndexTest {
     api.delete(slice("shop", "web-x1"));
     await("zone forgotten with the last endpoint on the node", () -> cluster.zoneOfNode("node-b").isEmpty());
   }
+
+  @Test
+  void aForbiddenResourceIsCountedAndTheOthersStillWork() throws Exception {
+    api.forbid("/api/v1/nodes");
+    api.put(service("shop", "web", "10.96.0.10"));
+    metadata = KubernetesMetadata.connect(KubernetesMetadataTest.fastConfig(api.url()), "node-a");
+    ClusterDirectory cluster = metadata.startClusterDirectory(true);
+    await("services listed despite the forbidden nodes",
+        () -> cluster.serviceByClusterIp("10.96.0.10").isPresent());
+    ResourceWatch nodes = metadata.watches().stream().filter(watch -> watch.resource().equals("nodes"))
+        .findFirst().orElseThrow();
+    await("forbidden list counted", () -> nodes.errors() > 0);
+    nodes.check();
+    assertThat(nodes.synced()).isFalse();
+    assertThat(nodes.objects()).isZero();
+  }
 }

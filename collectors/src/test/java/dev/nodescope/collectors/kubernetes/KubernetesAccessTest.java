@@ -22,8 +22,7 @@ class KubernetesAccessTest {
       Config config = KubernetesAccess.resolve(kubeconfig, Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
           temp.resolve("no-token")).orElseThrow();
       assertThat(config.getMasterUrl()).startsWith(api.url());
-      assertThat(config.getAutoOAuthToken() != null ? config.getAutoOAuthToken() : config.getOauthToken())
-          .isEqualTo("fake-token");
+      assertThat(config.getAutoOAuthToken()).isEqualTo("fake-token");
       assertThat(config.getWatchReconnectInterval()).isEqualTo(1000);
     }
   }

@@ -39,6 +39,7 @@ public final class FakeApiServer implements AutoCloseable {
   private final Map<String, Map<String, HasMetadata>> objects = new LinkedHashMap<>();
   private final List<Event> events = new ArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final java.util.Set<String> forbidden = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private long version = 1;
   /** Watches from before this version get 410 Gone, as after etcd compaction or a watch-cache restart. */
   private long oldestWatchable = 0;
@@ -116,6 +117,11 @@ public final class FakeApiServer implements AutoCloseable {
     }
   }
 
+  /** Answers 403 on this collection, as when the ClusterRole lacks it. */
+  public void forbid(String collectionPath) {
+    forbidden.add(collectionPath);
+  }
+
   /** Forgets the event history: watches must start again from a fresh list. */
   public synchronized void compact() {
     events.clear();
@@ -154,6 +160,10 @@ public final class FakeApiServer implements AutoCloseable {
       requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
       if (!COLLECTIONS.containsKey(path) || !"GET".equals(exchange.getRequestMethod())) {
         respond(exchange, 404, status(404, "NotFound", "not served here: " + path));
+        return;
+      }
+      if (forbidden.contains(path)) {
+        respond(exchange, 403, status(403, "Forbidden", "cannot list resource at " + path));
         return;
       }
       String selector = query.get("fieldSelector");
