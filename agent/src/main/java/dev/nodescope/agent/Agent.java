@@ -15,16 +15,17 @@ import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotRegistry;
+import dev.nodescope.collectors.kubernetes.KubernetesMetadata;
 import dev.nodescope.collectors.podresources.PodResources;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,34 +40,45 @@ public final class Agent implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final OtelExposition exposition;
   private final AgentHttpServer http;
+  private final Optional<KubernetesMetadata> kubernetes;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   private Agent(List<CollectorRunner> runners, ScheduledExecutorService scheduler, OtelExposition exposition,
-      AgentHttpServer http) {
+      AgentHttpServer http, Optional<KubernetesMetadata> kubernetes) {
     this.runners = runners;
     this.scheduler = scheduler;
     this.exposition = exposition;
     this.http = http;
+    this.kubernetes = kubernetes;
   }
 
   public static Agent start(CollectorCatalog catalog, FlagValues values, Map<String, String> env) throws Exception {
     String nodeName = nodeName(env);
     RootPaths paths = new RootPaths(values.get(AgentFlags.PROCFS), values.get(AgentFlags.SYSFS),
         values.get(AgentFlags.ROOTFS));
-    PodDirectory pods = PodDirectory.EMPTY;
-    CollectorContext context = new CollectorContext(paths, nodeName, values, pods, ClusterDirectory.EMPTY,
+    List<CollectorFactory> enabled = new ArrayList<>();
+    for (CollectorFactory factory : catalog.factories()) {
+      if (values.get(CollectorCatalog.enabledFlag(factory))) {
+        enabled.add(factory);
+      }
+    }
+
+    Optional<KubernetesMetadata> kubernetes = KubernetesMetadata.connect(values.get(AgentFlags.KUBECONFIG), env,
+        nodeName);
+    PodDirectory pods = kubernetes.map(KubernetesMetadata::pods).orElse(PodDirectory.EMPTY);
+    boolean clusterNeeded = enabled.stream().anyMatch(CollectorFactory::needsClusterDirectory);
+    boolean watchNodes = values.get(AgentFlags.KUBERNETES_WATCH_NODES);
+    ClusterDirectory cluster = kubernetes.filter(metadata -> clusterNeeded)
+        .map(metadata -> metadata.startClusterDirectory(watchNodes)).orElse(ClusterDirectory.EMPTY);
+    CollectorContext context = new CollectorContext(paths, nodeName, values, pods, cluster,
         PodResources.NONE, Clock.systemUTC());
 
     SnapshotRegistry registry = new SnapshotRegistry();
     List<CollectorRunner> runners = new ArrayList<>();
     Map<String, List<MetricDescriptor>> descriptors = new LinkedHashMap<>();
-    for (CollectorFactory factory : catalog.factories()) {
-      if (!values.get(CollectorCatalog.enabledFlag(factory))) {
-        continue;
-      }
-      Duration interval = values.get(CollectorCatalog.intervalFlag(factory));
-      Duration timeout = values.get(CollectorCatalog.timeoutFlag(factory));
-      runners.add(new CollectorRunner(factory, context, interval, timeout, registry));
+    for (CollectorFactory factory : enabled) {
+      runners.add(new CollectorRunner(factory, context, values.get(CollectorCatalog.intervalFlag(factory)),
+          values.get(CollectorCatalog.timeoutFlag(factory)), registry));
       descriptors.put(factory.name(), factory.descriptors());
     }
 
@@ -84,7 +96,7 @@ public final class Agent implements AutoCloseable {
     runners.forEach(runner -> runner.start(scheduler));
     LOG.info("nodescope {} on node {} listening on {} with collectors {}", BuildInfo.load().version(), nodeName,
         http.address(), runners.stream().map(CollectorRunner::name).toList());
-    return new Agent(runners, scheduler, exposition, http);
+    return new Agent(runners, scheduler, exposition, http, kubernetes);
   }
 
   /** NODE_NAME comes from the downward API; outside Kubernetes the host name stands in. */
@@ -115,6 +127,7 @@ public final class Agent implements AutoCloseable {
     http.close();
     scheduler.shutdownNow();
     runners.forEach(CollectorRunner::close);
+    kubernetes.ifPresent(KubernetesMetadata::close);
     exposition.close();
     stopped.countDown();
   }

@@ -4,8 +4,10 @@ import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cli.UsageException;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.FlagValues;
+import dev.nodescope.collectors.kubernetes.KubernetesAccess;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Checks that need more than one flag or more than a type: done before anything starts. */
 final class AgentSettings {
@@ -27,6 +29,10 @@ final class AgentSettings {
         validateCollector(factory.name(), values.get(CollectorCatalog.intervalFlag(factory)),
             values.get(CollectorCatalog.timeoutFlag(factory)));
       }
+    }
+    Optional<String> kubeconfigProblem = KubernetesAccess.problemWith(values.get(AgentFlags.KUBECONFIG));
+    if (kubeconfigProblem.isPresent()) {
+      throw new UsageException(kubeconfigProblem.get());
     }
   }
 

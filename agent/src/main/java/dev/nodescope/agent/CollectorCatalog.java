@@ -2,6 +2,7 @@ package dev.nodescope.agent;
 
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.node.NodeCollectorFactory;
 import dev.nodescope.collectors.pods.PodsCollectorFactory;
 import java.time.Duration;
@@ -21,7 +22,8 @@ public final class CollectorCatalog {
 
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
-    return new CollectorCatalog(List.of(new NodeCollectorFactory(), new PodsCollectorFactory()));
+    return new CollectorCatalog(List.of(new NodeCollectorFactory(), new PodsCollectorFactory(),
+        new KubernetesCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {

@@ -21,11 +21,15 @@ public final class AgentFlags {
       "Output format of log messages.", "logfmt", "json");
   public static final Flag<Path> KUBECONFIG = Flag.path("kubernetes.kubeconfig", null,
       "Kubeconfig file for API server access; default: in-cluster service account, else $KUBECONFIG.");
+  public static final Flag<Boolean> KUBERNETES_WATCH_NODES = Flag.bool("kubernetes.watch-nodes", true,
+      "When flow attribution needs cluster metadata, also watch every Node (node IPs; zones from labels). "
+          + "Costly above ~1,000 nodes (docs/design.md): without it, zones come from EndpointSlices and node IPs "
+          + "stay unknown.");
   public static final Flag<Integer> SERIES_LIMIT = Flag.integer("web.max-series-per-metric", 100_000,
       "Safety cap on the series of any one metric; collectors bound their own cardinality well below it.");
 
   public static final List<Flag<?>> ALL = List.of(LISTEN_ADDRESS, TELEMETRY_PATH, PROCFS, SYSFS, ROOTFS,
-      CONFIG_FILE, LOG_LEVEL, LOG_FORMAT, KUBECONFIG, SERIES_LIMIT);
+      CONFIG_FILE, LOG_LEVEL, LOG_FORMAT, KUBECONFIG, KUBERNETES_WATCH_NODES, SERIES_LIMIT);
 
   private AgentFlags() {}
 }

@@ -24,6 +24,15 @@ public interface CollectorFactory {
   }
 
   /**
+   * Whether this collector looks up peers beyond this node ({@link CollectorContext#cluster()}). The agent watches
+   * nodes, Services and EndpointSlices cluster-wide only when an enabled collector says yes, since those watches
+   * cost every API server; otherwise the context carries {@link ClusterDirectory#EMPTY}.
+   */
+  default boolean needsClusterDirectory() {
+    return false;
+  }
+
+  /**
    * Opens the source. Throws {@link SourceUnavailableException} when the node simply lacks it; the agent tries
    * again later in case it appears (a driver installed after boot).
    */
