@@ -1,0 +1,67 @@
+package dev.nodescope.agent.cloudwatch;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Groups PutMetricData data points into calls within the API limits: at most 1000 metrics and 1 MB per call,
+ * at most 30 dimensions per metric, finite values only. Points that can never be sent are returned apart, so
+ * the caller counts and logs them instead of losing them silently.
+ */
+public final class MetricDatumBatcher {
+  static final int MAX_METRICS_PER_CALL = 1000;
+  static final int MAX_DIMENSIONS = 30;
+  /** Leaves room for the request envelope under the 1 MB limit. */
+  static final int MAX_CALL_BYTES = 1_000_000;
+
+  /** One data point; dimensions are name → value. */
+  public record Datum(String name, Map<String, String> dimensions, double value, String unit, long timestampMillis) {
+    public Datum {
+      dimensions = Map.copyOf(dimensions);
+    }
+
+    /** A generous upper bound of the encoded size (CBOR is more compact than this UTF-8 text count). */
+    int estimatedBytes() {
+      int bytes = 64 + utf8(name) + utf8(unit);
+      for (Map.Entry<String, String> dimension : dimensions.entrySet()) {
+        bytes += 16 + utf8(dimension.getKey()) + utf8(dimension.getValue());
+      }
+      return bytes;
+    }
+
+    private static int utf8(String text) {
+      return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+  }
+
+  public record Batches(List<List<Datum>> calls, List<Datum> rejected) {}
+
+  private MetricDatumBatcher() {}
+
+  public static Batches batch(List<Datum> data) {
+    List<List<Datum>> calls = new ArrayList<>();
+    List<Datum> rejected = new ArrayList<>();
+    List<Datum> current = new ArrayList<>();
+    long currentBytes = 0;
+    for (Datum datum : data) {
+      if (!Double.isFinite(datum.value()) || datum.dimensions().size() > MAX_DIMENSIONS) {
+        rejected.add(datum);
+        continue;
+      }
+      int bytes = datum.estimatedBytes();
+      if (current.size() == MAX_METRICS_PER_CALL || currentBytes + bytes > MAX_CALL_BYTES) {
+        calls.add(List.copyOf(current));
+        current.clear();
+        currentBytes = 0;
+      }
+      current.add(datum);
+      currentBytes += bytes;
+    }
+    if (!current.isEmpty()) {
+      calls.add(List.copyOf(current));
+    }
+    return new Batches(calls, rejected);
+  }
+}
