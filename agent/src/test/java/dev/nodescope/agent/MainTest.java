@@ -116,7 +116,8 @@ class MainTest {
     assertThat(outcome.err()).isEmpty();
     assertThat(outcome.out()).startsWith("usage: nodescope-agent [<flags>]\n");
     for (Flag<?> flag : AgentFlags.ALL) {
-      assertThat(outcome.out()).contains("--" + flag.name()).contains(flag.help());
+      String shown = flag.isBoolean() ? "--[no-]" + flag.name() + "\n" : "--" + flag.name() + "=";
+      assertThat(outcome.out()).contains(shown).contains(flag.help());
     }
     assertThat(outcome.out()).contains("--[no-]collector.fake\n", "--collector.fake.interval=DURATION\n",
         "(default: :9101)", "(default: 1s)");
