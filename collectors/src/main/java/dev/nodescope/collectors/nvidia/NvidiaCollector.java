@@ -75,6 +75,11 @@ public final class NvidiaCollector implements Collector {
     }
   }
 
+  @Override
+  public void close() {
+    nvml.close();
+  }
+
   private static Map<GpuReading, MetricDescriptor> gpuDescriptors() {
     Map<GpuReading, MetricDescriptor> map = new EnumMap<>(GpuReading.class);
     for (GpuReading reading : GpuReading.values()) {
