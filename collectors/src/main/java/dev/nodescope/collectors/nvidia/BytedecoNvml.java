@@ -25,12 +25,31 @@ final class BytedecoNvml implements Nvml {
   static BytedecoNvml open() throws NvmlException {
     int rc;
     try {
+      loadJniNvmlOnly();
       rc = nvmlInit_v2();
     } catch (LinkageError e) {
       throw new NvmlException("loading libnvidia-ml.so.1 (" + e + ")", -1);
     }
     check("nvmlInit_v2", rc);
     return new BytedecoNvml();
+  }
+
+  /**
+   * JavaCPP's Loader would also load libjnicudart (the nvml preset inherits cudart), which needs libcudart.so.13:
+   * absent on driver-only GPU nodes. libjninvml itself needs only libnvidia-ml.so.1, so it is loaded directly.
+   */
+  private static void loadJniNvmlOnly() throws NvmlException {
+    System.setProperty("org.bytedeco.javacpp.loadlibraries", "false");
+    try {
+      java.io.File library = org.bytedeco.javacpp.Loader.cacheResource(
+          org.bytedeco.cuda.global.nvml.class, "/org/bytedeco/cuda/linux-x86_64/libjninvml.so");
+      if (library == null) {
+        throw new NvmlException("finding libjninvml.so for linux-x86_64 in the class path", -1);
+      }
+      System.load(library.getAbsolutePath());
+    } catch (java.io.IOException e) {
+      throw new NvmlException("extracting libjninvml.so (" + e + ")", -1);
+    }
   }
 
   private static void check(String call, int rc) throws NvmlException {
