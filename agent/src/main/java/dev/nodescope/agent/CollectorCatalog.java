@@ -5,6 +5,7 @@ import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.node.NodeCollectorFactory;
 import dev.nodescope.collectors.pods.PodsCollectorFactory;
+import dev.nodescope.collectors.nvidia.NvidiaCollectorFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,7 @@ public final class CollectorCatalog {
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
     return new CollectorCatalog(List.of(new NodeCollectorFactory(), new PodsCollectorFactory(),
-        new KubernetesCollectorFactory()));
+        new KubernetesCollectorFactory(), new NvidiaCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {

@@ -1,0 +1,51 @@
+package dev.nodescope.collectors.nvidia;
+
+import dev.nodescope.collectors.core.MetricDescriptor;
+
+/**
+ * One per-GPU value: the dcgm-exporter name it is exposed under and how NVML's raw unit converts to dcgm's.
+ * dcgm-exporter "counters" without a _total suffix are declared as gauges: OpenMetrics counters must end in _total,
+ * and the dcgm name is what dashboards and alerts match on.
+ */
+public enum GpuReading {
+  SM_CLOCK("DCGM_FI_DEV_SM_CLOCK", "SM clock frequency (in MHz).", 1),
+  MEM_CLOCK("DCGM_FI_DEV_MEM_CLOCK", "Memory clock frequency (in MHz).", 1),
+  GPU_TEMP("DCGM_FI_DEV_GPU_TEMP", "GPU temperature (in C).", 1),
+  MEMORY_TEMP("DCGM_FI_DEV_MEMORY_TEMP", "Memory temperature (in C).", 1),
+  POWER_USAGE_MILLIWATTS("DCGM_FI_DEV_POWER_USAGE", "Power draw (in W).", 1e-3),
+  TOTAL_ENERGY_MILLIJOULES("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
+      "Total energy consumption since the driver was last reloaded (in mJ); a dcgm counter exposed as a gauge.", 1),
+  PCIE_REPLAYS("DCGM_FI_DEV_PCIE_REPLAY_COUNTER",
+      "Total number of PCIe retries; a dcgm counter exposed as a gauge.", 1),
+  GPU_UTIL("DCGM_FI_DEV_GPU_UTIL", "GPU utilization (in %).", 1),
+  MEM_COPY_UTIL("DCGM_FI_DEV_MEM_COPY_UTIL", "Memory utilization (in %).", 1),
+  ENC_UTIL("DCGM_FI_DEV_ENC_UTIL", "Encoder utilization (in %).", 1),
+  DEC_UTIL("DCGM_FI_DEV_DEC_UTIL", "Decoder utilization (in %).", 1),
+  FB_FREE_BYTES("DCGM_FI_DEV_FB_FREE", "Framebuffer memory free (in MiB).", 1.0 / (1 << 20)),
+  FB_USED_BYTES("DCGM_FI_DEV_FB_USED", "Framebuffer memory used (in MiB).", 1.0 / (1 << 20)),
+  FB_RESERVED_BYTES("DCGM_FI_DEV_FB_RESERVED", "Framebuffer memory reserved (in MiB).", 1.0 / (1 << 20)),
+  ECC_SBE_VOL_TOTAL("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", "Single-bit volatile ECC errors.", 1),
+  ECC_DBE_VOL_TOTAL("DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", "Double-bit volatile ECC errors.", 1),
+  ECC_SBE_AGG_TOTAL("DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", "Single-bit aggregate (persistent) ECC errors.", 1),
+  ECC_DBE_AGG_TOTAL("DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "Double-bit aggregate (persistent) ECC errors.", 1),
+  CLOCK_EVENT_REASONS("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS",
+      "Current clock event (throttle) reasons, the NVML bitmask.", 1);
+
+  private final String metricName;
+  private final String help;
+  private final double scale;
+
+  GpuReading(String metricName, String help, double scale) {
+    this.metricName = metricName;
+    this.help = help;
+    this.scale = scale;
+  }
+
+  public double scale() {
+    return scale;
+  }
+
+  MetricDescriptor descriptor(String... labelNames) {
+    return MetricDescriptor.gauge(metricName, help, labelNames);
+  }
+}
