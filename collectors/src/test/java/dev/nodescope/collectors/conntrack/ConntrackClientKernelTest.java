@@ -81,6 +81,35 @@ class ConntrackClientKernelTest {
     assertThat(ours.get(FIRST_PORT)).isEqualTo(10 + 28);
   }
 
+  @Test
+  void destroyEventCarriesFinalCounters() throws Exception {
+    int port = FIRST_PORT + PORTS + 1;
+    List<ConntrackEntry> events = new ArrayList<>();
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      thread.submit(() -> {
+        NetworkNamespace.enterOnCurrentThread("/var/run/netns/" + NS);
+        try (ConntrackEventListener listener = ConntrackEventListener.start(1 << 20, 10_000)) {
+          sh("ip netns exec " + NS + " bash -c 'printf %0100d 0 > /dev/udp/127.0.0.1/" + port + "'");
+          sh("ip netns exec " + NS + " conntrack -D -p udp --dport " + port + " > /dev/null 2>&1");
+          for (int i = 0; i < 50 && events.stream().noneMatch(e -> e.event() == ConntrackEntry.Event.DESTROY); i++) {
+            Thread.sleep(20);
+            events.addAll(listener.drain());
+          }
+          assertThat(listener.lostEvents()).isZero();
+        }
+        return null;
+      }).get(30, TimeUnit.SECONDS);
+    } finally {
+      thread.shutdownNow();
+    }
+    assertThat(events).filteredOn(e -> e.original().destinationPort() == port).extracting(ConntrackEntry::event)
+        .containsExactly(ConntrackEntry.Event.NEW, ConntrackEntry.Event.DESTROY);
+    ConntrackEntry destroyed = events.get(events.size() - 1);
+    assertThat(destroyed.originalBytes()).isEqualTo(100 + 28);
+    assertThat(destroyed.originalPackets()).isEqualTo(1);
+  }
+
   private static void sh(String command) throws Exception {
     Process p = new ProcessBuilder("bash", "-c", command).inheritIO().start();
     if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
