@@ -19,7 +19,7 @@ public final class CollectorCatalog {
 
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
-    return new CollectorCatalog(List.of());
+    return new CollectorCatalog(List.of(new dev.nodescope.collectors.conntrack.FlowsCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {
