@@ -69,11 +69,14 @@ final class FlowsCollector implements Collector {
         rest.add(e);
       }
     }
+    // Room for every aggregate that could be needed (one per pod and direction), so the cap holds whatever folds.
+    long aggregateRoom = aggregator.totals().keySet().stream().map(k -> k.namespace() + "/" + k.pod() + "/"
+        + k.direction()).distinct().count();
     for (var e : rest) {
       FlowAggregator.FlowKey k = e.getKey();
       FlowAggregator.FlowKey aggregate = new FlowAggregator.FlowKey(k.namespace(), k.pod(), k.direction(), "", "",
           "", "unknown", "unknown", "", "", "");
-      if (!folded.containsKey(aggregate) && admitted.size() + folded.size() + 2 <= maxSeries) {
+      if (admitted.size() + aggregateRoom < maxSeries) {
         admitted.add(k);
         emit(out, k, e.getValue().bytes(), e.getValue().packets(), e.getValue().connections(), e.getValue().active());
         continue;
