@@ -104,9 +104,9 @@ public final class FlowAggregator {
     ConntrackTuple o = e.original();
     ConntrackTuple r = e.reply() == null ? o : e.reply();
     String protocol = protocolName(o.protocol());
-    String clientIp = o.sourceAddress().getHostAddress();
-    String serverIp = r.sourceAddress().getHostAddress();
-    String addressed = o.destinationAddress().getHostAddress();
+    String clientIp = text(o.sourceAddress());
+    String serverIp = text(r.sourceAddress());
+    String addressed = text(o.destinationAddress());
     Optional<ClusterDirectory.ServiceRef> service =
         addressed.equals(serverIp) ? Optional.empty() : cluster.serviceByClusterIp(addressed);
     pods.byIp(clientIp).ifPresent(client -> add(client, "client", Integer.toString(o.destinationPort()), protocol,
@@ -168,6 +168,33 @@ public final class FlowAggregator {
   private FlowTotals series(PodInfo pod, String direction, String role, String port, String protocol, Remote r) {
     return totals.computeIfAbsent(new FlowKey(pod.namespace(), pod.name(), direction, r.namespace(), r.pod(),
         r.service(), r.kind(), r.locality(), protocol, port, role), k -> new FlowTotals());
+  }
+
+  /** RFC 5952 text (2001:db8::1), the form Kubernetes uses for pod and service IPs; Java writes every group. */
+  static String text(java.net.InetAddress address) {
+    String full = address.getHostAddress();
+    if (!(address instanceof java.net.Inet6Address)) {
+      return full;
+    }
+    String[] groups = full.replaceAll("%.*", "").split(":");
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < groups.length; ) {
+      int j = i;
+      while (j < groups.length && groups[j].equals("0")) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = Math.max(j, i + 1);
+    }
+    if (bestStart < 0) {
+      return String.join(":", groups);
+    }
+    return String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart)) + "::"
+        + String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
   }
 
   static String protocolName(int number) {

@@ -60,6 +60,14 @@ class FlowAggregatorTest {
   }
 
   @Test
+  void writesIpv6AddressesAsKubernetesDoes() throws Exception {
+    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:0:0:0:0:0:1"))).isEqualTo("2001:db8::1");
+    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:1:0:0:1:0:1"))).isEqualTo("2001:db8:1::1:0:1");
+    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:1:2:3:4:5:6"))).isEqualTo("2001:db8:1:2:3:4:5:6");
+    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("192.0.2.1"))).isEqualTo("192.0.2.1");
+  }
+
+  @Test
   void seriesOfDeletedPodsGoAway() {
     FlowAggregator agg = new FlowAggregator("node-a");
     agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500)), List.of(), pods, cluster);
