@@ -2,6 +2,7 @@ package dev.nodescope.agent;
 
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.conntrack.FlowsCollectorFactory;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.node.NodeCollectorFactory;
 import dev.nodescope.collectors.pods.PodsCollectorFactory;
@@ -24,7 +25,7 @@ public final class CollectorCatalog {
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
     return new CollectorCatalog(List.of(new NodeCollectorFactory(), new PodsCollectorFactory(),
-        new KubernetesCollectorFactory(), new NvidiaCollectorFactory()));
+        new KubernetesCollectorFactory(), new FlowsCollectorFactory(), new NvidiaCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {

@@ -1,0 +1,77 @@
+package dev.nodescope.collectors.conntrack;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Dumps the conntrack table and per-CPU statistics over ctnetlink. Every dump is bounded by a deadline and by the
+ * number of datagrams, so a kernel that never sends NLMSG_DONE cannot hold a collection forever.
+ */
+public final class ConntrackClient implements AutoCloseable {
+  /** Large enough for the kernel's dump batches (it fills up to 32 KiB, or a page, per datagram). */
+  static final int DATAGRAM_BYTES = 64 * 1024;
+  private static final int MAX_DATAGRAMS_PER_DUMP = 1_000_000;
+
+  private final NetlinkSocket socket;
+  private final byte[] buf = new byte[DATAGRAM_BYTES];
+  private int sequence = 1;
+  private long malformed;
+
+  public ConntrackClient(NetlinkSocket socket) {
+    this.socket = socket;
+  }
+
+  public static ConntrackClient open() throws IOException {
+    return new ConntrackClient(NetlinkSocket.open(4 * 1024 * 1024, 1000));
+  }
+
+  /** Streams every entry of one family's table to the sink; throws on a netlink error (e.g. EPERM). */
+  public void dump(int family, long timeoutMillis, Consumer<ConntrackEntry> sink) throws IOException {
+    run(CtnetlinkCodec.dumpRequest(family, sequence++), timeoutMillis, d -> d.entries().forEach(sink));
+  }
+
+  public List<ConntrackCpuStats> cpuStats(long timeoutMillis) throws IOException {
+    List<ConntrackCpuStats> out = new ArrayList<>();
+    run(CtnetlinkCodec.cpuStatsRequest(sequence++), timeoutMillis, d -> out.addAll(d.cpuStats()));
+    return out;
+  }
+
+  /** Messages the codec had to skip so far. */
+  public long malformed() {
+    return malformed;
+  }
+
+  private void run(byte[] request, long timeoutMillis, Consumer<CtnetlinkCodec.Decoded> handler) throws IOException {
+    socket.send(request);
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    for (int i = 0; i < MAX_DATAGRAMS_PER_DUMP; i++) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException("conntrack dump timed out after " + timeoutMillis + " ms");
+      }
+      int n = socket.receive(buf);
+      if (n < 0) {
+        throw new IOException("conntrack dump overran the socket buffer (ENOBUFS)");
+      }
+      if (n == 0) {
+        continue;
+      }
+      CtnetlinkCodec.Decoded d = CtnetlinkCodec.decode(buf, n);
+      malformed += d.malformed();
+      if (d.errno() != 0) {
+        throw new IOException("conntrack netlink error: errno " + d.errno());
+      }
+      handler.accept(d);
+      if (d.done()) {
+        return;
+      }
+    }
+    throw new IOException("conntrack dump exceeded " + MAX_DATAGRAMS_PER_DUMP + " datagrams");
+  }
+
+  @Override
+  public void close() {
+    socket.close();
+  }
+}

@@ -1,0 +1,93 @@
+package dev.nodescope.collectors.conntrack;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Listens to conntrack NEW and DESTROY events on its own thread, so that connections that open and close between
+ * two dumps still count with their final counters. Events wait in a bounded queue until the next collection drains
+ * them; when it is full, or the kernel reports ENOBUFS, the loss is counted instead of growing memory.
+ */
+public final class ConntrackEventListener implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ConntrackEventListener.class);
+  private static final long POLL_MILLIS = 200;
+
+  private final NetlinkSocket socket;
+  private final BlockingQueue<ConntrackEntry> queue;
+  private final AtomicLong lost = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  private ConntrackEventListener(NetlinkSocket socket, int capacity, String threadName) {
+    this.socket = socket;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.thread = new Thread(this::loop, threadName);
+    this.thread.setDaemon(true);
+  }
+
+  /** Opens the event socket in the calling thread's network namespace and starts listening. */
+  public static ConntrackEventListener start(int receiveBufferBytes, int queueCapacity) throws IOException {
+    NetlinkSocket socket = NetlinkSocket.open(receiveBufferBytes, POLL_MILLIS, NetlinkSocket.GROUP_NEW,
+        NetlinkSocket.GROUP_DESTROY);
+    ConntrackEventListener listener = new ConntrackEventListener(socket, queueCapacity, "conntrack-events");
+    listener.thread.start();
+    return listener;
+  }
+
+  private void loop() {
+    byte[] buf = new byte[ConntrackClient.DATAGRAM_BYTES];
+    while (running) {
+      try {
+        int n = socket.receive(buf);
+        if (n < 0) {
+          lost.incrementAndGet(); // the kernel dropped an unknown number of events
+          continue;
+        }
+        CtnetlinkCodec.Decoded d = CtnetlinkCodec.decode(buf, n);
+        malformed.addAndGet(d.malformed());
+        for (ConntrackEntry e : d.entries()) {
+          if (!queue.offer(e)) {
+            lost.incrementAndGet();
+          }
+        }
+      } catch (IOException e) {
+        LOG.warn("conntrack event socket failed, events stop until restart: {}", e.getMessage());
+        running = false;
+      }
+    }
+  }
+
+  /** Everything received since the previous drain, in arrival order. */
+  public List<ConntrackEntry> drain() {
+    List<ConntrackEntry> out = new ArrayList<>(queue.size());
+    queue.drainTo(out);
+    return out;
+  }
+
+  /** ENOBUFS reports plus events dropped because the queue was full. */
+  public long lostEvents() {
+    return lost.get() + socket.overruns();
+  }
+
+  public long malformed() {
+    return malformed.get();
+  }
+
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    thread.join(POLL_MILLIS * 5);
+    socket.close();
+  }
+}

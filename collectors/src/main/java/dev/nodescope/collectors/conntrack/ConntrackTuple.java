@@ -1,0 +1,41 @@
+package dev.nodescope.collectors.conntrack;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+
+/** One direction of a connection: addresses (4 or 16 bytes), IP protocol number and ports (0 when absent). */
+public record ConntrackTuple(byte[] source, byte[] destination, int protocol, int sourcePort, int destinationPort) {
+
+  public InetAddress sourceAddress() {
+    return toAddress(source);
+  }
+
+  public InetAddress destinationAddress() {
+    return toAddress(destination);
+  }
+
+  private static InetAddress toAddress(byte[] raw) {
+    try {
+      return raw == null ? null : InetAddress.getByAddress(raw);
+    } catch (UnknownHostException e) {
+      return null; // only for lengths other than 4/16, which the codec never produces
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ConntrackTuple t && Arrays.equals(source, t.source) && Arrays.equals(destination, t.destination)
+        && protocol == t.protocol && sourcePort == t.sourcePort && destinationPort == t.destinationPort;
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * (31 * Arrays.hashCode(source) + Arrays.hashCode(destination)) + protocol * 65537 + sourcePort * 257 + destinationPort;
+  }
+
+  @Override
+  public String toString() {
+    return sourceAddress() + ":" + sourcePort + "->" + destinationAddress() + ":" + destinationPort + "/" + protocol;
+  }
+}

@@ -1,0 +1,211 @@
+package dev.nodescope.collectors.conntrack;
+
+import dev.nodescope.collectors.core.ClusterDirectory;
+import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.core.PodInfo;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns conntrack entries into per-pod flow totals that only ever grow. Counters are carried forward per conntrack
+ * id: each observation adds only what the connection moved since it was last seen, so a connection seen in many
+ * dumps, or last seen in a DESTROY event, is counted exactly once.
+ */
+public final class FlowAggregator {
+  /** One exported flow series (all labels). */
+  public record FlowKey(String namespace, String pod, String direction, String remoteNamespace, String remotePod,
+      String remoteService, String remoteKind, String locality, String protocol, String port, String role) {}
+
+  /** Running totals of one series. */
+  public static final class FlowTotals {
+    long bytes;
+    long packets;
+    long connections;
+    long active;
+
+    public long bytes() {
+      return bytes;
+    }
+
+    public long packets() {
+      return packets;
+    }
+
+    public long connections() {
+      return connections;
+    }
+
+    public long active() {
+      return active;
+    }
+  }
+
+  private record Seen(long origPackets, long origBytes, long replyPackets, long replyBytes) {}
+
+  private final String nodeName;
+  private final Map<Long, Seen> seen = new HashMap<>();
+  private final Map<FlowKey, FlowTotals> totals = new HashMap<>();
+
+  public FlowAggregator(String nodeName) {
+    this.nodeName = nodeName;
+  }
+
+  /**
+   * Adds one collection: every entry of the dump plus the events drained since the last one. Connections in
+   * neither (closed, with their DESTROY lost) are forgotten; their counters so far stay counted.
+   */
+  public void collect(Iterable<ConntrackEntry> dump, Iterable<ConntrackEntry> events, PodDirectory pods,
+      ClusterDirectory cluster) {
+    totals.values().forEach(t -> t.active = 0);
+    Set<Long> alive = new HashSet<>();
+    for (ConntrackEntry e : events) {
+      observe(e, pods, cluster);
+      if (e.event() == ConntrackEntry.Event.DESTROY) {
+        seen.remove(e.id());
+      } else {
+        alive.add(e.id());
+      }
+    }
+    for (ConntrackEntry e : dump) {
+      observe(e, pods, cluster);
+      alive.add(e.id());
+      attribute(e, pods, cluster, 0, 0, 0, 0, 0, 1);
+    }
+    seen.keySet().retainAll(alive);
+    Set<String> livePods = new HashSet<>();
+    pods.pods().forEach(p -> livePods.add(p.namespace() + "/" + p.name()));
+    totals.keySet().removeIf(k -> !livePods.contains(k.namespace() + "/" + k.pod()));
+  }
+
+  public Map<FlowKey, FlowTotals> totals() {
+    return totals;
+  }
+
+  private void observe(ConntrackEntry e, PodDirectory pods, ClusterDirectory cluster) {
+    Seen before = seen.get(e.id());
+    boolean isNew = before == null; // includes connections that opened and closed between two collections
+    Seen now = new Seen(Math.max(0, e.originalPackets()), Math.max(0, e.originalBytes()),
+        Math.max(0, e.replyPackets()), Math.max(0, e.replyBytes()));
+    Seen base = before == null ? new Seen(0, 0, 0, 0) : before;
+    // A counter that went down means the id was reused by a new connection: count it from zero.
+    if (now.origBytes < base.origBytes || now.replyBytes < base.replyBytes) {
+      base = new Seen(0, 0, 0, 0);
+    }
+    seen.put(e.id(), now);
+    attribute(e, pods, cluster, now.origBytes - base.origBytes, now.origPackets - base.origPackets,
+        now.replyBytes - base.replyBytes, now.replyPackets - base.replyPackets, isNew ? 1 : 0, 0);
+  }
+
+  private void attribute(ConntrackEntry e, PodDirectory pods, ClusterDirectory cluster, long origBytes,
+      long origPackets, long replyBytes, long replyPackets, long opened, long active) {
+    ConntrackTuple o = e.original();
+    ConntrackTuple r = e.reply() == null ? o : e.reply();
+    String protocol = protocolName(o.protocol());
+    String clientIp = text(o.sourceAddress());
+    String serverIp = text(r.sourceAddress());
+    String addressed = text(o.destinationAddress());
+    Optional<ClusterDirectory.ServiceRef> service =
+        addressed.equals(serverIp) ? Optional.empty() : cluster.serviceByClusterIp(addressed);
+    pods.byIp(clientIp).ifPresent(client -> add(client, "client", Integer.toString(o.destinationPort()), protocol,
+        remote(serverIp, service, pods, cluster), origBytes, origPackets, replyBytes, replyPackets, opened, active));
+    pods.byIp(serverIp).ifPresent(server -> add(server, "server", Integer.toString(r.sourcePort()), protocol,
+        remote(clientIp, Optional.empty(), pods, cluster), replyBytes, replyPackets, origBytes, origPackets, opened,
+        active));
+  }
+
+  private record Remote(String namespace, String pod, String service, String kind, String locality) {}
+
+  private Remote remote(String ip, Optional<ClusterDirectory.ServiceRef> service, PodDirectory pods,
+      ClusterDirectory cluster) {
+    String svc = service.map(s -> s.namespace() + "/" + s.name()).orElse("");
+    Optional<PodInfo> local = pods.byIp(ip);
+    if (local.isPresent()) {
+      return new Remote(local.get().namespace(), local.get().name(), svc, service.isPresent() ? "service" : "pod",
+          "same-node");
+    }
+    Optional<ClusterDirectory.RemotePod> remotePod = cluster.podByIp(ip);
+    if (remotePod.isPresent()) {
+      return new Remote(remotePod.get().namespace(), remotePod.get().name(), svc,
+          service.isPresent() ? "service" : "pod", locality(remotePod.get().nodeName(), cluster));
+    }
+    Optional<String> node = cluster.nodeByIp(ip);
+    if (node.isPresent()) {
+      return new Remote("", "", svc, "node", locality(node.get(), cluster));
+    }
+    if (service.isPresent()) {
+      return new Remote("", "", svc, "service", "unknown");
+    }
+    return new Remote("", "", "", "external", "external");
+  }
+
+  private String locality(String otherNode, ClusterDirectory cluster) {
+    if (nodeName.equals(otherNode)) {
+      return "same-node";
+    }
+    Optional<String> mine = cluster.zoneOfNode(nodeName);
+    Optional<String> theirs = cluster.zoneOfNode(otherNode);
+    if (mine.isEmpty() || theirs.isEmpty()) {
+      return "unknown";
+    }
+    return mine.get().equals(theirs.get()) ? "same-zone" : "cross-zone";
+  }
+
+  private void add(PodInfo pod, String role, String port, String protocol, Remote remote, long txBytes,
+      long txPackets, long rxBytes, long rxPackets, long opened, long active) {
+    FlowTotals tx = series(pod, "tx", role, port, protocol, remote);
+    tx.bytes += txBytes;
+    tx.packets += txPackets;
+    tx.connections += opened;
+    tx.active += active;
+    FlowTotals rx = series(pod, "rx", role, port, protocol, remote);
+    rx.bytes += rxBytes;
+    rx.packets += rxPackets;
+  }
+
+  private FlowTotals series(PodInfo pod, String direction, String role, String port, String protocol, Remote r) {
+    return totals.computeIfAbsent(new FlowKey(pod.namespace(), pod.name(), direction, r.namespace(), r.pod(),
+        r.service(), r.kind(), r.locality(), protocol, port, role), k -> new FlowTotals());
+  }
+
+  /** RFC 5952 text (2001:db8::1), the form Kubernetes uses for pod and service IPs; Java writes every group. */
+  static String text(java.net.InetAddress address) {
+    String full = address.getHostAddress();
+    if (!(address instanceof java.net.Inet6Address)) {
+      return full;
+    }
+    String[] groups = full.replaceAll("%.*", "").split(":");
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < groups.length; ) {
+      int j = i;
+      while (j < groups.length && groups[j].equals("0")) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = Math.max(j, i + 1);
+    }
+    if (bestStart < 0) {
+      return String.join(":", groups);
+    }
+    return String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart)) + "::"
+        + String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
+  }
+
+  static String protocolName(int number) {
+    return switch (number) {
+      case 1 -> "icmp";
+      case 6 -> "tcp";
+      case 17 -> "udp";
+      case 58 -> "ipv6-icmp";
+      case 132 -> "sctp";
+      case 136 -> "udplite";
+      default -> Integer.toString(number);
+    };
+  }
+}

@@ -1,0 +1,142 @@
+package dev.nodescope.collectors.conntrack;
+
+import dev.nodescope.collectors.core.Collector;
+import dev.nodescope.collectors.core.CollectorContext;
+import dev.nodescope.collectors.core.SnapshotBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Dumps conntrack each interval, adds the events since the last dump, and exports capped flow series. */
+final class FlowsCollector implements Collector {
+  private static final Logger LOG = LoggerFactory.getLogger(FlowsCollector.class);
+  private static final long DUMP_TIMEOUT_MILLIS = 8000;
+
+  private final CollectorContext context;
+  private final int maxSeries;
+  private final ConntrackClient client;
+  private final ConntrackEventListener events;
+  private final FlowAggregator aggregator;
+  private final Set<FlowAggregator.FlowKey> admitted = new HashSet<>();
+  private boolean accountingOffLogged;
+
+  FlowsCollector(CollectorContext context, int maxSeries, boolean enableAccounting) throws IOException {
+    this.context = context;
+    this.maxSeries = maxSeries;
+    if (enableAccounting) {
+      Files.writeString(acctPath(), "1\n");
+    }
+    this.client = ConntrackClient.open();
+    this.events = ConntrackEventListener.start(8 * 1024 * 1024, 200_000);
+    this.aggregator = new FlowAggregator(context.nodeName());
+  }
+
+  private Path acctPath() {
+    return context.paths().proc("sys/net/netfilter/nf_conntrack_acct");
+  }
+
+  @Override
+  public void collect(SnapshotBuilder out) throws Exception {
+    List<ConntrackEntry> dump = new ArrayList<>();
+    client.dump(CtnetlinkCodec.AF_INET, DUMP_TIMEOUT_MILLIS, dump::add);
+    client.dump(CtnetlinkCodec.AF_INET6, DUMP_TIMEOUT_MILLIS, dump::add);
+    aggregator.collect(dump, events.drain(), context.pods(), context.cluster());
+    exportFlows(out);
+    exportTable(out);
+  }
+
+  /**
+   * Admission is sticky: a series once exported stays exported (until its pod goes), so no counter ever moves
+   * between a flow series and an aggregate and every exported value only grows.
+   */
+  private void exportFlows(SnapshotBuilder out) {
+    admitted.retainAll(aggregator.totals().keySet());
+    Map<FlowAggregator.FlowKey, long[]> folded = new HashMap<>();
+    List<Map.Entry<FlowAggregator.FlowKey, FlowAggregator.FlowTotals>> rest = new ArrayList<>();
+    for (var e : aggregator.totals().entrySet()) {
+      if (admitted.contains(e.getKey())) {
+        emit(out, e.getKey(), e.getValue().bytes(), e.getValue().packets(), e.getValue().connections(),
+            e.getValue().active());
+      } else {
+        rest.add(e);
+      }
+    }
+    // Room for every aggregate that could be needed (one per pod and direction), so the cap holds whatever folds.
+    long aggregateRoom = aggregator.totals().keySet().stream().map(k -> k.namespace() + "/" + k.pod() + "/"
+        + k.direction()).distinct().count();
+    for (var e : rest) {
+      FlowAggregator.FlowKey k = e.getKey();
+      FlowAggregator.FlowKey aggregate = new FlowAggregator.FlowKey(k.namespace(), k.pod(), k.direction(), "", "",
+          "", "unknown", "unknown", "", "", "");
+      if (admitted.size() + aggregateRoom < maxSeries) {
+        admitted.add(k);
+        emit(out, k, e.getValue().bytes(), e.getValue().packets(), e.getValue().connections(), e.getValue().active());
+        continue;
+      }
+      long[] sum = folded.computeIfAbsent(aggregate, a -> new long[4]);
+      sum[0] += e.getValue().bytes();
+      sum[1] += e.getValue().packets();
+      sum[2] += e.getValue().connections();
+      sum[3] += e.getValue().active();
+    }
+    folded.forEach((k, sum) -> emit(out, k, sum[0], sum[1], sum[2], sum[3]));
+  }
+
+  private static void emit(SnapshotBuilder out, FlowAggregator.FlowKey k, long bytes, long packets, long connections,
+      long active) {
+    List<String> labels = List.of(k.namespace(), k.pod(), k.direction(), k.remoteNamespace(), k.remotePod(),
+        k.remoteService(), k.remoteKind(), k.locality(), k.protocol(), k.port(), k.role());
+    out.add(FlowsCollectorFactory.BYTES, bytes, labels);
+    out.add(FlowsCollectorFactory.PACKETS, packets, labels);
+    out.add(FlowsCollectorFactory.CONNECTIONS, connections, labels);
+    out.add(FlowsCollectorFactory.ACTIVE, active, labels);
+  }
+
+  private void exportTable(SnapshotBuilder out) throws IOException {
+    readLong(out, "sys/net/netfilter/nf_conntrack_count", FlowsCollectorFactory.ENTRIES);
+    readLong(out, "sys/net/netfilter/nf_conntrack_max", FlowsCollectorFactory.ENTRIES_LIMIT);
+    Long acct = readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsCollectorFactory.ACCOUNTING);
+    if (acct != null && acct == 0 && !accountingOffLogged) {
+      accountingOffLogged = true;
+      LOG.warn("net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
+          + "set it to 1 or start with --collector.flows.enable-accounting");
+    }
+    out.add(FlowsCollectorFactory.LOST_EVENTS, events.lostEvents());
+    long[] sums = new long[7];
+    for (ConntrackCpuStats s : client.cpuStats(DUMP_TIMEOUT_MILLIS)) {
+      long[] v = {s.found(), s.invalid(), s.insert(), s.insertFailed(), s.drop(), s.earlyDrop(), s.searchRestart()};
+      for (int i = 0; i < v.length; i++) {
+        sums[i] += v[i];
+      }
+    }
+    String[] names = {"found", "invalid", "insert", "insert_failed", "drop", "early_drop", "search_restart"};
+    for (int i = 0; i < names.length; i++) {
+      out.add(FlowsCollectorFactory.STATS, sums[i], names[i]);
+    }
+  }
+
+  private Long readLong(SnapshotBuilder out, String relative, dev.nodescope.collectors.core.MetricDescriptor d) {
+    try {
+      long value = Long.parseLong(Files.readString(context.paths().proc(relative)).trim());
+      out.add(d, value);
+      return value;
+    } catch (IOException | NumberFormatException e) {
+      out.partialFailure("cannot read " + relative + ": " + e.getMessage());
+      return null;
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    events.close();
+    client.close();
+  }
+}

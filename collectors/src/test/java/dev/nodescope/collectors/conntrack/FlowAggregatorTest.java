@@ -1,0 +1,78 @@
+package dev.nodescope.collectors.conntrack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nodescope.collectors.core.ClusterDirectory;
+import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.core.PodInfo;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class FlowAggregatorTest {
+  static final byte[] CLIENT = {(byte) 192, 0, 2, 10};
+  static final byte[] SERVER = {(byte) 192, 0, 2, 20};
+  static final byte[] CLUSTER_IP = {(byte) 198, 51, 100, 7};
+  final List<PodInfo> podList = new ArrayList<>(List.of(pod("client", "192.0.2.10"), pod("server", "192.0.2.20")));
+  final PodDirectory pods = new PodDirectory() {
+    @Override
+    public Collection<PodInfo> pods() {
+      return podList;
+    }
+  };
+  final ClusterDirectory cluster = new ClusterDirectory() {
+    @Override
+    public Optional<ServiceRef> serviceByClusterIp(String ip) {
+      return ip.equals("198.51.100.7") ? Optional.of(new ServiceRef("shop", "api")) : Optional.empty();
+    }
+  };
+
+  static PodInfo pod(String name, String ip) {
+    return new PodInfo("shop", name, "uid-" + name, List.of(ip), "ReplicaSet", name, false, "node-a", List.of());
+  }
+
+  static ConntrackEntry entry(ConntrackEntry.Event event, long id, int sport, long origBytes, long replyBytes) {
+    return new ConntrackEntry(event, CtnetlinkCodec.AF_INET, new ConntrackTuple(CLIENT, CLUSTER_IP, 6, sport, 80),
+        new ConntrackTuple(SERVER, CLIENT, 6, 8080, sport), origBytes / 100, origBytes, replyBytes / 100, replyBytes,
+        0, 3, 0, 0, id);
+  }
+
+  @Test
+  void carriesCountersForwardAndCountsShortConnectionsOnce() {
+    FlowAggregator agg = new FlowAggregator("node-a");
+    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500)), List.of(), pods, cluster);
+    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 3000, 800)),
+        List.of(entry(ConntrackEntry.Event.NEW, 2, 40001, 0, 0),
+            entry(ConntrackEntry.Event.DESTROY, 2, 40001, 200, 100)), pods, cluster);
+
+    FlowAggregator.FlowKey clientTx = new FlowAggregator.FlowKey("shop", "client", "tx", "shop", "server",
+        "shop/api", "service", "same-node", "tcp", "80", "client");
+    FlowAggregator.FlowKey serverRx = new FlowAggregator.FlowKey("shop", "server", "rx", "shop", "client", "", "pod",
+        "same-node", "tcp", "8080", "server");
+    assertThat(agg.totals().get(clientTx).bytes()).isEqualTo(3000 + 200);
+    assertThat(agg.totals().get(clientTx).packets()).isEqualTo(30 + 2);
+    assertThat(agg.totals().get(clientTx).connections()).isEqualTo(2);
+    assertThat(agg.totals().get(clientTx).active()).isEqualTo(1);
+    // The same connection from the server's side: what the client sent, the server received.
+    assertThat(agg.totals().get(serverRx).bytes()).isEqualTo(agg.totals().get(clientTx).bytes());
+  }
+
+  @Test
+  void writesIpv6AddressesAsKubernetesDoes() throws Exception {
+    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:0:0:0:0:0:1"))).isEqualTo("2001:db8::1");
+    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:1:0:0:1:0:1"))).isEqualTo("2001:db8:1::1:0:1");
+    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:1:2:3:4:5:6"))).isEqualTo("2001:db8:1:2:3:4:5:6");
+    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("192.0.2.1"))).isEqualTo("192.0.2.1");
+  }
+
+  @Test
+  void seriesOfDeletedPodsGoAway() {
+    FlowAggregator agg = new FlowAggregator("node-a");
+    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500)), List.of(), pods, cluster);
+    podList.removeIf(p -> p.name().equals("client"));
+    agg.collect(List.of(), List.of(), pods, cluster);
+    assertThat(agg.totals().keySet()).extracting(FlowAggregator.FlowKey::pod).containsOnly("server");
+  }
+}
