@@ -2,6 +2,7 @@ package dev.nodescope.agent;
 
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.neuron.NeuronCollectorFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ public final class CollectorCatalog {
 
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
-    return new CollectorCatalog(List.of());
+    return new CollectorCatalog(List.of(new NeuronCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import dev.nodescope.collectors.podresources.PodResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ final class NeuronCollector implements Collector {
   static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
   private final ReportSource source;
+  private final PodResources podResources;
   private final Duration silenceLimit;
   private final NeuronState state = new NeuronState();
   private final BlockingQueue<String> problems = new ArrayBlockingQueue<>(1000);
@@ -31,8 +33,9 @@ final class NeuronCollector implements Collector {
   private volatile long lastReportNanos = System.nanoTime();
   private volatile boolean closed;
 
-  NeuronCollector(ReportSource source, Duration silenceLimit) {
+  NeuronCollector(ReportSource source, PodResources podResources, Duration silenceLimit) {
     this.source = source;
+    this.podResources = podResources;
     this.silenceLimit = silenceLimit;
     this.reader = new Thread(this::readForever, "neuron-reports");
     reader.setDaemon(true);
@@ -131,11 +134,21 @@ final class NeuronCollector implements Collector {
       return;
     }
     try {
-      List<String> found = state.apply(NeuronReportDecoder.decode(line));
+      List<String> found = state.apply(NeuronReportDecoder.decode(line), owners());
       lastReportNanos = System.nanoTime();
       found.forEach(this::problem);
     } catch (IOException e) {
       problem("malformed neuron-monitor report skipped: " + e.getMessage());
+    }
+  }
+
+  /** Asked once per report: assignments change as pods come and go, and reports are seconds apart. */
+  private NeuronOwners owners() {
+    try {
+      return NeuronOwners.from(podResources.list());
+    } catch (IOException | RuntimeException e) {
+      problem("kubelet pod resources unavailable, Neuron series carry no pod: " + e.getMessage());
+      return NeuronOwners.NONE;
     }
   }
 

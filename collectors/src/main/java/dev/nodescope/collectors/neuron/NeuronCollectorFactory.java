@@ -54,14 +54,16 @@ public final class NeuronCollectorFactory implements CollectorFactory {
   public Collector create(CollectorContext context) throws Exception {
     String reportsFile = context.flags().get(REPORTS_FILE);
     if (!reportsFile.isEmpty()) {
-      return new NeuronCollector(ReportSource.file(Path.of(reportsFile)), silenceLimit(context));
+      return new NeuronCollector(ReportSource.file(Path.of(reportsFile)), context.podResources(),
+          silenceLimit(context));
     }
     List<String> command = ShellWords.split(context.flags().get(COMMAND));
     if (command.isEmpty() || findExecutable(command.get(0)) == null) {
       throw new SourceUnavailableException("no " + (command.isEmpty() ? "neuron-monitor command" : command.get(0))
           + " on this node: not a Neuron node");
     }
-    return new NeuronCollector(ReportSource.command(command, context.flags().get(PERIOD)), silenceLimit(context));
+    return new NeuronCollector(ReportSource.command(command, context.flags().get(PERIOD)),
+        context.podResources(), silenceLimit(context));
   }
 
   /** A monitor silent for three periods (at least 30 s) is taken as hung. */

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The series neuron-monitor-prometheus exports, under its names, types and labels (no stray memory_location). */
+/**
+ * The series neuron-monitor-prometheus exports, under its names, types and labels (no stray memory_location), plus
+ * pod, namespace and container on per-core and per-device series (empty when the kubelet gave the core to nobody).
+ */
 public final class NeuronMetrics {
   static final List<String> INSTANCE_LABELS = List.of(
       "instance_name", "instance_id", "instance_type", "availability_zone", "region", "subnet_id", "ultraserver_id");
@@ -17,14 +20,15 @@ public final class NeuronMetrics {
       List.of("constants", "model_code", "model_shared_scratchpad", "runtime_memory", "tensors");
 
   static final MetricDescriptor CORE_UTILIZATION = gauge("neuroncore_utilization_ratio",
-      "NeuronCore utilization over the report period (0-1).", labels("runtime_tag", "neuroncore"));
+      "NeuronCore utilization over the report period (0-1).", labels("runtime_tag", "neuroncore", "pod", "namespace", "container"));
   static final MetricDescriptor RUNTIME_VCPU = gauge("neuron_runtime_vcpu_usage_ratio",
       "vCPU usage of the Neuron runtime process (0-1).", labels("runtime_tag", "usage_type"));
   static final MetricDescriptor RUNTIME_MEMORY = gauge("neuron_runtime_memory_used_bytes",
       "Memory used by the Neuron runtime, on the host or on the Neuron device.", labels("runtime_tag", "memory_location"));
   static final List<MetricDescriptor> CORE_MEMORY = MEMORY_PARTS.stream()
       .map(part -> gauge("neuroncore_memory_usage_" + part,
-          "NeuronCore device memory used for " + part.replace('_', ' ') + ", in bytes.", labels("runtime_tag", "neuroncore")))
+          "NeuronCore device memory used for " + part.replace('_', ' ') + ", in bytes.",
+          labels("runtime_tag", "neuroncore", "pod", "namespace", "container")))
       .toList();
   static final MetricDescriptor EXECUTION_ERRORS = counter("execution_errors_total",
       "Inference executions that failed, by error type, summed over reports.", labels("runtime_tag", "error_type"));
@@ -33,7 +37,7 @@ public final class NeuronMetrics {
   static final MetricDescriptor EXECUTION_LATENCY = gauge("execution_latency_seconds",
       "End-to-end inference latency percentiles over the report period.", labels("runtime_tag", "percentile"));
   static final MetricDescriptor ECC_EVENTS = counter("hardware_ecc_events_total",
-      "ECC events of a Neuron device, summed over reports.", labels("event_type", "neuron_device_index"));
+      "ECC events of a Neuron device, summed over reports.", labels("event_type", "neuron_device_index", "pod", "namespace", "container"));
   static final MetricDescriptor SYSTEM_VCPU_COUNT = gauge("system_vcpu_count", "Number of vCPUs.", labels());
   static final MetricDescriptor SYSTEM_VCPU_USAGE = gauge("system_vcpu_usage_ratio",
       "Average vCPU usage of the node (0-1): user = user+nice, system = system+io_wait+irq+soft_irq.",

@@ -31,25 +31,28 @@ final class NeuronState {
   private long reports;
 
   /** Applies one decoded report; returns the problems found in it (each counted by the caller). */
-  synchronized List<String> apply(Map<String, Object> report) {
+  synchronized List<String> apply(Map<String, Object> report, NeuronOwners owners) {
     List<String> problems = new ArrayList<>();
     Map<Key, Double> latest = new LinkedHashMap<>();
     List<String> instance = instanceLabels(map(report.get("instance_info")), problems);
     latest.put(new Key(INSTANCE_INFO, instance), 1.0);
     Map<String, Object> hardware = map(report.get("neuron_hardware_info"));
+    Long coresPerDevice = null;
     if (groupOk("neuron_hardware_info", hardware, problems)) {
+      Double perDevice = number(hardware.get("neuroncore_per_device_count"));
+      coresPerDevice = perDevice == null ? null : perDevice.longValue();
       latest.put(new Key(HARDWARE_INFO, with(instance, integer(hardware.get("neuron_device_count")),
           integer(hardware.get("neuroncore_per_device_count")))), 1.0);
     }
     Object runtimes = report.get("neuron_runtime_data");
     if (runtimes instanceof List<?> list) {
       for (Object runtime : list) {
-        applyRuntime(instance, map(runtime), latest, problems);
+        applyRuntime(instance, map(runtime), owners, coresPerDevice, latest, problems);
       }
     } else if (runtimes != null) {
       problems.add("neuron_runtime_data is not a list");
     }
-    applySystem(instance, map(report.get("system_data")), latest, problems);
+    applySystem(instance, map(report.get("system_data")), owners, coresPerDevice, latest, problems);
     gauges = latest;
     reports++;
     return problems;
@@ -64,8 +67,8 @@ final class NeuronState {
     counters.forEach((key, value) -> out.add(key.descriptor(), value, key.labels()));
   }
 
-  private void applyRuntime(List<String> instance, Map<String, Object> runtime, Map<Key, Double> latest,
-      List<String> problems) {
+  private void applyRuntime(List<String> instance, Map<String, Object> runtime, NeuronOwners owners,
+      Long coresPerDevice, Map<Key, Double> latest, List<String> problems) {
     if (runtime == null) {
       problems.add("a neuron_runtime_data entry is not an object");
       return;
@@ -88,7 +91,7 @@ final class NeuronState {
         inUse.forEach((core, counters) -> {
           Double percent = number(map(counters) == null ? null : map(counters).get("neuroncore_utilization"));
           if (percent != null) {
-            latest.put(new Key(CORE_UTILIZATION, with(base, core)), percent / 100);
+            latest.put(new Key(CORE_UTILIZATION, coreLabels(base, core, owners, coresPerDevice)), percent / 100);
           }
         });
       }
@@ -123,7 +126,7 @@ final class NeuronState {
             for (int i = 0; i < MEMORY_PARTS.size(); i++) {
               Double bytes = partMap == null ? null : number(partMap.get(MEMORY_PARTS.get(i)));
               if (bytes != null) {
-                latest.put(new Key(CORE_MEMORY.get(i), with(base, core)), bytes);
+                latest.put(new Key(CORE_MEMORY.get(i), coreLabels(base, core, owners, coresPerDevice)), bytes);
               }
             }
           });
@@ -148,8 +151,8 @@ final class NeuronState {
     }
   }
 
-  private void applySystem(List<String> instance, Map<String, Object> system, Map<Key, Double> latest,
-      List<String> problems) {
+  private void applySystem(List<String> instance, Map<String, Object> system, NeuronOwners owners,
+      Long coresPerDevice, Map<Key, Double> latest, List<String> problems) {
     if (system == null) {
       return;
     }
@@ -162,10 +165,12 @@ final class NeuronState {
           problems.add("a neuron_hw_counters device has no neuron_device_index");
           continue;
         }
+        List<String> owner = owners.ofDevice(Long.parseLong(index), coresPerDevice);
         for (String type : ECC_TYPES) {
           Double count = number(device.get(type));
-          if (count != null) {
-            counters.merge(new Key(ECC_EVENTS, with(instance, type, index)), count, Double::sum);
+          if (count != null && count >= 0) {
+            counters.merge(new Key(ECC_EVENTS, with(with(instance, type, index), owner.toArray(String[]::new))),
+                count, Double::sum);
           }
         }
       }
@@ -204,6 +209,10 @@ final class NeuronState {
         counters.merge(new Key(descriptor, with(base, type)), count, Double::sum);
       }
     }
+  }
+
+  private static List<String> coreLabels(List<String> base, String core, NeuronOwners owners, Long coresPerDevice) {
+    return with(with(base, core), owners.ofCore(core, coresPerDevice).toArray(String[]::new));
   }
 
   private static double ratio(Map<String, Object> average, String... fields) {

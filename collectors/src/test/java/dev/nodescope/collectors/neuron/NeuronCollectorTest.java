@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
+import dev.nodescope.collectors.podresources.PodResources;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ class NeuronCollectorTest {
   @TempDir Path state;
 
   private static final List<String> ECC_DEVICE_0 =
-      List.of("", "i-1", "", "", "", "", "", "mem_ecc_corrected", "0");
+      List.of("", "i-1", "", "", "", "", "", "mem_ecc_corrected", "0", "", "", "");
 
   private static double ecc(Snapshot snapshot) {
     var family = snapshot.families().get(NeuronMetrics.ECC_EVENTS.name());
@@ -34,7 +35,7 @@ class NeuronCollectorTest {
     List<String> problems = new ArrayList<>();
     double lastEcc = 0;
     try (NeuronCollector collector = new NeuronCollector(
-        ReportSource.command(command, Duration.ofSeconds(7)), Duration.ofSeconds(2))) {
+        ReportSource.command(command, Duration.ofSeconds(7)), PodResources.NONE, Duration.ofSeconds(2))) {
       // Run 1 crashes after one report, run 2 hangs after one, run 3 reports 4: 1 + 2 + 4.
       for (int i = 0; i < 200 && ecc(last(collector, problems)) < 7; i++) {
         Snapshot snapshot = last(collector, problems);
@@ -65,7 +66,8 @@ class NeuronCollectorTest {
         + "[{\"neuron_device_index\":0,\"mem_ecc_corrected\":3}]}},\"instance_info\":{\"instance_id\":\"i-1\"}}\n";
     Files.writeString(reports, line);
     List<String> problems = new ArrayList<>();
-    try (NeuronCollector collector = new NeuronCollector(ReportSource.file(reports), Duration.ofMinutes(1))) {
+    try (NeuronCollector collector = new NeuronCollector(ReportSource.file(reports), PodResources.NONE,
+        Duration.ofMinutes(1))) {
       waitForReports(collector, 1);
       Files.writeString(reports, line, java.nio.file.StandardOpenOption.APPEND);
       waitForReports(collector, 2);
