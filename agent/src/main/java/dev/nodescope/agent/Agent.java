@@ -15,6 +15,7 @@ import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotRegistry;
+import dev.nodescope.collectors.podresources.KubeletPodResources;
 import dev.nodescope.collectors.podresources.PodResources;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -40,10 +41,12 @@ public final class Agent implements AutoCloseable {
   private final OtelExposition exposition;
   private final AgentHttpServer http;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final PodResources podResources;
 
   private Agent(List<CollectorRunner> runners, ScheduledExecutorService scheduler, OtelExposition exposition,
-      AgentHttpServer http) {
+      AgentHttpServer http, PodResources podResources) {
     this.runners = runners;
+    this.podResources = podResources;
     this.scheduler = scheduler;
     this.exposition = exposition;
     this.http = http;
@@ -54,8 +57,10 @@ public final class Agent implements AutoCloseable {
     RootPaths paths = new RootPaths(values.get(AgentFlags.PROCFS), values.get(AgentFlags.SYSFS),
         values.get(AgentFlags.ROOTFS));
     PodDirectory pods = PodDirectory.EMPTY;
+    // One client shared by the GPU and Neuron collectors.
+    PodResources podResources = KubeletPodResources.open(values.get(AgentFlags.POD_RESOURCES_SOCKET));
     CollectorContext context = new CollectorContext(paths, nodeName, values, pods, ClusterDirectory.EMPTY,
-        PodResources.NONE, Clock.systemUTC());
+        podResources, Clock.systemUTC());
 
     SnapshotRegistry registry = new SnapshotRegistry();
     List<CollectorRunner> runners = new ArrayList<>();
@@ -85,7 +90,7 @@ public final class Agent implements AutoCloseable {
     runners.forEach(runner -> runner.start(scheduler));
     LOG.info("nodescope {} on node {} listening on {} with collectors {}", BuildInfo.load().version(), nodeName,
         http.address(), runners.stream().map(CollectorRunner::name).toList());
-    return new Agent(runners, scheduler, exposition, http);
+    return new Agent(runners, scheduler, exposition, http, podResources);
   }
 
   /** NODE_NAME comes from the downward API; outside Kubernetes the host name stands in. */
@@ -116,6 +121,7 @@ public final class Agent implements AutoCloseable {
     http.close();
     scheduler.shutdownNow();
     runners.forEach(CollectorRunner::close);
+    podResources.close();
     exposition.close();
     stopped.countDown();
   }
