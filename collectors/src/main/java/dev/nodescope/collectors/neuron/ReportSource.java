@@ -29,12 +29,21 @@ interface ReportSource {
     return new ReportSource() {
       private volatile InputStream current;
       private volatile boolean aborted;
+      /** Where reading a regular file stopped: reopening resumes there, so no report is counted twice. */
+      private volatile long position;
 
       @Override
       public InputStream open() throws IOException {
         aborted = false;
         InputStream stream = Files.newInputStream(path);
-        current = Files.isRegularFile(path) ? new FollowingStream(path, stream) : stream;
+        if (Files.isRegularFile(path)) {
+          if (Files.size(path) < position) {
+            position = 0;
+          }
+          stream.skipNBytes(position);
+          stream = new FollowingStream(path, stream);
+        }
+        current = stream;
         return current;
       }
 
@@ -53,7 +62,6 @@ interface ReportSource {
 
       final class FollowingStream extends java.io.FilterInputStream {
         private final Path path;
-        private long position;
 
         FollowingStream(Path path, InputStream in) {
           super(in);
@@ -69,6 +77,7 @@ interface ReportSource {
               return read;
             }
             if (Files.size(path) < position) {
+              position = 0;
               throw new IOException(path + " was truncated: reading it again from the start");
             }
             try {
