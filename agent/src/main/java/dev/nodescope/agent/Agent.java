@@ -16,6 +16,7 @@ import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotRegistry;
 import dev.nodescope.collectors.kubernetes.KubernetesMetadata;
+import dev.nodescope.collectors.podresources.KubeletPodResources;
 import dev.nodescope.collectors.podresources.PodResources;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -42,10 +43,12 @@ public final class Agent implements AutoCloseable {
   private final AgentHttpServer http;
   private final Optional<KubernetesMetadata> kubernetes;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final PodResources podResources;
 
   private Agent(List<CollectorRunner> runners, ScheduledExecutorService scheduler, OtelExposition exposition,
-      AgentHttpServer http, Optional<KubernetesMetadata> kubernetes) {
+      AgentHttpServer http, Optional<KubernetesMetadata> kubernetes, PodResources podResources) {
     this.runners = runners;
+    this.podResources = podResources;
     this.scheduler = scheduler;
     this.exposition = exposition;
     this.http = http;
@@ -70,8 +73,10 @@ public final class Agent implements AutoCloseable {
     boolean watchNodes = values.get(AgentFlags.KUBERNETES_WATCH_NODES);
     ClusterDirectory cluster = kubernetes.filter(metadata -> clusterNeeded)
         .map(metadata -> metadata.startClusterDirectory(watchNodes)).orElse(ClusterDirectory.EMPTY);
-    CollectorContext context = new CollectorContext(paths, nodeName, values, pods, cluster,
-        PodResources.NONE, Clock.systemUTC());
+    // One client shared by the GPU and Neuron collectors.
+    PodResources podResources = KubeletPodResources.open(values.get(AgentFlags.POD_RESOURCES_SOCKET));
+    CollectorContext context = new CollectorContext(paths, nodeName, values, pods, cluster, podResources,
+        Clock.systemUTC());
 
     SnapshotRegistry registry = new SnapshotRegistry();
     List<CollectorRunner> runners = new ArrayList<>();
@@ -96,7 +101,7 @@ public final class Agent implements AutoCloseable {
     runners.forEach(runner -> runner.start(scheduler));
     LOG.info("nodescope {} on node {} listening on {} with collectors {}", BuildInfo.load().version(), nodeName,
         http.address(), runners.stream().map(CollectorRunner::name).toList());
-    return new Agent(runners, scheduler, exposition, http, kubernetes);
+    return new Agent(runners, scheduler, exposition, http, kubernetes, podResources);
   }
 
   /** NODE_NAME comes from the downward API; outside Kubernetes the host name stands in. */
@@ -128,6 +133,7 @@ public final class Agent implements AutoCloseable {
     scheduler.shutdownNow();
     runners.forEach(CollectorRunner::close);
     kubernetes.ifPresent(KubernetesMetadata::close);
+    podResources.close();
     exposition.close();
     stopped.countDown();
   }

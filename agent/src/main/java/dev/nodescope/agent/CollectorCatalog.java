@@ -7,6 +7,7 @@ import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.node.NodeCollectorFactory;
 import dev.nodescope.collectors.pods.PodsCollectorFactory;
 import dev.nodescope.collectors.nvidia.NvidiaCollectorFactory;
+import dev.nodescope.collectors.neuron.NeuronCollectorFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,8 @@ public final class CollectorCatalog {
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
     return new CollectorCatalog(List.of(new NodeCollectorFactory(), new PodsCollectorFactory(),
-        new KubernetesCollectorFactory(), new FlowsCollectorFactory(), new NvidiaCollectorFactory()));
+        new KubernetesCollectorFactory(), new FlowsCollectorFactory(), new NvidiaCollectorFactory(),
+        new NeuronCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {

@@ -28,8 +28,12 @@ public final class AgentFlags {
   public static final Flag<Integer> SERIES_LIMIT = Flag.integer("web.max-series-per-metric", 100_000,
       "Safety cap on the series of any one metric; collectors bound their own cardinality well below it.");
 
+  public static final Flag<Path> POD_RESOURCES_SOCKET = Flag.path("kubelet.pod-resources-socket",
+      "/var/lib/kubelet/pod-resources/kubelet.sock",
+      "kubelet PodResources API socket: which pod holds each GPU and Neuron core/device.");
+
   public static final List<Flag<?>> ALL = List.of(LISTEN_ADDRESS, TELEMETRY_PATH, PROCFS, SYSFS, ROOTFS,
-      CONFIG_FILE, LOG_LEVEL, LOG_FORMAT, KUBECONFIG, KUBERNETES_WATCH_NODES, SERIES_LIMIT);
+      CONFIG_FILE, LOG_LEVEL, LOG_FORMAT, KUBECONFIG, KUBERNETES_WATCH_NODES, SERIES_LIMIT, POD_RESOURCES_SOCKET);
 
   private AgentFlags() {}
 }

@@ -1,0 +1,185 @@
+package dev.nodescope.collectors.neuron;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Where report lines come from: neuron-monitor run by us, or a file/FIFO written by a sidecar. */
+interface ReportSource {
+  /** Opens the stream of report lines; each call after the previous stream ended starts afresh. */
+  InputStream open() throws IOException;
+
+  /** Ends the current stream (a hung monitor, or shutdown); the reader then sees end of stream. */
+  void abort();
+
+  /**
+   * A FIFO is read as a stream; a regular file is followed like {@code tail -f} (from its start, again from the start
+   * when it is truncated), so a sidecar may append to it.
+   */
+  static ReportSource file(Path path) {
+    return new ReportSource() {
+      private volatile InputStream current;
+      private volatile boolean aborted;
+      /** Where reading a regular file stopped: reopening resumes there, so no report is counted twice. */
+      private volatile long position;
+
+      @Override
+      public InputStream open() throws IOException {
+        aborted = false;
+        InputStream stream = Files.newInputStream(path);
+        if (Files.isRegularFile(path)) {
+          if (Files.size(path) < position) {
+            position = 0;
+          }
+          stream.skipNBytes(position);
+          stream = new FollowingStream(path, stream);
+        }
+        current = stream;
+        return current;
+      }
+
+      @Override
+      public void abort() {
+        aborted = true;
+        InputStream stream = current;
+        if (stream != null) {
+          try {
+            stream.close();
+          } catch (IOException ignored) {
+            // Closing only to unblock the reader.
+          }
+        }
+      }
+
+      final class FollowingStream extends java.io.FilterInputStream {
+        private final Path path;
+
+        FollowingStream(Path path, InputStream in) {
+          super(in);
+          this.path = path;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+          while (!aborted) {
+            int read = in.read(buffer, offset, length);
+            if (read > 0) {
+              position += read;
+              return read;
+            }
+            if (Files.size(path) < position) {
+              position = 0;
+              throw new IOException(path + " was truncated: reading it again from the start");
+            }
+            try {
+              Thread.sleep(200);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return -1;
+            }
+          }
+          return -1;
+        }
+      }
+    };
+  }
+
+  static ReportSource command(List<String> command, Duration period) {
+    return new MonitorProcess(command, period);
+  }
+
+  /** Runs neuron-monitor with a config we write; its stderr goes to the log, rate-limited. */
+  final class MonitorProcess implements ReportSource {
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorProcess.class);
+    private static final long STDERR_LOG_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+    private static final int STDERR_LINES_PER_INTERVAL = 5;
+
+    private final List<String> command;
+    private final Duration period;
+    private volatile Process process;
+
+    MonitorProcess(List<String> command, Duration period) {
+      this.command = List.copyOf(command);
+      this.period = period;
+    }
+
+    static String config(Duration period) {
+      String seconds = period.toMillis() % 1000 == 0 ? period.toSeconds() + "s" : period.toMillis() + "ms";
+      return "{\"period\":\"" + seconds + "\",\"neuron_runtimes\":[{\"tag_filter\":\".*\",\"metrics\":["
+          + "{\"type\":\"neuroncore_counters\"},{\"type\":\"memory_used\"},{\"type\":\"neuron_runtime_vcpu_usage\"},"
+          + "{\"type\":\"execution_stats\"}]}],\"system_metrics\":[{\"type\":\"vcpu_usage\"},{\"type\":\"memory_info\"},"
+          + "{\"period\":\"" + seconds + "\",\"type\":\"neuron_hw_counters\"}]}";
+    }
+
+    @Override
+    public InputStream open() throws IOException {
+      Path config = Files.createTempFile("nodescope-neuron-monitor", ".json");
+      config.toFile().deleteOnExit();
+      Files.writeString(config, config(period));
+      List<String> argv = new ArrayList<>(command);
+      argv.add("-c");
+      argv.add(config.toString());
+      Process started = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+      process = started;
+      Thread stderr = new Thread(() -> logStderr(started), "neuron-monitor-stderr");
+      stderr.setDaemon(true);
+      stderr.start();
+      started.onExit().thenRun(() -> {
+        try {
+          Files.deleteIfExists(config);
+        } catch (IOException ignored) {
+          // A stray temp file is harmless.
+        }
+      });
+      return started.getInputStream();
+    }
+
+    private void logStderr(Process started) {
+      long windowStart = System.nanoTime();
+      int logged = 0;
+      long suppressed = 0;
+      try (BufferedReader reader = new BufferedReader(
+          new InputStreamReader(started.getErrorStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          long now = System.nanoTime();
+          if (now - windowStart > STDERR_LOG_INTERVAL_NANOS) {
+            if (suppressed > 0) {
+              LOG.warn("neuron-monitor: {} more stderr lines not logged", suppressed);
+            }
+            windowStart = now;
+            logged = 0;
+            suppressed = 0;
+          }
+          if (logged < STDERR_LINES_PER_INTERVAL) {
+            logged++;
+            LOG.warn("neuron-monitor: {}", line.length() > 500 ? line.substring(0, 500) + "…" : line);
+          } else {
+            suppressed++;
+          }
+        }
+      } catch (IOException ignored) {
+        // The process is gone.
+      }
+    }
+
+    @Override
+    public void abort() {
+      Process current = process;
+      if (current != null) {
+        current.descendants().forEach(ProcessHandle::destroyForcibly);
+        current.destroyForcibly();
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.nodescope.collectors.neuron;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nodescope.collectors.core.CollectorContext;
+import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.core.FlagValues;
+import dev.nodescope.collectors.core.SourceUnavailableException;
+import dev.nodescope.collectors.podresources.PodResources;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class NeuronCollectorFactoryTest {
+  private static CollectorContext context(Map<Flag<?>, Object> values) {
+    FlagValues flags = new FlagValues() {
+      @Override
+      @SuppressWarnings("unchecked")
+      public <T> T get(Flag<T> flag) {
+        return values.containsKey(flag) ? (T) values.get(flag) : flag.defaultValue();
+      }
+    };
+    return new CollectorContext(null, "node", flags, null, null, PodResources.NONE, Clock.systemUTC());
+  }
+
+  @Test
+  void noMonitorOnTheNodeIsSourceUnavailable() {
+    assertThatThrownBy(() -> new NeuronCollectorFactory().create(context(
+        Map.of(NeuronCollectorFactory.COMMAND, "/nonexistent/neuron-monitor --verbose"))))
+        .isInstanceOf(SourceUnavailableException.class)
+        .hasMessageContaining("/nonexistent/neuron-monitor");
+  }
+
+  @Test
+  void commandIsSplitAsAShellSplitsWords() {
+    assertThat(ShellWords.split("  /opt/x/neuron-monitor  -v 'a b' \"c \\\"d\\\"\" e\\ f ''"))
+        .containsExactly("/opt/x/neuron-monitor", "-v", "a b", "c \"d\"", "e f", "");
+    assertThatThrownBy(() -> ShellWords.split("x 'y")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void configAsksForEveryGroupAtThePeriod() {
+    assertThat(ReportSource.MonitorProcess.config(java.time.Duration.ofMillis(1500)))
+        .startsWith("{\"period\":\"1500ms\"")
+        .contains("{\"type\":\"neuroncore_counters\"}", "{\"type\":\"memory_used\"}",
+            "{\"type\":\"neuron_runtime_vcpu_usage\"}", "{\"type\":\"execution_stats\"}", "{\"type\":\"vcpu_usage\"}",
+            "{\"type\":\"memory_info\"}", "{\"period\":\"1500ms\",\"type\":\"neuron_hw_counters\"}");
+    assertThat(List.of(NeuronCollectorFactory.COMMAND.defaultValue())).containsExactly("neuron-monitor");
+  }
+}
