@@ -83,24 +83,7 @@ final class LogSetup {
     }
 
     private static String json(String value) {
-      StringBuilder out = new StringBuilder("\"");
-      for (char c : value.toCharArray()) {
-        switch (c) {
-          case '"' -> out.append("\\\"");
-          case '\\' -> out.append("\\\\");
-          case '\n' -> out.append("\\n");
-          case '\r' -> out.append("\\r");
-          case '\t' -> out.append("\\t");
-          default -> {
-            if (c < 0x20) {
-              out.append(String.format("\\u%04x", (int) c));
-            } else {
-              out.append(c);
-            }
-          }
-        }
-      }
-      return out.append('"').toString();
+      return Json.render(value);
     }
   }
 }

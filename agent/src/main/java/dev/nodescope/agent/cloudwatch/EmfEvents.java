@@ -1,5 +1,6 @@
 package dev.nodescope.agent.cloudwatch;
 
+import dev.nodescope.agent.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

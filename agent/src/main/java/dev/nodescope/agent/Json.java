@@ -1,13 +1,13 @@
-package dev.nodescope.agent.cloudwatch;
+package dev.nodescope.agent;
 
 import java.util.List;
 import java.util.Map;
 
-/** Minimal JSON rendering for the EMF events the bridge writes (strings, finite numbers, lists, maps). */
-final class Json {
+/** Minimal JSON rendering (strings, finite numbers, lists, maps) for JSON logs and the EMF events the bridge writes. */
+public final class Json {
   private Json() {}
 
-  static String render(Object value) {
+  public static String render(Object value) {
     StringBuilder out = new StringBuilder();
     append(out, value);
     return out.toString();
