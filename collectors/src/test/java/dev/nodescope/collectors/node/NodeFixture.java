@@ -67,9 +67,13 @@ final class NodeFixture {
         PodResources.NONE, CLOCK);
   }
 
-  /** statfs answers for the fixture's mount points: the size grows with the mount point's length, free is half. */
+  /**
+   * statfs answers for the fixture's mount points: the size grows with the length of the mount point's last name
+   * (never the whole path, which holds the random temporary directory), free is half.
+   */
   static final FileSystemUsage FAKE_STATFS = mountPoint -> {
-    long size = 1_000_000_000L * mountPoint.toString().length();
+    java.nio.file.Path name = mountPoint.getFileName();
+    long size = 1_000_000_000L * (1 + (name == null ? 0 : name.toString().length()));
     return new FileSystemUsage.Usage(size, size / 2, size / 2 - 4096);
   };
 
