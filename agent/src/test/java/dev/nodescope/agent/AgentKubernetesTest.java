@@ -174,7 +174,7 @@ class AgentKubernetesTest {
       assertThat(api.requests()).noneMatch(request -> request.startsWith("GET /api/v1/nodes"));
 
       int before = api.requests().size();
-      try (Agent agent = start(kubeconfig)) {
+      try (Agent agent = start(new CollectorCatalog(List.of(new KubernetesCollectorFactory())), kubeconfig)) {
         awaitScrape(agent, text -> text.contains("nodescope_kubernetes_synced{resource=\"pods\"} 1.0"));
       }
       assertThat(api.requests().subList(before, api.requests().size()))
