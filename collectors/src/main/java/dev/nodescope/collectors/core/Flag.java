@@ -59,6 +59,26 @@ public final class Flag<T> {
     }, String.join("|", words));
   }
 
+  /** A comma-separated list whose items must each be one of the given words; duplicates are dropped. */
+  public static Flag<java.util.List<String>> listOf(String name, java.util.List<String> defaultValue, String help,
+      String... allowed) {
+    java.util.List<String> words = java.util.List.of(allowed);
+    return new Flag<>(name, help + " Any of: " + String.join(", ", words) + ".", java.util.List.copyOf(defaultValue),
+        value -> {
+          java.util.List<String> items = java.util.Arrays.stream(value.split(",")).map(String::trim)
+              .filter(item -> !item.isEmpty()).distinct().toList();
+          for (String item : items) {
+            if (!words.contains(item)) {
+              throw new IllegalArgumentException("'" + item + "' is not one of " + String.join(", ", words));
+            }
+          }
+          if (items.isEmpty()) {
+            throw new IllegalArgumentException("must name at least one of " + String.join(", ", words));
+          }
+          return items;
+        }, "LIST");
+  }
+
   public String name() {
     return name;
   }
@@ -75,6 +95,9 @@ public final class Flag<T> {
   public String defaultText() {
     if (defaultValue instanceof Duration duration) {
       return formatDuration(duration);
+    }
+    if (defaultValue instanceof java.util.List<?> list) {
+      return list.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
     return defaultValue == null ? null : defaultValue.toString();
   }

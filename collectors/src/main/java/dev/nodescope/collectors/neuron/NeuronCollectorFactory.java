@@ -17,6 +17,8 @@ public final class NeuronCollectorFactory implements CollectorFactory {
       "neuron-monitor command line (split as a shell splits words); the collector runs it with a config it writes.");
   static final Flag<Duration> PERIOD = Flag.duration("collector.neuron.period", Duration.ofSeconds(5),
       "Report period asked of neuron-monitor.");
+  static final Flag<List<String>> GROUPS = Flag.listOf("collector.neuron.groups", ReportSource.GROUPS,
+      "Metric groups asked of neuron-monitor (comma-separated).", ReportSource.GROUPS.toArray(String[]::new));
   static final Flag<String> REPORTS_FILE = Flag.string("collector.neuron.reports-file", "",
       "Read reports from this file or FIFO (neuron-monitor as a sidecar) instead of running the command.");
 
@@ -47,7 +49,7 @@ public final class NeuronCollectorFactory implements CollectorFactory {
 
   @Override
   public List<Flag<?>> flags() {
-    return List.of(COMMAND, PERIOD, REPORTS_FILE);
+    return List.of(COMMAND, PERIOD, GROUPS, REPORTS_FILE);
   }
 
   @Override
@@ -62,7 +64,8 @@ public final class NeuronCollectorFactory implements CollectorFactory {
       throw new SourceUnavailableException("no " + (command.isEmpty() ? "neuron-monitor command" : command.get(0))
           + " on this node: not a Neuron node");
     }
-    return new NeuronCollector(ReportSource.command(command, context.flags().get(PERIOD)),
+    return new NeuronCollector(ReportSource.command(command, context.flags().get(PERIOD),
+        context.flags().get(GROUPS)),
         context.podResources(), silenceLimit(context));
   }
 

@@ -93,8 +93,14 @@ interface ReportSource {
     };
   }
 
-  static ReportSource command(List<String> command, Duration period) {
-    return new MonitorProcess(command, period);
+  /** neuron-monitor's metric groups: the first four are per runtime, the rest per system. */
+  List<String> RUNTIME_GROUPS = List.of("neuroncore_counters", "memory_used", "neuron_runtime_vcpu_usage",
+      "execution_stats");
+  List<String> GROUPS = List.of("neuroncore_counters", "memory_used", "neuron_runtime_vcpu_usage", "execution_stats",
+      "vcpu_usage", "memory_info", "neuron_hw_counters");
+
+  static ReportSource command(List<String> command, Duration period, List<String> groups) {
+    return new MonitorProcess(command, period, groups);
   }
 
   /** Runs neuron-monitor with a config we write; its stderr goes to the log, rate-limited. */
@@ -105,26 +111,33 @@ interface ReportSource {
 
     private final List<String> command;
     private final Duration period;
+    private final List<String> groups;
     private volatile Process process;
 
-    MonitorProcess(List<String> command, Duration period) {
+    MonitorProcess(List<String> command, Duration period, List<String> groups) {
       this.command = List.copyOf(command);
       this.period = period;
+      this.groups = List.copyOf(groups);
     }
 
-    static String config(Duration period) {
+    /** The config neuron-monitor reads: the chosen groups; hardware counters carry their own period, as documented. */
+    static String config(Duration period, List<String> groups) {
       String seconds = period.toMillis() % 1000 == 0 ? period.toSeconds() + "s" : period.toMillis() + "ms";
-      return "{\"period\":\"" + seconds + "\",\"neuron_runtimes\":[{\"tag_filter\":\".*\",\"metrics\":["
-          + "{\"type\":\"neuroncore_counters\"},{\"type\":\"memory_used\"},{\"type\":\"neuron_runtime_vcpu_usage\"},"
-          + "{\"type\":\"execution_stats\"}]}],\"system_metrics\":[{\"type\":\"vcpu_usage\"},{\"type\":\"memory_info\"},"
-          + "{\"period\":\"" + seconds + "\",\"type\":\"neuron_hw_counters\"}]}";
+      String runtime = groups.stream().filter(RUNTIME_GROUPS::contains)
+          .map(group -> "{\"type\":\"" + group + "\"}").collect(java.util.stream.Collectors.joining(","));
+      String system = groups.stream().filter(group -> !RUNTIME_GROUPS.contains(group))
+          .map(group -> group.equals("neuron_hw_counters")
+              ? "{\"period\":\"" + seconds + "\",\"type\":\"" + group + "\"}" : "{\"type\":\"" + group + "\"}")
+          .collect(java.util.stream.Collectors.joining(","));
+      return "{\"period\":\"" + seconds + "\",\"neuron_runtimes\":[{\"tag_filter\":\".*\",\"metrics\":[" + runtime
+          + "]}],\"system_metrics\":[" + system + "]}";
     }
 
     @Override
     public InputStream open() throws IOException {
       Path config = Files.createTempFile("nodescope-neuron-monitor", ".json");
       config.toFile().deleteOnExit();
-      Files.writeString(config, config(period));
+      Files.writeString(config, config(period, groups));
       List<String> argv = new ArrayList<>(command);
       argv.add("-c");
       argv.add(config.toString());

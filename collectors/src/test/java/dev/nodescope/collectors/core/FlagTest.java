@@ -45,4 +45,13 @@ class FlagTest {
     assertThat(format.help()).isEqualTo("Format. One of: logfmt, json.");
     assertThatThrownBy(() -> format.parse("xml")).hasMessage("must be one of logfmt, json");
   }
+
+  @Test
+  void listsParseCommaSeparatedWordsAndShowTheirDefaultAsTyped() {
+    Flag<java.util.List<String>> groups = Flag.listOf("g", java.util.List.of("a", "b"), "Groups.", "a", "b", "c");
+    assertThat(groups.defaultText()).isEqualTo("a,b");
+    assertThat(groups.parse("c, a,c")).containsExactly("c", "a");
+    assertThatThrownBy(() -> groups.parse("a,z")).hasMessage("'z' is not one of a, b, c");
+    assertThatThrownBy(() -> groups.parse(",")).hasMessage("must name at least one of a, b, c");
+  }
 }

@@ -41,12 +41,25 @@ class NeuronCollectorFactoryTest {
   }
 
   @Test
-  void configAsksForEveryGroupAtThePeriod() {
-    assertThat(ReportSource.MonitorProcess.config(java.time.Duration.ofMillis(1500)))
-        .startsWith("{\"period\":\"1500ms\"")
-        .contains("{\"type\":\"neuroncore_counters\"}", "{\"type\":\"memory_used\"}",
-            "{\"type\":\"neuron_runtime_vcpu_usage\"}", "{\"type\":\"execution_stats\"}", "{\"type\":\"vcpu_usage\"}",
-            "{\"type\":\"memory_info\"}", "{\"period\":\"1500ms\",\"type\":\"neuron_hw_counters\"}");
+  void configAsksForEveryGroupAtThePeriodByDefault() {
+    assertThat(ReportSource.MonitorProcess.config(java.time.Duration.ofMillis(1500),
+        NeuronCollectorFactory.GROUPS.defaultValue()))
+        .isEqualTo("{\"period\":\"1500ms\",\"neuron_runtimes\":[{\"tag_filter\":\".*\",\"metrics\":["
+            + "{\"type\":\"neuroncore_counters\"},{\"type\":\"memory_used\"},{\"type\":\"neuron_runtime_vcpu_usage\"},"
+            + "{\"type\":\"execution_stats\"}]}],\"system_metrics\":[{\"type\":\"vcpu_usage\"},"
+            + "{\"type\":\"memory_info\"},{\"period\":\"1500ms\",\"type\":\"neuron_hw_counters\"}]}");
     assertThat(List.of(NeuronCollectorFactory.COMMAND.defaultValue())).containsExactly("neuron-monitor");
+  }
+
+  @Test
+  void groupsFlagNarrowsTheConfigAndRejectsUnknownGroups() {
+    List<String> groups = NeuronCollectorFactory.GROUPS.parse("execution_stats, neuron_hw_counters,execution_stats");
+    assertThat(groups).containsExactly("execution_stats", "neuron_hw_counters");
+    assertThat(ReportSource.MonitorProcess.config(java.time.Duration.ofSeconds(5), groups))
+        .isEqualTo("{\"period\":\"5s\",\"neuron_runtimes\":[{\"tag_filter\":\".*\",\"metrics\":["
+            + "{\"type\":\"execution_stats\"}]}],\"system_metrics\":[{\"period\":\"5s\",\"type\":\"neuron_hw_counters\"}]}");
+    assertThatThrownBy(() -> NeuronCollectorFactory.GROUPS.parse("execution_stats,gpu"))
+        .hasMessageContaining("'gpu' is not one of");
+    assertThatThrownBy(() -> NeuronCollectorFactory.GROUPS.parse(" , ")).hasMessageContaining("at least one");
   }
 }

@@ -35,7 +35,7 @@ class NeuronCollectorTest {
     List<String> problems = new ArrayList<>();
     double lastEcc = 0;
     try (NeuronCollector collector = new NeuronCollector(
-        ReportSource.command(command, Duration.ofSeconds(7)), PodResources.NONE, Duration.ofSeconds(2))) {
+        ReportSource.command(command, Duration.ofSeconds(7), ReportSource.GROUPS), PodResources.NONE, Duration.ofSeconds(2))) {
       // Run 1 crashes after one report, run 2 hangs after one, run 3 reports 4: 1 + 2 + 4.
       for (int i = 0; i < 200 && ecc(last(collector, problems)) < 7; i++) {
         Snapshot snapshot = last(collector, problems);
