@@ -1,8 +1,11 @@
 package dev.nodescope.collectors.nvidia;
 
+import java.util.Map;
+
 /**
- * Prints one collection of every GPU reading as "index,READING,value" lines (dcgm units), for
- * scripts/nvml-vs-nvidia-smi.sh to compare with nvidia-smi on a GPU machine.
+ * Prints one collection of every GPU reading as "index,NAME,value" lines (dcgm units), for
+ * scripts/nvml-vs-nvidia-smi.sh to compare with nvidia-smi on a GPU machine. GPM values come from two samples one
+ * second apart; "ERR n" is NVML return code n (3: not supported on this GPU).
  */
 public final class NvmlProbe {
   private NvmlProbe() {}
@@ -24,8 +27,27 @@ public final class NvmlProbe {
         }
         for (Nvml.MigInstance instance : nvml.migInstances(index)) {
           System.out.println(index + ",mig," + instance);
+          printGpm(nvml, index, instance.gpuInstanceId(), "gpm_gi" + instance.gpuInstanceId() + "_");
+        }
+        for (Nvml.GpuProcess process : nvml.computeProcesses(index)) {
+          System.out.println(index + ",process," + process.pid() + "," + process.usedMemoryBytes() / (1 << 20));
+        }
+        printGpm(nvml, index, Nvml.NO_GPU_INSTANCE, "gpm_");
+      }
+    }
+  }
+
+  private static void printGpm(Nvml nvml, int index, int gpuInstanceId, String prefix) throws InterruptedException {
+    try (Nvml.GpmSample first = nvml.gpmSample(index, gpuInstanceId)) {
+      Thread.sleep(1000);
+      try (Nvml.GpmSample second = nvml.gpmSample(index, gpuInstanceId)) {
+        for (Map.Entry<GpmMetric, Double> metric : nvml.gpmMetrics(first, second).entrySet()) {
+          System.out.println(
+              index + "," + prefix + metric.getKey() + "," + metric.getValue() * metric.getKey().scale());
         }
       }
+    } catch (NvmlException e) {
+      System.out.println(index + "," + prefix + ",ERR " + e.returnCode());
     }
   }
 }

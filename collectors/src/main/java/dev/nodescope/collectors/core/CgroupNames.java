@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.pods;
+package dev.nodescope.collectors.core;
 
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * kubepods-burstable-pod<uid with _ for ->.slice} holding {@code cri-containerd-<id>.scope}; cgroupfs: {@code
  * pod<uid>} holding {@code <id>}. CRI-O and Docker name their scopes {@code crio-<id>} and {@code docker-<id>}.
  */
-final class CgroupNames {
+public final class CgroupNames {
   private static final Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-f][0-9a-f-]*)");
   private static final Pattern SYSTEMD_POD = Pattern.compile("kubepods(?:-burstable|-besteffort)?-pod([0-9a-f_]+)\\.slice");
   private static final Pattern CONTAINER =
@@ -18,7 +18,7 @@ final class CgroupNames {
   private CgroupNames() {}
 
   /** The pod UID (with dashes, as the API server writes it) when the directory is a pod's cgroup. */
-  static Optional<String> podUid(String directory) {
+  public static Optional<String> podUid(String directory) {
     Matcher cgroupfs = CGROUPFS_POD.matcher(directory);
     if (cgroupfs.matches()) {
       return Optional.of(cgroupfs.group(1));
@@ -28,8 +28,26 @@ final class CgroupNames {
   }
 
   /** The runtime's container id (no scheme) when the directory is a container's cgroup. */
-  static Optional<String> containerId(String directory) {
+  public static Optional<String> containerId(String directory) {
     Matcher container = CONTAINER.matcher(directory);
     return container.matches() ? Optional.of(container.group(1)) : Optional.empty();
   }
+
+  /**
+   * The pod (and container, when the path goes that deep) that a process's cgroup path belongs to: the part after
+   * the second colon of a {@code /proc/<pid>/cgroup} line, under cgroup v1 or v2 and either kubelet driver.
+   */
+  public static Optional<PodCgroup> podCgroup(String cgroupPath) {
+    String[] parts = cgroupPath.split("/");
+    for (int i = 0; i < parts.length; i++) {
+      Optional<String> uid = podUid(parts[i]);
+      if (uid.isPresent()) {
+        Optional<String> container = i + 1 < parts.length ? containerId(parts[i + 1]) : Optional.empty();
+        return Optional.of(new PodCgroup(uid.get(), container));
+      }
+    }
+    return Optional.empty();
+  }
+
+  public record PodCgroup(String podUid, Optional<String> containerId) {}
 }
