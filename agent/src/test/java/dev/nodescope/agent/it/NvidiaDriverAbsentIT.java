@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,13 +40,11 @@ class NvidiaDriverAbsentIT {
       assertThat(exposition.byCollector("nodescope_collector_source_available")).containsEntry("nvidia", 0.0);
       assertThat(exposition.metricNames())
           .noneMatch(name -> name.startsWith("DCGM_") || name.startsWith("nodescope_gpu_"));
+      // The dynamic loader names the library it was loading and the dependency it missed.
       assertThat(agent.log()).contains("collector nvidia: source not available")
-          .contains("libnvidia-ml.so.1: cannot open shared object file")
+          .containsPattern("nodescope-agent.jar/org/bytedeco/cuda/linux-x86_64/libjninvml.so: libnvidia-ml.so.1:"
+              + " cannot open shared object file")
           .doesNotContain("cudart").doesNotContain("Exception in thread");
-      try (Stream<Path> cache = Files.walk(temp.resolve(".javacpp"))) {
-        assertThat(cache).as("libjninvml extracted from the fat jar")
-            .anyMatch(path -> path.getFileName().toString().equals("libjninvml.so"));
-      }
     }
   }
 }

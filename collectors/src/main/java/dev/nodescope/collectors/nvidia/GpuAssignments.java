@@ -25,7 +25,8 @@ final class GpuAssignments {
     GpuAssignments assignments = new GpuAssignments();
     for (ContainerDevices container : containers) {
       String resource = container.resourceName();
-      if (!resource.equals("nvidia.com/gpu") && !resource.startsWith("nvidia.com/mig-")) {
+      if (!resource.equals("nvidia.com/gpu") && !resource.equals("nvidia.com/gpu.shared")
+          && !resource.startsWith("nvidia.com/mig-")) {
         continue;
       }
       for (String deviceId : container.deviceIds()) {

@@ -195,8 +195,10 @@ public final class NvidiaCollector implements Collector {
   private void xids(SnapshotBuilder out, int index, List<String> gpuLabels, List<String> wholeGpuLabels,
       Map<Integer, List<String>> instanceLabels) {
     Map<XidSource, Long> last = xidWatcher.lastXids();
-    out.add(XID_LAST, last.getOrDefault(new XidSource(index, Nvml.NO_GPU_INSTANCE), 0L),
-        withXid(wholeGpuLabels, last.getOrDefault(new XidSource(index, Nvml.NO_GPU_INSTANCE), 0L)));
+    if (xidWatcher.watchedGpus().contains(index)) {
+      long lastOfGpu = last.getOrDefault(new XidSource(index, Nvml.NO_GPU_INSTANCE), 0L);
+      out.add(XID_LAST, lastOfGpu, withXid(wholeGpuLabels, lastOfGpu));
+    }
     last.forEach((source, xid) -> {
       if (source.gpuIndex() == index && source.gpuInstanceId() != Nvml.NO_GPU_INSTANCE) {
         out.add(XID_LAST, xid, withXid(labelsOf(source, gpuLabels, wholeGpuLabels, instanceLabels), xid));

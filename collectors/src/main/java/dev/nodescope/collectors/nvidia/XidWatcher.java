@@ -1,6 +1,7 @@
 package dev.nodescope.collectors.nvidia;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -20,6 +21,7 @@ final class XidWatcher implements AutoCloseable {
   private final NvmlErrors errors;
   private final Map<XidSource, Map<Long, LongAdder>> counts = new ConcurrentHashMap<>();
   private final Map<XidSource, Long> last = new ConcurrentHashMap<>();
+  private final Set<Integer> watched = ConcurrentHashMap.newKeySet();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -52,6 +54,7 @@ final class XidWatcher implements AutoCloseable {
       for (int index = 0; index < gpuCount; index++) {
         try {
           events.register(index);
+          watched.add(index);
         } catch (NvmlException e) {
           if (e.notSupported()) {
             LOG.info("GPU {} does not report XID events ({})", index, e.getMessage());
@@ -93,6 +96,11 @@ final class XidWatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
       running = false;
     }
+  }
+
+  /** GPUs whose XID events are watched: a GPU that cannot report them shows no "0, No Error" either. */
+  Set<Integer> watchedGpus() {
+    return watched;
   }
 
   /** XIDs counted per source and XID since start. */

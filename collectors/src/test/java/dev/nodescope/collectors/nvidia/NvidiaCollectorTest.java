@@ -173,7 +173,7 @@ class NvidiaCollectorTest {
     nvml.mig.put(3, List.of(new Nvml.MigInstance(3, "3g.40gb", "MIG-3333", 1L << 20, 9L << 30)));
     podResources = () -> List.of(
         new ContainerDevices("ml", "llm-0", "server", "nvidia.com/gpu", List.of("GPU-aaaa::3")),
-        new ContainerDevices("ml", "llm-1", "server", "nvidia.com/gpu", List.of("nvidia1")),
+        new ContainerDevices("ml", "llm-1", "server", "nvidia.com/gpu.shared", List.of("nvidia1::2")),
         new ContainerDevices("ml", "legacy", "worker", "nvidia.com/mig-1g.10gb", List.of("MIG-GPU-cccc/5/0")),
         new ContainerDevices("ml", "modern", "worker", "nvidia.com/mig-1g.10gb", List.of("MIG-6666-0a0b")),
         new ContainerDevices("ml", "eks", "worker", "nvidia.com/mig-2g.20gb", List.of("MIG-7777::1")),
@@ -218,6 +218,8 @@ class NvidiaCollectorTest {
     nvml.mig.put(1, List.of(new Nvml.MigInstance(3, "1g.10gb", "MIG-3333", 1L << 20, 9L << 30)));
     podResources = () -> List.of(
         new ContainerDevices("ml", "small", "worker", "nvidia.com/mig-1g.10gb", List.of("MIG-3333")));
+    Eventually.await("both GPUs watched for XIDs",
+        () -> rows(snapshotUnchecked(), "DCGM_FI_DEV_XID_ERRORS", "gpu").size() == 2);
     Snapshot before = snapshot();
     assertThat(rows(before, "DCGM_FI_DEV_XID_ERRORS", "gpu", "GPU_I_ID", "err_code", "err_msg"))
         .containsExactly("0,,0,No Error=0.0", "1,,0,No Error=0.0");
@@ -254,7 +256,10 @@ class NvidiaCollectorTest {
     nvml.xids.add(new Nvml.XidEvent(1, 48, Nvml.NO_GPU_INSTANCE));
     Eventually.await("the XID of GPU 1 is counted",
         () -> rows(snapshotUnchecked(), "nodescope_gpu_xid_errors_total", "gpu", "xid").contains("1,48=1.0"));
-    assertThat(rows(snapshot(), "nodescope_gpu_nvml_errors_total", "gpu")).isEmpty();
+    Snapshot snapshot = snapshot();
+    assertThat(rows(snapshot, "DCGM_FI_DEV_XID_ERRORS", "gpu", "err_code")).containsExactly("1,48=48.0");
+    assertThat(rows(snapshot, "DCGM_FI_DEV_GPU_TEMP", "gpu")).hasSize(2);
+    assertThat(rows(snapshot, "nodescope_gpu_nvml_errors_total", "gpu")).isEmpty();
     assertThat(nvml.xidRegistered).containsExactly(1);
   }
 
