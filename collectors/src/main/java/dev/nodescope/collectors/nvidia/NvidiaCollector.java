@@ -57,8 +57,13 @@ public final class NvidiaCollector implements Collector {
   private final PodResources podResources;
   private final ProcessOwners processOwners;
   private final NvmlErrors errors = new NvmlErrors();
-  /** Previous GPM sample per GPU UUID or MIG device UUID: a new instance gets a new UUID, never a stale sample. */
+  /**
+   * Previous GPM sample per GPU UUID or MIG device UUID: a new instance gets a new UUID, never a stale sample.
+   * Guarded by itself, since the agent may close the collector while a run is still in flight, and a sample freed
+   * twice or used after being freed is native memory corruption.
+   */
   private final Map<String, Nvml.GpmSample> gpmSamples = new HashMap<>();
+  private boolean gpmClosed;
   private XidWatcher xidWatcher;
 
   public NvidiaCollector(Nvml nvml, CollectorContext context) {
@@ -167,27 +172,35 @@ public final class NvidiaCollector implements Collector {
       return;
     }
     sampled.add(key);
-    Nvml.GpmSample earlier = gpmSamples.put(key, sample);
-    if (earlier == null) {
-      return; // a ratio needs two samples: the first collection of a GPU or instance has none
-    }
-    try {
-      for (Map.Entry<GpmMetric, Double> metric : nvml.gpmMetrics(earlier, sample).entrySet()) {
-        out.add(GPM_DESCRIPTORS.get(metric.getKey()), metric.getValue() * metric.getKey().scale(), labels);
+    synchronized (gpmSamples) {
+      if (gpmClosed) {
+        sample.close();
+        return;
       }
-    } catch (NvmlException e) {
-      failed(out, index, e);
-    } finally {
-      earlier.close();
+      Nvml.GpmSample earlier = gpmSamples.put(key, sample);
+      if (earlier == null) {
+        return; // a ratio needs two samples: the first collection of a GPU or instance has none
+      }
+      try {
+        for (Map.Entry<GpmMetric, Double> metric : nvml.gpmMetrics(earlier, sample).entrySet()) {
+          out.add(GPM_DESCRIPTORS.get(metric.getKey()), metric.getValue() * metric.getKey().scale(), labels);
+        }
+      } catch (NvmlException e) {
+        failed(out, index, e);
+      } finally {
+        earlier.close();
+      }
     }
   }
 
   private void closeGpmSamplesExcept(Set<String> sampled) {
-    for (Iterator<Map.Entry<String, Nvml.GpmSample>> it = gpmSamples.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Nvml.GpmSample> entry = it.next();
-      if (!sampled.contains(entry.getKey())) {
-        entry.getValue().close();
-        it.remove();
+    synchronized (gpmSamples) {
+      for (Iterator<Map.Entry<String, Nvml.GpmSample>> it = gpmSamples.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, Nvml.GpmSample> entry = it.next();
+        if (!sampled.contains(entry.getKey())) {
+          entry.getValue().close();
+          it.remove();
+        }
       }
     }
   }
@@ -282,8 +295,11 @@ public final class NvidiaCollector implements Collector {
     if (xidWatcher != null) {
       xidWatcher.close();
     }
-    gpmSamples.values().forEach(Nvml.GpmSample::close);
-    gpmSamples.clear();
+    synchronized (gpmSamples) {
+      gpmClosed = true;
+      gpmSamples.values().forEach(Nvml.GpmSample::close);
+      gpmSamples.clear();
+    }
     nvml.close();
   }
 

@@ -27,6 +27,9 @@ final class FakeNvml implements Nvml {
   /** GPM values per [GPU index, GPU instance id]; absent = NOT_SUPPORTED, as before Hopper. */
   final Map<List<Integer>, Map<GpmMetric, Double>> gpm = new HashMap<>();
   final Set<Integer> xidNotSupported = ConcurrentHashMap.newKeySet();
+  final Map<Integer, Integer> xidRegistrationFailures = new ConcurrentHashMap<>();
+  /** When set, every event wait fails with this return code. */
+  volatile Integer xidWaitFailure;
   final Set<Integer> xidRegistered = ConcurrentHashMap.newKeySet();
   final BlockingQueue<XidEvent> xids = new LinkedBlockingQueue<>();
   final AtomicInteger openGpmSamples = new AtomicInteger();
@@ -123,11 +126,19 @@ final class FakeNvml implements Nvml {
         if (xidNotSupported.contains(index)) {
           throw new NvmlException("nvmlDeviceRegisterEvents", NvmlException.NOT_SUPPORTED);
         }
+        Integer failure = xidRegistrationFailures.get(index);
+        if (failure != null) {
+          throw new NvmlException("nvmlDeviceRegisterEvents", failure);
+        }
         xidRegistered.add(index);
       }
 
       @Override
       public Optional<XidEvent> next(int timeoutMillis) throws NvmlException {
+        Integer failure = xidWaitFailure;
+        if (failure != null) {
+          throw new NvmlException("nvmlEventSetWait_v2", failure);
+        }
         try {
           // Shorter than asked, which NVML may also do, so that closing the collector in each test is quick.
           return Optional.ofNullable(xids.poll(Math.min(timeoutMillis, 50), TimeUnit.MILLISECONDS));

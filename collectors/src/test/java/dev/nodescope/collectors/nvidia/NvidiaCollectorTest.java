@@ -263,6 +263,22 @@ class NvidiaCollectorTest {
     assertThat(nvml.xidRegistered).containsExactly(1);
   }
 
+  @Test
+  void failingXidRegistrationAndWaitsAreCountedWhileCollectionGoesOn() throws Exception {
+    nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "H100", 10);
+    nvml.addGpu("GPU-bbbb", "00000000:2a:00.0", "H100", 20);
+    nvml.xidRegistrationFailures.put(0, 999);
+    nvml.xidWaitFailure = NvmlException.GPU_IS_LOST;
+    collect();
+    Eventually.await("the failed registration and wait are counted", () -> rows(snapshotUnchecked(),
+        "nodescope_gpu_nvml_errors_total", "gpu", "function").containsAll(
+            List.of("0,nvmlDeviceRegisterEvents=1.0", ",nvmlEventSetWait_v2=1.0")));
+
+    Snapshot snapshot = snapshot();
+    assertThat(rows(snapshot, "DCGM_FI_DEV_GPU_TEMP", "gpu")).containsExactly("0=12.0", "1=22.0");
+    assertThat(rows(snapshot, "DCGM_FI_DEV_XID_ERRORS", "gpu")).containsExactly("1=0.0");
+  }
+
   private Snapshot snapshotUnchecked() {
     try {
       return snapshot();
