@@ -72,6 +72,14 @@ final class BytedecoNvml implements Nvml {
     }
   }
 
+  /**
+   * The NUL-terminated string NVML wrote into a buffer. BytePointer.getString() alone would decode the whole
+   * buffer, bytes after the NUL included.
+   */
+  private static String cString(BytePointer buffer) {
+    return buffer.limit(BytePointer.strlen(buffer)).getString();
+  }
+
   private static nvmlDevice_st handle(int index) throws NvmlException {
     nvmlDevice_st device = new nvmlDevice_st();
     check("nvmlDeviceGetHandleByIndex_v2", nvmlDeviceGetHandleByIndex_v2(index, device));
@@ -82,7 +90,7 @@ final class BytedecoNvml implements Nvml {
   public String driverVersion() throws NvmlException {
     BytePointer buffer = new BytePointer(STRING_BUFFER);
     check("nvmlSystemGetDriverVersion", nvmlSystemGetDriverVersion(buffer, STRING_BUFFER));
-    return buffer.getString();
+    return cString(buffer);
   }
 
   @Override
@@ -101,7 +109,7 @@ final class BytedecoNvml implements Nvml {
     check("nvmlDeviceGetName", nvmlDeviceGetName(device, name, STRING_BUFFER));
     nvmlPciInfo_t pci = new nvmlPciInfo_t();
     check("nvmlDeviceGetPciInfo_v3", nvmlDeviceGetPciInfo_v3(device, pci));
-    return new GpuIdentity(index, uuid.getString(), pci.busId().getString(), name.getString());
+    return new GpuIdentity(index, cString(uuid), pci.busId().getString(), cString(name));
   }
 
   @Override
@@ -259,8 +267,8 @@ final class BytedecoNvml implements Nvml {
       BytePointer uuid = new BytePointer(STRING_BUFFER);
       check("nvmlDeviceGetUUID(MIG)", nvmlDeviceGetUUID(mig, uuid, STRING_BUFFER));
       nvmlMemory_v2_t memory = memoryInfo(mig);
-      instances.add(new MigInstance(gpuInstanceId.get(), MigProfiles.fromDeviceName(name.getString()),
-          uuid.getString(), memory.used(), memory.total() - memory.reserved() - memory.used()));
+      instances.add(new MigInstance(gpuInstanceId.get(), MigProfiles.fromDeviceName(cString(name)),
+          cString(uuid), memory.used(), memory.total() - memory.reserved() - memory.used()));
     }
     return instances;
   }

@@ -5,7 +5,8 @@ import java.util.Map;
 /**
  * Prints one collection of every GPU reading as "index,NAME,value" lines (dcgm units), for
  * scripts/nvml-vs-nvidia-smi.sh to compare with nvidia-smi on a GPU machine. GPM values come from two samples one
- * second apart; "ERR n" is NVML return code n (3: not supported on this GPU).
+ * second apart; "ERR n" is NVML return code n (3: not supported on this GPU). Ends with the first XID event within
+ * 100 ms, if any.
  */
 public final class NvmlProbe {
   private NvmlProbe() {}
@@ -34,6 +35,22 @@ public final class NvmlProbe {
         }
         printGpm(nvml, index, Nvml.NO_GPU_INSTANCE, "gpm_");
       }
+      printXid(nvml);
+    }
+  }
+
+  /** Registers every GPU for XID events and waits briefly for one: "xid,none" on a healthy machine. */
+  private static void printXid(Nvml nvml) throws NvmlException {
+    try (Nvml.XidEvents events = nvml.xidEvents()) {
+      for (int index = 0; index < nvml.deviceCount(); index++) {
+        try {
+          events.register(index);
+        } catch (NvmlException e) {
+          System.out.println(index + ",xid_register,ERR " + e.returnCode());
+        }
+      }
+      System.out.println("xid," + events.next(100)
+          .map(event -> event.gpuIndex() + "," + event.xid() + "," + event.gpuInstanceId()).orElse("none"));
     }
   }
 
