@@ -38,6 +38,12 @@ typedef struct { nvmlDevice_t device; unsigned long long eventType, eventData; u
                  computeInstanceId; } nvmlEventData_t;
 
 static long gpmSamplesAllocated, gpmSamplesFreed, gpmSequence;
+static volatile int shutDown;
+
+/* The XID thread must be stopped, and GPM samples freed, before NVML is shut down. */
+static void requireInitialized(const char *function) {
+  if (shutDown) fprintf(stderr, "stub: %s called after nvmlShutdown\n", function);
+}
 
 static nvmlReturn_t copy(char *out, unsigned length, const char *value) {
   if (strlen(value) + 1 > length) return INSUFFICIENT_SIZE;
@@ -47,6 +53,7 @@ static nvmlReturn_t copy(char *out, unsigned length, const char *value) {
 
 nvmlReturn_t nvmlInit_v2(void) { return OK; }
 nvmlReturn_t nvmlShutdown(void) {
+  shutDown = 1;
   fprintf(stderr, "stub: gpm samples allocated %ld, freed %ld\n", gpmSamplesAllocated, gpmSamplesFreed);
   return OK;
 }
@@ -188,7 +195,12 @@ nvmlReturn_t nvmlGpmSampleAlloc(nvmlGpmSample_t *sample) {
   gpmSamplesAllocated++;
   return OK;
 }
-nvmlReturn_t nvmlGpmSampleFree(nvmlGpmSample_t sample) { free(sample); gpmSamplesFreed++; return OK; }
+nvmlReturn_t nvmlGpmSampleFree(nvmlGpmSample_t sample) {
+  requireInitialized("nvmlGpmSampleFree");
+  free(sample);
+  gpmSamplesFreed++;
+  return OK;
+}
 nvmlReturn_t nvmlGpmSampleGet(nvmlDevice_t device, nvmlGpmSample_t sample) {
   sample->device = device->index; sample->gi = 0xFFFFFFFFu; sample->sequence = ++gpmSequence; return OK;
 }
@@ -209,13 +221,14 @@ nvmlReturn_t nvmlGpmMetricsGet(nvmlGpmMetricsGet_t *request) {
   return OK;
 }
 nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t *set) { *set = calloc(1, sizeof(struct nvmlEventSet_st)); return OK; }
-nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) { free(set); return OK; }
+nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) { requireInitialized("nvmlEventSetFree"); free(set); return OK; }
 nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned long long types, nvmlEventSet_t set) {
   if (types != 8) return INVALID_ARGUMENT; /* nvmlEventTypeXidCriticalError */
   return device->index == 0 ? OK : NOT_SUPPORTED;
 }
 /* One XID 79 on GPU 0's instance 3, then nothing until the timeout. */
 nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t *data, unsigned timeoutMs) {
+  requireInitialized("nvmlEventSetWait_v2");
   if (!set->delivered) {
     set->delivered = 1;
     data->device = &gpus[0]; data->eventType = 8; data->eventData = 79;

@@ -26,20 +26,18 @@ class BytedecoNvmlStubDriverTest {
 
   @TempDir
   static Path temp;
+  private static Path driver;
   private static Map<String, String> probe;
   private static String output;
 
   @BeforeAll
   static void runProbeOnTheStubDriver() throws Exception {
     Capabilities.requireCommand("cc");
-    Path driver = temp.resolve("driver");
+    driver = temp.resolve("driver");
     Files.createDirectories(driver);
     run(List.of("cc", "-shared", "-fPIC", "-o", driver.resolve("libnvidia-ml.so.1").toString(),
         STUB_SOURCE.toString()), Map.of());
-    output = run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dorg.bytedeco.javacpp.cachedir=" + temp.resolve("javacpp-cache"),
-        "-cp", System.getProperty("java.class.path"), NvmlProbe.class.getName()),
-        Map.of("LD_LIBRARY_PATH", driver.toString()));
+    output = onStubDriver(NvmlProbe.class);
     probe = new LinkedHashMap<>();
     output.lines().forEach(line -> {
       int value = line.lastIndexOf(',');
@@ -47,6 +45,15 @@ class BytedecoNvmlStubDriverTest {
         probe.put(line.substring(0, value), line.substring(value + 1));
       }
     });
+  }
+
+  private static String onStubDriver(Class<?> main, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dorg.bytedeco.javacpp.cachedir=" + temp.resolve("javacpp-cache"),
+        "-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    return run(command, Map.of("LD_LIBRARY_PATH", driver.toString()));
   }
 
   private static String run(List<String> command, Map<String, String> environment) throws Exception {
@@ -126,5 +133,32 @@ class BytedecoNvmlStubDriverTest {
   @Test
   void xidEventsFromTheEventSet() {
     assertThat(output).contains("1,xid_register,ERR 3\n").contains("xid,0,79,3\n");
+  }
+
+  @Test
+  void theCollectorAsTheAgentRunsIt() throws Exception {
+    Path procfs = temp.resolve("proc");
+    Files.createDirectories(procfs);
+    String collection = onStubDriver(StubDriverCollection.class, procfs.toString());
+
+    String gpu0 = "gpu=0,UUID=GPU-11111111-2222-4333-8444-555555555555,pci_bus_id=00000000:18:00.0,device=nvidia0,"
+        + "modelName=NVIDIA H100 80GB HBM3,Hostname=stub-node,DCGM_FI_DRIVER_VERSION=580.95.05";
+    assertThat(collection).contains("DCGM_FI_DEV_POWER_USAGE{" + gpu0 + ",pod=,namespace=,container=} 312.5\n")
+        .contains("DCGM_FI_DEV_FB_USED_MIG{" + gpu0
+            + ",pod=,namespace=,container=,GPU_I_PROFILE=1g.10gb,GPU_I_ID=3} 1024.0")
+        .contains("DCGM_FI_PROF_SM_ACTIVE{" + gpu0 + ",pod=,namespace=,container=,GPU_I_PROFILE=,GPU_I_ID=} 0.2\n")
+        .contains("DCGM_FI_PROF_SM_ACTIVE{" + gpu0
+            + ",pod=,namespace=,container=,GPU_I_PROFILE=1g.10gb,GPU_I_ID=3} 0.04\n")
+        .contains("DCGM_FI_DEV_XID_ERRORS{" + gpu0 + ",pod=,namespace=,container=,GPU_I_PROFILE=,GPU_I_ID=,"
+            + "err_code=79,err_msg=GPU has fallen off the bus} 79.0\n")
+        .contains("nodescope_gpu_xid_errors_total{" + gpu0
+            + ",pod=,namespace=,container=,GPU_I_PROFILE=1g.10gb,GPU_I_ID=3,xid=79} 1.0\n")
+        .contains("nodescope_gpu_pod_memory_used_bytes{" + gpu0
+            + ",pod=,namespace=,container=,GPU_I_PROFILE=1g.10gb,GPU_I_ID=3} " + (double) (768L << 20) + "\n")
+        .doesNotContain("DCGM_FI_DEV_XID_ERRORS{gpu=1")
+        .doesNotContain("partial failure")
+        .doesNotContain("nodescope_gpu_nvml_errors_total")
+        .doesNotContain("after nvmlShutdown")
+        .contains("stub: gpm samples allocated 4, freed 4");
   }
 }
