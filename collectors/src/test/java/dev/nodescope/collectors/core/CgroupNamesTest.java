@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.pods;
+package dev.nodescope.collectors.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,6 +19,15 @@ class CgroupNamesTest {
     assertThat(CgroupNames.podUid("pod6b3f0c8e6d3a4d1e9b0c2a1f3e5d7c9b")).contains("6b3f0c8e6d3a4d1e9b0c2a1f3e5d7c9b");
     assertThat(CgroupNames.podUid("kubepods-burstable.slice")).isEmpty();
     assertThat(CgroupNames.podUid("burstable")).isEmpty();
+  }
+
+  @Test
+  void podUidOfAProcessFromEitherCgroupVersion() {
+    assertThat(CgroupNames.podUidOfProcessLine("4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)).contains(UID);
+    assertThat(CgroupNames.podUidOfProcessLine("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+        + UID.replace('-', '_') + ".slice/cri-containerd-" + ID + ".scope")).contains(UID);
+    assertThat(CgroupNames.podUidOfProcessLine("1:name=systemd:/system.slice/kubelet.service")).isEmpty();
+    assertThat(CgroupNames.podUidOfProcessLine("0::/")).isEmpty();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.pods;
+package dev.nodescope.collectors.core;
 
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * kubepods-burstable-pod<uid with _ for ->.slice} holding {@code cri-containerd-<id>.scope}; cgroupfs: {@code
  * pod<uid>} holding {@code <id>}. CRI-O and Docker name their scopes {@code crio-<id>} and {@code docker-<id>}.
  */
-final class CgroupNames {
+public final class CgroupNames {
   private static final Pattern CGROUPFS_POD = Pattern.compile("pod([0-9a-f][0-9a-f-]*)");
   private static final Pattern SYSTEMD_POD = Pattern.compile("kubepods(?:-burstable|-besteffort)?-pod([0-9a-f_]+)\\.slice");
   private static final Pattern CONTAINER =
@@ -18,7 +18,7 @@ final class CgroupNames {
   private CgroupNames() {}
 
   /** The pod UID (with dashes, as the API server writes it) when the directory is a pod's cgroup. */
-  static Optional<String> podUid(String directory) {
+  public static Optional<String> podUid(String directory) {
     Matcher cgroupfs = CGROUPFS_POD.matcher(directory);
     if (cgroupfs.matches()) {
       return Optional.of(cgroupfs.group(1));
@@ -27,8 +27,23 @@ final class CgroupNames {
     return systemd.matches() ? Optional.of(systemd.group(1).replace('_', '-')) : Optional.empty();
   }
 
+  /**
+   * The UID of the pod whose cgroup holds a process, from one line of /proc/PID/cgroup ({@code
+   * 4:memory:/kubepods/besteffort/pod<uid>/<id>} under v1, {@code 0::/kubepods.slice/...} under v2).
+   */
+  public static Optional<String> podUidOfProcessLine(String line) {
+    int path = line.indexOf(':', line.indexOf(':') + 1);
+    for (String directory : line.substring(path + 1).split("/")) {
+      Optional<String> uid = podUid(directory);
+      if (uid.isPresent()) {
+        return uid;
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The runtime's container id (no scheme) when the directory is a container's cgroup. */
-  static Optional<String> containerId(String directory) {
+  public static Optional<String> containerId(String directory) {
     Matcher container = CONTAINER.matcher(directory);
     return container.matches() ? Optional.of(container.group(1)) : Optional.empty();
   }
