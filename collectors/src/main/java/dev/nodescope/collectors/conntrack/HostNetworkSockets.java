@@ -64,6 +64,12 @@ public final class HostNetworkSockets implements SocketOwners {
   /** Tables read from /proc/net: sock_diag refused them, or this instance reads a fixture tree. */
   private final Set<Table> fromProcfs;
   private final Map<Long, String> podUidByInode = new HashMap<>();
+  /**
+   * Owners found per connection end, this collection and the last: a connection whose socket closed since (its
+   * DESTROY event with the final counters, a TIME_WAIT entry still in the table) keeps the pod it had.
+   */
+  private Map<Ends, String> owners = new HashMap<>();
+  private Map<Ends, String> lastOwners = new HashMap<>();
   private final List<String> problems = new ArrayList<>();
   private int sequence = 1;
   private Set<String> nodeIps;
@@ -94,6 +100,8 @@ public final class HostNetworkSockets implements SocketOwners {
     nodeIps = null;
     sockets = null;
     scanned = false;
+    lastOwners = owners;
+    owners = new HashMap<>();
   }
 
   @Override
@@ -113,15 +121,23 @@ public final class HostNetworkSockets implements SocketOwners {
     if (sockets == null) {
       sockets = listSockets();
     }
-    Long inode = find(new Ends(protocol, local, localPort, remote, remotePort));
+    Ends ends = new Ends(protocol, local, localPort, remote, remotePort);
+    Long inode = find(ends);
+    String uid;
     if (inode == null) {
-      return Optional.empty(); // closed before this lookup: the connection stays the node's
+      // Closed: known from the last collection, or gone before any lookup, and then the node's.
+      uid = lastOwners.getOrDefault(ends, NO_POD);
+    } else {
+      if (!podUidByInode.containsKey(inode) && !scanned) {
+        scanProcesses(pods);
+      }
+      uid = podUidByInode.getOrDefault(inode, NO_POD);
     }
-    if (!podUidByInode.containsKey(inode) && !scanned) {
-      scanProcesses(pods);
+    if (uid.equals(NO_POD)) {
+      return Optional.empty();
     }
-    String uid = podUidByInode.getOrDefault(inode, NO_POD);
-    return uid.equals(NO_POD) ? Optional.empty() : pods.byUid(uid).filter(PodInfo::hostNetwork);
+    owners.put(ends, uid);
+    return pods.byUid(uid).filter(PodInfo::hostNetwork);
   }
 
   @Override

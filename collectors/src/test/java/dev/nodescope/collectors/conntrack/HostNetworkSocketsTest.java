@@ -128,6 +128,23 @@ class HostNetworkSocketsTest {
   }
 
   @Test
+  void aConnectionThatClosesAfterItWasAttributedKeepsItsPodForItsFinalCounters() throws IOException {
+    agg = new FlowAggregator("node-a", HostNetworkSockets.fromProcfs(paths()));
+    agg.collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
+    write("net/tcp", TCP_HEADER); // the socket is closed; the DESTROY event brings the final counters
+    ConntrackEntry last = tcp(2, NODE, 45000, UPSTREAM, 443, 340, 7100);
+    ConntrackEntry destroyed = new ConntrackEntry(ConntrackEntry.Event.DESTROY, last.family(), last.original(),
+        last.reply(), 1, 340, 1, 7100, 0, 7, 0, 0, 2);
+    agg.collect(List.of(), List.of(destroyed), pods, cluster);
+    assertThat(bytes("ingress", "tx", "", "", "external", "tcp", "443", "client")).isEqualTo(340);
+    assertThat(bytes("ingress", "rx", "", "", "external", "tcp", "443", "client")).isEqualTo(7100);
+    // Never attributed while open: the same ends now stay the node's.
+    agg.collect(List.of(), List.of(), pods, cluster);
+    agg.collect(List.of(tcp(3, NODE, 45000, UPSTREAM, 443, 10, 10)), List.of(), pods, cluster);
+    assertThat(bytes("ingress", "tx", "", "", "external", "tcp", "443", "client")).isEqualTo(340);
+  }
+
+  @Test
   void nothingIsReadWithoutAHostNetworkPod() throws IOException {
     podList.removeIf(PodInfo::hostNetwork);
     write("net/tcp", "garbage that would be reported if it were read\nx\n");

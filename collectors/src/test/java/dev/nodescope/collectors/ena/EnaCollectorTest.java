@@ -14,6 +14,7 @@ import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.testing.Capabilities;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +107,27 @@ class EnaCollectorTest {
     nic("veth0", "veth", "ethtool-S-ena.txt");
     assertThat(value(collect("veth"), EnaCollectorFactory.BW_IN, "veth0")).contains(1184.0);
     assertThat(value(collect("ena"), EnaCollectorFactory.BW_IN, "veth0")).isEmpty();
+  }
+
+  /** This machine's real sysfs, against `ethtool -i` for every interface: ENA found exactly when there is one. */
+  @Test
+  void theHostsInterfacesAreJudgedAsEthtoolJudgesThem() throws Exception {
+    Capabilities.requireCommand("ethtool");
+    boolean hostHasEna = false;
+    try (var interfaces = Files.list(Path.of("/sys/class/net"))) {
+      for (Path iface : interfaces.toList()) {
+        Process p = new ProcessBuilder("ethtool", "-i", iface.getFileName().toString()).start();
+        hostHasEna |= new String(p.getInputStream().readAllBytes()).lines().anyMatch(l -> l.equals("driver: ena"));
+        p.waitFor();
+      }
+    }
+    sys = Path.of("/sys");
+    if (hostHasEna) {
+      new EnaCollectorFactory().create(context()).close();
+    } else {
+      assertThatThrownBy(() -> new EnaCollectorFactory().create(context()))
+          .isInstanceOf(SourceUnavailableException.class);
+    }
   }
 
   private Snapshot collect(String driver) throws Exception {
