@@ -37,7 +37,8 @@ ip netns exec "$ns" ip link set lo up
 ip netns exec "$ns" ip addr add 192.0.2.50/32 dev lo
 mkdir -p "$cgroup"
 mkfifo "$work/hold"
-ulimit -n $((2 * CONNECTIONS + 256))
+ulimit -n $((2 * CONNECTIONS + 256)) 2>/dev/null ||
+  { echo "CONNECTIONS=$CONNECTIONS needs $((2 * CONNECTIONS + 256)) open files; the hard limit is $(ulimit -Hn)" >&2; exit 1; }
 ip netns exec "$ns" python3 -c '
 import socket, sys
 n = int(sys.argv[1])
