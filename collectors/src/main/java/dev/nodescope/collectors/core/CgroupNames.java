@@ -27,6 +27,21 @@ public final class CgroupNames {
     return systemd.matches() ? Optional.of(systemd.group(1).replace('_', '-')) : Optional.empty();
   }
 
+  /**
+   * The UID of the pod whose cgroup holds a process, from one line of /proc/PID/cgroup ({@code
+   * 4:memory:/kubepods/besteffort/pod<uid>/<id>} under v1, {@code 0::/kubepods.slice/...} under v2).
+   */
+  public static Optional<String> podUidOfProcessLine(String line) {
+    int path = line.indexOf(':', line.indexOf(':') + 1);
+    for (String directory : line.substring(path + 1).split("/")) {
+      Optional<String> uid = podUid(directory);
+      if (uid.isPresent()) {
+        return uid;
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The runtime's container id (no scheme) when the directory is a container's cgroup. */
   public static Optional<String> containerId(String directory) {
     Matcher container = CONTAINER.matcher(directory);

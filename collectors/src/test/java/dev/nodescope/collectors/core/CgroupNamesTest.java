@@ -22,6 +22,15 @@ class CgroupNamesTest {
   }
 
   @Test
+  void podUidOfAProcessFromEitherCgroupVersion() {
+    assertThat(CgroupNames.podUidOfProcessLine("4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)).contains(UID);
+    assertThat(CgroupNames.podUidOfProcessLine("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+        + UID.replace('-', '_') + ".slice/cri-containerd-" + ID + ".scope")).contains(UID);
+    assertThat(CgroupNames.podUidOfProcessLine("1:name=systemd:/system.slice/kubelet.service")).isEmpty();
+    assertThat(CgroupNames.podUidOfProcessLine("0::/")).isEmpty();
+  }
+
+  @Test
   void containerIdsOfContainerdCrioAndDocker() {
     assertThat(CgroupNames.containerId(ID)).contains(ID);
     assertThat(CgroupNames.containerId("cri-containerd-" + ID + ".scope")).contains(ID);
