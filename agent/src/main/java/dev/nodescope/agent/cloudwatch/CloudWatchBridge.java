@@ -228,6 +228,10 @@ public final class CloudWatchBridge implements AutoCloseable {
     return points;
   }
 
+  BridgeMetrics metrics() {
+    return metrics;
+  }
+
   @Override
   public void close() {
     thread.shutdownNow();
