@@ -129,6 +129,7 @@ final class Scraper {
       for (ScrapedSample sample : result.samples()) {
         Map<String, String> labels = new LinkedHashMap<>(sample.labels());
         identity.forEach(labels::putIfAbsent);
+        nodeFields.forEach((field, value) -> labels.putIfAbsent(field, value.toString()));
         points.add(new Point(sample.name(), labels, sample.value(), isCumulative(sample)));
         byLabels.computeIfAbsent(sample.labels(), l -> new ArrayList<>())
             .add(new PerformanceEvent.Metric(sample.name(), sample.value(), "None"));
