@@ -79,7 +79,10 @@ final class NodeSnapshots {
     registry.publish(kubeOut.build(clock));
   }
 
-  /** Flow series: {@code bytes[i]} is the cumulative byte count of series i (remote pod "db-i"). */
+  /**
+   * Flow series: {@code bytes[i]} is the cumulative byte count of series i (remote pod "db-i"), with a packet per
+   * 100 bytes and one connection.
+   */
   void publishFlows(Instant at, double... bytes) {
     FlowsCollectorFactory flows = new FlowsCollectorFactory();
     SnapshotBuilder out = new SnapshotBuilder("flows", flows.descriptors());
@@ -87,8 +90,72 @@ final class NodeSnapshots {
       String[] labels = FLOW_LABELS.clone();
       labels[4] = "db-" + i;
       out.add(descriptor(flows, "nodescope_flow_bytes_total"), bytes[i], labels);
+      out.add(descriptor(flows, "nodescope_flow_packets_total"), Math.ceil(bytes[i] / 100), labels);
+      out.add(descriptor(flows, "nodescope_flow_connections_total"), 1, labels);
     }
     registry.publish(out.build(Clock.fixed(at, ZoneOffset.UTC)));
+  }
+
+  /**
+   * One GPU held by the web pod's app container: 87% busy, 30 GiB of 80 GiB framebuffer used (and 0.5 GiB
+   * reserved), 250 W, 70 C.
+   */
+  void publishGpu(Instant at) {
+    CollectorFactory nvidia = new dev.nodescope.collectors.nvidia.NvidiaCollectorFactory();
+    SnapshotBuilder out = new SnapshotBuilder("nvidia", nvidia.descriptors());
+    Map<String, String> labels = Map.of("gpu", "0", "UUID", "GPU-8c3f", "pci_bus_id", "00000000:10:1C.0", "device",
+        "nvidia0", "modelName", "NVIDIA H100 80GB HBM3", "Hostname", "node-1", "DCGM_FI_DRIVER_VERSION", "550.90.07",
+        "pod", WEB.name(), "namespace", WEB.namespace(), "container", "app");
+    Map<String, Double> values = Map.of("DCGM_FI_DEV_GPU_UTIL", 87.0, "DCGM_FI_DEV_FB_USED", 30_720.0,
+        "DCGM_FI_DEV_FB_FREE", 50_688.0, "DCGM_FI_DEV_FB_RESERVED", 512.0, "DCGM_FI_DEV_POWER_USAGE", 250.0,
+        "DCGM_FI_DEV_GPU_TEMP", 70.0);
+    values.forEach((name, value) -> {
+      MetricDescriptor descriptor = descriptor(nvidia, name);
+      out.add(descriptor, value, descriptor.labelNames().stream().map(labels::get).toList());
+    });
+    registry.publish(out.build(Clock.fixed(at, ZoneOffset.UTC)));
+  }
+
+  /**
+   * A trn1 with 2 cores per device: core 3 (device 1) held by the web pod's app container at 50%, core 0 free;
+   * 2 ECC events on device 1 and 4 failed executions so far.
+   */
+  void publishNeuron(Instant at) {
+    CollectorFactory neuron = new dev.nodescope.collectors.neuron.NeuronCollectorFactory();
+    SnapshotBuilder out = new SnapshotBuilder("neuron", neuron.descriptors());
+    Map<String, String> common = new java.util.HashMap<>(Map.of("instance_name", "", "instance_id",
+        "i-0123456789abcdef0", "instance_type", "trn1.32xlarge", "availability_zone", "us-east-1a", "region",
+        "us-east-1", "subnet_id", "subnet-1", "ultraserver_id", "", "runtime_tag", "1234",
+        "neuron_device_count", "16", "neuroncore_per_device_count", "2"));
+    add(out, neuron, "neuron_hardware_info", 1, common);
+    Map<String, String> core3 = new java.util.HashMap<>(common);
+    core3.putAll(Map.of("neuroncore", "3", "pod", WEB.name(), "namespace", WEB.namespace(), "container", "app"));
+    Map<String, String> core0 = new java.util.HashMap<>(common);
+    core0.putAll(Map.of("neuroncore", "0", "pod", "", "namespace", "", "container", ""));
+    add(out, neuron, "neuroncore_utilization_ratio", 0.5, core3);
+    add(out, neuron, "neuroncore_utilization_ratio", 0, core0);
+    add(out, neuron, "neuroncore_memory_usage_tensors", 1e9, core3);
+    add(out, neuron, "neuroncore_memory_usage_model_code", 2e8, core3);
+    Map<String, String> device = new java.util.HashMap<>(common);
+    device.putAll(Map.of("event_type", "mem_ecc_corrected", "neuron_device_index", "1", "pod", WEB.name(),
+        "namespace", WEB.namespace(), "container", "app"));
+    add(out, neuron, "hardware_ecc_events_total", 2, device);
+    Map<String, String> errors = new java.util.HashMap<>(common);
+    errors.put("error_type", "hardware");
+    add(out, neuron, "execution_errors_total", 4, errors);
+    Map<String, String> memory = new java.util.HashMap<>(common);
+    memory.put("memory_location", "neuron_device");
+    add(out, neuron, "neuron_runtime_memory_used_bytes", 3e9, memory);
+    Map<String, String> latency = new java.util.HashMap<>(common);
+    latency.put("percentile", "p50");
+    add(out, neuron, "execution_latency_seconds", 0.012, latency);
+    registry.publish(out.build(Clock.fixed(at, ZoneOffset.UTC)));
+  }
+
+  private static void add(SnapshotBuilder out, CollectorFactory factory, String name, double value,
+      Map<String, String> labels) {
+    MetricDescriptor descriptor = descriptor(factory, name);
+    out.add(descriptor, value, descriptor.labelNames().stream().map(labels::get).toList());
   }
 
   static Map<String, String> instance() {
