@@ -164,7 +164,9 @@ class CloudWatchBridgeTest {
     assertThat(last(events("PodNet"))).containsEntry("pod_interface_network_rx_bytes", 1000).doesNotContainKey("_aws");
     Map<String, Object> container = last(events("Container"));
     assertThat(container).containsEntry("ContainerName", "app").containsEntry("container_cpu_utilization", 5)
-        .containsEntry("container_memory_utilization", 10).containsEntry("number_of_container_restarts", 2);
+        .containsEntry("container_memory_utilization", 10).containsEntry("number_of_container_restarts", 2)
+        .containsEntry("container_memory_utilization_over_container_limit", 50)
+        .containsEntry("container_cpu_utilization_over_container_limit", 80);
 
     for (Map<String, Object> event : aws.events()) {
       if (event.containsKey("_aws")) {

@@ -71,6 +71,8 @@ final class NodeSnapshots {
     String[] container = {"shop", "web-abc12-x", "app", "uid-web"};
     podOut.add(descriptor(pods, "nodescope_container_cpu_usage_seconds_total"), 8 + 3 * step, container);
     podOut.add(descriptor(pods, "nodescope_container_memory_working_set_bytes"), 0.8e9, container);
+    podOut.add(descriptor(pods, "nodescope_container_memory_limit_bytes"), 1.6e9, container);
+    podOut.add(descriptor(pods, "nodescope_container_cpu_limit_cores"), 0.25, container);
     registry.publish(podOut.build(clock));
 
     KubernetesCollectorFactory kubernetes = new KubernetesCollectorFactory();
