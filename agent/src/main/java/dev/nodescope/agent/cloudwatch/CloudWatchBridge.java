@@ -148,10 +148,34 @@ public final class CloudWatchBridge implements AutoCloseable {
     }
   }
 
+  /** One interval's output before buffering: rendered log events and metric data points. */
+  record Prepared(List<LogEvent> logEvents, List<Datum> data) {}
+
   /** Maps, buffers and delivers one interval. */
   void interval() throws InterruptedException {
     Instant start = clock.instant();
-    long now = start.toEpochMilli();
+    Prepared prepared = prepare(start.toEpochMilli());
+    long droppedEvents = 0;
+    for (LogEvent event : prepared.logEvents()) {
+      droppedEvents += logBuffer.add(event);
+    }
+    metrics.dropped(BridgeMetrics.PUT_LOG_EVENTS, "buffer_full", droppedEvents,
+        "buffer full while CloudWatch was unreachable");
+    long droppedData = 0;
+    for (Datum datum : prepared.data()) {
+      droppedData += metricBuffer.add(datum);
+    }
+    metrics.dropped(BridgeMetrics.PUT_METRIC_DATA, "buffer_full", droppedData,
+        "buffer full while CloudWatch was unreachable");
+    try {
+      flush(start.plus(settings.interval()));
+    } finally {
+      metrics.publish(registry);
+    }
+  }
+
+  /** Reads the latest snapshots (and scrape targets) into this interval's events and data points. */
+  Prepared prepare(long now) {
     List<Snapshot> snapshots = new ArrayList<>(registry.snapshots());
     snapshots.removeIf(snapshot -> snapshot.collector().equals(BridgeMetrics.COLLECTOR));
     SnapshotIndex index = new SnapshotIndex(snapshots);
@@ -164,25 +188,13 @@ public final class CloudWatchBridge implements AutoCloseable {
       events.addAll(scrape.events());
       points.addAll(scrape.points());
     }
-    long droppedEvents = 0;
+    List<LogEvent> logEvents = new ArrayList<>(events.size());
     for (PerformanceEvent event : events) {
       for (String json : EmfEvents.render(event, now)) {
-        droppedEvents += logBuffer.add(new LogEvent(now, json));
+        logEvents.add(new LogEvent(now, json));
       }
     }
-    metrics.dropped(BridgeMetrics.PUT_LOG_EVENTS, "buffer_full", droppedEvents,
-        "buffer full while CloudWatch was unreachable");
-    long droppedData = 0;
-    for (Datum datum : declared.data(points, now)) {
-      droppedData += metricBuffer.add(datum);
-    }
-    metrics.dropped(BridgeMetrics.PUT_METRIC_DATA, "buffer_full", droppedData,
-        "buffer full while CloudWatch was unreachable");
-    try {
-      flush(start.plus(settings.interval()));
-    } finally {
-      metrics.publish(registry);
-    }
+    return new Prepared(logEvents, declared.data(points, now));
   }
 
   private void flush(Instant stopAt) throws InterruptedException {
