@@ -99,7 +99,7 @@ public final class CloudWatchBridge implements AutoCloseable {
   }
 
   /** Client retries are off: the bridge retries, counts and buffers itself. */
-  private static <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>
+  static <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>
       & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, ?>> B configure(B builder,
       CloudWatchSettings settings) {
     builder.region(Region.of(settings.region()))
