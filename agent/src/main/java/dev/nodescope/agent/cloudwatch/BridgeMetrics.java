@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -89,7 +90,7 @@ public final class BridgeMetrics {
     scrapeSuccess.put(List.of(target), success ? 1.0 : 0.0);
   }
 
-  void forgetScrapeTargetsExcept(java.util.Set<String> targets) {
+  void forgetScrapeTargetsExcept(Set<String> targets) {
     scrapeSuccess.keySet().removeIf(key -> !targets.contains(key.get(0)));
   }
 

@@ -9,7 +9,8 @@ import java.util.List;
 public final class CloudWatchFlags {
   public static final Flag<Boolean> ENABLED = Flag.bool("cloudwatch.enabled", false,
       "Send Container Insights performance events (EMF) and declared metrics (PutMetricData) to CloudWatch. "
-          + "Needs --cloudwatch.region and --cloudwatch.cluster-name; credentials come from the AWS SDK default chain.");
+          + "Needs --cloudwatch.region and --cloudwatch.cluster-name; credentials come from the AWS SDK default "
+          + "chain.");
   public static final Flag<String> REGION = Flag.string("cloudwatch.region", null,
       "AWS region of CloudWatch and CloudWatch Logs (cn-north-1 and cn-northwest-1 resolve to amazonaws.com.cn).");
   public static final Flag<String> CLUSTER_NAME = Flag.string("cloudwatch.cluster-name", null,

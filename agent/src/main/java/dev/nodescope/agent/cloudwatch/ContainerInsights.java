@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Maps the agent's snapshots to Container Insights performance events, one per entity per interval, under the field
@@ -191,8 +192,8 @@ final class ContainerInsights {
       restartsByPod.merge(pod, row.value(), Double::sum);
       restartsByContainer.put(pod + "/" + row.label("container"), row.value());
     }
-    Map<String, Map<String, Row>> podRows = groupBy(index, "uid", "nodescope_pod_cpu_usage_seconds_total",
-        "nodescope_pod_memory_working_set_bytes", "nodescope_pod_cpu_limit_cores", "nodescope_pod_memory_limit_bytes",
+    Map<String, Map<String, Row>> podRows = groupBy(index, row -> row.label("uid"),
+        "nodescope_pod_cpu_usage_seconds_total", "nodescope_pod_memory_working_set_bytes", "nodescope_pod_cpu_limit_cores", "nodescope_pod_memory_limit_bytes",
         "nodescope_pod_network_receive_bytes_total", "nodescope_pod_network_transmit_bytes_total",
         "nodescope_pod_network_receive_packets_total", "nodescope_pod_network_transmit_packets_total");
     podRows.forEach((uid, rows) -> {
@@ -227,7 +228,7 @@ final class ContainerInsights {
                 rate(rows.get("nodescope_pod_network_transmit_packets_total")), "Count/Second")), List.of()));
       }
     });
-    Map<String, Map<String, Row>> containerRows = groupBy(index, "container",
+    Map<String, Map<String, Row>> containerRows = groupBy(index, row -> row.label("uid") + "/" + row.label("container"),
         "nodescope_container_cpu_usage_seconds_total", "nodescope_container_memory_working_set_bytes",
         "nodescope_container_cpu_limit_cores", "nodescope_container_memory_limit_bytes");
     containerRows.forEach((key, rows) -> {
@@ -254,8 +255,8 @@ final class ContainerInsights {
   }
 
   private void gpus(SnapshotIndex index, Map<String, PodInfo> podsByName, List<PerformanceEvent> events) {
-    Map<String, Map<String, Row>> gpus = groupBy(index, "UUID", "DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED",
-        "DCGM_FI_DEV_FB_FREE", "DCGM_FI_DEV_FB_RESERVED", "DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_DEV_GPU_TEMP",
+    Map<String, Map<String, Row>> gpus = groupBy(index, row -> row.label("UUID"), "DCGM_FI_DEV_GPU_UTIL",
+        "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE", "DCGM_FI_DEV_FB_RESERVED", "DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_DEV_GPU_TEMP",
         "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE");
     gpus.forEach((uuid, rows) -> {
       Row any = rows.values().iterator().next();
@@ -494,13 +495,13 @@ final class ContainerInsights {
     return values;
   }
 
-  /** Rows of the given metrics grouped by entity: by one label's value, or by all labels for "container". */
-  private static Map<String, Map<String, Row>> groupBy(SnapshotIndex index, String key, String... metrics) {
+  /** Rows of the given metrics grouped by entity (the key), each group by metric name. */
+  private static Map<String, Map<String, Row>> groupBy(SnapshotIndex index, Function<Row, String> key,
+      String... metrics) {
     Map<String, Map<String, Row>> groups = new TreeMap<>();
     for (String metric : metrics) {
       for (Row row : index.rows(metric)) {
-        String group = key.equals("container") ? row.labels().toString() : row.label(key);
-        groups.computeIfAbsent(group, g -> new HashMap<>()).put(metric, row);
+        groups.computeIfAbsent(key.apply(row), g -> new HashMap<>()).put(metric, row);
       }
     }
     return groups;

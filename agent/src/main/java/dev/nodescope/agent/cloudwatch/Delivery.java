@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -101,7 +102,7 @@ final class Delivery {
     flush(api, LogEventBatcher.batches(pending), buffer, stopAt, this::putLogEvents);
   }
 
-  private <T> List<T> unexpired(List<T> items, java.util.function.ToLongFunction<T> timestamp, String api) {
+  private <T> List<T> unexpired(List<T> items, ToLongFunction<T> timestamp, String api) {
     long oldest = clock.millis() - retryDeadline.toMillis();
     List<T> kept = new ArrayList<>(items.size());
     for (T item : items) {

@@ -24,7 +24,7 @@ public final class MetricDatumBatcher {
     }
   }
 
-  /** One data point, a single value or (when {@code statistics} is not null) a statistic set; dimensions are name → value. */
+  /** One data point: a value, or a statistic set when {@code statistics} is not null; dimensions are name → value. */
   public record Datum(String name, Map<String, String> dimensions, double value, Statistics statistics, String unit,
       long timestampMillis) {
     public Datum {

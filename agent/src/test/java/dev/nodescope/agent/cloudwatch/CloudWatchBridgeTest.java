@@ -143,7 +143,8 @@ class CloudWatchBridgeTest {
         .containsEntry("node_memory_limit", 8000000000L).containsEntry("node_network_total_bytes", 300000)
         .containsEntry("node_number_of_running_pods", 1);
     // The first interval has no rates yet (as in Container Insights), but still the other values.
-    assertThat(events("Node").get(0)).doesNotContainKey("node_cpu_utilization").containsEntry("node_memory_utilization", 25);
+    assertThat(events("Node").get(0)).doesNotContainKey("node_cpu_utilization")
+        .containsEntry("node_memory_utilization", 25);
 
     Map<String, Object> fs = last(events("NodeFS"));
     assertThat(fs).containsEntry("device", "/dev/nvme0n1p1").containsEntry("fstype", "xfs");
@@ -234,7 +235,8 @@ class CloudWatchBridgeTest {
         .isEqualTo(2_500.0 * 2_501 / 2);
     assertThat(aws.datums()).allSatisfy(d -> assertThat((List<?>) d.get("Dimensions")).hasSize(6));
     assertThat(events("PodFlow")).hasSize(2_500);
-    assertThat(aws.logCalls()).allSatisfy(call -> assertThat((List<?>) call.get("logEvents")).hasSizeLessThanOrEqualTo(10_000));
+    assertThat(aws.logCalls()).allSatisfy(call ->
+        assertThat((List<?>) call.get("logEvents")).hasSizeLessThanOrEqualTo(10_000));
   }
 
   @Test
