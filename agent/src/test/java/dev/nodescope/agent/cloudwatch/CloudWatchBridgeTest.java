@@ -215,6 +215,33 @@ class CloudWatchBridgeTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void gaugesSharingADimensionSetGoOutAsAStatisticSet() throws Exception {
+    CloudWatchBridge bridge = bridge(settings(List.of(new Declarations.Declaration(
+        "nodescope_pod_memory_working_set_bytes", "pod_memory", "Bytes",
+        List.of(List.of("ClusterName"), List.of("ClusterName", "pod")))), 20_000));
+    dev.nodescope.collectors.pods.PodsCollectorFactory pods = new dev.nodescope.collectors.pods.PodsCollectorFactory();
+    dev.nodescope.collectors.core.SnapshotBuilder out = new dev.nodescope.collectors.core.SnapshotBuilder("pods",
+        pods.descriptors());
+    double[] workingSets = {1e9, 3e9, 2e9};
+    for (int i = 0; i < workingSets.length; i++) {
+      out.add(NodeSnapshots.descriptor(pods, "nodescope_pod_memory_working_set_bytes"), workingSets[i], "ns",
+          "p" + i, "uid-" + i);
+    }
+    registry.publish(out.build(Clock.fixed(T0, ZoneOffset.UTC)));
+    bridge.interval();
+
+    Map<String, Object> cluster = datums("pod_memory", Map.of("ClusterName", "c1")).get(0);
+    assertThat(cluster).doesNotContainKey("Value");
+    Map<String, Number> statistics = (Map<String, Number>) cluster.get("StatisticValues");
+    Map<String, Double> values = new java.util.HashMap<>();
+    statistics.forEach((name, value) -> values.put(name, value.doubleValue()));
+    assertThat(values).isEqualTo(Map.of("SampleCount", 3.0, "Sum", 6e9, "Minimum", 1e9, "Maximum", 3e9));
+    assertThat(datums("pod_memory", Map.of("ClusterName", "c1", "pod", "p1")))
+        .extracting(d -> ((Number) d.get("Value")).doubleValue()).containsExactly(3e9);
+  }
+
+  @Test
   void callsStayWithinPutMetricDataAndPutLogEventsLimitsAndLoseNothing() throws Exception {
     List<Declarations.Declaration> perFlow = List.of(new Declarations.Declaration("nodescope_flow_bytes_total",
         "flow_bytes", "Bytes", List.of(List.of("ClusterName", "NodeName", "namespace", "pod", "remote_pod", "port"))));
