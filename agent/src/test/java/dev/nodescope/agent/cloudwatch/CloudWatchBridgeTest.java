@@ -332,6 +332,22 @@ class CloudWatchBridgeTest {
         Optional.of(aws.endpoint()), LOG_GROUP, "Nodescope", Declarations.defaults(), List.of(), false, 70,
         Duration.ofMinutes(2)));
     pods = List.of();
+    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger dropLog = java.util.logging.Logger.getLogger(BridgeMetrics.class.getName());
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        // slf4j-jdk14 hands JUL the message already formatted.
+        warnings.add(record.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    dropLog.addHandler(handler);
     aws.outage(true);
     double[] bytes = new double[flowSeries];
     java.util.Arrays.fill(bytes, 10);
@@ -351,6 +367,13 @@ class CloudWatchBridgeTest {
     assertThat(buffered).isLessThanOrEqualTo(70);
     assertThat(metrics.value(BridgeMetrics.DROPPED, logs, "buffer_full")
         + metrics.value(BridgeMetrics.DROPPED, logs, "expired") + buffered).isEqualTo(produced);
+
+    dropLog.removeHandler(handler);
+    // One line per API and reason at the first drop, then at most one a minute (the test clock moved 5+ minutes).
+    assertThat(warnings).anyMatch(line -> line.startsWith("cloudwatch: dropped") && line.contains("put_log_events")
+        && line.contains("buffer_full"));
+    assertThat(warnings.stream().filter(line -> line.contains("put_log_events") && line.contains("buffer_full")))
+        .hasSizeBetween(1, 5);
 
     aws.outage(false);
     snapshots.publishFlows(clock.instant(), bytes);
