@@ -3,6 +3,9 @@ package dev.nodescope.agent;
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cli.ListenAddress;
 import dev.nodescope.agent.cli.UsageException;
+import dev.nodescope.agent.cloudwatch.BridgeMetrics;
+import dev.nodescope.agent.cloudwatch.CloudWatchBridge;
+import dev.nodescope.agent.cloudwatch.CloudWatchSettings;
 import dev.nodescope.agent.exposition.AgentHttpServer;
 import dev.nodescope.agent.exposition.BuildInfo;
 import dev.nodescope.agent.exposition.OtelExposition;
@@ -44,10 +47,13 @@ public final class Agent implements AutoCloseable {
   private final Optional<KubernetesMetadata> kubernetes;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final PodResources podResources;
+  private final Optional<CloudWatchBridge> cloudWatch;
 
   private Agent(List<CollectorRunner> runners, ScheduledExecutorService scheduler, OtelExposition exposition,
-      AgentHttpServer http, Optional<KubernetesMetadata> kubernetes, PodResources podResources) {
+      AgentHttpServer http, Optional<KubernetesMetadata> kubernetes, PodResources podResources,
+      Optional<CloudWatchBridge> cloudWatch) {
     this.runners = runners;
+    this.cloudWatch = cloudWatch;
     this.podResources = podResources;
     this.scheduler = scheduler;
     this.exposition = exposition;
@@ -87,6 +93,10 @@ public final class Agent implements AutoCloseable {
       descriptors.put(factory.name(), factory.descriptors());
     }
 
+    Optional<CloudWatchSettings> cloudWatch = CloudWatchSettings.from(values);
+    if (cloudWatch.isPresent()) {
+      descriptors.put(BridgeMetrics.COLLECTOR, BridgeMetrics.ALL);
+    }
     OtelExposition exposition = new OtelExposition(registry, descriptors, BuildInfo.load(),
         values.get(AgentFlags.SERIES_LIMIT));
     InetSocketAddress address = ListenAddress.parse(values.get(AgentFlags.LISTEN_ADDRESS));
@@ -99,9 +109,11 @@ public final class Agent implements AutoCloseable {
       return thread;
     });
     runners.forEach(runner -> runner.start(scheduler));
+    Optional<CloudWatchBridge> bridge = cloudWatch.map(settings -> CloudWatchBridge.start(settings, registry, pods,
+        nodeName, paths));
     LOG.info("nodescope {} on node {} listening on {} with collectors {}", BuildInfo.load().version(), nodeName,
         http.address(), runners.stream().map(CollectorRunner::name).toList());
-    return new Agent(runners, scheduler, exposition, http, kubernetes, podResources);
+    return new Agent(runners, scheduler, exposition, http, kubernetes, podResources, bridge);
   }
 
   /** NODE_NAME comes from the downward API; outside Kubernetes the host name stands in. */
@@ -129,6 +141,8 @@ public final class Agent implements AutoCloseable {
 
   @Override
   public void close() {
+    // First, so its last flush still reads the latest snapshots while nothing new is collected.
+    cloudWatch.ifPresent(CloudWatchBridge::close);
     http.close();
     scheduler.shutdownNow();
     runners.forEach(CollectorRunner::close);

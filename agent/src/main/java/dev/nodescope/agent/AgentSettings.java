@@ -1,6 +1,7 @@
 package dev.nodescope.agent;
 
 import dev.nodescope.agent.cli.AgentFlags;
+import dev.nodescope.agent.cloudwatch.CloudWatchSettings;
 import dev.nodescope.agent.cli.UsageException;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.FlagValues;
@@ -30,6 +31,7 @@ final class AgentSettings {
             values.get(CollectorCatalog.timeoutFlag(factory)));
       }
     }
+    CloudWatchSettings.from(values);
     Optional<String> kubeconfigProblem = KubernetesAccess.problemWith(values.get(AgentFlags.KUBECONFIG));
     if (kubeconfigProblem.isPresent()) {
       throw new UsageException(kubeconfigProblem.get());

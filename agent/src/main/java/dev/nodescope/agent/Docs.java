@@ -1,6 +1,7 @@
 package dev.nodescope.agent;
 
 import dev.nodescope.agent.cli.AgentFlags;
+import dev.nodescope.agent.cloudwatch.BridgeMetrics;
 import dev.nodescope.agent.exposition.SelfMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
@@ -91,6 +92,8 @@ public final class Docs {
     }
     text.append("### The agent itself\n\nPer collector, once it has run at least once, and the build.\n\n");
     metricTable(text, SelfMetrics.ALL);
+    text.append("### CloudWatch bridge\n\nWith `--cloudwatch.enabled`: delivery and scrape mode.\n\n");
+    metricTable(text, BridgeMetrics.ALL);
     return text.toString();
   }
 

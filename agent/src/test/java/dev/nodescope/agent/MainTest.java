@@ -69,6 +69,35 @@ class MainTest {
     assertUsageError(run(arg), reason);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      --cloudwatch.enabled                                                   | --cloudwatch.enabled needs --cloudwatch.region and --cloudwatch.cluster-name
+      --cloudwatch.enabled --cloudwatch.region=us-east-1                     | --cloudwatch.enabled needs --cloudwatch.region and --cloudwatch.cluster-name
+      --cloudwatch.enabled --cloudwatch.cluster-name=c                       | --cloudwatch.enabled needs --cloudwatch.region and --cloudwatch.cluster-name
+      --cloudwatch.enabled --cloudwatch.cluster-name=c --cloudwatch.region=Beijing | --cloudwatch.region 'Beijing' is not a region name such as us-east-1
+      --cloudwatch.enabled --cloudwatch.cluster-name=c --cloudwatch.region=cn-north-1 --cloudwatch.interval=500ms | --cloudwatch.interval must be at least 1s
+      --cloudwatch.enabled --cloudwatch.cluster-name=c --cloudwatch.region=cn-north-1 --cloudwatch.endpoint=localhost | --cloudwatch.endpoint: 'localhost' is not an http(s) URL
+      --cloudwatch.enabled --cloudwatch.cluster-name=c --cloudwatch.region=cn-north-1 --cloudwatch.scrape-targets=ftp://h/x | --cloudwatch.scrape-targets: 'ftp://h/x' is not an http(s) URL
+      --cloudwatch.enabled --cloudwatch.cluster-name=c --cloudwatch.region=cn-north-1 --cloudwatch.namespace=AWS/EC2 | --cloudwatch.namespace must be set and not start with AWS/
+      --cloudwatch.enabled --cloudwatch.cluster-name=c --cloudwatch.region=cn-north-1 --cloudwatch.declarations-file=/nonexistent.yaml | cannot read --cloudwatch.declarations-file /nonexistent.yaml: /nonexistent.yaml
+      """)
+  void cloudWatchSettingsProblemsExitTwo(String args, String reason) {
+    assertUsageError(run(args.split(" ")), reason);
+  }
+
+  @Test
+  void aBadDeclarationsFileExitsTwoNamingTheProblem() throws IOException {
+    Path file = temp.resolve("declarations.yaml");
+    Files.writeString(file, "metrics:\n  - metric: node_cpu_utilization\n    unit: Percentage\n");
+    assertUsageError(run("--cloudwatch.enabled", "--cloudwatch.cluster-name=c", "--cloudwatch.region=us-east-1",
+        "--cloudwatch.declarations-file=" + file), "--cloudwatch.declarations-file " + file
+        + ": unit 'Percentage' of node_cpu_utilization is not a CloudWatch unit");
+    Files.writeString(file, "metrics:\n  - metric: m\n    dimensions: [a, b]\n");
+    assertUsageError(run("--cloudwatch.enabled", "--cloudwatch.cluster-name=c", "--cloudwatch.region=us-east-1",
+        "--cloudwatch.declarations-file=" + file), "--cloudwatch.declarations-file " + file
+        + ": each dimension set of m must be a list of at most 30 names: a");
+  }
+
   @Test
   void aDisabledCollectorIsNotValidated() {
     Outcome outcome = run("--no-collector.fake", "--collector.fake.timeout=2s", "--bogus");

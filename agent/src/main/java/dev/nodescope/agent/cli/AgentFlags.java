@@ -1,8 +1,10 @@
 package dev.nodescope.agent.cli;
 
+import dev.nodescope.agent.cloudwatch.CloudWatchFlags;
 import dev.nodescope.collectors.core.Flag;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** The agent's own flags, named as Prometheus exporters name them. */
 public final class AgentFlags {
@@ -32,8 +34,9 @@ public final class AgentFlags {
       "/var/lib/kubelet/pod-resources/kubelet.sock",
       "kubelet PodResources API socket: which pod holds each GPU and Neuron core/device.");
 
-  public static final List<Flag<?>> ALL = List.of(LISTEN_ADDRESS, TELEMETRY_PATH, PROCFS, SYSFS, ROOTFS,
-      CONFIG_FILE, LOG_LEVEL, LOG_FORMAT, KUBECONFIG, KUBERNETES_WATCH_NODES, SERIES_LIMIT, POD_RESOURCES_SOCKET);
+  public static final List<Flag<?>> ALL = Stream.concat(Stream.of(LISTEN_ADDRESS, TELEMETRY_PATH,
+      PROCFS, SYSFS, ROOTFS, CONFIG_FILE, LOG_LEVEL, LOG_FORMAT, KUBECONFIG, KUBERNETES_WATCH_NODES, SERIES_LIMIT,
+      POD_RESOURCES_SOCKET), CloudWatchFlags.ALL.stream()).toList();
 
   private AgentFlags() {}
 }

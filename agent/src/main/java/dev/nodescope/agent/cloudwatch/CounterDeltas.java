@@ -1,7 +1,9 @@
 package dev.nodescope.agent.cloudwatch;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns cumulative counter readings into per-interval deltas. The first reading of a series is sent whole (the
@@ -10,6 +12,7 @@ import java.util.Map;
  */
 public final class CounterDeltas {
   private final Map<SeriesKey, Double> previous = new HashMap<>();
+  private final Set<SeriesKey> seen = new HashSet<>();
 
   /** Identity of one series: metric name plus its labels. */
   public record SeriesKey(String name, Map<String, String> labels) {
@@ -19,6 +22,7 @@ public final class CounterDeltas {
   }
 
   public synchronized double delta(SeriesKey key, double cumulative) {
+    seen.add(key);
     Double before = previous.put(key, cumulative);
     if (before == null || cumulative < before) {
       return cumulative;
@@ -26,8 +30,9 @@ public final class CounterDeltas {
     return cumulative - before;
   }
 
-  /** Forgets series not seen in the latest interval, so vanished pods do not pin memory. */
-  public synchronized void retainOnly(java.util.Set<SeriesKey> seen) {
+  /** Forgets series not seen since the last call, so vanished pods do not pin memory. */
+  public synchronized void endInterval() {
     previous.keySet().retainAll(seen);
+    seen.clear();
   }
 }

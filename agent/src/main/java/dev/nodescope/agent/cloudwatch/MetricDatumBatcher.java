@@ -16,15 +16,33 @@ public final class MetricDatumBatcher {
   /** Leaves room for the request envelope under the 1 MB limit. */
   static final int MAX_CALL_BYTES = 1_000_000;
 
-  /** One data point; dimensions are name → value. */
-  public record Datum(String name, Map<String, String> dimensions, double value, String unit, long timestampMillis) {
+  /** Several values of one metric in one interval, sent as a statistic set (Average, Minimum... still work). */
+  public record Statistics(double sampleCount, double sum, double minimum, double maximum) {
+    boolean finite() {
+      return Double.isFinite(sampleCount) && Double.isFinite(sum) && Double.isFinite(minimum)
+          && Double.isFinite(maximum);
+    }
+  }
+
+  /** One data point: a value, or a statistic set when {@code statistics} is not null; dimensions are name → value. */
+  public record Datum(String name, Map<String, String> dimensions, double value, Statistics statistics, String unit,
+      long timestampMillis) {
     public Datum {
       dimensions = Map.copyOf(dimensions);
     }
 
+    public Datum(String name, Map<String, String> dimensions, double value, String unit, long timestampMillis) {
+      this(name, dimensions, value, null, unit, timestampMillis);
+    }
+
+    boolean sendable() {
+      boolean finite = statistics == null ? Double.isFinite(value) : statistics.finite();
+      return finite && dimensions.size() <= MAX_DIMENSIONS;
+    }
+
     /** A generous upper bound of the encoded size (CBOR is more compact than this UTF-8 text count). */
     int estimatedBytes() {
-      int bytes = 64 + utf8(name) + utf8(unit);
+      int bytes = 96 + utf8(name) + utf8(unit);
       for (Map.Entry<String, String> dimension : dimensions.entrySet()) {
         bytes += 16 + utf8(dimension.getKey()) + utf8(dimension.getValue());
       }
@@ -46,7 +64,7 @@ public final class MetricDatumBatcher {
     List<Datum> current = new ArrayList<>();
     long currentBytes = 0;
     for (Datum datum : data) {
-      if (!Double.isFinite(datum.value()) || datum.dimensions().size() > MAX_DIMENSIONS) {
+      if (!datum.sendable()) {
         rejected.add(datum);
         continue;
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,71 +14,71 @@ import org.yaml.snakeyaml.Yaml;
 class EmfEventsTest {
   private static final List<List<String>> POD_DIMENSIONS =
       List.of(List.of("PodName", "Namespace", "ClusterName"), List.of("ClusterName"));
-  private static final Map<String, String> POD_FIELDS = Map.of("ClusterName", "c1", "NodeName", "n1",
+  private static final Map<String, Object> POD_FIELDS = Map.of("ClusterName", "c1", "NodeName", "n1",
       "PodName", "web \"1\"", "Namespace", "shop");
 
   @Test
   void podEventCarriesContainerInsightsFieldsAndAValidDirective() {
-    List<String> events = EmfEvents.render("Pod", 1_700_000_000_123L, POD_FIELDS, POD_DIMENSIONS, List.of(
-        new EmfEvents.Metric("pod_cpu_utilization", 12.5, "Percent"),
-        new EmfEvents.Metric("pod_number_of_container_restarts", 3, "Count"),
-        new EmfEvents.Metric("pod_memory_utilization", Double.NaN, "Percent")));
+    List<String> events = EmfEvents.render(new PerformanceEvent("Pod", POD_FIELDS, List.of(
+        new PerformanceEvent.Metric("pod_cpu_utilization", 12.5, "Percent"),
+        new PerformanceEvent.Metric("pod_number_of_container_restarts", 3, "Count"),
+        new PerformanceEvent.Metric("pod_memory_utilization", Double.NaN, "Percent")), POD_DIMENSIONS),
+        1_700_000_000_123L);
 
     assertThat(events).hasSize(1);
     Map<String, Object> event = parse(events.get(0));
     assertThat(event).containsEntry("Type", "Pod").containsEntry("PodName", "web \"1\"")
         .containsEntry("Namespace", "shop").containsEntry("ClusterName", "c1")
+        .containsEntry("Timestamp", "1700000000123")
         .containsEntry("pod_cpu_utilization", 12.5).containsEntry("pod_number_of_container_restarts", 3)
         .doesNotContainKey("pod_memory_utilization");
-    assertDirectiveValid(event);
+    EmfValidity.assertValid(event);
   }
 
   @Test
   void entitiesOverOneHundredMetricsAreSplitWithNothingLost() {
-    List<EmfEvents.Metric> metrics = new ArrayList<>();
+    List<PerformanceEvent.Metric> metrics = new ArrayList<>();
     for (int i = 0; i < 250; i++) {
-      metrics.add(new EmfEvents.Metric("m" + i, i, "Count"));
+      metrics.add(new PerformanceEvent.Metric("m" + i, i, "Count"));
     }
-    List<String> events = EmfEvents.render("Node", 1L, Map.of("ClusterName", "c1"), List.of(List.of("ClusterName")),
-        metrics);
+    List<String> events = EmfEvents.render(new PerformanceEvent("Node", Map.of("ClusterName", "c1"), metrics,
+        List.of(List.of("ClusterName"))), 1L);
 
     assertThat(events).hasSize(3);
     Set<String> seen = new HashSet<>();
     for (String json : events) {
       Map<String, Object> event = parse(json);
-      assertDirectiveValid(event);
-      seen.addAll(metricNames(event));
+      EmfValidity.assertValid(event);
+      assertThat(event).containsEntry("ClusterName", "c1");
+      seen.addAll(EmfValidity.metricNames(event));
     }
     assertThat(seen).hasSize(250);
   }
 
-  @SuppressWarnings("unchecked")
-  private static void assertDirectiveValid(Map<String, Object> event) {
-    Map<String, Object> aws = (Map<String, Object>) event.get("_aws");
-    assertThat(aws.get("Timestamp")).isInstanceOf(Number.class);
-    List<Map<String, Object>> directives = (List<Map<String, Object>>) aws.get("CloudWatchMetrics");
-    for (Map<String, Object> directive : directives) {
-      assertThat(directive).containsEntry("Namespace", "ContainerInsights");
-      for (List<String> set : (List<List<String>>) directive.get("Dimensions")) {
-        assertThat(set).hasSizeLessThanOrEqualTo(30);
-        set.forEach(dimension -> assertThat(event.get(dimension)).as(dimension).isInstanceOf(String.class));
-      }
-    }
-    List<String> names = metricNames(event);
-    assertThat(names).hasSizeLessThanOrEqualTo(EmfEvents.MAX_METRICS_PER_EVENT);
-    names.forEach(name -> assertThat(event.get(name)).as(name).isInstanceOf(Number.class));
+  @Test
+  void dimensionSetsNamingMissingOrEmptyFieldsAreLeftOutOfTheDirective() {
+    Map<String, Object> fields = new LinkedHashMap<>(Map.of("ClusterName", "c1", "NodeName", "n1", "Namespace", ""));
+    List<String> events = EmfEvents.render(new PerformanceEvent("Node", fields,
+        List.of(new PerformanceEvent.Metric("node_cpu_utilization", 1, "Percent")),
+        List.of(List.of("NodeName", "InstanceId", "ClusterName"), List.of("Namespace"), List.of("ClusterName"))), 1L);
+
+    Map<String, Object> event = parse(events.get(0));
+    EmfValidity.assertValid(event);
+    assertThat(event.toString()).contains("Dimensions=[[ClusterName]]");
   }
 
-  @SuppressWarnings("unchecked")
-  private static List<String> metricNames(Map<String, Object> event) {
-    Map<String, Object> aws = (Map<String, Object>) event.get("_aws");
-    List<String> names = new ArrayList<>();
-    for (Map<String, Object> directive : (List<Map<String, Object>>) aws.get("CloudWatchMetrics")) {
-      for (Map<String, Object> metric : (List<Map<String, Object>>) directive.get("Metrics")) {
-        names.add((String) metric.get("Name"));
-      }
+  @Test
+  void logOnlyEventsHaveNoDirectiveAndKeepEveryValue() {
+    List<PerformanceEvent.Metric> metrics = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      metrics.add(new PerformanceEvent.Metric("m" + i, i, "Count"));
     }
-    return names;
+    List<String> events = EmfEvents.render(new PerformanceEvent("PodFlow", Map.of("ClusterName", "c1"), metrics,
+        List.of()), 1L);
+
+    assertThat(events).hasSize(1);
+    Map<String, Object> event = parse(events.get(0));
+    assertThat(event).doesNotContainKey("_aws").containsEntry("Type", "PodFlow").containsEntry("m149", 149);
   }
 
   private static Map<String, Object> parse(String json) {

@@ -84,7 +84,20 @@ final class PodStore extends LightStore<Pod, PodStore.Entry> implements PodDirec
     Owner owner = owner(pod);
     return new PodInfo(pod.getMetadata().getNamespace(), name, pod.getMetadata().getUid(), ips(status),
         owner.kind(), owner.name(), Boolean.TRUE.equals(spec.getHostNetwork()),
-        Objects.requireNonNullElse(spec.getNodeName(), ""), containers(status));
+        Objects.requireNonNullElse(spec.getNodeName(), ""), containers(status),
+        prometheusAnnotations(pod.getMetadata().getAnnotations()));
+  }
+
+  private static Map<String, String> prometheusAnnotations(Map<String, String> annotations) {
+    Map<String, String> kept = new java.util.HashMap<>();
+    if (annotations != null) {
+      annotations.forEach((key, value) -> {
+        if (key.startsWith(PodInfo.ANNOTATION_PREFIX) && value != null) {
+          kept.put(key, value);
+        }
+      });
+    }
+    return kept;
   }
 
   record Owner(String kind, String name) {}

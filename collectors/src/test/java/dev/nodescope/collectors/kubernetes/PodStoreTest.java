@@ -62,6 +62,15 @@ class PodStoreTest {
   }
 
   @Test
+  void onlyThePrometheusAnnotationsAreKept() {
+    Pod pod = deploymentPod("ns", "web-1", "u", "n", "10.0.0.1", "web", "h").editMetadata()
+        .addToAnnotations("prometheus.io/scrape", "true").addToAnnotations("prometheus.io/port", "8080")
+        .addToAnnotations("kubectl.kubernetes.io/last-applied-configuration", "{\"big\":1}").endMetadata().build();
+    assertThat(PodStore.podInfo(pod).prometheusAnnotations())
+        .isEqualTo(java.util.Map.of("prometheus.io/scrape", "true", "prometheus.io/port", "8080"));
+  }
+
+  @Test
   void aReusedIpBelongsToTheRunningPodNotTheFinishedOne() {
     Pod finished = deploymentPod("ns", "job-1", "uid-done", "n", "10.0.0.9", "x", "h").editStatus()
         .withPhase("Succeeded").endStatus().build();
