@@ -26,7 +26,7 @@ public final class ExportedNames {
   public static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 
   /** Series Prometheus writes for every target it scrapes. */
-  static final Set<String> PROMETHEUS_SCRAPE_SERIES = Set.of("up", "scrape_duration_seconds",
+  public static final Set<String> PROMETHEUS_SCRAPE_SERIES = Set.of("up", "scrape_duration_seconds",
       "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added");
 
   private static final String PENDING = "/deploy/pending-merge.txt";

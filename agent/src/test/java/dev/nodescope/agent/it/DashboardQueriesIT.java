@@ -3,6 +3,7 @@ package dev.nodescope.agent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.agent.deploy.Dashboards;
+import dev.nodescope.agent.deploy.ExportedNames;
 import dev.nodescope.agent.deploy.PromQl;
 import dev.nodescope.collectors.testing.Capabilities;
 import java.io.IOException;
@@ -34,18 +35,15 @@ class DashboardQueriesIT {
     try (AgentProcess agent = AgentProcess.start(temp, node.pathFlags());
         PrometheusServer prometheus = PrometheusServer.scraping(JOB, agent.target(), temp)) {
       Set<String> present = new TreeSet<>(new TextExposition(agent.scrapeText()).metricNames());
-      present.addAll(Set.of("up", "scrape_duration_seconds", "scrape_samples_scraped"));
+      present.addAll(ExportedNames.PROMETHEUS_SCRAPE_SERIES);
       List<Dashboards.Query> queries = new ArrayList<>();
       for (Path file : Dashboards.files()) {
         queries.addAll(Dashboards.queries(Dashboards.load(file)));
       }
       assertThat(queries).hasSizeGreaterThan(40);
 
-      List<Dashboards.Query> expectData = queries.stream()
-          .filter(query -> present.containsAll(PromQl.metricNames(query.promql()))).toList();
-      assertThat(expectData).as("queries answerable on the fixture node").hasSizeGreaterThan(10);
-      List<String> empty = awaitData(prometheus, expectData);
-      assertThat(empty).as("queries of metrics the agent serves that returned nothing").isEmpty();
+      assertThat(awaitData(prometheus, List.of(new Dashboards.Query("Prometheus", "target",
+          "up{job=\"" + JOB + "\"} == 1")))).as("Prometheus scrapes the agent").isEmpty();
 
       List<String> refused = new ArrayList<>();
       for (Dashboards.Query query : queries) {
@@ -56,6 +54,12 @@ class DashboardQueriesIT {
         }
       }
       assertThat(refused).as("queries Prometheus refused").isEmpty();
+
+      List<Dashboards.Query> expectData = queries.stream()
+          .filter(query -> present.containsAll(PromQl.metricNames(query.promql()))).toList();
+      assertThat(expectData).as("queries answerable on the fixture node").hasSizeGreaterThan(10);
+      assertThat(awaitData(prometheus, expectData))
+          .as("queries of metrics the agent serves that returned nothing").isEmpty();
     }
   }
 
