@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
@@ -28,6 +29,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +101,19 @@ class HelmChartTest {
   void lintsStrictlyWithValueSets(String values) throws IOException {
     LintResult lint = new Helm(chartWithValues(values)).lint().strict().call();
     assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+  }
+
+  /** fabric8 keeps fields its model does not know aside: in a chart, those are typos Kubernetes would drop. */
+  @ParameterizedTest
+  @ValueSource(strings = {"", EVERYTHING, MINIMAL})
+  void manifestsHoldOnlyFieldsKubernetesKnows(String values) throws Exception {
+    List<String> unknown = new ArrayList<>();
+    for (HasMetadata object : render(values)) {
+      if (!(object instanceof GenericKubernetesResource)) {
+        collectUnknownFields(object, object.getKind() + "/" + object.getMetadata().getName(), unknown);
+      }
+    }
+    assertThat(unknown).isEmpty();
   }
 
   @Test
@@ -390,6 +405,34 @@ class HelmChartTest {
     } catch (UsageException e) {
       throw new AssertionError("the agent refuses the chart's arguments " + Arrays.toString(args) + ": "
           + e.getMessage(), e);
+    }
+  }
+
+  private static void collectUnknownFields(Object object, String path, List<String> unknown) throws Exception {
+    if (object instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        collectUnknownFields(list.get(i), path + "[" + i + "]", unknown);
+      }
+    } else if (object instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> entry : map.entrySet()) {
+        collectUnknownFields(entry.getValue(), path + "." + entry.getKey(), unknown);
+      }
+    } else if (object != null && object.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")
+        && !(object instanceof Quantity) && !(object instanceof IntOrString)) {
+      for (Method getter : object.getClass().getMethods()) {
+        if (getter.getParameterCount() > 0 || !getter.getName().startsWith("get")
+            || getter.getDeclaringClass() == Object.class) {
+          continue;
+        }
+        Object value = getter.invoke(object);
+        if (getter.getName().equals("getAdditionalProperties")) {
+          if (!((Map<?, ?>) value).isEmpty()) {
+            unknown.add(path + ": " + ((Map<?, ?>) value).keySet());
+          }
+        } else {
+          collectUnknownFields(value, path + "." + getter.getName().substring(3), unknown);
+        }
+      }
     }
   }
 
