@@ -3,6 +3,7 @@ package dev.nodescope.agent;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.conntrack.FlowsCollectorFactory;
+import dev.nodescope.collectors.ena.EnaCollectorFactory;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.node.NodeCollectorFactory;
 import dev.nodescope.collectors.pods.PodsCollectorFactory;
@@ -26,8 +27,8 @@ public final class CollectorCatalog {
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
     return new CollectorCatalog(List.of(new NodeCollectorFactory(), new PodsCollectorFactory(),
-        new KubernetesCollectorFactory(), new FlowsCollectorFactory(), new NvidiaCollectorFactory(),
-        new NeuronCollectorFactory()));
+        new KubernetesCollectorFactory(), new FlowsCollectorFactory(), new EnaCollectorFactory(),
+        new NvidiaCollectorFactory(), new NeuronCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {

@@ -49,6 +49,12 @@ final class AgentProcess implements AutoCloseable {
 
   /** Starts the agent on a free loopback port and waits until /readyz says the first collection is done. */
   static AgentProcess start(Path workDir, List<String> args) throws IOException, InterruptedException {
+    return start(workDir, args, Map.of());
+  }
+
+  /** The same with variables added to the agent's environment (a library path, say). */
+  static AgentProcess start(Path workDir, List<String> args, Map<String, String> extraEnvironment)
+      throws IOException, InterruptedException {
     int port = Processes.freePort();
     List<String> all = new ArrayList<>(List.of("--web.listen-address=127.0.0.1:" + port));
     all.addAll(args);
@@ -59,6 +65,7 @@ final class AgentProcess implements AutoCloseable {
     env.keySet().removeIf(name -> name.startsWith("KUBERNETES_") || name.equals("KUBECONFIG"));
     env.put("HOME", workDir.toString()); // no ~/.kube/config of the machine running the tests
     env.put("NODE_NAME", NODE_NAME);
+    env.putAll(extraEnvironment);
     AgentProcess agent = new AgentProcess(builder.start(), log, port);
     agent.awaitReady();
     return agent;

@@ -46,11 +46,18 @@ public final class FlowAggregator {
   private record Seen(long origPackets, long origBytes, long replyPackets, long replyBytes) {}
 
   private final String nodeName;
+  private final SocketOwners hostNetwork;
   private final Map<Long, Seen> seen = new HashMap<>();
   private final Map<FlowKey, FlowTotals> totals = new HashMap<>();
 
   public FlowAggregator(String nodeName) {
+    this(nodeName, SocketOwners.NONE);
+  }
+
+  /** With hostNetwork pods attributed through the sockets that own the node-IP end of their connections. */
+  public FlowAggregator(String nodeName, SocketOwners hostNetwork) {
     this.nodeName = nodeName;
+    this.hostNetwork = hostNetwork;
   }
 
   /**
@@ -60,6 +67,7 @@ public final class FlowAggregator {
   public void collect(Iterable<ConntrackEntry> dump, Iterable<ConntrackEntry> events, PodDirectory pods,
       ClusterDirectory cluster) {
     totals.values().forEach(t -> t.active = 0);
+    hostNetwork.startCollection();
     Set<Long> alive = new HashSet<>();
     for (ConntrackEntry e : events) {
       observe(e, pods, cluster);
@@ -109,19 +117,25 @@ public final class FlowAggregator {
     String addressed = text(o.destinationAddress());
     Optional<ClusterDirectory.ServiceRef> service =
         addressed.equals(serverIp) ? Optional.empty() : cluster.serviceByClusterIp(addressed);
-    pods.byIp(clientIp).ifPresent(client -> add(client, "client", Integer.toString(o.destinationPort()), protocol,
-        remote(serverIp, service, pods, cluster), origBytes, origPackets, replyBytes, replyPackets, opened, active));
-    pods.byIp(serverIp).ifPresent(server -> add(server, "server", Integer.toString(r.sourcePort()), protocol,
-        remote(clientIp, Optional.empty(), pods, cluster), replyBytes, replyPackets, origBytes, origPackets, opened,
+    // Each end seen from its own socket: the client's as it sent (original tuple), the server's as it answered.
+    Optional<PodInfo> clientPod = pods.byIp(clientIp).or(() -> hostNetwork.owner(pods, o.protocol(),
+        o.sourceAddress(), o.sourcePort(), o.destinationAddress(), o.destinationPort()));
+    Optional<PodInfo> serverPod = pods.byIp(serverIp).or(() -> hostNetwork.owner(pods, r.protocol(),
+        r.sourceAddress(), r.sourcePort(), r.destinationAddress(), r.destinationPort()));
+    clientPod.ifPresent(client -> add(client, "client", Integer.toString(o.destinationPort()), protocol,
+        remote(serverIp, serverPod, service, cluster), origBytes, origPackets, replyBytes, replyPackets, opened,
         active));
+    serverPod.ifPresent(server -> add(server, "server", Integer.toString(r.sourcePort()), protocol,
+        remote(clientIp, clientPod, Optional.empty(), cluster), replyBytes, replyPackets, origBytes, origPackets,
+        opened, active));
   }
 
   private record Remote(String namespace, String pod, String service, String kind, String locality) {}
 
-  private Remote remote(String ip, Optional<ClusterDirectory.ServiceRef> service, PodDirectory pods,
+  /** The peer at ip; local is the pod of this node at that end, when there is one. */
+  private Remote remote(String ip, Optional<PodInfo> local, Optional<ClusterDirectory.ServiceRef> service,
       ClusterDirectory cluster) {
     String svc = service.map(s -> s.namespace() + "/" + s.name()).orElse("");
-    Optional<PodInfo> local = pods.byIp(ip);
     if (local.isPresent()) {
       return new Remote(local.get().namespace(), local.get().name(), svc, service.isPresent() ? "service" : "pod",
           "same-node");

@@ -24,6 +24,7 @@ final class FlowsCollector implements Collector {
   private final int maxSeries;
   private final ConntrackClient client;
   private final ConntrackEventListener events;
+  private final SocketOwners hostNetwork;
   private final FlowAggregator aggregator;
   private final Set<FlowAggregator.FlowKey> admitted = new HashSet<>();
   private boolean accountingOffLogged;
@@ -36,7 +37,8 @@ final class FlowsCollector implements Collector {
     }
     this.client = ConntrackClient.open();
     this.events = ConntrackEventListener.start(8 * 1024 * 1024, 200_000);
-    this.aggregator = new FlowAggregator(context.nodeName());
+    this.hostNetwork = HostNetworkSockets.create(context.paths());
+    this.aggregator = new FlowAggregator(context.nodeName(), hostNetwork);
   }
 
   private Path acctPath() {
@@ -49,6 +51,7 @@ final class FlowsCollector implements Collector {
     client.dump(CtnetlinkCodec.AF_INET, DUMP_TIMEOUT_MILLIS, dump::add);
     client.dump(CtnetlinkCodec.AF_INET6, DUMP_TIMEOUT_MILLIS, dump::add);
     aggregator.collect(dump, events.drain(), context.pods(), context.cluster());
+    hostNetwork.drainProblems().forEach(out::partialFailure);
     exportFlows(out);
     exportTable(out);
   }

@@ -11,13 +11,14 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * A NETLINK_NETFILTER socket over libc (jnr-ffi). Receive timeouts bound every recv so a silent kernel can never
+ * A NETLINK_NETFILTER (or NETLINK_SOCK_DIAG) socket over libc (jnr-ffi). Receive timeouts bound every recv so a silent kernel can never
  * hang a collection; ENOBUFS (the kernel dropped messages because our buffer was full) is counted, not fatal.
  */
 public final class NetlinkSocket implements Closeable {
   private static final int AF_NETLINK = 16;
   private static final int SOCK_RAW = 3;
   private static final int SOCK_CLOEXEC = 0x80000;
+  private static final int NETLINK_SOCK_DIAG = 4;
   private static final int NETLINK_NETFILTER = 12;
   private static final int SOL_SOCKET = 1;
   private static final int SO_RCVBUF = 8;
@@ -65,8 +66,18 @@ public final class NetlinkSocket implements Closeable {
    */
   public static NetlinkSocket open(int receiveBufferBytes, long receiveTimeoutMillis, int... groups)
       throws IOException {
+    return open(NETLINK_NETFILTER, receiveBufferBytes, receiveTimeoutMillis, groups);
+  }
+
+  /** A NETLINK_SOCK_DIAG socket for dumping the calling thread's network namespace's sockets. */
+  public static NetlinkSocket openSockDiag(int receiveBufferBytes, long receiveTimeoutMillis) throws IOException {
+    return open(NETLINK_SOCK_DIAG, receiveBufferBytes, receiveTimeoutMillis);
+  }
+
+  private static NetlinkSocket open(int protocol, int receiveBufferBytes, long receiveTimeoutMillis, int... groups)
+      throws IOException {
     LibC libc = Holder.LIBC;
-    int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     if (fd < 0) {
       throw new IOException("netlink socket: errno " + errno());
     }

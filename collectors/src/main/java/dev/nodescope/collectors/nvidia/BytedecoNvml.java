@@ -3,10 +3,20 @@ package dev.nodescope.collectors.nvidia;
 import static org.bytedeco.cuda.global.nvml.*;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.bytedeco.cuda.nvml.nvmlDevice_st;
+import org.bytedeco.cuda.nvml.nvmlEventData_t;
+import org.bytedeco.cuda.nvml.nvmlEventSet_st;
+import org.bytedeco.cuda.nvml.nvmlFieldValue_t;
+import org.bytedeco.cuda.nvml.nvmlGpmMetricsGet_t;
+import org.bytedeco.cuda.nvml.nvmlGpmSample_st;
+import org.bytedeco.cuda.nvml.nvmlGpmSupport_t;
 import org.bytedeco.cuda.nvml.nvmlMemory_v2_t;
 import org.bytedeco.cuda.nvml.nvmlPciInfo_t;
+import org.bytedeco.cuda.nvml.nvmlProcessInfo_v2_t;
 import org.bytedeco.cuda.nvml.nvmlUtilization_t;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -15,6 +25,10 @@ import org.bytedeco.javacpp.LongPointer;
 /** {@link Nvml} over org.bytedeco's NVML binding (versioned names: the preset omits the unversioned ones). */
 final class BytedecoNvml implements Nvml {
   private static final int STRING_BUFFER = 256;
+  /** A field value's scopeId that sums NVLink throughput over every link (UINT_MAX). */
+  private static final int ALL_LINKS = -1;
+  /** Processes asked for at first; NVML says how many there are when the buffer is too small. */
+  private static final int PROCESS_BUFFER = 64;
 
   private BytedecoNvml() {}
 
@@ -58,6 +72,14 @@ final class BytedecoNvml implements Nvml {
     }
   }
 
+  /**
+   * The NUL-terminated string NVML wrote into a buffer. BytePointer.getString() alone would decode the whole
+   * buffer, bytes after the NUL included.
+   */
+  private static String cString(BytePointer buffer) {
+    return buffer.limit(BytePointer.strlen(buffer)).getString();
+  }
+
   private static nvmlDevice_st handle(int index) throws NvmlException {
     nvmlDevice_st device = new nvmlDevice_st();
     check("nvmlDeviceGetHandleByIndex_v2", nvmlDeviceGetHandleByIndex_v2(index, device));
@@ -68,7 +90,7 @@ final class BytedecoNvml implements Nvml {
   public String driverVersion() throws NvmlException {
     BytePointer buffer = new BytePointer(STRING_BUFFER);
     check("nvmlSystemGetDriverVersion", nvmlSystemGetDriverVersion(buffer, STRING_BUFFER));
-    return buffer.getString();
+    return cString(buffer);
   }
 
   @Override
@@ -87,7 +109,7 @@ final class BytedecoNvml implements Nvml {
     check("nvmlDeviceGetName", nvmlDeviceGetName(device, name, STRING_BUFFER));
     nvmlPciInfo_t pci = new nvmlPciInfo_t();
     check("nvmlDeviceGetPciInfo_v3", nvmlDeviceGetPciInfo_v3(device, pci));
-    return new GpuIdentity(index, uuid.getString(), pci.busId().getString(), name.getString());
+    return new GpuIdentity(index, cString(uuid), pci.busId().getString(), cString(name));
   }
 
   @Override
@@ -106,7 +128,7 @@ final class BytedecoNvml implements Nvml {
         check("nvmlDeviceGetTemperature", nvmlDeviceGetTemperature(device, NVML_TEMPERATURE_GPU, value));
         return Integer.toUnsignedLong(value.get());
       case MEMORY_TEMP:
-        throw new NvmlException("memory temperature (field values not bound yet)", NvmlException.NOT_SUPPORTED);
+        return fieldValue(device, NVML_FI_DEV_MEMORY_TEMP, 0, "MEMORY_TEMP");
       case POWER_USAGE_MILLIWATTS:
         check("nvmlDeviceGetPowerUsage", nvmlDeviceGetPowerUsage(device, value));
         return Integer.toUnsignedLong(value.get());
@@ -149,6 +171,33 @@ final class BytedecoNvml implements Nvml {
       case CLOCK_EVENT_REASONS:
         check("nvmlDeviceGetCurrentClocksEventReasons", nvmlDeviceGetCurrentClocksEventReasons(device, wide));
         return wide.get();
+      case NVLINK_BANDWIDTH_TOTAL:
+        return fieldValue(device, NVML_FI_DEV_NVLINK_THROUGHPUT_DATA_TX, ALL_LINKS, "NVLINK_THROUGHPUT_DATA_TX")
+            + fieldValue(device, NVML_FI_DEV_NVLINK_THROUGHPUT_DATA_RX, ALL_LINKS, "NVLINK_THROUGHPUT_DATA_RX");
+      case NVLINK_CRC_FLIT_ERRORS:
+        return fieldValue(device, NVML_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL, 0,
+            "NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL");
+      case NVLINK_CRC_DATA_ERRORS:
+        return fieldValue(device, NVML_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL, 0,
+            "NVLINK_CRC_DATA_ERROR_COUNT_TOTAL");
+      case NVLINK_REPLAY_ERRORS:
+        return fieldValue(device, NVML_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL, 0, "NVLINK_REPLAY_ERROR_COUNT_TOTAL");
+      case NVLINK_RECOVERY_ERRORS:
+        return fieldValue(device, NVML_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL, 0,
+            "NVLINK_RECOVERY_ERROR_COUNT_TOTAL");
+      case UNCORRECTABLE_REMAPPED_ROWS:
+      case CORRECTABLE_REMAPPED_ROWS:
+      case ROW_REMAP_FAILURE: {
+        // NOT_SUPPORTED while MIG has active instances: the series are then absent, as NOT_SUPPORTED always is.
+        IntPointer correctable = new IntPointer(1);
+        IntPointer uncorrectable = new IntPointer(1);
+        IntPointer failure = new IntPointer(1);
+        check("nvmlDeviceGetRemappedRows",
+            nvmlDeviceGetRemappedRows(device, correctable, uncorrectable, new IntPointer(1), failure));
+        IntPointer chosen = reading == GpuReading.ROW_REMAP_FAILURE ? failure
+            : reading == GpuReading.CORRECTABLE_REMAPPED_ROWS ? correctable : uncorrectable;
+        return Integer.toUnsignedLong(chosen.get());
+      }
       default:
         throw new IllegalStateException("unmapped reading " + reading);
     }
@@ -158,6 +207,31 @@ final class BytedecoNvml implements Nvml {
     LongPointer count = new LongPointer(1);
     check("nvmlDeviceGetTotalEccErrors", nvmlDeviceGetTotalEccErrors(device, errorType, counterType, count));
     return count.get();
+  }
+
+  /** One NVML field value as a long, whatever its declared type; the field's own return code is checked too. */
+  private static long fieldValue(nvmlDevice_st device, int fieldId, int scopeId, String field) throws NvmlException {
+    nvmlFieldValue_t value = new nvmlFieldValue_t();
+    value.fieldId(fieldId).scopeId(scopeId);
+    String call = "nvmlDeviceGetFieldValues(" + field + ")";
+    check(call, nvmlDeviceGetFieldValues(device, 1, value));
+    check(call, value.nvmlReturn());
+    switch (value.valueType()) {
+      case NVML_VALUE_TYPE_DOUBLE:
+        return (long) value.value().dVal();
+      case NVML_VALUE_TYPE_UNSIGNED_INT:
+        return Integer.toUnsignedLong(value.value().uiVal());
+      case NVML_VALUE_TYPE_SIGNED_INT:
+        return value.value().siVal();
+      case NVML_VALUE_TYPE_UNSIGNED_SHORT:
+        return Short.toUnsignedLong(value.value().usVal());
+      case NVML_VALUE_TYPE_UNSIGNED_LONG:
+        return value.value().ulVal();
+      case NVML_VALUE_TYPE_SIGNED_LONG_LONG:
+        return value.value().sllVal();
+      default:
+        return value.value().ullVal();
+    }
   }
 
   private static nvmlMemory_v2_t memoryInfo(nvmlDevice_st device) throws NvmlException {
@@ -190,11 +264,130 @@ final class BytedecoNvml implements Nvml {
       check("nvmlDeviceGetGpuInstanceId", nvmlDeviceGetGpuInstanceId(mig, gpuInstanceId));
       BytePointer name = new BytePointer(STRING_BUFFER);
       check("nvmlDeviceGetName(MIG)", nvmlDeviceGetName(mig, name, STRING_BUFFER));
+      BytePointer uuid = new BytePointer(STRING_BUFFER);
+      check("nvmlDeviceGetUUID(MIG)", nvmlDeviceGetUUID(mig, uuid, STRING_BUFFER));
       nvmlMemory_v2_t memory = memoryInfo(mig);
-      instances.add(new MigInstance(gpuInstanceId.get(), MigProfiles.fromDeviceName(name.getString()),
-          memory.used(), memory.total() - memory.reserved() - memory.used()));
+      instances.add(new MigInstance(gpuInstanceId.get(), MigProfiles.fromDeviceName(cString(name)),
+          cString(uuid), memory.used(), memory.total() - memory.reserved() - memory.used()));
     }
     return instances;
+  }
+
+  @Override
+  public List<GpuProcess> computeProcesses(int index) throws NvmlException {
+    nvmlDevice_st device = handle(index);
+    int capacity = PROCESS_BUFFER;
+    while (true) {
+      IntPointer count = new IntPointer(1).put(capacity);
+      nvmlProcessInfo_v2_t infos = new nvmlProcessInfo_v2_t(capacity);
+      int rc = nvmlDeviceGetComputeRunningProcesses_v3(device, count, infos);
+      if (rc == NvmlException.INSUFFICIENT_SIZE) {
+        capacity = Math.max(count.get(), capacity * 2); // processes started meanwhile: ask again with room
+        continue;
+      }
+      check("nvmlDeviceGetComputeRunningProcesses_v3", rc);
+      List<GpuProcess> processes = new ArrayList<>(count.get());
+      for (int i = 0; i < count.get(); i++) {
+        nvmlProcessInfo_v2_t info = infos.getPointer(i);
+        processes.add(new GpuProcess(info.pid(), info.usedGpuMemory(), info.gpuInstanceId()));
+      }
+      return processes;
+    }
+  }
+
+  @Override
+  public GpmSample gpmSample(int index, int gpuInstanceId) throws NvmlException {
+    nvmlDevice_st device = handle(index);
+    nvmlGpmSupport_t support = new nvmlGpmSupport_t();
+    support.version(NVML_GPM_SUPPORT_VERSION);
+    check("nvmlGpmQueryDeviceSupport", nvmlGpmQueryDeviceSupport(device, support));
+    if (support.isSupportedDevice() == 0) {
+      throw new NvmlException("nvmlGpmQueryDeviceSupport", NvmlException.NOT_SUPPORTED);
+    }
+    nvmlGpmSample_st sample = new nvmlGpmSample_st();
+    check("nvmlGpmSampleAlloc", nvmlGpmSampleAlloc(sample));
+    int rc = gpuInstanceId == NO_GPU_INSTANCE
+        ? nvmlGpmSampleGet(device, sample) : nvmlGpmMigSampleGet(device, gpuInstanceId, sample);
+    if (rc != NVML_SUCCESS) {
+      nvmlGpmSampleFree(sample);
+      throw new NvmlException(gpuInstanceId == NO_GPU_INSTANCE ? "nvmlGpmSampleGet" : "nvmlGpmMigSampleGet", rc);
+    }
+    return new NativeGpmSample(sample);
+  }
+
+  @Override
+  public Map<GpmMetric, Double> gpmMetrics(GpmSample earlier, GpmSample later) throws NvmlException {
+    GpmMetric[] wanted = GpmMetric.values();
+    nvmlGpmMetricsGet_t request = new nvmlGpmMetricsGet_t();
+    request.version(NVML_GPM_METRICS_GET_VERSION);
+    request.numMetrics(wanted.length);
+    request.sample1(((NativeGpmSample) earlier).sample);
+    request.sample2(((NativeGpmSample) later).sample);
+    for (int i = 0; i < wanted.length; i++) {
+      request.metrics(i).metricId(wanted[i].nvmlMetricId());
+    }
+    check("nvmlGpmMetricsGet", nvmlGpmMetricsGet(request));
+    Map<GpmMetric, Double> values = new EnumMap<>(GpmMetric.class);
+    for (int i = 0; i < wanted.length; i++) {
+      if (request.metrics(i).nvmlReturn() == NVML_SUCCESS) {
+        values.put(wanted[i], request.metrics(i).value());
+      }
+    }
+    return values;
+  }
+
+  private static final class NativeGpmSample implements GpmSample {
+    private final nvmlGpmSample_st sample;
+
+    NativeGpmSample(nvmlGpmSample_st sample) {
+      this.sample = sample;
+    }
+
+    @Override
+    public void close() {
+      nvmlGpmSampleFree(sample);
+    }
+  }
+
+  @Override
+  public XidEvents xidEvents() throws NvmlException {
+    nvmlEventSet_st set = new nvmlEventSet_st();
+    check("nvmlEventSetCreate", nvmlEventSetCreate(set));
+    return new NativeXidEvents(set);
+  }
+
+  private static final class NativeXidEvents implements XidEvents {
+    private final nvmlEventSet_st set;
+    private final nvmlEventData_t data = new nvmlEventData_t();
+
+    NativeXidEvents(nvmlEventSet_st set) {
+      this.set = set;
+    }
+
+    @Override
+    public void register(int index) throws NvmlException {
+      check("nvmlDeviceRegisterEvents", nvmlDeviceRegisterEvents(handle(index), nvmlEventTypeXidCriticalError, set));
+    }
+
+    @Override
+    public Optional<XidEvent> next(int timeoutMillis) throws NvmlException {
+      int rc = nvmlEventSetWait_v2(set, data, timeoutMillis);
+      if (rc == NvmlException.TIMEOUT) {
+        return Optional.empty();
+      }
+      check("nvmlEventSetWait_v2", rc);
+      if (data.eventType() != nvmlEventTypeXidCriticalError) {
+        return Optional.empty();
+      }
+      IntPointer index = new IntPointer(1);
+      check("nvmlDeviceGetIndex", nvmlDeviceGetIndex(data.device(), index));
+      return Optional.of(new XidEvent(index.get(), data.eventData(), data.gpuInstanceId()));
+    }
+
+    @Override
+    public void close() {
+      nvmlEventSetFree(set);
+    }
   }
 
   @Override

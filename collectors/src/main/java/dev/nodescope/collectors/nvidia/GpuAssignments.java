@@ -10,11 +10,12 @@ import java.util.regex.Pattern;
 
 /**
  * Which container the kubelet gave each GPU or MIG instance, keyed by what NVML knows (UUID, index, GPU instance id).
- * Device ids come as "GPU-uuid", "GPU-uuid::N" (time-sliced replica), "MIG-GPU-uuid/gi/ci" (legacy MIG),
- * "nvidiaN" or "nvidiaN/giM" (GKE). The newer "MIG-uuid" form needs NVML to resolve and is not mapped yet.
+ * Device ids come as "GPU-uuid", "MIG-uuid" (a MIG device's own UUID, which NVML reports for each instance),
+ * "MIG-GPU-uuid/gi/ci" (legacy MIG), "nvidiaN" or "nvidiaN/giM" (GKE), any of them with a "::N" suffix
+ * (time-sliced replica; EKS writes it on MIG devices too).
  */
 final class GpuAssignments {
-  private static final Pattern GPU_UUID = Pattern.compile("(GPU-[0-9a-fA-F-]+)");
+  private static final Pattern UUID = Pattern.compile("(?:GPU|MIG)-[0-9a-fA-F-]+");
   private static final Pattern LEGACY_MIG = Pattern.compile("MIG-(GPU-[0-9a-fA-F-]+)/(\\d+)/\\d+");
   private static final Pattern GKE = Pattern.compile("nvidia(\\d+)(?:/gi(\\d+))?");
 
@@ -24,7 +25,8 @@ final class GpuAssignments {
     GpuAssignments assignments = new GpuAssignments();
     for (ContainerDevices container : containers) {
       String resource = container.resourceName();
-      if (!resource.equals("nvidia.com/gpu") && !resource.startsWith("nvidia.com/mig-")) {
+      if (!resource.equals("nvidia.com/gpu") && !resource.equals("nvidia.com/gpu.shared")
+          && !resource.startsWith("nvidia.com/mig-")) {
         continue;
       }
       for (String deviceId : container.deviceIds()) {
@@ -41,9 +43,8 @@ final class GpuAssignments {
     if (matcher.matches()) {
       return Optional.of(matcher.group(1) + "/" + matcher.group(2));
     }
-    matcher = GPU_UUID.matcher(id);
-    if (matcher.matches()) {
-      return Optional.of(matcher.group(1));
+    if (UUID.matcher(id).matches()) {
+      return Optional.of(id);
     }
     matcher = GKE.matcher(id);
     if (matcher.matches()) {
@@ -56,12 +57,17 @@ final class GpuAssignments {
     return lookup(uuid, "#" + index);
   }
 
-  Optional<ContainerDevices> migInstance(int index, String uuid, int gpuInstanceId) {
-    return lookup(uuid + "/" + gpuInstanceId, "#" + index + "/" + gpuInstanceId);
+  Optional<ContainerDevices> migInstance(int index, String uuid, Nvml.MigInstance instance) {
+    return lookup(instance.uuid(), uuid + "/" + instance.gpuInstanceId(), "#" + index + "/" + instance.gpuInstanceId());
   }
 
-  private Optional<ContainerDevices> lookup(String uuidKey, String indexKey) {
-    ContainerDevices found = byKey.get(uuidKey);
-    return Optional.ofNullable(found != null ? found : byKey.get(indexKey));
+  private Optional<ContainerDevices> lookup(String... keys) {
+    for (String key : keys) {
+      ContainerDevices found = byKey.get(key);
+      if (found != null) {
+        return Optional.of(found);
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -29,7 +29,20 @@ public enum GpuReading {
   ECC_SBE_AGG_TOTAL("DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", "Single-bit aggregate (persistent) ECC errors.", 1),
   ECC_DBE_AGG_TOTAL("DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "Double-bit aggregate (persistent) ECC errors.", 1),
   CLOCK_EVENT_REASONS("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS",
-      "Current clock event (throttle) reasons, the NVML bitmask.", 1);
+      "Current clock event (throttle) reasons, the NVML bitmask.", 1),
+  NVLINK_BANDWIDTH_TOTAL("DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL",
+      "NVLink data transmitted plus received over all links since the driver was loaded, in KiB as NVML counts"
+          + " it; a dcgm counter exposed as a gauge.", 1),
+  NVLINK_CRC_FLIT_ERRORS("DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL",
+      "NVLink flow-control CRC errors, all links.", 1),
+  NVLINK_CRC_DATA_ERRORS("DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL", "NVLink data CRC errors, all links.", 1),
+  NVLINK_REPLAY_ERRORS("DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL", "NVLink replay errors, all links.", 1),
+  NVLINK_RECOVERY_ERRORS("DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL", "NVLink recovery errors, all links.", 1),
+  UNCORRECTABLE_REMAPPED_ROWS("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS",
+      "Rows remapped because of uncorrectable errors; a dcgm counter exposed as a gauge.", 1),
+  CORRECTABLE_REMAPPED_ROWS("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS",
+      "Rows remapped because of correctable errors; a dcgm counter exposed as a gauge.", 1),
+  ROW_REMAP_FAILURE("DCGM_FI_DEV_ROW_REMAP_FAILURE", "1 if a row remapping has failed, else 0.", 1);
 
   private final String metricName;
   private final String help;

@@ -43,6 +43,6 @@ public final class NvidiaCollectorFactory implements CollectorFactory {
     } catch (NvmlException | LinkageError e) {
       throw new SourceUnavailableException("no usable NVIDIA driver (NVML): " + e.getMessage(), e);
     }
-    return new NvidiaCollector(nvml, context.nodeName(), context.podResources());
+    return new NvidiaCollector(nvml, context);
   }
 }

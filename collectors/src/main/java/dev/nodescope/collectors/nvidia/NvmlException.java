@@ -4,13 +4,22 @@ package dev.nodescope.collectors.nvidia;
 public final class NvmlException extends Exception {
   public static final int NOT_SUPPORTED = 3;
   public static final int NOT_FOUND = 6;
+  public static final int INSUFFICIENT_SIZE = 7;
+  public static final int TIMEOUT = 10;
   public static final int GPU_IS_LOST = 15;
 
+  private final String function;
   private final int returnCode;
 
-  public NvmlException(String call, int returnCode) {
-    super(call + " failed with NVML return code " + returnCode);
+  public NvmlException(String function, int returnCode) {
+    super(function + " failed with NVML return code " + returnCode);
+    this.function = function;
     this.returnCode = returnCode;
+  }
+
+  /** The NVML function that failed (with the field or clock asked for, when one function reads several). */
+  public String function() {
+    return function;
   }
 
   public int returnCode() {

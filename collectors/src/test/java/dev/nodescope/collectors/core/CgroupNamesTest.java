@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.pods;
+package dev.nodescope.collectors.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,6 +22,15 @@ class CgroupNamesTest {
   }
 
   @Test
+  void podUidOfAProcessFromEitherCgroupVersion() {
+    assertThat(CgroupNames.podUidOfProcessLine("4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)).contains(UID);
+    assertThat(CgroupNames.podUidOfProcessLine("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+        + UID.replace('-', '_') + ".slice/cri-containerd-" + ID + ".scope")).contains(UID);
+    assertThat(CgroupNames.podUidOfProcessLine("1:name=systemd:/system.slice/kubelet.service")).isEmpty();
+    assertThat(CgroupNames.podUidOfProcessLine("0::/")).isEmpty();
+  }
+
+  @Test
   void containerIdsOfContainerdCrioAndDocker() {
     assertThat(CgroupNames.containerId(ID)).contains(ID);
     assertThat(CgroupNames.containerId("cri-containerd-" + ID + ".scope")).contains(ID);
@@ -29,5 +38,19 @@ class CgroupNamesTest {
     assertThat(CgroupNames.containerId("docker-" + ID + ".scope")).contains(ID);
     assertThat(CgroupNames.containerId("crio-conmon-" + ID + ".scope")).isEmpty();
     assertThat(CgroupNames.containerId("cri-containerd-" + ID.substring(1) + ".scope")).isEmpty();
+  }
+
+  @Test
+  void podAndContainerOfAProcessCgroupPath() {
+    String systemdUid = UID.replace('-', '_');
+    assertThat(CgroupNames.podCgroup("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + systemdUid
+        + ".slice/cri-containerd-" + ID + ".scope"))
+        .contains(new CgroupNames.PodCgroup(UID, java.util.Optional.of(ID)));
+    assertThat(CgroupNames.podCgroup("/kubepods/besteffort/pod" + UID + "/" + ID))
+        .contains(new CgroupNames.PodCgroup(UID, java.util.Optional.of(ID)));
+    assertThat(CgroupNames.podCgroup("/kubepods/pod" + UID))
+        .contains(new CgroupNames.PodCgroup(UID, java.util.Optional.empty()));
+    assertThat(CgroupNames.podCgroup("/system.slice/containerd.service")).isEmpty();
+    assertThat(CgroupNames.podCgroup("/")).isEmpty();
   }
 }
