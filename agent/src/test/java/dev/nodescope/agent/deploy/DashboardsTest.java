@@ -68,6 +68,9 @@ class DashboardsTest {
     assertThat(allQueries("agent.json")).contains("nodescope_collector_success",
         "nodescope_collector_duration_seconds", "scrape_duration_seconds", "scrape_samples_scraped",
         "nodescope_cloudwatch_values_sent_total", "nodescope_cloudwatch_values_dropped_total");
+    assertThat(allQueries("nodes.json")).contains("nodescope_node_cpu_seconds_total",
+        "nodescope_pod_memory_working_set_bytes", "nodescope_pod_memory_limit_bytes",
+        "nodescope_pod_container_restarts_total");
   }
 
   @Test
