@@ -74,6 +74,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- range $name, $enabled := .Values.collectors }}
 - --{{ if not $enabled }}no-{{ end }}collector.{{ $name }}
 {{- end }}
+{{- if .Values.flows.enableAccounting }}
+- --collector.flows.enable-accounting
+{{- end }}
 {{- if eq .Values.neuron.mode "disabled" }}
 - --no-collector.neuron
 {{- else if eq .Values.neuron.mode "sidecar" }}

@@ -74,6 +74,7 @@ class HelmChartTest {
       nvidia: {runtimeClassName: nvidia}
       neuron: {mode: sidecar, sidecar: {image: registry.example.com/neuron-monitor:2.20}}
       collectors: {pods: false, flows: true}
+      flows: {enableAccounting: true}
       extraArgs: [--collector.flows.max-series=5000]
       """;
   /** A commercial region with IRSA, Neuron off, no host root, and not on the host network. */
@@ -257,6 +258,15 @@ class HelmChartTest {
     assertThat(env(agent, "AWS_REGION").getValue()).isEqualTo("cn-north-1");
     assertThat(args(agent)).contains("--no-collector.pods", "--collector.flows", "--collector.flows.max-series=5000",
         "--cloudwatch.enabled", "--cloudwatch.region=cn-north-1", "--cloudwatch.cluster-name=inference");
+
+    assertThat(args(agent)).contains("--collector.flows.enable-accounting");
+    assertThat(agent.getVolumeMounts()).as("the one writable host mount: the netfilter sysctls")
+        .filteredOn(mount -> volume(pod, mount.getName()).getHostPath() != null
+            && !Boolean.TRUE.equals(mount.getReadOnly()))
+        .singleElement().satisfies(mount -> {
+          assertThat(mount.getMountPath()).isEqualTo(flag(parse(agent), "path.procfs") + "/sys/net/netfilter");
+          assertThat(volume(pod, mount.getName()).getHostPath().getPath()).isEqualTo("/proc/sys/net/netfilter");
+        });
 
     ServiceAccount account = one(objects, ServiceAccount.class);
     assertThat(account.getMetadata().getAnnotations())
