@@ -366,8 +366,9 @@ class HelmChartTest {
   private List<HasMetadata> render(String values) throws IOException {
     Path file = Files.createTempFile(temp, "values", ".yaml");
     Files.writeString(file, values);
-    String manifests = new Helm(CHART).template().withName("nodescope").withNamespace(NAMESPACE).withKubeVersion("1.30.0")
-        .withValuesFile(file).call();
+    // helm-java's default is Kubernetes 1.20, below the chart's kubeVersion.
+    String manifests = new Helm(CHART).template().withName("nodescope").withNamespace(NAMESPACE)
+        .withKubeVersion("1.30.0").withValuesFile(file).call();
     List<HasMetadata> objects = new ArrayList<>();
     for (String document : manifests.split("(?m)^---\\s*$")) {
       if (!document.lines().allMatch(line -> line.isBlank() || line.startsWith("#"))) {
