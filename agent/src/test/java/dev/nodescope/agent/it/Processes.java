@@ -10,15 +10,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Running the programs the integration tests drive: the agent's jar, prometheus, promtool. */
-final class Processes {
+/** Running the programs the tests drive: the agent's jar, prometheus, promtool. */
+public final class Processes {
   private Processes() {}
 
   /** What a finished command said, stdout and stderr together. */
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
   /** Runs a command to completion, feeding it the given input; bounded so that a stuck tool fails the test. */
-  static Result run(List<String> command, byte[] input, Duration limit) throws IOException, InterruptedException {
+  public static Result run(List<String> command, byte[] input, Duration limit) throws IOException, InterruptedException {
     Path output = Files.createTempFile("nodescope-it", ".out");
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true)
