@@ -138,6 +138,9 @@ public final class FlowAggregator {
     if (service.isPresent()) {
       return new Remote("", "", svc, "service", "unknown");
     }
+    if (!cluster.available()) {
+      return new Remote("", "", "", "unknown", "unknown");
+    }
     return new Remote("", "", "", "external", "external");
   }
 

@@ -18,24 +18,22 @@ import org.slf4j.LoggerFactory;
 /** Dumps conntrack each interval, adds the events since the last dump, and exports capped flow series. */
 final class FlowsCollector implements Collector {
   private static final Logger LOG = LoggerFactory.getLogger(FlowsCollector.class);
-  private static final long DUMP_TIMEOUT_MILLIS = 8000;
 
   private final CollectorContext context;
   private final int maxSeries;
-  private final ConntrackClient client;
-  private final ConntrackEventListener events;
+  private final ConntrackSource source;
   private final FlowAggregator aggregator;
   private final Set<FlowAggregator.FlowKey> admitted = new HashSet<>();
   private boolean accountingOffLogged;
 
-  FlowsCollector(CollectorContext context, int maxSeries, boolean enableAccounting) throws IOException {
+  FlowsCollector(CollectorContext context, int maxSeries, boolean enableAccounting,
+      ConntrackSource.NetlinkOpener netlink) throws IOException {
     this.context = context;
     this.maxSeries = maxSeries;
     if (enableAccounting) {
       Files.writeString(acctPath(), "1\n");
     }
-    this.client = ConntrackClient.open();
-    this.events = ConntrackEventListener.start(8 * 1024 * 1024, 200_000);
+    this.source = ConntrackSource.open(context.paths(), netlink);
     this.aggregator = new FlowAggregator(context.nodeName());
   }
 
@@ -46,9 +44,8 @@ final class FlowsCollector implements Collector {
   @Override
   public void collect(SnapshotBuilder out) throws Exception {
     List<ConntrackEntry> dump = new ArrayList<>();
-    client.dump(CtnetlinkCodec.AF_INET, DUMP_TIMEOUT_MILLIS, dump::add);
-    client.dump(CtnetlinkCodec.AF_INET6, DUMP_TIMEOUT_MILLIS, dump::add);
-    aggregator.collect(dump, events.drain(), context.pods(), context.cluster());
+    source.dump(dump::add);
+    aggregator.collect(dump, source.drainEvents(), context.pods(), context.cluster());
     exportFlows(out);
     exportTable(out);
   }
@@ -109,9 +106,10 @@ final class FlowsCollector implements Collector {
       LOG.warn("net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
           + "set it to 1 or start with --collector.flows.enable-accounting");
     }
-    out.add(FlowsCollectorFactory.LOST_EVENTS, events.lostEvents());
+    out.add(FlowsCollectorFactory.SOURCE, 1, source.name());
+    out.add(FlowsCollectorFactory.LOST_EVENTS, source.lostEvents());
     long[] sums = new long[7];
-    for (ConntrackCpuStats s : client.cpuStats(DUMP_TIMEOUT_MILLIS)) {
+    for (ConntrackCpuStats s : source.cpuStats()) {
       long[] v = {s.found(), s.invalid(), s.insert(), s.insertFailed(), s.drop(), s.earlyDrop(), s.searchRestart()};
       for (int i = 0; i < v.length; i++) {
         sums[i] += v[i];
@@ -135,8 +133,7 @@ final class FlowsCollector implements Collector {
   }
 
   @Override
-  public void close() throws Exception {
-    events.close();
-    client.close();
+  public void close() {
+    source.close();
   }
 }

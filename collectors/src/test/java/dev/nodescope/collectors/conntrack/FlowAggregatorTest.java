@@ -68,6 +68,21 @@ class FlowAggregatorTest {
   }
 
   @Test
+  void peersFoundNowhereAreExternalOnlyWhenTheClusterIsKnown() {
+    ConntrackEntry toOutside = new ConntrackEntry(ConntrackEntry.Event.DUMP, CtnetlinkCodec.AF_INET,
+        new ConntrackTuple(CLIENT, new byte[] {(byte) 203, 0, 113, 9}, 17, 40000, 53),
+        new ConntrackTuple(new byte[] {(byte) 203, 0, 113, 9}, CLIENT, 17, 53, 40000), 1, 60, 1, 90, 0, -1, 0, 0, 7);
+    FlowAggregator withCluster = new FlowAggregator("node-a");
+    withCluster.collect(List.of(toOutside), List.of(), pods, cluster);
+    assertThat(withCluster.totals().keySet()).extracting(k -> k.remoteKind() + "/" + k.locality())
+        .containsOnly("external/external");
+    FlowAggregator nodeMode = new FlowAggregator("node-a");
+    nodeMode.collect(List.of(toOutside), List.of(), pods, ClusterDirectory.EMPTY);
+    assertThat(nodeMode.totals().keySet()).extracting(k -> k.remoteKind() + "/" + k.locality())
+        .containsOnly("unknown/unknown");
+  }
+
+  @Test
   void seriesOfDeletedPodsGoAway() {
     FlowAggregator agg = new FlowAggregator("node-a");
     agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500)), List.of(), pods, cluster);

@@ -177,6 +177,8 @@ class FlowsTopologyKernelTest {
           Snapshot all = in(node, () -> collect(uncappedCollector));
           Snapshot few = in(node, () -> collect(cappedCollector));
           Map<String, long[]> truth = iptablesCounters();
+          assertThat(all.family(FlowsCollectorFactory.SOURCE).samples()).singleElement()
+              .satisfies(s -> assertThat(s.labelValues()).containsExactly("netlink"));
 
           for (PodNet pod : List.of(A, B)) {
             for (String direction : List.of("tx", "rx")) {
