@@ -4,6 +4,8 @@ import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,9 +123,15 @@ final class FlowsCollector implements Collector {
     }
   }
 
+  /**
+   * One read() call: a sysctl file answers only a read at offset 0, so reading it in pieces (as Files.readString
+   * does with a file whose size says 0) would return its first digit alone.
+   */
   private Long readLong(SnapshotBuilder out, String relative, dev.nodescope.collectors.core.MetricDescriptor d) {
-    try {
-      long value = Long.parseLong(Files.readString(context.paths().proc(relative)).trim());
+    try (InputStream in = Files.newInputStream(context.paths().proc(relative))) {
+      byte[] buf = new byte[32];
+      int n = in.read(buf);
+      long value = Long.parseLong(new String(buf, 0, Math.max(0, n), StandardCharsets.US_ASCII).trim());
       out.add(d, value);
       return value;
     } catch (IOException | NumberFormatException e) {

@@ -175,8 +175,15 @@ class FlowsTopologyKernelTest {
           deleteClosedShortConnections();
 
           Snapshot all = in(node, () -> collect(uncappedCollector));
+          String entries = output("ip", "netns", "exec", NODE_NS, "conntrack", "-C").trim();
           Snapshot few = in(node, () -> collect(cappedCollector));
           Map<String, long[]> truth = iptablesCounters();
+          // The table's size and limit as the kernel and conntrack-tools say (several digits: read in one go).
+          assertThat(all.family(FlowsCollectorFactory.ENTRIES).samples()).singleElement()
+              .satisfies(s -> assertThat((long) s.value()).isEqualTo(Long.parseLong(entries)));
+          assertThat(all.family(FlowsCollectorFactory.ENTRIES_LIMIT).samples()).singleElement()
+              .satisfies(s -> assertThat((long) s.value()).isEqualTo(Long.parseLong(
+                  Files.readAllLines(Path.of("/proc/sys/net/netfilter/nf_conntrack_max")).get(0))));
           assertThat(all.family(FlowsCollectorFactory.SOURCE).samples()).singleElement()
               .satisfies(s -> assertThat(s.labelValues()).containsExactly("netlink"));
 

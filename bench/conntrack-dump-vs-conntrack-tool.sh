@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The flows collector's work per interval (ctnetlink dump + aggregation + export) against
+# `conntrack -L -o extended > /dev/null` on the same table of ENTRIES UDP connections, in the same run, with the
+# agent's JVM options; also allocation per entry and CPU per minute at the default 10 s interval.
+# The table lives in a network namespace made here and deleted on exit (TEST-NET addresses, loopback only).
+#
+# Usage (root): mvn -B -q -Pbench package -DskipTests && bench/conntrack-dump-vs-conntrack-tool.sh
+#   env: ENTRIES (150000), ROUNDS (15 timed, after 5 warm-up), CPU_WINDOW seconds (60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ENTRIES=${ENTRIES:-150000}
+ROUNDS=${ROUNDS:-15}
+CPU_WINDOW=${CPU_WINDOW:-60}
+JAR=bench/target/benchmarks.jar
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces, conntrack)" >&2; exit 1; }
+command -v conntrack >/dev/null || { echo "conntrack is missing (apt-get install conntrack)" >&2; exit 1; }
+[ -f "$JAR" ] || { echo "$JAR is missing: mvn -B -q -Pbench package -DskipTests" >&2; exit 1; }
+max=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
+((max > ENTRIES)) || { echo "nf_conntrack_max is $max: raise it above $ENTRIES" >&2; exit 1; }
+
+ns=nsbench-$$
+trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+for host in 10 11 12 20; do ip -n "$ns" addr add "192.0.2.$host/32" dev lo; done
+# Accounting on, as the flows collector wants it; UDP entries kept for the whole run.
+ip netns exec "$ns" sysctl -qw net.netfilter.nf_conntrack_acct=1 net.netfilter.nf_conntrack_udp_timeout=3600
+ip netns exec "$ns" iptables -A OUTPUT -m conntrack --ctstate NEW -j ACCEPT
+# No listener on the server port: drop instead of answering each datagram with an ICMP error.
+ip netns exec "$ns" iptables -A INPUT -p udp -j DROP
+
+echo "kernel $(uname -r), $(conntrack --version 2>&1), $(java -version 2>&1 | head -1), $(nproc) CPUs"
+java @agent/jvm.options -cp "$JAR" dev.nodescope.bench.ConntrackDumpBenchmark "$ns" "$ENTRIES" "$ROUNDS" "$CPU_WINDOW"
