@@ -5,7 +5,8 @@
 # The table lives in a network namespace made here and deleted on exit (TEST-NET addresses, loopback only).
 #
 # Usage (root): mvn -B -q -Pbench package -DskipTests && bench/conntrack-dump-vs-conntrack-tool.sh
-#   env: ENTRIES (150000), ROUNDS (15 timed, after 5 warm-up), CPU_WINDOW seconds (60)
+#   env: ENTRIES (150000), ROUNDS (15 timed, after 5 warm-up), CPU_WINDOW seconds (60), JAVA_OPTS (extra JVM
+#        options after agent/jvm.options, e.g. -XX:StartFlightRecording=filename=flows.jfr to profile)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,5 @@ ip netns exec "$ns" iptables -A OUTPUT -m conntrack --ctstate NEW -j ACCEPT
 ip netns exec "$ns" iptables -A INPUT -p udp -j DROP
 
 echo "kernel $(uname -r), $(conntrack --version 2>&1), $(java -version 2>&1 | head -1), $(nproc) CPUs"
-java @agent/jvm.options -cp "$JAR" dev.nodescope.bench.ConntrackDumpBenchmark "$ns" "$ENTRIES" "$ROUNDS" "$CPU_WINDOW"
+# shellcheck disable=SC2086
+java @agent/jvm.options ${JAVA_OPTS:-} -cp "$JAR" dev.nodescope.bench.ConntrackDumpBenchmark "$ns" "$ENTRIES" "$ROUNDS" "$CPU_WINDOW"

@@ -45,9 +45,7 @@ final class FlowsCollector implements Collector {
 
   @Override
   public void collect(SnapshotBuilder out) throws Exception {
-    List<ConntrackEntry> dump = new ArrayList<>();
-    source.dump(dump::add);
-    aggregator.collect(dump, source.drainEvents(), context.pods(), context.cluster());
+    aggregator.collect(source::dump, source::drainEvents, context.pods(), context.cluster());
     exportFlows(out);
     exportTable(out);
   }
