@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests drive for real: Prometheus and promtool (scrapes, rules), node_exporter (benchmark
-# peer), conntrack/iproute2/iptables (kernel conntrack in network namespaces), the Python client's strict
-# OpenMetrics parser (promtool 2.42 lints only the text format).
-packages=(prometheus prometheus-node-exporter conntrack iproute2 iptables python3-prometheus-client)
+# peer), conntrack/iproute2/iptables/procps (kernel conntrack in network namespaces, sysctl), the Python client's
+# strict OpenMetrics parser (promtool 2.42 lints only the text format).
+packages=(prometheus prometheus-node-exporter conntrack iproute2 iptables procps python3-prometheus-client)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
