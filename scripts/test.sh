@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests drive for real: Prometheus and promtool (scrapes, rules), node_exporter (benchmark
-# peer), conntrack/iproute2/iptables (kernel conntrack in network namespaces), ethtool (the truth for our
-# ETHTOOL_GSTATS ioctl), the Python client's strict OpenMetrics parser (promtool 2.42 lints only the text format),
-# a C compiler for the stand-in libnvidia-ml that the real NVML binding is tested against on machines without a GPU.
-packages=(prometheus prometheus-node-exporter conntrack iproute2 iptables ethtool python3-prometheus-client gcc libc6-dev)
+# peer), conntrack/iproute2/iptables/procps (kernel conntrack in network namespaces, sysctl), ethtool (the truth
+# for our ETHTOOL_GSTATS ioctl), the Python client's strict OpenMetrics parser (promtool 2.42 lints only the text
+# format), a C compiler for the stand-in libnvidia-ml that the real NVML binding is tested against without a GPU.
+packages=(prometheus prometheus-node-exporter conntrack iproute2 iptables procps ethtool python3-prometheus-client gcc
+  libc6-dev)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -70,6 +70,10 @@ final class PrometheusServer implements AutoCloseable {
     }
     HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() == 503) {
+      // Listening but still starting: it answers "Service Unavailable" in plain text, not JSON.
+      throw new IOException("prometheus not ready: " + response.body().trim());
+    }
     Map<String, Object> answer = new Yaml(new SafeConstructor(new LoaderOptions())).load(response.body());
     if (response.statusCode() != 200 || !"success".equals(answer.get("status"))) {
       throw new AssertionError("prometheus answered " + response.statusCode() + ": " + response.body());

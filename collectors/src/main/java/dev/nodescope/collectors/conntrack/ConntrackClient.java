@@ -27,7 +27,7 @@ public final class ConntrackClient implements AutoCloseable {
     return new ConntrackClient(NetlinkSocket.open(4 * 1024 * 1024, 1000));
   }
 
-  /** Streams every entry of one family's table to the sink; throws on a netlink error (e.g. EPERM). */
+  /** Streams every entry of one family's table to the sink; a netlink error (EPERM, say) is a NetlinkException. */
   public void dump(int family, long timeoutMillis, Consumer<ConntrackEntry> sink) throws IOException {
     run(CtnetlinkCodec.dumpRequest(family, sequence++), timeoutMillis, d -> d.entries().forEach(sink));
   }
@@ -60,7 +60,7 @@ public final class ConntrackClient implements AutoCloseable {
       CtnetlinkCodec.Decoded d = CtnetlinkCodec.decode(buf, n);
       malformed += d.malformed();
       if (d.errno() != 0) {
-        throw new IOException("conntrack netlink error: errno " + d.errno());
+        throw new NetlinkException("conntrack netlink error", d.errno());
       }
       handler.accept(d);
       if (d.done()) {

@@ -3,11 +3,14 @@ package dev.nodescope.collectors.conntrack;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Turns conntrack entries into per-pod flow totals that only ever grow. Counters are carried forward per conntrack
@@ -43,11 +46,11 @@ public final class FlowAggregator {
     }
   }
 
-  private record Seen(long origPackets, long origBytes, long replyPackets, long replyBytes) {}
-
   private final String nodeName;
   private final SocketOwners hostNetwork;
-  private final Map<Long, Seen> seen = new HashMap<>();
+  private final ConnectionCounters seen = new ConnectionCounters();
+  /** Counters seen at the previous observation of the entry at hand (no allocation per entry). */
+  private final long[] before = new long[4];
   private final Map<FlowKey, FlowTotals> totals = new HashMap<>();
 
   public FlowAggregator(String nodeName) {
@@ -60,29 +63,33 @@ public final class FlowAggregator {
     this.hostNetwork = hostNetwork;
   }
 
+  /** A table dump, streamed entry by entry: 150,000 decoded entries held at once would weigh ~40 MB of heap. */
+  public interface Dump {
+    void forEach(Consumer<ConntrackEntry> sink) throws IOException;
+  }
+
   /**
-   * Adds one collection: every entry of the dump plus the events drained since the last one. Connections in
-   * neither (closed, with their DESTROY lost) are forgotten; their counters so far stay counted.
+   * Adds one collection: every entry of the dump, then the events received until the dump ended (drained after it,
+   * so that a connection destroyed while the dump ran is still known when its DESTROY comes). A NEW event for a
+   * connection already known is older than what the dump read, so it adds nothing. Connections neither dumped nor
+   * in an event for two collections (closed, their DESTROY lost) are forgotten; their counters so far stay counted.
    */
-  public void collect(Iterable<ConntrackEntry> dump, Iterable<ConntrackEntry> events, PodDirectory pods,
-      ClusterDirectory cluster) {
+  public void collect(Dump dump, Supplier<? extends Iterable<ConntrackEntry>> events, PodDirectory pods,
+      ClusterDirectory cluster) throws IOException {
     totals.values().forEach(t -> t.active = 0);
     hostNetwork.startCollection();
-    Set<Long> alive = new HashSet<>();
-    for (ConntrackEntry e : events) {
-      observe(e, pods, cluster);
+    seen.startCollection();
+    dump.forEach(e -> observe(e, pods, cluster, 1));
+    for (ConntrackEntry e : events.get()) {
+      if (e.event() == ConntrackEntry.Event.NEW && seen.contains(e.id())) {
+        continue;
+      }
+      observe(e, pods, cluster, 0);
       if (e.event() == ConntrackEntry.Event.DESTROY) {
-        seen.remove(e.id());
-      } else {
-        alive.add(e.id());
+        seen.forget(e.id());
       }
     }
-    for (ConntrackEntry e : dump) {
-      observe(e, pods, cluster);
-      alive.add(e.id());
-      attribute(e, pods, cluster, 0, 0, 0, 0, 0, 1);
-    }
-    seen.keySet().retainAll(alive);
+    seen.sweep();
     Set<String> livePods = new HashSet<>();
     pods.pods().forEach(p -> livePods.add(p.namespace() + "/" + p.name()));
     totals.keySet().removeIf(k -> !livePods.contains(k.namespace() + "/" + k.pod()));
@@ -92,19 +99,20 @@ public final class FlowAggregator {
     return totals;
   }
 
-  private void observe(ConntrackEntry e, PodDirectory pods, ClusterDirectory cluster) {
-    Seen before = seen.get(e.id());
-    boolean isNew = before == null; // includes connections that opened and closed between two collections
-    Seen now = new Seen(Math.max(0, e.originalPackets()), Math.max(0, e.originalBytes()),
-        Math.max(0, e.replyPackets()), Math.max(0, e.replyBytes()));
-    Seen base = before == null ? new Seen(0, 0, 0, 0) : before;
+  /** Adds what the connection moved since it was last seen; active is 1 for an entry of the dump. */
+  private void observe(ConntrackEntry e, PodDirectory pods, ClusterDirectory cluster, long active) {
+    long origPackets = Math.max(0, e.originalPackets());
+    long origBytes = Math.max(0, e.originalBytes());
+    long replyPackets = Math.max(0, e.replyPackets());
+    long replyBytes = Math.max(0, e.replyBytes());
+    // New includes connections that opened and closed between two collections.
+    boolean isNew = seen.observe(e.id(), origPackets, origBytes, replyPackets, replyBytes, before);
     // A counter that went down means the id was reused by a new connection: count it from zero.
-    if (now.origBytes < base.origBytes || now.replyBytes < base.replyBytes) {
-      base = new Seen(0, 0, 0, 0);
+    if (origBytes < before[1] || replyBytes < before[3]) {
+      java.util.Arrays.fill(before, 0);
     }
-    seen.put(e.id(), now);
-    attribute(e, pods, cluster, now.origBytes - base.origBytes, now.origPackets - base.origPackets,
-        now.replyBytes - base.replyBytes, now.replyPackets - base.replyPackets, isNew ? 1 : 0, 0);
+    attribute(e, pods, cluster, origBytes - before[1], origPackets - before[0], replyBytes - before[3],
+        replyPackets - before[2], isNew ? 1 : 0, active);
   }
 
   private void attribute(ConntrackEntry e, PodDirectory pods, ClusterDirectory cluster, long origBytes,
@@ -151,6 +159,9 @@ public final class FlowAggregator {
     }
     if (service.isPresent()) {
       return new Remote("", "", svc, "service", "unknown");
+    }
+    if (!cluster.available()) {
+      return new Remote("", "", "", "unknown", "unknown");
     }
     return new Remote("", "", "", "external", "external");
   }

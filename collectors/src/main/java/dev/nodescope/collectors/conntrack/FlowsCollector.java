@@ -4,6 +4,8 @@ import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,25 +20,23 @@ import org.slf4j.LoggerFactory;
 /** Dumps conntrack each interval, adds the events since the last dump, and exports capped flow series. */
 final class FlowsCollector implements Collector {
   private static final Logger LOG = LoggerFactory.getLogger(FlowsCollector.class);
-  private static final long DUMP_TIMEOUT_MILLIS = 8000;
 
   private final CollectorContext context;
   private final int maxSeries;
-  private final ConntrackClient client;
-  private final ConntrackEventListener events;
-  private final SocketOwners hostNetwork;
+  private final ConntrackSource source;
+  private final HostNetworkSockets hostNetwork;
   private final FlowAggregator aggregator;
   private final Set<FlowAggregator.FlowKey> admitted = new HashSet<>();
   private boolean accountingOffLogged;
 
-  FlowsCollector(CollectorContext context, int maxSeries, boolean enableAccounting) throws IOException {
+  FlowsCollector(CollectorContext context, int maxSeries, boolean enableAccounting,
+      ConntrackSource.NetlinkOpener netlink) throws IOException {
     this.context = context;
     this.maxSeries = maxSeries;
     if (enableAccounting) {
       Files.writeString(acctPath(), "1\n");
     }
-    this.client = ConntrackClient.open();
-    this.events = ConntrackEventListener.start(8 * 1024 * 1024, 200_000);
+    this.source = ConntrackSource.open(context.paths(), netlink);
     this.hostNetwork = HostNetworkSockets.create(context.paths());
     this.aggregator = new FlowAggregator(context.nodeName(), hostNetwork);
   }
@@ -47,10 +47,7 @@ final class FlowsCollector implements Collector {
 
   @Override
   public void collect(SnapshotBuilder out) throws Exception {
-    List<ConntrackEntry> dump = new ArrayList<>();
-    client.dump(CtnetlinkCodec.AF_INET, DUMP_TIMEOUT_MILLIS, dump::add);
-    client.dump(CtnetlinkCodec.AF_INET6, DUMP_TIMEOUT_MILLIS, dump::add);
-    aggregator.collect(dump, events.drain(), context.pods(), context.cluster());
+    aggregator.collect(source::dump, source::drainEvents, context.pods(), context.cluster());
     hostNetwork.drainProblems().forEach(out::partialFailure);
     exportFlows(out);
     exportTable(out);
@@ -112,9 +109,10 @@ final class FlowsCollector implements Collector {
       LOG.warn("net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
           + "set it to 1 or start with --collector.flows.enable-accounting");
     }
-    out.add(FlowsCollectorFactory.LOST_EVENTS, events.lostEvents());
+    out.add(FlowsCollectorFactory.SOURCE, 1, source.name());
+    out.add(FlowsCollectorFactory.LOST_EVENTS, source.lostEvents());
     long[] sums = new long[7];
-    for (ConntrackCpuStats s : client.cpuStats(DUMP_TIMEOUT_MILLIS)) {
+    for (ConntrackCpuStats s : source.cpuStats()) {
       long[] v = {s.found(), s.invalid(), s.insert(), s.insertFailed(), s.drop(), s.earlyDrop(), s.searchRestart()};
       for (int i = 0; i < v.length; i++) {
         sums[i] += v[i];
@@ -126,9 +124,15 @@ final class FlowsCollector implements Collector {
     }
   }
 
+  /**
+   * One read() call: a sysctl file answers only a read at offset 0, so reading it in pieces (as Files.readString
+   * does with a file whose size says 0) would return its first digit alone.
+   */
   private Long readLong(SnapshotBuilder out, String relative, dev.nodescope.collectors.core.MetricDescriptor d) {
-    try {
-      long value = Long.parseLong(Files.readString(context.paths().proc(relative)).trim());
+    try (InputStream in = Files.newInputStream(context.paths().proc(relative))) {
+      byte[] buf = new byte[32];
+      int n = in.read(buf);
+      long value = Long.parseLong(new String(buf, 0, Math.max(0, n), StandardCharsets.US_ASCII).trim());
       out.add(d, value);
       return value;
     } catch (IOException | NumberFormatException e) {
@@ -138,8 +142,7 @@ final class FlowsCollector implements Collector {
   }
 
   @Override
-  public void close() throws Exception {
-    events.close();
-    client.close();
+  public void close() {
+    source.close();
   }
 }

@@ -28,6 +28,9 @@ public final class FlowsCollectorFactory implements CollectorFactory {
       "Size limit of the conntrack table (nf_conntrack_max).");
   static final MetricDescriptor ACCOUNTING = MetricDescriptor.gauge("nodescope_conntrack_accounting_enabled",
       "1 when net.netfilter.nf_conntrack_acct is on; byte and packet flow counters need it.");
+  static final MetricDescriptor SOURCE = MetricDescriptor.info("nodescope_conntrack_source_info",
+      "Where the table is read: netlink (ctnetlink dumps and events) or procfs (/proc/net/nf_conntrack, only where "
+          + "netlink is refused; no events, so connections shorter than an interval are missed).", "source");
   static final MetricDescriptor LOST_EVENTS = MetricDescriptor.counter("nodescope_conntrack_events_lost_total",
       "Conntrack events lost (socket overruns or a full queue); short connections may be under-counted.");
   static final MetricDescriptor STATS = MetricDescriptor.counter("nodescope_conntrack_stat_total",
@@ -49,7 +52,7 @@ public final class FlowsCollectorFactory implements CollectorFactory {
 
   @Override
   public String description() {
-    return "pod network flows from conntrack";
+    return "pod network flows from conntrack, attributed to pods, Services and zones.";
   }
 
   @Override
@@ -64,7 +67,8 @@ public final class FlowsCollectorFactory implements CollectorFactory {
 
   @Override
   public List<MetricDescriptor> descriptors() {
-    return List.of(BYTES, PACKETS, CONNECTIONS, ACTIVE, ENTRIES, ENTRIES_LIMIT, ACCOUNTING, LOST_EVENTS, STATS);
+    return List.of(BYTES, PACKETS, CONNECTIONS, ACTIVE, ENTRIES, ENTRIES_LIMIT, ACCOUNTING, SOURCE, LOST_EVENTS,
+        STATS);
   }
 
   /** Remote peers (Services, pods and nodes elsewhere, zones) are attributed through the cluster directory. */
@@ -85,9 +89,10 @@ public final class FlowsCollectorFactory implements CollectorFactory {
       throw new IllegalArgumentException("--collector.flows.max-series must be at least 1");
     }
     try {
-      return new FlowsCollector(context, maxSeries, context.flags().get(ENABLE_ACCOUNTING));
+      return new FlowsCollector(context, maxSeries, context.flags().get(ENABLE_ACCOUNTING),
+          NetlinkConntrackSource::open);
     } catch (IOException e) {
-      throw new SourceUnavailableException("conntrack netlink unavailable: " + e.getMessage(), e);
+      throw new SourceUnavailableException("conntrack unavailable: " + e.getMessage(), e);
     }
   }
 }

@@ -79,7 +79,7 @@ public final class NetlinkSocket implements Closeable {
     LibC libc = Holder.LIBC;
     int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     if (fd < 0) {
-      throw new IOException("netlink socket: errno " + errno());
+      throw new NetlinkException("netlink socket", errno());
     }
     NetlinkSocket socket = new NetlinkSocket(libc, fd);
     try {
@@ -105,7 +105,7 @@ public final class NetlinkSocket implements Closeable {
     byte[] kernel = sockaddr(0);
     long sent = libc.sendto(fd, message, message.length, 0, kernel, kernel.length);
     if (sent != message.length) {
-      throw new IOException("netlink sendto: errno " + errno());
+      throw new NetlinkException("netlink sendto", errno());
     }
   }
 
@@ -130,7 +130,7 @@ public final class NetlinkSocket implements Closeable {
         enobufs++;
         return -1;
       }
-      throw new IOException("netlink recv: errno " + errno);
+      throw new NetlinkException("netlink recv", errno);
     }
   }
 
@@ -145,7 +145,7 @@ public final class NetlinkSocket implements Closeable {
 
   private void check(int rc, String what) throws IOException {
     if (rc < 0) {
-      throw new IOException("netlink " + what + ": errno " + errno());
+      throw new NetlinkException("netlink " + what, errno());
     }
   }
 

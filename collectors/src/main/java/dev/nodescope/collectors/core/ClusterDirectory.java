@@ -8,13 +8,27 @@ import java.util.Optional;
  * to thousands of nodes; empty without Kubernetes access.
  */
 public interface ClusterDirectory {
-  ClusterDirectory EMPTY = new ClusterDirectory() {};
+  /** Node mode: no API access, so nothing beyond this node is known. */
+  ClusterDirectory EMPTY = new ClusterDirectory() {
+    @Override
+    public boolean available() {
+      return false;
+    }
+  };
 
   /** A Service, named by namespace and name. */
   record ServiceRef(String namespace, String name) {}
 
   /** A pod anywhere in the cluster, as far as EndpointSlices tell: its node may be unknown. */
   record RemotePod(String namespace, String name, String nodeName) {}
+
+  /**
+   * Whether lookups reflect the cluster. When not, an address found nowhere may be a pod or node of the cluster as
+   * well as the outside world, so it cannot be called external.
+   */
+  default boolean available() {
+    return true;
+  }
 
   default Optional<ServiceRef> serviceByClusterIp(String ip) {
     return Optional.empty();

@@ -1,5 +1,6 @@
 package dev.nodescope.collectors.conntrack;
 
+import static dev.nodescope.collectors.conntrack.Shell.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.testing.Capabilities;
@@ -42,7 +43,7 @@ class ConntrackClientKernelTest {
   @AfterAll
   static void removeNamespace() throws Exception {
     if (Capabilities.isRoot()) {
-      new ProcessBuilder("ip", "netns", "del", NS).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      Shell.deleteNamespace(NS);
     }
   }
 
@@ -110,10 +111,4 @@ class ConntrackClientKernelTest {
     assertThat(destroyed.originalPackets()).isEqualTo(1);
   }
 
-  private static void sh(String command) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", command).inheritIO().start();
-    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("failed: " + command);
-    }
-  }
 }

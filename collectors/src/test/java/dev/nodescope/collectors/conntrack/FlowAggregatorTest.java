@@ -40,11 +40,12 @@ class FlowAggregatorTest {
   }
 
   @Test
-  void carriesCountersForwardAndCountsShortConnectionsOnce() {
+  void carriesCountersForwardAndCountsShortConnectionsOnce() throws Exception {
     FlowAggregator agg = new FlowAggregator("node-a");
-    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500)), List.of(), pods, cluster);
-    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 3000, 800)),
-        List.of(entry(ConntrackEntry.Event.NEW, 2, 40001, 0, 0),
+    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500))::forEach, List::of, pods,
+        cluster);
+    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 3000, 800))::forEach,
+        () -> List.of(entry(ConntrackEntry.Event.NEW, 2, 40001, 0, 0),
             entry(ConntrackEntry.Event.DESTROY, 2, 40001, 200, 100)), pods, cluster);
 
     FlowAggregator.FlowKey clientTx = new FlowAggregator.FlowKey("shop", "client", "tx", "shop", "server",
@@ -68,11 +69,45 @@ class FlowAggregatorTest {
   }
 
   @Test
-  void seriesOfDeletedPodsGoAway() {
+  void peersFoundNowhereAreExternalOnlyWhenTheClusterIsKnown() throws Exception {
+    ConntrackEntry toOutside = new ConntrackEntry(ConntrackEntry.Event.DUMP, CtnetlinkCodec.AF_INET,
+        new ConntrackTuple(CLIENT, new byte[] {(byte) 203, 0, 113, 9}, 17, 40000, 53),
+        new ConntrackTuple(new byte[] {(byte) 203, 0, 113, 9}, CLIENT, 17, 53, 40000), 1, 60, 1, 90, 0, -1, 0, 0, 7);
+    FlowAggregator withCluster = new FlowAggregator("node-a");
+    withCluster.collect(List.of(toOutside)::forEach, List::of, pods, cluster);
+    assertThat(withCluster.totals().keySet()).extracting(k -> k.remoteKind() + "/" + k.locality())
+        .containsOnly("external/external");
+    FlowAggregator nodeMode = new FlowAggregator("node-a");
+    nodeMode.collect(List.of(toOutside)::forEach, List::of, pods, ClusterDirectory.EMPTY);
+    assertThat(nodeMode.totals().keySet()).extracting(k -> k.remoteKind() + "/" + k.locality())
+        .containsOnly("unknown/unknown");
+  }
+
+  @Test
+  void eventsDrainedAfterTheDumpAreNeitherLostNorCountedTwice() throws Exception {
     FlowAggregator agg = new FlowAggregator("node-a");
-    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500)), List.of(), pods, cluster);
+    FlowAggregator.FlowKey clientTx = new FlowAggregator.FlowKey("shop", "client", "tx", "shop", "server",
+        "shop/api", "service", "same-node", "tcp", "80", "client");
+    // Connection 1 opened before the dump, which read it at 1000 bytes; its NEW event (at 0) is older.
+    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500))::forEach,
+        () -> List.of(entry(ConntrackEntry.Event.NEW, 1, 40000, 60, 0)), pods, cluster);
+    assertThat(agg.totals().get(clientTx).bytes()).isEqualTo(1000);
+    assertThat(agg.totals().get(clientTx).connections()).isEqualTo(1);
+    // It closed while the next dump ran, before the dump reached it; its DESTROY came only after that drain.
+    agg.collect(List.<ConntrackEntry>of()::forEach, List::of, pods, cluster);
+    agg.collect(List.<ConntrackEntry>of()::forEach,
+        () -> List.of(entry(ConntrackEntry.Event.DESTROY, 1, 40000, 1500, 600)), pods, cluster);
+    assertThat(agg.totals().get(clientTx).bytes()).isEqualTo(1500);
+    assertThat(agg.totals().get(clientTx).connections()).isEqualTo(1);
+  }
+
+  @Test
+  void seriesOfDeletedPodsGoAway() throws Exception {
+    FlowAggregator agg = new FlowAggregator("node-a");
+    agg.collect(List.of(entry(ConntrackEntry.Event.DUMP, 1, 40000, 1000, 500))::forEach, List::of, pods,
+        cluster);
     podList.removeIf(p -> p.name().equals("client"));
-    agg.collect(List.of(), List.of(), pods, cluster);
+    agg.collect(List.<ConntrackEntry>of()::forEach, List::of, pods, cluster);
     assertThat(agg.totals().keySet()).extracting(FlowAggregator.FlowKey::pod).containsOnly("server");
   }
 }

@@ -1,5 +1,6 @@
 package dev.nodescope.collectors.conntrack;
 
+import static dev.nodescope.collectors.conntrack.Shell.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
@@ -52,7 +53,7 @@ class FlowsCollectorKernelTest {
   @AfterAll
   static void removeNamespace() throws Exception {
     if (Capabilities.isRoot()) {
-      new ProcessBuilder("ip", "netns", "del", NS).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      Shell.deleteNamespace(NS);
     }
   }
 
@@ -127,12 +128,5 @@ class FlowsCollectorKernelTest {
 
   private static PodInfo pod(String name, String ip) {
     return new PodInfo("ns", name, "uid-" + name, List.of(ip), "ReplicaSet", name, false, "node-a", List.of());
-  }
-
-  private static void sh(String command) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", command).inheritIO().start();
-    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("failed: " + command);
-    }
   }
 }

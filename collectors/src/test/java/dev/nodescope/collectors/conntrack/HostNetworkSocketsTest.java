@@ -80,9 +80,9 @@ class HostNetworkSocketsTest {
   }
 
   @Test
-  void attributesEachConnectionOfTheNodeIpToTheProcessThatOwnsIt() {
+  void attributesEachConnectionOfTheNodeIpToTheProcessThatOwnsIt() throws IOException {
     agg = new FlowAggregator("node-a", HostNetworkSockets.fromProcfs(paths()));
-    agg.collect(List.of(
+    collect(List.of(
         tcp(1, OUTSIDE, 40000, NODE, 8080, 1000, 5000), // accepted by ingress
         tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000), // ingress as a client
         tcp(3, WEB, 41000, NODE, 10250, 200, 900), // web to the kubelet
@@ -112,35 +112,35 @@ class HostNetworkSocketsTest {
   @Test
   void ownersStayCachedWhileTheSocketLivesAndAreForgottenWithIt() throws IOException {
     agg = new FlowAggregator("node-a", HostNetworkSockets.fromProcfs(paths()));
-    agg.collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
+    collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
     // The process leaves the pod's cgroup: the socket's owner is cached and no scan is needed for it.
     write("100/cgroup", "1:name=systemd:/user.slice\n");
-    agg.collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 500, 9000)), List.of(), pods, cluster);
+    collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 500, 9000)), List.of(), pods, cluster);
     assertThat(bytes("ingress", "tx", "", "", "external", "tcp", "443", "client")).isEqualTo(500);
     // The socket closes and its inode is reused by a connection of the same ends: the cache forgot it, the new
     // owner (outside any pod) is read again, and the traffic stays the node's.
     write("net/tcp", TCP_HEADER);
-    agg.collect(List.of(), List.of(), pods, cluster);
+    collect(List.of(), List.of(), pods, cluster);
     write("net/tcp", TCP_HEADER
         + "   0: 320200C0:AFC8 077100CB:01BB 01 00000000:00000000 00:00000000 00000000     0        0 1003 1\n");
-    agg.collect(List.of(tcp(8, NODE, 45000, UPSTREAM, 443, 40, 50)), List.of(), pods, cluster);
+    collect(List.of(tcp(8, NODE, 45000, UPSTREAM, 443, 40, 50)), List.of(), pods, cluster);
     assertThat(bytes("ingress", "tx", "", "", "external", "tcp", "443", "client")).isEqualTo(500);
   }
 
   @Test
   void aConnectionThatClosesAfterItWasAttributedKeepsItsPodForItsFinalCounters() throws IOException {
     agg = new FlowAggregator("node-a", HostNetworkSockets.fromProcfs(paths()));
-    agg.collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
+    collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
     write("net/tcp", TCP_HEADER); // the socket is closed; the DESTROY event brings the final counters
     ConntrackEntry last = tcp(2, NODE, 45000, UPSTREAM, 443, 340, 7100);
     ConntrackEntry destroyed = new ConntrackEntry(ConntrackEntry.Event.DESTROY, last.family(), last.original(),
         last.reply(), 1, 340, 1, 7100, 0, 7, 0, 0, 2);
-    agg.collect(List.of(), List.of(destroyed), pods, cluster);
+    collect(List.of(), List.of(destroyed), pods, cluster);
     assertThat(bytes("ingress", "tx", "", "", "external", "tcp", "443", "client")).isEqualTo(340);
     assertThat(bytes("ingress", "rx", "", "", "external", "tcp", "443", "client")).isEqualTo(7100);
     // Never attributed while open: the same ends now stay the node's.
-    agg.collect(List.of(), List.of(), pods, cluster);
-    agg.collect(List.of(tcp(3, NODE, 45000, UPSTREAM, 443, 10, 10)), List.of(), pods, cluster);
+    collect(List.of(), List.of(), pods, cluster);
+    collect(List.of(tcp(3, NODE, 45000, UPSTREAM, 443, 10, 10)), List.of(), pods, cluster);
     assertThat(bytes("ingress", "tx", "", "", "external", "tcp", "443", "client")).isEqualTo(340);
   }
 
@@ -150,7 +150,7 @@ class HostNetworkSocketsTest {
     write("net/tcp", "garbage that would be reported if it were read\nx\n");
     HostNetworkSockets sockets = HostNetworkSockets.fromProcfs(paths());
     agg = new FlowAggregator("node-a", sockets);
-    agg.collect(List.of(tcp(1, OUTSIDE, 40000, NODE, 8080, 1000, 5000)), List.of(), pods, cluster);
+    collect(List.of(tcp(1, OUTSIDE, 40000, NODE, 8080, 1000, 5000)), List.of(), pods, cluster);
     assertThat(agg.totals()).isEmpty();
     assertThat(sockets.drainProblems()).isEmpty();
   }
@@ -162,7 +162,7 @@ class HostNetworkSocketsTest {
         + "   1: 320200C0:AFC8 077100CB:01BB 01 00000000:00000000 00:00000000 00000000     0        0 1003 1\n");
     HostNetworkSockets sockets = HostNetworkSockets.fromProcfs(paths());
     agg = new FlowAggregator("node-a", sockets);
-    agg.collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
+    collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
     assertThat(bytes("ingress", "tx", "", "", "external", "tcp", "443", "client")).isEqualTo(300);
     assertThat(sockets.drainProblems()).singleElement().asString().contains("malformed lines").contains("net/tcp");
   }
@@ -207,6 +207,11 @@ class HostNetworkSocketsTest {
     for (int i = 0; i < socketInodes.length; i++) {
       Files.createSymbolicLink(fd.resolve(Integer.toString(i + 3)), Path.of("socket:[" + socketInodes[i] + "]"));
     }
+  }
+
+  private void collect(List<ConntrackEntry> dump, List<ConntrackEntry> events, PodDirectory pods,
+      ClusterDirectory cluster) throws IOException {
+    agg.collect(dump::forEach, () -> events, pods, cluster);
   }
 
   private void write(String relative, String text) throws IOException {

@@ -12,11 +12,11 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 
 /** Kubernetes objects as the API server would send them, built the way the tests need them. */
-final class KubeObjects {
+public final class KubeObjects {
   private KubeObjects() {}
 
   /** A Deployment's pod: owned by ReplicaSet {deployment}-{hash}, labelled with the hash. */
-  static PodBuilder deploymentPod(String namespace, String name, String uid, String node, String ip,
+  public static PodBuilder deploymentPod(String namespace, String name, String uid, String node, String ip,
       String deployment, String hash) {
     return new PodBuilder()
         .withNewMetadata().withNamespace(namespace).withName(name).withUid(uid)
@@ -28,25 +28,25 @@ final class KubeObjects {
         .withNewStatus().withPhase("Running").withPodIP(ip).addNewPodIP(ip).endStatus();
   }
 
-  static Pod withContainer(PodBuilder pod, String container, String id, int restarts) {
+  public static Pod withContainer(PodBuilder pod, String container, String id, int restarts) {
     return pod.editStatus().addToContainerStatuses(new ContainerStatusBuilder().withName(container)
         .withContainerID(id).withRestartCount(restarts).withReady(true).withImage("img").build()).endStatus().build();
   }
 
-  static Node node(String name, String zone, String internalIp) {
+  public static Node node(String name, String zone, String internalIp) {
     return new NodeBuilder().withNewMetadata().withName(name)
         .addToLabels("topology.kubernetes.io/zone", zone).endMetadata()
         .withNewStatus().addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress()
         .addNewAddress().withType("Hostname").withAddress(name).endAddress().endStatus().build();
   }
 
-  static Service service(String namespace, String name, String clusterIp) {
+  public static Service service(String namespace, String name, String clusterIp) {
     return new ServiceBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
         .withNewSpec().withClusterIP(clusterIp).addToClusterIPs(clusterIp).endSpec().build();
   }
 
   /** A slice with one endpoint per pod: {pod name, IP, node}; the zone is "zone-of-{node}". */
-  static EndpointSlice slice(String namespace, String name, String[]... pods) {
+  public static EndpointSlice slice(String namespace, String name, String[]... pods) {
     EndpointSliceBuilder slice = new EndpointSliceBuilder().withNewMetadata().withNamespace(namespace)
         .withName(name).addToLabels("kubernetes.io/service-name", name.replaceAll("-[a-z0-9]+$", ""))
         .endMetadata().withAddressType("IPv4");

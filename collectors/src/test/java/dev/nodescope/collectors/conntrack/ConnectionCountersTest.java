@@ -1,0 +1,58 @@
+package dev.nodescope.collectors.conntrack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The primitive table against a HashMap doing the same, over random observations, forgets and sweeps. */
+class ConnectionCountersTest {
+  @Test
+  void behavesAsAMapOfIdsToTheirLastCounters() {
+    Random random = new Random(7);
+    ConnectionCounters table = new ConnectionCounters();
+    Map<Long, long[]> model = new HashMap<>();
+    long[] before = new long[4];
+    Set<Long> observedBefore = new HashSet<>();
+    for (int collection = 0; collection < 60; collection++) {
+      table.startCollection();
+      Set<Long> observed = new HashSet<>();
+      int operations = random.nextInt(5000);
+      for (int i = 0; i < operations; i++) {
+        // Few distinct ids, many of them neighbours: long probe runs, collisions and wrap-around deletions.
+        long id = random.nextBoolean() ? random.nextInt(3000) : random.nextLong();
+        if (random.nextInt(10) == 0) {
+          table.forget(id);
+          model.remove(id);
+          observed.remove(id);
+          observedBefore.remove(id);
+          continue;
+        }
+        if (random.nextInt(50) == 0) {
+          assertThat(table.contains(id)).isEqualTo(model.containsKey(id));
+        }
+        long[] now = {random.nextInt(100), random.nextInt(100), random.nextInt(100), random.nextInt(100)};
+        boolean isNew = table.observe(id, now[0], now[1], now[2], now[3], before);
+        long[] expected = model.put(id, now);
+        assertThat(isNew).isEqualTo(expected == null);
+        assertThat(before).containsExactly(expected == null ? new long[4] : expected);
+        observed.add(id);
+      }
+      table.sweep();
+      // Kept: observed in this collection or the one before.
+      Set<Long> kept = new HashSet<>(observed);
+      kept.addAll(observedBefore);
+      model.keySet().retainAll(kept);
+      observedBefore = observed;
+      assertThat(table.size()).isEqualTo(model.size());
+    }
+    for (Map.Entry<Long, long[]> e : model.entrySet()) {
+      assertThat(table.observe(e.getKey(), 0, 0, 0, 0, before)).isFalse();
+      assertThat(before).containsExactly(e.getValue());
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.nodescope.collectors.conntrack;
+
+import static dev.nodescope.collectors.conntrack.Shell.output;
+import static dev.nodescope.collectors.conntrack.Shell.sh;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nodescope.collectors.core.ClusterDirectory;
+import dev.nodescope.collectors.core.Collector;
+import dev.nodescope.collectors.core.CollectorContext;
+import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.core.FlagValues;
+import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.core.RootPaths;
+import dev.nodescope.collectors.core.SnapshotBuilder;
+import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.testing.Capabilities;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** net.netfilter.nf_conntrack_acct off is reported, and --collector.flows.enable-accounting turns it on. */
+class FlowsAccountingKernelTest {
+  private static final String NS = "nsflows-acct-" + ProcessHandle.current().pid();
+
+  @BeforeAll
+  static void createNamespace() throws Exception {
+    Capabilities.requireRoot();
+    Capabilities.requireCommand("sysctl");
+    sh("ip netns add " + NS);
+    sh("ip netns exec " + NS + " sysctl -qw net.netfilter.nf_conntrack_acct=0");
+  }
+
+  @AfterAll
+  static void removeNamespace() throws Exception {
+    if (Capabilities.isRoot()) {
+      Shell.deleteNamespace(NS);
+    }
+  }
+
+  @Test
+  void reportsAccountingOffAndTurnsItOnWhenAsked() throws Exception {
+    ExecutorService thread = Shell.threadsIn(NS);
+    try {
+      double before = thread.submit(() -> accountingEnabled(false)).get(30, TimeUnit.SECONDS);
+      assertThat(before).isZero();
+      assertThat(sysctl()).isEqualTo("0");
+      double after = thread.submit(() -> accountingEnabled(true)).get(30, TimeUnit.SECONDS);
+      assertThat(after).isEqualTo(1);
+      assertThat(sysctl()).isEqualTo("1");
+    } finally {
+      thread.shutdownNow();
+    }
+  }
+
+  /** What a collector created with the flag so set reports in nodescope_conntrack_accounting_enabled. */
+  private static double accountingEnabled(boolean enableAccounting) throws Exception {
+    FlagValues flags = new FlagValues() {
+      @Override
+      @SuppressWarnings("unchecked")
+      public <T> T get(Flag<T> flag) {
+        return flag == FlowsCollectorFactory.ENABLE_ACCOUNTING ? (T) Boolean.valueOf(enableAccounting)
+            : flag.defaultValue();
+      }
+    };
+    CollectorContext context = new CollectorContext(RootPaths.host(), "node-a", flags, PodDirectory.EMPTY,
+        ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
+    try (Collector collector = new FlowsCollectorFactory().create(context)) {
+      SnapshotBuilder out = new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());
+      collector.collect(out);
+      return out.build(Clock.systemUTC()).family(FlowsCollectorFactory.ACCOUNTING).samples().get(0).value();
+    }
+  }
+
+  private static String sysctl() throws Exception {
+    return output("ip", "netns", "exec", NS, "sysctl", "-n", "net.netfilter.nf_conntrack_acct").trim();
+  }
+}
