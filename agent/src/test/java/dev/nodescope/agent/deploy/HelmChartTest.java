@@ -405,10 +405,7 @@ class HelmChartTest {
   }
 
   private static FlagValues parse(Container agent) {
-    List<String> pending = ExportedNames.pending("flag").stream().map(name -> "--" + name).toList();
-    String[] args = args(agent).stream()
-        .filter(arg -> pending.stream().noneMatch(flag -> arg.equals(flag) || arg.startsWith(flag + "=")))
-        .toArray(String[]::new);
+    String[] args = args(agent).toArray(String[]::new);
     try {
       CommandLine.Parsed parsed = new CommandLine(ExportedNames.declaredFlags()).parse(args);
       assertThat(parsed.action()).isEqualTo(CommandLine.Action.RUN);
