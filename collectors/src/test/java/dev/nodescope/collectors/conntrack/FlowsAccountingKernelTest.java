@@ -1,7 +1,5 @@
 package dev.nodescope.collectors.conntrack;
 
-import static dev.nodescope.collectors.conntrack.Shell.output;
-import static dev.nodescope.collectors.conntrack.Shell.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
@@ -14,6 +12,7 @@ import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.TestNetns;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,26 +22,25 @@ import org.junit.jupiter.api.Test;
 
 /** net.netfilter.nf_conntrack_acct off is reported, and --collector.flows.enable-accounting turns it on. */
 class FlowsAccountingKernelTest {
-  private static final String NS = "nsflows-acct-" + ProcessHandle.current().pid();
+  private static TestNetns netns;
 
   @BeforeAll
   static void createNamespace() throws Exception {
-    Capabilities.requireRoot();
     Capabilities.requireCommand("sysctl");
-    sh("ip netns add " + NS);
-    sh("ip netns exec " + NS + " sysctl -qw net.netfilter.nf_conntrack_acct=0");
+    netns = TestNetns.create("nsflows-acct");
+    netns.run("sysctl -qw net.netfilter.nf_conntrack_acct=0");
   }
 
   @AfterAll
   static void removeNamespace() throws Exception {
-    if (Capabilities.isRoot()) {
-      Shell.deleteNamespace(NS);
+    if (netns != null) {
+      netns.close();
     }
   }
 
   @Test
   void reportsAccountingOffAndTurnsItOnWhenAsked() throws Exception {
-    ExecutorService thread = Shell.threadsIn(NS);
+    ExecutorService thread = netns.threads();
     try {
       double before = thread.submit(() -> accountingEnabled(false)).get(30, TimeUnit.SECONDS);
       assertThat(before).isZero();
@@ -75,6 +73,6 @@ class FlowsAccountingKernelTest {
   }
 
   private static String sysctl() throws Exception {
-    return output("ip", "netns", "exec", NS, "sysctl", "-n", "net.netfilter.nf_conntrack_acct").trim();
+    return netns.output("sysctl", "-n", "net.netfilter.nf_conntrack_acct").trim();
   }
 }

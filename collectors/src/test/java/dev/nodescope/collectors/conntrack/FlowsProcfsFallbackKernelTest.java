@@ -1,7 +1,5 @@
 package dev.nodescope.collectors.conntrack;
 
-import static dev.nodescope.collectors.conntrack.Shell.output;
-import static dev.nodescope.collectors.conntrack.Shell.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +15,7 @@ import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.TestNetns;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -45,9 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * socket is judged by the credentials it was opened with), so the rest of the test process keeps root's.
  */
 class FlowsProcfsFallbackKernelTest {
-  private static final String NS = "nsflows-procfs-" + ProcessHandle.current().pid();
   private static final int CAP_NET_ADMIN = 12;
   private static final int PORTS = 20;
+  private static TestNetns netns;
 
   public interface LibC {
     int capget(@In byte[] header, @Out byte[] data);
@@ -57,23 +56,17 @@ class FlowsProcfsFallbackKernelTest {
 
   @BeforeAll
   static void createNamespace() throws Exception {
-    Capabilities.requireRoot();
     Capabilities.requireCommand("conntrack");
-    Capabilities.requireCommand("iptables");
     Capabilities.require(Files.isReadable(Path.of("/proc/thread-self/net/nf_conntrack")),
         "/proc/net/nf_conntrack (CONFIG_NF_CONNTRACK_PROCFS)");
-    sh("ip netns add " + NS);
-    sh("ip netns exec " + NS + " ip link set lo up");
-    sh("ip netns exec " + NS + " ip addr add 192.0.2.10/32 dev lo");
-    sh("ip netns exec " + NS + " ip addr add 192.0.2.20/32 dev lo");
-    sh("ip netns exec " + NS + " sysctl -qw net.netfilter.nf_conntrack_acct=1");
-    sh("ip netns exec " + NS + " iptables -A OUTPUT -m conntrack --ctstate NEW -j ACCEPT");
+    netns = TestNetns.create("nsflows-procfs");
+    netns.trackLoopback("192.0.2.10", "192.0.2.20");
   }
 
   @AfterAll
   static void removeNamespace() throws Exception {
-    if (Capabilities.isRoot()) {
-      Shell.deleteNamespace(NS);
+    if (netns != null) {
+      netns.close();
     }
   }
 
@@ -97,7 +90,7 @@ class FlowsProcfsFallbackKernelTest {
             return flag.defaultValue();
           }
         }, pods, ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
-    ExecutorService thread = Shell.threadsIn(NS);
+    ExecutorService thread = netns.threads();
     try {
       Collector collector = thread.submit(() -> {
         dropNetAdmin();
@@ -151,7 +144,7 @@ class FlowsProcfsFallbackKernelTest {
 
   private static long conntrackBytesFrom(String source) throws Exception {
     Matcher m = Pattern.compile("dport=\\d+ packets=\\d+ bytes=(\\d+)").matcher(
-        output("ip", "netns", "exec", NS, "conntrack", "-L", "-o", "extended", "-s", source));
+        netns.output("conntrack", "-L", "-o", "extended", "-s", source));
     long total = 0;
     while (m.find()) {
       total += Long.parseLong(m.group(1));

@@ -1,7 +1,5 @@
 package dev.nodescope.collectors.conntrack;
 
-import static dev.nodescope.collectors.conntrack.Shell.output;
-import static dev.nodescope.collectors.conntrack.Shell.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
@@ -21,6 +19,8 @@ import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.FakeApiServer;
+import dev.nodescope.collectors.testing.Shell;
+import dev.nodescope.collectors.testing.TestNetns;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +57,6 @@ import org.junit.jupiter.api.Test;
  * it), which the agent never reads.
  */
 class FlowsTopologyKernelTest {
-  private static final String PREFIX = "nsft" + ProcessHandle.current().pid() + "-";
-  private static final String NODE_NS = PREFIX + "node";
   private static final String NODE = "node-a";
   private static final String NAMESPACE = "shop";
   private static final String CLUSTER_IP = "203.0.113.10";
@@ -74,15 +73,15 @@ class FlowsTopologyKernelTest {
   private static final int UDP_PORTS = 200;
   private static final int CAPPED_MAX_SERIES = 10;
 
-  /** A pod: its namespace, its veth pair's index and its addresses. */
-  private record PodNet(String name, int index, String v4, String v6) {
-    String netns() {
-      return PREFIX + name;
-    }
-  }
+  /** A pod: its name, its veth pair's index and its addresses. */
+  private record PodNet(String name, int index, String v4, String v6) {}
 
   private static final PodNet A = new PodNet("a", 1, "192.0.2.10", "2001:db8::10");
   private static final PodNet B = new PodNet("b", 2, "192.0.2.20", "2001:db8::20");
+  /** Made in order, deleted in reverse: the node's namespace, then each pod's. */
+  private static final List<TestNetns> CREATED = new ArrayList<>();
+  private static final Map<PodNet, TestNetns> POD_NETNS = new HashMap<>();
+  private static TestNetns nodeNetns;
 
   @BeforeAll
   static void buildNode() throws Exception {
@@ -90,68 +89,70 @@ class FlowsTopologyKernelTest {
     for (String command : List.of("ip", "conntrack", "iptables", "ip6tables", "iptables-save", "ip6tables-save")) {
       Capabilities.requireCommand(command);
     }
-    sh("ip netns add " + NODE_NS);
-    sh("ip -n " + NODE_NS + " link set lo up");
-    sh("ip netns exec " + NODE_NS + " sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
+    nodeNetns = TestNetns.create("nsft-node");
+    CREATED.add(nodeNetns);
+    nodeNetns.run("ip link set lo up");
+    nodeNetns.run("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
         + " net.netfilter.nf_conntrack_acct=1");
     for (PodNet pod : List.of(A, B)) {
       // Routed, not bridged (as VPC CNI and Calico do): a /32 and /128 per pod, the node's side of the veth as
       // the pod's gateway, a host route per pod on the node.
-      String n = pod.netns();
+      TestNetns n = TestNetns.create("nsft-" + pod.name());
+      CREATED.add(n);
+      POD_NETNS.put(pod, n);
       String veth = "veth" + pod.index();
       String gw4 = "198.51.100." + pod.index();
       String gw6 = "2001:db8:ff::" + pod.index();
-      sh("ip netns add " + n);
-      sh("ip -n " + n + " link set lo up");
-      sh("ip link add " + veth + " netns " + NODE_NS + " type veth peer name eth0 netns " + n);
-      sh("ip -n " + NODE_NS + " addr add " + gw4 + "/32 dev " + veth);
-      sh("ip -n " + NODE_NS + " -6 addr add " + gw6 + "/128 dev " + veth + " nodad");
-      sh("ip -n " + NODE_NS + " link set " + veth + " up");
-      sh("ip -n " + NODE_NS + " route add " + pod.v4() + "/32 dev " + veth);
-      sh("ip -n " + NODE_NS + " -6 route add " + pod.v6() + "/128 dev " + veth);
-      sh("ip -n " + n + " addr add " + pod.v4() + "/32 dev eth0");
-      sh("ip -n " + n + " -6 addr add " + pod.v6() + "/128 dev eth0 nodad");
-      sh("ip -n " + n + " link set eth0 up");
-      sh("ip -n " + n + " route add " + gw4 + " dev eth0");
-      sh("ip -n " + n + " route add default via " + gw4 + " dev eth0");
-      sh("ip -n " + n + " -6 route add " + gw6 + " dev eth0");
-      sh("ip -n " + n + " -6 route add default via " + gw6 + " dev eth0");
+      n.run("ip link set lo up");
+      Shell.sh("ip link add " + veth + " netns " + nodeNetns.name() + " type veth peer name eth0 netns "
+          + n.name());
+      nodeNetns.run("ip addr add " + gw4 + "/32 dev " + veth);
+      nodeNetns.run("ip -6 addr add " + gw6 + "/128 dev " + veth + " nodad");
+      nodeNetns.run("ip link set " + veth + " up");
+      nodeNetns.run("ip route add " + pod.v4() + "/32 dev " + veth);
+      nodeNetns.run("ip -6 route add " + pod.v6() + "/128 dev " + veth);
+      n.run("ip addr add " + pod.v4() + "/32 dev eth0");
+      n.run("ip -6 addr add " + pod.v6() + "/128 dev eth0 nodad");
+      n.run("ip link set eth0 up");
+      n.run("ip route add " + gw4 + " dev eth0");
+      n.run("ip route add default via " + gw4 + " dev eth0");
+      n.run("ip -6 route add " + gw6 + " dev eth0");
+      n.run("ip -6 route add default via " + gw6 + " dev eth0");
       // UDP to closed ports would draw ICMP errors, which conntrack does not account to the flow.
-      sh("ip netns exec " + n + " iptables -A INPUT -p udp -j DROP");
-      sh("ip netns exec " + n + " ip6tables -A INPUT -p udp -j DROP");
+      n.run("iptables -A INPUT -p udp -j DROP");
+      n.run("ip6tables -A INPUT -p udp -j DROP");
       // The truth: tracked packets from and to the pod as the node forwards them (conntrack accounts each
       // packet once, at PREROUTING; after DNAT the destination is the backend, as in the reply tuple).
       for (String[] family : new String[][] {{"iptables", pod.v4()}, {"ip6tables", pod.v6()}}) {
         for (String[] rule : new String[][] {{"-s", "tx"}, {"-d", "rx"}}) {
-          sh("ip netns exec " + NODE_NS + " " + family[0] + " -A FORWARD " + rule[0] + " " + family[1]
+          nodeNetns.run(family[0] + " -A FORWARD " + rule[0] + " " + family[1]
               + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment '" + rule[1] + " " + pod.name() + "'");
         }
       }
     }
     // The short connections alone (A's side of them), to check what only DESTROY events carry.
-    sh("ip netns exec " + NODE_NS + " iptables -A FORWARD -s " + A.v4() + " -p tcp --dport " + SHORT_PORT
+    nodeNetns.run("iptables -A FORWARD -s " + A.v4() + " -p tcp --dport " + SHORT_PORT
         + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment 'tx a:" + SHORT_PORT + "'");
-    sh("ip netns exec " + NODE_NS + " iptables -A FORWARD -d " + A.v4() + " -p tcp --sport " + SHORT_PORT
+    nodeNetns.run("iptables -A FORWARD -d " + A.v4() + " -p tcp --sport " + SHORT_PORT
         + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment 'rx a:" + SHORT_PORT + "'");
-    sh("ip netns exec " + NODE_NS + " iptables -t nat -A PREROUTING -d " + CLUSTER_IP + " -p tcp --dport "
+    nodeNetns.run("iptables -t nat -A PREROUTING -d " + CLUSTER_IP + " -p tcp --dport "
         + SERVICE_PORT + " -j DNAT --to-destination " + B.v4() + ":" + BACKEND_PORT);
   }
 
   @AfterAll
   static void removeNamespaces() throws Exception {
-    if (Capabilities.isRoot()) {
-      for (String n : List.of(A.netns(), B.netns(), NODE_NS)) {
-        Shell.deleteNamespace(n);
-      }
+    Collections.reverse(CREATED);
+    for (TestNetns netns : CREATED) {
+      netns.close();
     }
   }
 
   @Test
   void perPodCountersEqualTheNodesIptablesCounters() throws Exception {
     Path dir = Files.createTempDirectory("flows-topology");
-    ExecutorService node = Shell.threadsIn(NODE_NS);
-    ExecutorService podA = Shell.threadsIn(A.netns());
-    ExecutorService podB = Shell.threadsIn(B.netns());
+    ExecutorService node = nodeNetns.threads();
+    ExecutorService podA = POD_NETNS.get(A).threads();
+    ExecutorService podB = POD_NETNS.get(B).threads();
     try (FakeApiServer api = new FakeApiServer()) {
       api.put(KubeObjects.node(NODE, "zone-a", "198.51.100.1"));
       api.put(pod(A));
@@ -175,7 +176,7 @@ class FlowsTopologyKernelTest {
           deleteClosedShortConnections();
 
           Snapshot all = in(node, () -> collect(uncappedCollector));
-          String entries = output("ip", "netns", "exec", NODE_NS, "conntrack", "-C").trim();
+          String entries = nodeNetns.output("conntrack", "-C").trim();
           Snapshot few = in(node, () -> collect(cappedCollector));
           Map<String, long[]> truth = iptablesCounters();
           // The table's size and limit as the kernel and conntrack-tools say (several digits: read in one go).
@@ -343,18 +344,17 @@ class FlowsTopologyKernelTest {
    * DESTROY events carry them; the kernel would keep them for two minutes otherwise.
    */
   private static void deleteClosedShortConnections() throws Exception {
-    String[] list = {"ip", "netns", "exec", NODE_NS, "conntrack", "-L", "-p", "tcp", "--dport",
-        Integer.toString(SHORT_PORT)};
+    String[] list = {"conntrack", "-L", "-p", "tcp", "--dport", Integer.toString(SHORT_PORT)};
     Eventually.await("short connections closed", () -> {
       try {
-        String text = output(list);
+        String text = nodeNetns.output(list);
         return text.lines().filter(l -> l.contains("TIME_WAIT")).count() == SHORT_CONNECTIONS;
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     });
-    sh("ip netns exec " + NODE_NS + " conntrack -D -p tcp --dport " + SHORT_PORT + " > /dev/null 2>&1");
-    assertThat(output(list).lines().filter(l -> l.contains("dport=")).count()).isZero();
+    nodeNetns.run("conntrack -D -p tcp --dport " + SHORT_PORT + " > /dev/null 2>&1");
+    assertThat(nodeNetns.output(list).lines().filter(l -> l.contains("dport=")).count()).isZero();
   }
 
   /** "tx a" (or "tx a:9000") → {packets, bytes}, summed over iptables and ip6tables. */
@@ -362,7 +362,7 @@ class FlowsTopologyKernelTest {
     Map<String, long[]> counters = new HashMap<>();
     Pattern rule = Pattern.compile("^\\[(\\d+):(\\d+)] -A FORWARD .*--comment \"?((?:tx|rx) [\\w:]+)\"?");
     for (String save : List.of("iptables-save", "ip6tables-save")) {
-      for (String line : output("ip", "netns", "exec", NODE_NS, save, "-c", "-t", "filter").split("\n")) {
+      for (String line : nodeNetns.output(save, "-c", "-t", "filter").split("\n")) {
         Matcher m = rule.matcher(line);
         if (m.find()) {
           long[] c = counters.computeIfAbsent(m.group(3), k -> new long[2]);

@@ -14,6 +14,7 @@ import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.TestNetns;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,7 +43,6 @@ import org.junit.jupiter.api.Test;
  * counts `conntrack -L -o extended` shows; once it has exited, the same connections fall back to the node.
  */
 class HostNetworkAttributionKernelTest {
-  private static final String NS = "nshostnet-" + ProcessHandle.current().pid();
   private static final Path CGROUP = Path.of("/sys/fs/cgroup");
   private static final String NODE_IP = "192.0.2.50";
   private static final String WEB_IP = "192.0.2.10";
@@ -51,13 +50,12 @@ class HostNetworkAttributionKernelTest {
   private static final int BYTES = 30_000;
   private final String uid = UUID.randomUUID().toString();
   private final List<Path> createdCgroups = new ArrayList<>();
+  private TestNetns netns;
 
   @Test
   void namesTheHostNetworkPodThatOwnsTheSocket() throws Exception {
     Capabilities.requireRoot();
     Capabilities.requireCommand("conntrack");
-    Capabilities.requireCommand("iptables");
-    Capabilities.requireCommand("ip");
     Path podCgroup = null;
     String refusal = "";
     try {
@@ -66,22 +64,13 @@ class HostNetworkAttributionKernelTest {
       refusal = ": " + e;
     }
     Process ingress = null;
-    ExecutorService thread = Executors.newSingleThreadExecutor();
+    ExecutorService thread = null;
     try {
       Capabilities.require(podCgroup != null, "writable cgroup hierarchy at " + CGROUP + refusal);
-      sh("ip netns add " + NS);
-      sh("ip netns exec " + NS + " ip link set lo up");
-      for (String ip : List.of(NODE_IP, WEB_IP, OUTSIDE_IP)) {
-        sh("ip netns exec " + NS + " ip addr add " + ip + "/32 dev lo");
-      }
-      sh("ip netns exec " + NS + " sysctl -qw net.netfilter.nf_conntrack_acct=1");
-      sh("ip netns exec " + NS + " iptables -A OUTPUT -m conntrack --ctstate NEW -j ACCEPT");
+      netns = TestNetns.create("nshostnet");
+      netns.trackLoopback(NODE_IP, WEB_IP, OUTSIDE_IP);
+      thread = netns.threads();
       Path pod = podCgroup;
-      thread.submit(() -> {
-        NetworkNamespace.enterOnCurrentThread("/var/run/netns/" + NS);
-        return null;
-      }).get(10, TimeUnit.SECONDS);
-
       try (ServerSocket outside = thread.submit(() -> new ServerSocket(443, 5,
           java.net.InetAddress.getByName(OUTSIDE_IP))).get(10, TimeUnit.SECONDS)) {
         ingress = startIngress();
@@ -110,7 +99,9 @@ class HostNetworkAttributionKernelTest {
         }).get(120, TimeUnit.SECONDS);
       }
     } finally {
-      thread.shutdownNow();
+      if (thread != null) {
+        thread.shutdownNow();
+      }
       if (ingress != null) {
         ingress.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
@@ -118,8 +109,8 @@ class HostNetworkAttributionKernelTest {
       for (Path dir : createdCgroups) {
         Files.deleteIfExists(dir);
       }
-      if (Capabilities.isRoot()) {
-        new ProcessBuilder("ip", "netns", "del", NS).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      if (netns != null) {
+        netns.close();
       }
     }
   }
@@ -190,10 +181,8 @@ class HostNetworkAttributionKernelTest {
   }
 
   /** Original and reply bytes of the one TCP connection to the port, as conntrack prints them. */
-  private static long[] conntrackBytes(int port) throws Exception {
-    Process p = new ProcessBuilder("ip", "netns", "exec", NS, "conntrack", "-L", "-o", "extended", "-p", "tcp",
-        "--dport", Integer.toString(port)).start();
-    String text = new String(p.getInputStream().readAllBytes());
+  private long[] conntrackBytes(int port) throws Exception {
+    String text = netns.output("conntrack", "-L", "-o", "extended", "-p", "tcp", "--dport", Integer.toString(port));
     Matcher m = Pattern.compile("dport=" + port + " packets=\\d+ bytes=(\\d+) .*? packets=\\d+ bytes=(\\d+)")
         .matcher(text);
     assertThat(m.find()).as(text).isTrue();
@@ -206,7 +195,7 @@ class HostNetworkAttributionKernelTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classes = Path.of(HostNetworkProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI())
         .toString();
-    return new ProcessBuilder("ip", "netns", "exec", NS, java, "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", classes,
+    return new ProcessBuilder("ip", "netns", "exec", netns.name(), java, "-Xmx32m", "-XX:TieredStopAtLevel=1", "-cp", classes,
         HostNetworkProcess.class.getName(), NODE_IP, "8080", NODE_IP, OUTSIDE_IP, "443", Integer.toString(BYTES))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }
@@ -228,12 +217,5 @@ class HostNetworkAttributionKernelTest {
       }
     }
     return dir;
-  }
-
-  private static void sh(String command) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", command).inheritIO().start();
-    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("failed: " + command);
-    }
   }
 }
