@@ -22,9 +22,6 @@ final class AgentSettings {
     if (!path.startsWith("/") || RESERVED_PATHS.contains(path)) {
       throw new UsageException("--web.telemetry-path must start with / and not be one of " + RESERVED_PATHS);
     }
-    if (values.get(AgentFlags.SERIES_LIMIT) < 1) {
-      throw new UsageException("--web.max-series-per-metric must be positive");
-    }
     for (CollectorFactory factory : catalog.factories()) {
       if (values.get(CollectorCatalog.enabledFlag(factory))) {
         validateCollector(factory.name(), values.get(CollectorCatalog.intervalFlag(factory)),

@@ -8,6 +8,7 @@ import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
@@ -118,23 +119,8 @@ class AgentKubernetesTest {
     volatile CollectorContext context;
 
     @Override
-    public String name() {
-      return "probe";
-    }
-
-    @Override
-    public String description() {
-      return "test probe.";
-    }
-
-    @Override
-    public boolean enabledByDefault() {
-      return true;
-    }
-
-    @Override
-    public Duration defaultInterval() {
-      return Duration.ofMillis(100);
+    public CollectorInfo info() {
+      return new CollectorInfo("probe", Duration.ofMillis(100), "test probe.");
     }
 
     @Override

@@ -29,9 +29,13 @@ class MainTest {
   private record Outcome(int exitCode, String out, String err) {}
 
   private static Outcome run(String... args) {
+    return run(CATALOG, args);
+  }
+
+  private static Outcome run(CollectorCatalog catalog, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, CATALOG, new PrintStream(out, true, StandardCharsets.UTF_8),
+    int code = Main.run(args, catalog, new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
@@ -53,7 +57,8 @@ class MainTest {
       --log.level=verbose                       | invalid value 'verbose' for --log.level: must be one of debug, info, warn, error
       --log.format=xml                          | invalid value 'xml' for --log.format: must be one of logfmt, json
       --web.max-series-per-metric=many          | invalid value 'many' for --web.max-series-per-metric: must be an integer
-      --web.max-series-per-metric=0             | --web.max-series-per-metric must be positive
+      --web.max-series-per-metric=0             | invalid value '0' for --web.max-series-per-metric: must be positive
+      --web.max-series-per-metric=-1            | invalid value '-1' for --web.max-series-per-metric: must be positive
       --collector.fake=maybe                    | invalid value 'maybe' for --collector.fake: must be true or false
       --collector.fake.interval=10              | invalid value '10' for --collector.fake.interval: must be a duration such as 500ms, 10s, 1m or 1h
       --collector.fake.interval=0s              | --collector.fake.interval must be positive
@@ -67,6 +72,17 @@ class MainTest {
       """)
   void badFlagsExitTwoWithOneLine(String arg, String reason) {
     assertUsageError(run(arg), reason);
+  }
+
+  /** The real collectors' own numeric flags: refused at start-up, not when the collector is first created. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      --collector.flows.max-series=0            | invalid value '0' for --collector.flows.max-series: must be positive
+      --collector.flows.max-series=-5           | invalid value '-5' for --collector.flows.max-series: must be positive
+      --collector.neuron.period=0s              | invalid value '0s' for --collector.neuron.period: must be positive
+      """)
+  void outOfRangeCollectorFlagsExitTwoAtStartUp(String arg, String reason) {
+    assertUsageError(run(CollectorCatalog.standard(), arg), reason);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -28,7 +28,8 @@ public final class AgentFlags {
           + "Costly above ~1,000 nodes (docs/design.md): without it, zones come from EndpointSlices and node IPs "
           + "stay unknown.");
   public static final Flag<Integer> SERIES_LIMIT = Flag.integer("web.max-series-per-metric", 100_000,
-      "Safety cap on the series of any one metric; collectors bound their own cardinality well below it.");
+      "Safety cap on the series of any one metric; collectors bound their own cardinality well below it.")
+      .requiring(limit -> limit > 0, "must be positive");
 
   public static final Flag<Path> POD_RESOURCES_SOCKET = Flag.path("kubelet.pod-resources-socket",
       "/var/lib/kubelet/pod-resources/kubelet.sock",

@@ -3,6 +3,7 @@ package dev.nodescope.collectors.conntrack;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SourceUnavailableException;
@@ -12,6 +13,8 @@ import java.util.List;
 
 /** Pod network flows from the node's conntrack table (ctnetlink dump plus NEW/DESTROY events). */
 public final class FlowsCollectorFactory implements CollectorFactory {
+  private static final CollectorInfo INFO = new CollectorInfo("flows", Duration.ofSeconds(10),
+      "pod network flows from conntrack, attributed to pods, Services and zones.");
   static final String[] FLOW_LABELS = {"namespace", "pod", "direction", "remote_namespace", "remote_pod",
       "remote_service", "remote_kind", "locality", "protocol", "port", "role"};
   static final MetricDescriptor BYTES = MetricDescriptor.counter("nodescope_flow_bytes_total",
@@ -41,28 +44,14 @@ public final class FlowsCollectorFactory implements CollectorFactory {
    * series; at 40 pods per node that is 50 peers-and-ports per pod, and a node stays under ~8,000 flow series.
    */
   static final Flag<Integer> MAX_SERIES = Flag.integer("collector.flows.max-series", 2000,
-      "Cap on series per flow metric, aggregates included; further flows fold into per pod and direction series.");
+      "Cap on series per flow metric, aggregates included; further flows fold into per pod and direction series.")
+      .requiring(maxSeries -> maxSeries > 0, "must be positive");
   static final Flag<Boolean> ENABLE_ACCOUNTING = Flag.bool("collector.flows.enable-accounting", false,
       "Set net.netfilter.nf_conntrack_acct=1 at start so byte and packet counters exist.");
 
   @Override
-  public String name() {
-    return "flows";
-  }
-
-  @Override
-  public String description() {
-    return "pod network flows from conntrack, attributed to pods, Services and zones.";
-  }
-
-  @Override
-  public boolean enabledByDefault() {
-    return true;
-  }
-
-  @Override
-  public Duration defaultInterval() {
-    return Duration.ofSeconds(10);
+  public CollectorInfo info() {
+    return INFO;
   }
 
   @Override
@@ -84,12 +73,8 @@ public final class FlowsCollectorFactory implements CollectorFactory {
 
   @Override
   public Collector create(CollectorContext context) throws Exception {
-    int maxSeries = context.flags().get(MAX_SERIES);
-    if (maxSeries < 1) {
-      throw new IllegalArgumentException("--collector.flows.max-series must be at least 1");
-    }
     try {
-      return new FlowsCollector(context, maxSeries, context.flags().get(ENABLE_ACCOUNTING),
+      return new FlowsCollector(context, context.flags().get(MAX_SERIES), context.flags().get(ENABLE_ACCOUNTING),
           NetlinkConntrackSource::open);
     } catch (IOException e) {
       throw new SourceUnavailableException("conntrack unavailable: " + e.getMessage(), e);

@@ -8,13 +8,23 @@ import java.util.List;
  * {@code --collector.<name>}), its metrics (for exposition and the README) and its own flags.
  */
 public interface CollectorFactory {
-  String name();
+  CollectorInfo info();
 
-  String description();
+  default String name() {
+    return info().name();
+  }
 
-  boolean enabledByDefault();
+  default String description() {
+    return info().description();
+  }
 
-  Duration defaultInterval();
+  default boolean enabledByDefault() {
+    return info().enabledByDefault();
+  }
+
+  default Duration defaultInterval() {
+    return info().defaultInterval();
+  }
 
   List<MetricDescriptor> descriptors();
 

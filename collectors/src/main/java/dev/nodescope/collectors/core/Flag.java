@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -77,6 +78,20 @@ public final class Flag<T> {
           }
           return items;
         }, "LIST");
+  }
+
+  /**
+   * This flag, refusing at parse time (so at start-up, exit 2) any value that fails the check, with the reason in
+   * the one-line report: {@code Flag.integer(...).requiring(n -> n > 0, "must be positive")}.
+   */
+  public Flag<T> requiring(Predicate<? super T> valid, String reason) {
+    return new Flag<>(name, help, defaultValue, value -> {
+      T parsed = parser.apply(value);
+      if (!valid.test(parsed)) {
+        throw new IllegalArgumentException(reason);
+      }
+      return parsed;
+    }, placeholder);
   }
 
   public String name() {

@@ -3,6 +3,7 @@ package dev.nodescope.collectors.ena;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.time.Duration;
@@ -10,6 +11,8 @@ import java.util.List;
 
 /** AWS ENA allowance counters: whether the instance's network limits are shaping or dropping traffic. */
 public final class EnaCollectorFactory implements CollectorFactory {
+  private static final CollectorInfo INFO = new CollectorInfo("ena", Duration.ofSeconds(15),
+      "AWS ENA network allowance counters (ETHTOOL_GSTATS of interfaces driven by ena).");
   static final String ENA_DRIVER = "ena";
   static final MetricDescriptor BW_IN = MetricDescriptor.counter("nodescope_ena_bw_in_allowance_exceeded_total",
       "Packets queued or dropped because the inbound bandwidth exceeded the instance's allowance "
@@ -34,23 +37,8 @@ public final class EnaCollectorFactory implements CollectorFactory {
           + "absent with drivers that do not report it).", "device");
 
   @Override
-  public String name() {
-    return "ena";
-  }
-
-  @Override
-  public String description() {
-    return "AWS ENA network allowance counters (ETHTOOL_GSTATS of interfaces driven by ena).";
-  }
-
-  @Override
-  public boolean enabledByDefault() {
-    return true;
-  }
-
-  @Override
-  public Duration defaultInterval() {
-    return Duration.ofSeconds(15);
+  public CollectorInfo info() {
+    return INFO;
   }
 
   @Override

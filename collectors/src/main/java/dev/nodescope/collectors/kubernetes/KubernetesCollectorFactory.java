@@ -3,6 +3,7 @@ package dev.nodescope.collectors.kubernetes;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.time.Duration;
@@ -10,6 +11,8 @@ import java.util.List;
 
 /** The "kubernetes" collector: this node's pods as info series and restart counters, and the watches' health. */
 public final class KubernetesCollectorFactory implements CollectorFactory {
+  private static final CollectorInfo INFO = new CollectorInfo("kubernetes", Duration.ofSeconds(15),
+      "pod metadata of this node from the API server (pod info, container restarts).");
   static final MetricDescriptor POD_INFO = MetricDescriptor.info("nodescope_pod_info",
       "Pods on this node, with their owner workload (a ReplicaSet's Deployment, a StatefulSet, a DaemonSet, a Job, "
           + "or the pod itself) and first IP; always 1.",
@@ -29,23 +32,8 @@ public final class KubernetesCollectorFactory implements CollectorFactory {
       "resource");
 
   @Override
-  public String name() {
-    return "kubernetes";
-  }
-
-  @Override
-  public String description() {
-    return "pod metadata of this node from the API server (pod info, container restarts).";
-  }
-
-  @Override
-  public boolean enabledByDefault() {
-    return true;
-  }
-
-  @Override
-  public Duration defaultInterval() {
-    return Duration.ofSeconds(15);
+  public CollectorInfo info() {
+    return INFO;
   }
 
   @Override

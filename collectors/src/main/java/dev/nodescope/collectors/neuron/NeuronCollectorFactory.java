@@ -3,6 +3,7 @@ package dev.nodescope.collectors.neuron;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SourceUnavailableException;
@@ -13,33 +14,20 @@ import java.util.List;
 
 /** AWS Neuron metrics from neuron-monitor, under the names neuron-monitor-prometheus uses. */
 public final class NeuronCollectorFactory implements CollectorFactory {
+  private static final CollectorInfo INFO = new CollectorInfo("neuron", Duration.ofSeconds(5),
+      "AWS Trainium/Inferentia metrics from neuron-monitor.");
   static final Flag<String> COMMAND = Flag.string("collector.neuron.command", "neuron-monitor",
       "neuron-monitor command line (split as a shell splits words); the collector runs it with a config it writes.");
   static final Flag<Duration> PERIOD = Flag.duration("collector.neuron.period", Duration.ofSeconds(5),
-      "Report period asked of neuron-monitor.");
+      "Report period asked of neuron-monitor.").requiring(period -> !period.isZero(), "must be positive");
   static final Flag<List<String>> GROUPS = Flag.listOf("collector.neuron.groups", ReportSource.GROUPS,
       "Metric groups asked of neuron-monitor (comma-separated).", ReportSource.GROUPS.toArray(String[]::new));
   static final Flag<String> REPORTS_FILE = Flag.string("collector.neuron.reports-file", "",
       "Read reports from this file or FIFO (neuron-monitor as a sidecar) instead of running the command.");
 
   @Override
-  public String name() {
-    return "neuron";
-  }
-
-  @Override
-  public String description() {
-    return "AWS Trainium/Inferentia metrics from neuron-monitor.";
-  }
-
-  @Override
-  public boolean enabledByDefault() {
-    return true;
-  }
-
-  @Override
-  public Duration defaultInterval() {
-    return Duration.ofSeconds(5);
+  public CollectorInfo info() {
+    return INFO;
   }
 
   @Override

@@ -6,12 +6,15 @@ import static dev.nodescope.collectors.core.MetricDescriptor.gauge;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import java.time.Duration;
 import java.util.List;
 
 /** The node's CPU, memory, load, uptime, network interfaces and filesystems, read from the host's /proc and /sys. */
 public final class NodeCollectorFactory implements CollectorFactory {
+  private static final CollectorInfo INFO = new CollectorInfo("node", Duration.ofSeconds(15),
+      "CPU, memory, load, uptime, network interfaces and filesystems of the node.");
   static final MetricDescriptor CPU_SECONDS = counter("nodescope_node_cpu_seconds_total",
       "Seconds each CPU spent in each mode, from /proc/stat.", "cpu", "mode");
   static final MetricDescriptor CPUS = gauge("nodescope_node_cpus", "Number of online logical CPUs.");
@@ -54,23 +57,8 @@ public final class NodeCollectorFactory implements CollectorFactory {
       FILESYSTEM_SIZE, FILESYSTEM_FREE, FILESYSTEM_AVAIL, LOAD1, LOAD5, LOAD15, UPTIME);
 
   @Override
-  public String name() {
-    return "node";
-  }
-
-  @Override
-  public String description() {
-    return "CPU, memory, load, uptime, network interfaces and filesystems of the node.";
-  }
-
-  @Override
-  public boolean enabledByDefault() {
-    return true;
-  }
-
-  @Override
-  public Duration defaultInterval() {
-    return Duration.ofSeconds(15);
+  public CollectorInfo info() {
+    return INFO;
   }
 
   @Override

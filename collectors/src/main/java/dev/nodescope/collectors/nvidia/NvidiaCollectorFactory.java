@@ -3,6 +3,7 @@ package dev.nodescope.collectors.nvidia;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.time.Duration;
@@ -10,24 +11,12 @@ import java.util.List;
 
 /** The "nvidia" collector: dcgm-exporter compatible GPU metrics through NVML; absent driver = source unavailable. */
 public final class NvidiaCollectorFactory implements CollectorFactory {
-  @Override
-  public String name() {
-    return "nvidia";
-  }
+  private static final CollectorInfo INFO = new CollectorInfo("nvidia", Duration.ofSeconds(30),
+      "NVIDIA GPU and MIG metrics through NVML, under dcgm-exporter names and labels");
 
   @Override
-  public String description() {
-    return "NVIDIA GPU and MIG metrics through NVML, under dcgm-exporter names and labels";
-  }
-
-  @Override
-  public boolean enabledByDefault() {
-    return true;
-  }
-
-  @Override
-  public Duration defaultInterval() {
-    return Duration.ofSeconds(30);
+  public CollectorInfo info() {
+    return INFO;
   }
 
   @Override

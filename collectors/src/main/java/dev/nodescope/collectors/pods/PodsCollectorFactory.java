@@ -6,6 +6,7 @@ import static dev.nodescope.collectors.core.MetricDescriptor.gauge;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.util.List;
 
 /** CPU, memory and limits of each pod and container from the kubelet's cgroups; each pod's network traffic. */
 public final class PodsCollectorFactory implements CollectorFactory {
+  private static final CollectorInfo INFO = new CollectorInfo("pods", Duration.ofSeconds(15),
+      "CPU, memory, limits and network traffic of each pod and container, from the kubelet's cgroups.");
   private static final String[] POD_LABELS = {"namespace", "pod", "uid"};
   private static final String[] CONTAINER_LABELS = {"namespace", "pod", "container", "uid"};
 
@@ -59,23 +62,8 @@ public final class PodsCollectorFactory implements CollectorFactory {
   }
 
   @Override
-  public String name() {
-    return "pods";
-  }
-
-  @Override
-  public String description() {
-    return "CPU, memory, limits and network traffic of each pod and container, from the kubelet's cgroups.";
-  }
-
-  @Override
-  public boolean enabledByDefault() {
-    return true;
-  }
-
-  @Override
-  public Duration defaultInterval() {
-    return Duration.ofSeconds(15);
+  public CollectorInfo info() {
+    return INFO;
   }
 
   @Override

@@ -47,6 +47,19 @@ class FlagTest {
   }
 
   @Test
+  void aRequirementRefusesParsedValuesWithItsReasonAndKeepsTheRest() {
+    Flag<Integer> positive = Flag.integer("n", 5, "N.").requiring(n -> n > 0, "must be positive");
+    assertThat(positive.parse("3")).isEqualTo(3);
+    assertThatThrownBy(() -> positive.parse("0")).hasMessage("must be positive");
+    assertThatThrownBy(() -> positive.parse("-1")).hasMessage("must be positive");
+    assertThatThrownBy(() -> positive.parse("x")).hasMessage("must be an integer");
+    assertThat(positive.name()).isEqualTo("n");
+    assertThat(positive.defaultValue()).isEqualTo(5);
+    assertThat(positive.placeholder()).isEqualTo("INT");
+    assertThat(positive.help()).isEqualTo("N.");
+  }
+
+  @Test
   void listsParseCommaSeparatedWordsAndShowTheirDefaultAsTyped() {
     Flag<java.util.List<String>> groups = Flag.listOf("g", java.util.List.of("a", "b"), "Groups.", "a", "b", "c");
     assertThat(groups.defaultText()).isEqualTo("a,b");

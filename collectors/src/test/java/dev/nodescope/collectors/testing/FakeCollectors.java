@@ -4,6 +4,7 @@ import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
@@ -25,23 +26,8 @@ public final class FakeCollectors {
   public static CollectorFactory factory(String name, List<MetricDescriptor> descriptors, Opener opener) {
     return new CollectorFactory() {
       @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public String description() {
-        return "a test collector";
-      }
-
-      @Override
-      public boolean enabledByDefault() {
-        return true;
-      }
-
-      @Override
-      public Duration defaultInterval() {
-        return Duration.ofSeconds(1);
+      public CollectorInfo info() {
+        return new CollectorInfo(name, Duration.ofSeconds(1), "a test collector");
       }
 
       @Override
