@@ -6,7 +6,6 @@ import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -16,12 +15,7 @@ class FlowAggregatorTest {
   static final byte[] SERVER = {(byte) 192, 0, 2, 20};
   static final byte[] CLUSTER_IP = {(byte) 198, 51, 100, 7};
   final List<PodInfo> podList = new ArrayList<>(List.of(pod("client", "192.0.2.10"), pod("server", "192.0.2.20")));
-  final PodDirectory pods = new PodDirectory() {
-    @Override
-    public Collection<PodInfo> pods() {
-      return podList;
-    }
-  };
+  final PodDirectory pods = () -> podList;
   final ClusterDirectory cluster = new ClusterDirectory() {
     @Override
     public Optional<ServiceRef> serviceByClusterIp(String ip) {

@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
-import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -55,14 +56,7 @@ class FlowsAccountingKernelTest {
 
   /** What a collector created with the flag so set reports in nodescope_conntrack_accounting_enabled. */
   private static double accountingEnabled(boolean enableAccounting) throws Exception {
-    FlagValues flags = new FlagValues() {
-      @Override
-      @SuppressWarnings("unchecked")
-      public <T> T get(Flag<T> flag) {
-        return flag == FlowsCollectorFactory.ENABLE_ACCOUNTING ? (T) Boolean.valueOf(enableAccounting)
-            : flag.defaultValue();
-      }
-    };
+    FlagValues flags = TestFlags.with(Map.of(FlowsCollectorFactory.ENABLE_ACCOUNTING, enableAccounting));
     CollectorContext context = new CollectorContext(RootPaths.host(), "node-a", flags, PodDirectory.EMPTY,
         ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
     try (Collector collector = new FlowsCollectorFactory().create(context)) {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
-import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.MetricFamily;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
@@ -13,6 +11,7 @@ import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -20,8 +19,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -51,20 +50,9 @@ class FlowsCollectorKernelTest {
   @Test
   void perPodTotalsMatchConntrackAndTheCapHolds() throws Exception {
     List<PodInfo> podList = new ArrayList<>(List.of(pod("client", "192.0.2.10"), pod("server", "192.0.2.20")));
-    PodDirectory pods = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return podList;
-      }
-    };
+    PodDirectory pods = () -> podList;
     CollectorContext context = new CollectorContext(RootPaths.host(), "node-a",
-        new FlagValues() {
-          @Override
-          @SuppressWarnings("unchecked")
-          public <T> T get(Flag<T> flag) {
-            return flag == FlowsCollectorFactory.MAX_SERIES ? (T) Integer.valueOf(MAX_SERIES) : flag.defaultValue();
-          }
-        }, pods,
+        TestFlags.with(Map.of(FlowsCollectorFactory.MAX_SERIES, MAX_SERIES)), pods,
         ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
     netns.call(60, () -> {
       try (var collector = new FlowsCollectorFactory().create(context);

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
-import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
@@ -15,6 +13,7 @@ import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -24,7 +23,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -77,19 +75,9 @@ class FlowsProcfsFallbackKernelTest {
     Files.createSymbolicLink(proc.resolve("sys"), Path.of("/proc/sys"));
     PodInfo client = new PodInfo("ns", "client", "uid-c", List.of("192.0.2.10"), "Pod", "client", false, "node-a",
         List.of());
-    PodDirectory pods = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return List.of(client);
-      }
-    };
+    PodDirectory pods = () -> List.of(client);
     CollectorContext context = new CollectorContext(new RootPaths(proc, proc, proc), "node-a",
-        new FlagValues() {
-          @Override
-          public <T> T get(Flag<T> flag) {
-            return flag.defaultValue();
-          }
-        }, pods, ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
+        TestFlags.DEFAULTS, pods, ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
     ExecutorService thread = netns.threads();
     try {
       Collector collector = thread.submit(() -> {

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
-import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.Sample;
@@ -20,6 +18,7 @@ import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.FakeApiServer;
 import dev.nodescope.collectors.testing.Shell;
+import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.InputStream;
@@ -383,13 +382,8 @@ class FlowsTopologyKernelTest {
   }
 
   private static CollectorContext context(KubernetesMetadata metadata, ClusterDirectory cluster, int maxSeries) {
-    return new CollectorContext(RootPaths.host(), NODE, new FlagValues() {
-      @Override
-      @SuppressWarnings("unchecked")
-      public <T> T get(Flag<T> flag) {
-        return flag == FlowsCollectorFactory.MAX_SERIES ? (T) Integer.valueOf(maxSeries) : flag.defaultValue();
-      }
-    }, metadata.pods(), cluster, PodResources.NONE, Clock.systemUTC());
+    return new CollectorContext(RootPaths.host(), NODE, TestFlags.with(Map.of(FlowsCollectorFactory.MAX_SERIES,
+        maxSeries)), metadata.pods(), cluster, PodResources.NONE, Clock.systemUTC());
   }
 
   private static Snapshot collect(Collector collector) throws Exception {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
-import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.MetricFamily;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
@@ -14,6 +12,7 @@ import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -140,25 +138,14 @@ class HostNetworkAttributionKernelTest {
     List<PodInfo> podList = List.of(
         new PodInfo("edge", "ingress", uid, List.of(NODE_IP), "DaemonSet", "ingress", true, "node-a", List.of()),
         new PodInfo("shop", "web", "uid-web", List.of(WEB_IP), "ReplicaSet", "web", false, "node-a", List.of()));
-    PodDirectory pods = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return podList;
-      }
-    };
+    PodDirectory pods = () -> podList;
     ClusterDirectory cluster = new ClusterDirectory() {
       @Override
       public Optional<String> nodeByIp(String ip) {
         return ip.equals(NODE_IP) ? Optional.of("node-a") : Optional.empty();
       }
     };
-    FlagValues defaults = new FlagValues() {
-      @Override
-      public <T> T get(Flag<T> flag) {
-        return flag.defaultValue();
-      }
-    };
-    CollectorContext context = new CollectorContext(RootPaths.host(), "node-a", defaults, pods, cluster,
+    CollectorContext context = new CollectorContext(RootPaths.host(), "node-a", TestFlags.DEFAULTS, pods, cluster,
         PodResources.NONE, Clock.systemUTC());
     try (var collector = new FlowsCollectorFactory().create(context)) {
       SnapshotBuilder out = new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());

@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
@@ -41,12 +40,7 @@ class HostNetworkSocketsTest {
       new PodInfo("edge", "ingress", INGRESS_UID, List.of("192.0.2.50"), "DaemonSet", "ingress", true, "node-a",
           List.of()),
       new PodInfo("shop", "web", WEB_UID, List.of("192.0.2.10"), "ReplicaSet", "web", false, "node-a", List.of())));
-  final PodDirectory pods = new PodDirectory() {
-    @Override
-    public Collection<PodInfo> pods() {
-      return podList;
-    }
-  };
+  final PodDirectory pods = () -> podList;
   final ClusterDirectory cluster = new ClusterDirectory() {
     @Override
     public Optional<String> nodeByIp(String ip) {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
-import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
@@ -15,6 +13,7 @@ import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import dev.nodescope.collectors.podresources.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.TestFlags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -165,13 +164,7 @@ class EnaCollectorTest {
   }
 
   private CollectorContext context() {
-    FlagValues defaults = new FlagValues() {
-      @Override
-      public <T> T get(Flag<T> flag) {
-        return flag.defaultValue();
-      }
-    };
-    return new CollectorContext(paths(), "node-a", defaults, PodDirectory.EMPTY, ClusterDirectory.EMPTY,
+    return new CollectorContext(paths(), "node-a", TestFlags.DEFAULTS, PodDirectory.EMPTY, ClusterDirectory.EMPTY,
         PodResources.NONE, Clock.systemUTC());
   }
 

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.testing.TestFlags;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -15,14 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class NeuronCollectorFactoryTest {
   private static CollectorContext context(Map<Flag<?>, Object> values) {
-    FlagValues flags = new FlagValues() {
-      @Override
-      @SuppressWarnings("unchecked")
-      public <T> T get(Flag<T> flag) {
-        return values.containsKey(flag) ? (T) values.get(flag) : flag.defaultValue();
-      }
-    };
-    return new CollectorContext(null, "node", flags, null, null, PodResources.NONE, Clock.systemUTC());
+    return new CollectorContext(null, "node", TestFlags.with(values), null, null, PodResources.NONE, Clock.systemUTC());
   }
 
   @Test

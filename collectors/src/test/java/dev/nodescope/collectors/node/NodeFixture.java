@@ -2,7 +2,6 @@ package dev.nodescope.collectors.node;
 
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.ClusterDirectory;
-import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.MetricFamily;
 import dev.nodescope.collectors.core.PodDirectory;
@@ -11,6 +10,7 @@ import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.testing.TestFlags;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,13 +57,7 @@ final class NodeFixture {
   }
 
   static CollectorContext context(RootPaths paths) {
-    FlagValues defaults = new FlagValues() {
-      @Override
-      public <T> T get(dev.nodescope.collectors.core.Flag<T> flag) {
-        return flag.defaultValue();
-      }
-    };
-    return new CollectorContext(paths, "node-1", defaults, PodDirectory.EMPTY, ClusterDirectory.EMPTY,
+    return new CollectorContext(paths, "node-1", TestFlags.DEFAULTS, PodDirectory.EMPTY, ClusterDirectory.EMPTY,
         PodResources.NONE, CLOCK);
   }
 

@@ -18,7 +18,6 @@ import dev.nodescope.collectors.testing.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -336,16 +335,11 @@ class NvidiaCollectorTest {
     cgroup(201, "12:memory:/kubepods/besteffort/pod" + uidB + "/" + containerB + "\n11:cpu:/kubepods/besteffort/pod"
         + uidB + "/" + containerB + "\n");
     cgroup(301, "0::/system.slice/nvidia-persistenced.service\n");
-    pods = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return List.of(
-            new PodInfo("ml", "llm-a", uidA, List.of(), "Deployment", "llm", false, "node-a",
-                List.of(new PodInfo.ContainerInfo("server", containerA, 0))),
-            new PodInfo("ml", "llm-b", uidB, List.of(), "Deployment", "llm", false, "node-a",
-                List.of(new PodInfo.ContainerInfo("server", containerB, 0))));
-      }
-    };
+    pods = () -> List.of(
+        new PodInfo("ml", "llm-a", uidA, List.of(), "Deployment", "llm", false, "node-a",
+            List.of(new PodInfo.ContainerInfo("server", containerA, 0))),
+        new PodInfo("ml", "llm-b", uidB, List.of(), "Deployment", "llm", false, "node-a",
+            List.of(new PodInfo.ContainerInfo("server", containerB, 0))));
     nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "L4", 10);
     nvml.addGpu("GPU-bbbb", "00000000:2a:00.0", "A100", 20);
     nvml.mig.put(1, List.of(new Nvml.MigInstance(4, "2g.20gb", "MIG-4444", 1L << 20, 9L << 30)));

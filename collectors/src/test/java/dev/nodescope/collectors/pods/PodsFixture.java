@@ -2,8 +2,6 @@ package dev.nodescope.collectors.pods;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
-import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
@@ -12,11 +10,11 @@ import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.testing.TestFlags;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,16 +33,11 @@ final class PodsFixture {
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
 
   /** Pod A and C are known to the informer; pod B is not (just scheduled, or no Kubernetes access). */
-  static final PodDirectory DIRECTORY = new PodDirectory() {
-    @Override
-    public Collection<PodInfo> pods() {
-      return List.of(
-          new PodInfo("inference", "llm-server-0", POD_A, List.of("10.0.0.12"), "StatefulSet", "llm-server", false,
-              "node-1", List.of(new PodInfo.ContainerInfo("server", APP_A, 0))),
-          new PodInfo("kube-system", "node-agent-x7k2p", POD_C, List.of("192.0.2.10"), "DaemonSet", "node-agent",
-              true, "node-1", List.of(new PodInfo.ContainerInfo("agent", PAUSE_C, 1))));
-    }
-  };
+  static final PodDirectory DIRECTORY = () -> List.of(
+      new PodInfo("inference", "llm-server-0", POD_A, List.of("10.0.0.12"), "StatefulSet", "llm-server", false,
+          "node-1", List.of(new PodInfo.ContainerInfo("server", APP_A, 0))),
+      new PodInfo("kube-system", "node-agent-x7k2p", POD_C, List.of("192.0.2.10"), "DaemonSet", "node-agent",
+          true, "node-1", List.of(new PodInfo.ContainerInfo("agent", PAUSE_C, 1))));
 
   private PodsFixture() {}
 
@@ -53,13 +46,8 @@ final class PodsFixture {
   }
 
   static CollectorContext context(RootPaths paths, PodDirectory pods) {
-    FlagValues defaults = new FlagValues() {
-      @Override
-      public <T> T get(Flag<T> flag) {
-        return flag.defaultValue();
-      }
-    };
-    return new CollectorContext(paths, "node-1", defaults, pods, ClusterDirectory.EMPTY, PodResources.NONE, CLOCK);
+    return new CollectorContext(paths, "node-1", TestFlags.DEFAULTS, pods, ClusterDirectory.EMPTY, PodResources.NONE,
+        CLOCK);
   }
 
   record Run(Snapshot snapshot, List<String> partialFailures) {
