@@ -1,14 +1,12 @@
 package dev.nodescope.agent.it;
 
+import static dev.nodescope.agent.it.PrometheusServer.JOB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.agent.deploy.Dashboards;
 import dev.nodescope.agent.deploy.ExportedNames;
 import dev.nodescope.agent.deploy.PromQl;
-import dev.nodescope.collectors.testing.Capabilities;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,18 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
  * returns data, so a panel is not silently empty because of a wrong label or join.
  */
 class DashboardQueriesIT {
-  private static final Duration LIMIT = Duration.ofSeconds(90);
-  private static final String JOB = "nodescope";
-
   @TempDir
   Path temp;
 
   @Test
   void prometheusAnswersEveryDashboardQuery() throws Exception {
-    Capabilities.requireCommand("prometheus");
-    FixtureNode node = FixtureNode.copyTo(temp);
-    try (AgentProcess agent = AgentProcess.start(temp, node.pathFlags());
-        PrometheusServer prometheus = PrometheusServer.scraping(JOB, agent.target(), temp)) {
+    try (AgentProcess agent = AgentProcess.start(temp, FixtureNode.copyTo(temp).pathFlags());
+        PrometheusServer prometheus = PrometheusServer.scraping(agent, temp)) {
       Set<String> present = new TreeSet<>(new TextExposition(agent.scrapeText()).metricNames());
       present.addAll(ExportedNames.PROMETHEUS_SCRAPE_SERIES);
       List<Dashboards.Query> queries = new ArrayList<>();
@@ -42,8 +35,7 @@ class DashboardQueriesIT {
       }
       assertThat(queries).hasSizeGreaterThan(40);
 
-      assertThat(awaitData(prometheus, List.of(new Dashboards.Query("Prometheus", "target",
-          "up{job=\"" + JOB + "\"} == 1")))).as("Prometheus scrapes the agent").isEmpty();
+      prometheus.awaitAnswer("up{job=\"" + JOB + "\"} == 1");
 
       List<String> refused = new ArrayList<>();
       for (Dashboards.Query query : queries) {
@@ -67,24 +59,15 @@ class DashboardQueriesIT {
   private static List<String> awaitData(PrometheusServer prometheus, List<Dashboards.Query> queries)
       throws InterruptedException {
     List<String> empty = new ArrayList<>();
-    long deadline = System.nanoTime() + LIMIT.toNanos();
+    long deadline = System.nanoTime() + PrometheusServer.LIMIT.toNanos();
     for (Dashboards.Query query : queries) {
-      while (!answers(prometheus, query.promql()) && System.nanoTime() < deadline) {
+      while (!prometheus.answers(query.promql()) && System.nanoTime() < deadline) {
         Thread.sleep(250);
       }
-      if (!answers(prometheus, query.promql())) {
+      if (!prometheus.answers(query.promql())) {
         empty.add(query.dashboard() + " / " + query.source() + ": " + query.promql());
       }
     }
     return empty;
-  }
-
-  /** False while Prometheus is still starting or the query has no result yet. */
-  private static boolean answers(PrometheusServer prometheus, String promql) throws InterruptedException {
-    try {
-      return !prometheus.query(promql).isEmpty();
-    } catch (IOException notListeningYet) {
-      return false;
-    }
   }
 }

@@ -1,12 +1,10 @@
 package dev.nodescope.agent.it;
 
+import static dev.nodescope.agent.it.PrometheusServer.JOB;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nodescope.collectors.testing.Capabilities;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,27 +14,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A real Prometheus scrapes the jar on the fixture node; its HTTP API must hold every series the agent serves. */
 class PrometheusScrapeIT {
-  private static final Duration LIMIT = Duration.ofSeconds(90);
-  private static final String JOB = "nodescope";
-
   @TempDir
   Path temp;
 
   @Test
   void prometheusIngestsEverySeriesTheAgentServes() throws Exception {
-    Capabilities.requireCommand("prometheus");
     FixtureNode node = FixtureNode.copyTo(temp);
     try (AgentProcess agent = AgentProcess.start(temp, node.pathFlags());
-        PrometheusServer prometheus = PrometheusServer.scraping(JOB, agent.target(), temp)) {
+        PrometheusServer prometheus = PrometheusServer.scraping(agent, temp)) {
       Set<String> served = new TextExposition(agent.scrapeText()).metricNames();
 
-      awaitQuery(prometheus, "up{job=\"" + JOB + "\"} == 1");
+      prometheus.awaitAnswer("up{job=\"" + JOB + "\"} == 1");
       Map<String, Object> target = prometheus.activeTargets().get(0);
       assertThat(target.get("health")).as("target health").isEqualTo("up");
       assertThat(target.get("lastError")).as("last scrape error").isEqualTo("");
 
       Set<String> ingested = new TreeSet<>();
-      long deadline = System.nanoTime() + LIMIT.toNanos();
+      long deadline = System.nanoTime() + PrometheusServer.LIMIT.toNanos();
       while (!ingested.containsAll(served) && System.nanoTime() < deadline) {
         ingested.clear();
         for (Map<String, Object> result : prometheus.query("count by (__name__) ({job=\"" + JOB + "\"})")) {
@@ -60,26 +54,6 @@ class PrometheusScrapeIT {
         assertThat(Double.parseDouble(value(memory.get(0)))).as("MemTotal of the fixture, in bytes")
             .isEqualTo(memTotalKb * 1024.0);
       }
-    }
-  }
-
-  private static void awaitQuery(PrometheusServer prometheus, String promql) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + LIMIT.toNanos();
-    while (!answers(prometheus, promql)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no result for " + promql + " within " + LIMIT.toSeconds() + "s; targets: "
-            + prometheus.activeTargets() + "\n" + prometheus.log());
-      }
-      Thread.sleep(200);
-    }
-  }
-
-  /** False while Prometheus is still starting (not listening yet) or has no result. */
-  private static boolean answers(PrometheusServer prometheus, String promql) throws InterruptedException {
-    try {
-      return !prometheus.query(promql).isEmpty();
-    } catch (IOException notListeningYet) {
-      return false;
     }
   }
 

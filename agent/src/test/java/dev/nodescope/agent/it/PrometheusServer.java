@@ -1,5 +1,6 @@
 package dev.nodescope.agent.it;
 
+import dev.nodescope.collectors.testing.Capabilities;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,8 +17,13 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-/** A real Prometheus (Debian's binary) on loopback with its own config and data directory, scraping one target. */
+/** A real Prometheus (Debian's binary) on loopback with its own config and data directory, scraping the agent. */
 final class PrometheusServer implements AutoCloseable {
+  /** The job name of the agent's target, as in the dashboards' queries. */
+  static final String JOB = "nodescope";
+  /** How long a series may take to appear: Prometheus starting, then a scrape or two (rates need two). */
+  static final Duration LIMIT = Duration.ofSeconds(90);
+
   private final Process process;
   private final Path log;
   private final int port;
@@ -29,7 +35,8 @@ final class PrometheusServer implements AutoCloseable {
     this.port = port;
   }
 
-  static PrometheusServer scraping(String job, String target, Path workDir) throws IOException {
+  static PrometheusServer scraping(AgentProcess agent, Path workDir) throws IOException {
+    Capabilities.requireCommand("prometheus");
     Path config = Files.writeString(workDir.resolve("prometheus.yml"), """
         global:
           scrape_interval: 1s
@@ -39,7 +46,7 @@ final class PrometheusServer implements AutoCloseable {
           - job_name: %s
             static_configs:
               - targets: ['%s']
-        """.formatted(job, target));
+        """.formatted(JOB, agent.target()));
     int port = Processes.freePort();
     Path log = workDir.resolve("prometheus.log");
     Process process = new ProcessBuilder("prometheus", "--config.file=" + config,
@@ -55,6 +62,27 @@ final class PrometheusServer implements AutoCloseable {
     Map<String, Object> data = (Map<String, Object>) api("/api/v1/query?query="
         + URLEncoder.encode(promql, StandardCharsets.UTF_8)).get("data");
     return (List<Map<String, Object>>) data.get("result");
+  }
+
+  /** False while Prometheus is still starting (not listening yet) or the query has no result yet. */
+  boolean answers(String promql) throws InterruptedException {
+    try {
+      return !query(promql).isEmpty();
+    } catch (IOException notListeningYet) {
+      return false;
+    }
+  }
+
+  /** Waits up to {@link #LIMIT} for the query to return data; fails naming the targets and Prometheus's log. */
+  void awaitAnswer(String promql) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + LIMIT.toNanos();
+    while (!answers(promql)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no result for " + promql + " within " + LIMIT.toSeconds() + "s; targets: "
+            + activeTargets() + "\n" + log());
+      }
+      Thread.sleep(200);
+    }
   }
 
   @SuppressWarnings("unchecked")
