@@ -10,38 +10,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Dumps a real conntrack table in a namespace of its own and compares with `conntrack -L -o extended`. */
 class ConntrackClientKernelTest {
   private static final int FIRST_PORT = 20000;
   private static final int PORTS = 40;
-  private static TestNetns netns;
+  @RegisterExtension
+  static final TestNetns NETNS = TestNetns.perClass("nsflows-client");
 
   @BeforeAll
   static void createNamespaceWithTraffic() throws Exception {
     Capabilities.requireCommand("conntrack");
-    netns = TestNetns.create("nsflows-client");
-    netns.trackLoopback();
+    NETNS.trackLoopback();
     for (int i = 0; i < PORTS; i++) {
-      netns.run("bash -c 'printf %0" + (10 + i) + "d 0 > /dev/udp/127.0.0.1/" + (FIRST_PORT + i)
-          + "'");
-    }
-  }
-
-  @AfterAll
-  static void removeNamespace() throws Exception {
-    if (netns != null) {
-      netns.close();
+      NETNS.run("bash -c 'printf %0" + (10 + i) + "d 0 > /dev/udp/127.0.0.1/" + (FIRST_PORT + i) + "'");
     }
   }
 
   @Test
   void dumpMatchesConntrackTool() throws Exception {
     List<ConntrackEntry> entries = new ArrayList<>();
-    netns.call(30, () -> {
+    NETNS.call(30, () -> {
       try (ConntrackClient client = ConntrackClient.open()) {
         client.dump(CtnetlinkCodec.AF_INET, 5000, entries::add);
         assertThat(client.cpuStats(5000)).isNotEmpty();
@@ -56,7 +48,7 @@ class ConntrackClientKernelTest {
     }
     Map<Integer, Long> tool = new HashMap<>();
     Matcher m = Pattern.compile("udp .*? dport=(\\d+) packets=(\\d+) bytes=(\\d+)").matcher(
-        netns.output("conntrack", "-L", "-o", "extended", "-p", "udp"));
+        NETNS.output("conntrack", "-L", "-o", "extended", "-p", "udp"));
     while (m.find()) {
       tool.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(3)));
     }
@@ -70,10 +62,10 @@ class ConntrackClientKernelTest {
   void destroyEventCarriesFinalCounters() throws Exception {
     int port = FIRST_PORT + PORTS + 1;
     List<ConntrackEntry> events = new ArrayList<>();
-    netns.call(30, () -> {
+    NETNS.call(30, () -> {
       try (ConntrackEventListener listener = ConntrackEventListener.start(1 << 20, 10_000)) {
-        netns.run("bash -c 'printf %0100d 0 > /dev/udp/127.0.0.1/" + port + "'");
-        netns.run("conntrack -D -p udp --dport " + port + " > /dev/null 2>&1");
+        NETNS.run("bash -c 'printf %0100d 0 > /dev/udp/127.0.0.1/" + port + "'");
+        NETNS.run("conntrack -D -p udp --dport " + port + " > /dev/null 2>&1");
         for (int i = 0; i < 50 && events.stream().noneMatch(e -> e.event() == ConntrackEntry.Event.DESTROY); i++) {
           Thread.sleep(20);
           events.addAll(listener.drain());

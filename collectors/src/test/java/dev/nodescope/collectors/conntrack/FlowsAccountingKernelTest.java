@@ -17,31 +17,24 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** net.netfilter.nf_conntrack_acct off is reported, and --collector.flows.enable-accounting turns it on. */
 class FlowsAccountingKernelTest {
-  private static TestNetns netns;
+  @RegisterExtension
+  static final TestNetns NETNS = TestNetns.perClass("nsflows-acct");
 
   @BeforeAll
   static void createNamespace() throws Exception {
     Capabilities.requireCommand("sysctl");
-    netns = TestNetns.create("nsflows-acct");
-    netns.run("sysctl -qw net.netfilter.nf_conntrack_acct=0");
-  }
-
-  @AfterAll
-  static void removeNamespace() throws Exception {
-    if (netns != null) {
-      netns.close();
-    }
+    NETNS.run("sysctl -qw net.netfilter.nf_conntrack_acct=0");
   }
 
   @Test
   void reportsAccountingOffAndTurnsItOnWhenAsked() throws Exception {
-    ExecutorService thread = netns.threads();
+    ExecutorService thread = NETNS.threads();
     try {
       double before = thread.submit(() -> accountingEnabled(false)).get(30, TimeUnit.SECONDS);
       assertThat(before).isZero();
@@ -67,6 +60,6 @@ class FlowsAccountingKernelTest {
   }
 
   private static String sysctl() throws Exception {
-    return netns.output("sysctl", "-n", "net.netfilter.nf_conntrack_acct").trim();
+    return NETNS.output("sysctl", "-n", "net.netfilter.nf_conntrack_acct").trim();
   }
 }

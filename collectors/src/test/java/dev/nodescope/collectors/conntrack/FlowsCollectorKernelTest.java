@@ -23,28 +23,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The flows collector on a real conntrack table: totals equal `conntrack -L -o extended`, the cap holds. */
 class FlowsCollectorKernelTest {
   private static final int PORTS = 30;
   private static final int MAX_SERIES = 6;
-  private static TestNetns netns;
+  @RegisterExtension
+  static final TestNetns NETNS = TestNetns.perClass("nsflows-coll");
 
   @BeforeAll
   static void createNamespace() throws Exception {
     Capabilities.requireCommand("conntrack");
-    netns = TestNetns.create("nsflows-coll");
-    netns.trackLoopback("192.0.2.10", "192.0.2.20");
-  }
-
-  @AfterAll
-  static void removeNamespace() throws Exception {
-    if (netns != null) {
-      netns.close();
-    }
+    NETNS.trackLoopback("192.0.2.10", "192.0.2.20");
   }
 
   @Test
@@ -54,7 +47,7 @@ class FlowsCollectorKernelTest {
     CollectorContext context = new CollectorContext(RootPaths.host(), "node-a",
         TestFlags.with(Map.of(FlowsCollectorFactory.MAX_SERIES, MAX_SERIES)), pods,
         ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
-    netns.call(60, () -> {
+    NETNS.call(60, () -> {
       try (var collector = new FlowsCollectorFactory().create(context);
           DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 0))) {
         collector.collect(new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors()));
@@ -88,7 +81,7 @@ class FlowsCollectorKernelTest {
   }
 
   private static long conntrackOriginalBytes() throws Exception {
-    String text = netns.output("conntrack", "-L", "-o", "extended", "-p", "udp", "-s", "192.0.2.10");
+    String text = NETNS.output("conntrack", "-L", "-o", "extended", "-p", "udp", "-s", "192.0.2.10");
     Matcher m = Pattern.compile("dport=\\d+ packets=\\d+ bytes=(\\d+)").matcher(text);
     long total = 0;
     while (m.find()) {

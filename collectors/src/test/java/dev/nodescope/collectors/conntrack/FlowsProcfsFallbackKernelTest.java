@@ -31,9 +31,9 @@ import java.util.regex.Pattern;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FlowsProcfsFallbackKernelTest {
   private static final int CAP_NET_ADMIN = 12;
   private static final int PORTS = 20;
-  private static TestNetns netns;
+  @RegisterExtension
+  static final TestNetns NETNS = TestNetns.perClass("nsflows-procfs");
 
   public interface LibC {
     int capget(@In byte[] header, @Out byte[] data);
@@ -57,15 +58,7 @@ class FlowsProcfsFallbackKernelTest {
     Capabilities.requireCommand("conntrack");
     Capabilities.require(Files.isReadable(Path.of("/proc/thread-self/net/nf_conntrack")),
         "/proc/net/nf_conntrack (CONFIG_NF_CONNTRACK_PROCFS)");
-    netns = TestNetns.create("nsflows-procfs");
-    netns.trackLoopback("192.0.2.10", "192.0.2.20");
-  }
-
-  @AfterAll
-  static void removeNamespace() throws Exception {
-    if (netns != null) {
-      netns.close();
-    }
+    NETNS.trackLoopback("192.0.2.10", "192.0.2.20");
   }
 
   @Test
@@ -78,7 +71,7 @@ class FlowsProcfsFallbackKernelTest {
     PodDirectory pods = () -> List.of(client);
     CollectorContext context = new CollectorContext(new RootPaths(proc, proc, proc), "node-a",
         TestFlags.DEFAULTS, pods, ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
-    ExecutorService thread = netns.threads();
+    ExecutorService thread = NETNS.threads();
     try {
       Collector collector = thread.submit(() -> {
         dropNetAdmin();
@@ -132,7 +125,7 @@ class FlowsProcfsFallbackKernelTest {
 
   private static long conntrackBytesFrom(String source) throws Exception {
     Matcher m = Pattern.compile("dport=\\d+ packets=\\d+ bytes=(\\d+)").matcher(
-        netns.output("conntrack", "-L", "-o", "extended", "-s", source));
+        NETNS.output("conntrack", "-L", "-o", "extended", "-s", source));
     long total = 0;
     while (m.find()) {
       total += Long.parseLong(m.group(1));

@@ -33,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +43,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The flows collector on a node as a CNI builds it: a node namespace routes between two pod namespaces through veth
@@ -72,44 +71,41 @@ class FlowsTopologyKernelTest {
   private static final int UDP_PORTS = 200;
   private static final int CAPPED_MAX_SERIES = 10;
 
-  /** A pod: its name, its veth pair's index and its addresses. */
-  private record PodNet(String name, int index, String v4, String v6) {}
+  /** A pod: its name, its namespace, its veth pair's index and its addresses. */
+  private record PodNet(String name, TestNetns netns, int index, String v4, String v6) {}
 
-  private static final PodNet A = new PodNet("a", 1, "192.0.2.10", "2001:db8::10");
-  private static final PodNet B = new PodNet("b", 2, "192.0.2.20", "2001:db8::20");
-  /** Made in order, deleted in reverse: the node's namespace, then each pod's. */
-  private static final List<TestNetns> CREATED = new ArrayList<>();
-  private static final Map<PodNet, TestNetns> POD_NETNS = new HashMap<>();
-  private static TestNetns nodeNetns;
+  @RegisterExtension
+  static final TestNetns NODE_NETNS = TestNetns.perClass("nsft-node");
+  @RegisterExtension
+  static final TestNetns A_NETNS = TestNetns.perClass("nsft-a");
+  @RegisterExtension
+  static final TestNetns B_NETNS = TestNetns.perClass("nsft-b");
+  private static final PodNet A = new PodNet("a", A_NETNS, 1, "192.0.2.10", "2001:db8::10");
+  private static final PodNet B = new PodNet("b", B_NETNS, 2, "192.0.2.20", "2001:db8::20");
 
   @BeforeAll
   static void buildNode() throws Exception {
-    Capabilities.requireRoot();
     for (String command : List.of("ip", "conntrack", "iptables", "ip6tables", "iptables-save", "ip6tables-save")) {
       Capabilities.requireCommand(command);
     }
-    nodeNetns = TestNetns.create("nsft-node");
-    CREATED.add(nodeNetns);
-    nodeNetns.run("ip link set lo up");
-    nodeNetns.run("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
+    NODE_NETNS.run("ip link set lo up");
+    NODE_NETNS.run("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
         + " net.netfilter.nf_conntrack_acct=1");
     for (PodNet pod : List.of(A, B)) {
       // Routed, not bridged (as VPC CNI and Calico do): a /32 and /128 per pod, the node's side of the veth as
       // the pod's gateway, a host route per pod on the node.
-      TestNetns n = TestNetns.create("nsft-" + pod.name());
-      CREATED.add(n);
-      POD_NETNS.put(pod, n);
+      TestNetns n = pod.netns();
       String veth = "veth" + pod.index();
       String gw4 = "198.51.100." + pod.index();
       String gw6 = "2001:db8:ff::" + pod.index();
       n.run("ip link set lo up");
-      Shell.sh("ip link add " + veth + " netns " + nodeNetns.name() + " type veth peer name eth0 netns "
+      Shell.sh("ip link add " + veth + " netns " + NODE_NETNS.name() + " type veth peer name eth0 netns "
           + n.name());
-      nodeNetns.run("ip addr add " + gw4 + "/32 dev " + veth);
-      nodeNetns.run("ip -6 addr add " + gw6 + "/128 dev " + veth + " nodad");
-      nodeNetns.run("ip link set " + veth + " up");
-      nodeNetns.run("ip route add " + pod.v4() + "/32 dev " + veth);
-      nodeNetns.run("ip -6 route add " + pod.v6() + "/128 dev " + veth);
+      NODE_NETNS.run("ip addr add " + gw4 + "/32 dev " + veth);
+      NODE_NETNS.run("ip -6 addr add " + gw6 + "/128 dev " + veth + " nodad");
+      NODE_NETNS.run("ip link set " + veth + " up");
+      NODE_NETNS.run("ip route add " + pod.v4() + "/32 dev " + veth);
+      NODE_NETNS.run("ip -6 route add " + pod.v6() + "/128 dev " + veth);
       n.run("ip addr add " + pod.v4() + "/32 dev eth0");
       n.run("ip -6 addr add " + pod.v6() + "/128 dev eth0 nodad");
       n.run("ip link set eth0 up");
@@ -124,34 +120,27 @@ class FlowsTopologyKernelTest {
       // packet once, at PREROUTING; after DNAT the destination is the backend, as in the reply tuple).
       for (String[] family : new String[][] {{"iptables", pod.v4()}, {"ip6tables", pod.v6()}}) {
         for (String[] rule : new String[][] {{"-s", "tx"}, {"-d", "rx"}}) {
-          nodeNetns.run(family[0] + " -A FORWARD " + rule[0] + " " + family[1]
+          NODE_NETNS.run(family[0] + " -A FORWARD " + rule[0] + " " + family[1]
               + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment '" + rule[1] + " " + pod.name() + "'");
         }
       }
     }
     // The short connections alone (A's side of them), to check what only DESTROY events carry.
-    nodeNetns.run("iptables -A FORWARD -s " + A.v4() + " -p tcp --dport " + SHORT_PORT
+    NODE_NETNS.run("iptables -A FORWARD -s " + A.v4() + " -p tcp --dport " + SHORT_PORT
         + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment 'tx a:" + SHORT_PORT + "'");
-    nodeNetns.run("iptables -A FORWARD -d " + A.v4() + " -p tcp --sport " + SHORT_PORT
+    NODE_NETNS.run("iptables -A FORWARD -d " + A.v4() + " -p tcp --sport " + SHORT_PORT
         + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment 'rx a:" + SHORT_PORT + "'");
-    nodeNetns.run("iptables -t nat -A PREROUTING -d " + CLUSTER_IP + " -p tcp --dport "
+    NODE_NETNS.run("iptables -t nat -A PREROUTING -d " + CLUSTER_IP + " -p tcp --dport "
         + SERVICE_PORT + " -j DNAT --to-destination " + B.v4() + ":" + BACKEND_PORT);
   }
 
-  @AfterAll
-  static void removeNamespaces() throws Exception {
-    Collections.reverse(CREATED);
-    for (TestNetns netns : CREATED) {
-      netns.close();
-    }
-  }
 
   @Test
   void perPodCountersEqualTheNodesIptablesCounters() throws Exception {
     Path dir = Files.createTempDirectory("flows-topology");
-    ExecutorService node = nodeNetns.threads();
-    ExecutorService podA = POD_NETNS.get(A).threads();
-    ExecutorService podB = POD_NETNS.get(B).threads();
+    ExecutorService node = NODE_NETNS.threads();
+    ExecutorService podA = A.netns().threads();
+    ExecutorService podB = B.netns().threads();
     try (FakeApiServer api = new FakeApiServer()) {
       api.put(KubeObjects.node(NODE, "zone-a", "198.51.100.1"));
       api.put(pod(A));
@@ -175,7 +164,7 @@ class FlowsTopologyKernelTest {
           deleteClosedShortConnections();
 
           Snapshot all = in(node, () -> collect(uncappedCollector));
-          String entries = nodeNetns.output("conntrack", "-C").trim();
+          String entries = NODE_NETNS.output("conntrack", "-C").trim();
           Snapshot few = in(node, () -> collect(cappedCollector));
           Map<String, long[]> truth = iptablesCounters();
           // The table's size and limit as the kernel and conntrack-tools say (several digits: read in one go).
@@ -346,14 +335,14 @@ class FlowsTopologyKernelTest {
     String[] list = {"conntrack", "-L", "-p", "tcp", "--dport", Integer.toString(SHORT_PORT)};
     Eventually.await("short connections closed", () -> {
       try {
-        String text = nodeNetns.output(list);
+        String text = NODE_NETNS.output(list);
         return text.lines().filter(l -> l.contains("TIME_WAIT")).count() == SHORT_CONNECTIONS;
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     });
-    nodeNetns.run("conntrack -D -p tcp --dport " + SHORT_PORT + " > /dev/null 2>&1");
-    assertThat(nodeNetns.output(list).lines().filter(l -> l.contains("dport=")).count()).isZero();
+    NODE_NETNS.run("conntrack -D -p tcp --dport " + SHORT_PORT + " > /dev/null 2>&1");
+    assertThat(NODE_NETNS.output(list).lines().filter(l -> l.contains("dport=")).count()).isZero();
   }
 
   /** "tx a" (or "tx a:9000") → {packets, bytes}, summed over iptables and ip6tables. */
@@ -361,7 +350,7 @@ class FlowsTopologyKernelTest {
     Map<String, long[]> counters = new HashMap<>();
     Pattern rule = Pattern.compile("^\\[(\\d+):(\\d+)] -A FORWARD .*--comment \"?((?:tx|rx) [\\w:]+)\"?");
     for (String save : List.of("iptables-save", "ip6tables-save")) {
-      for (String line : nodeNetns.output(save, "-c", "-t", "filter").split("\n")) {
+      for (String line : NODE_NETNS.output(save, "-c", "-t", "filter").split("\n")) {
         Matcher m = rule.matcher(line);
         if (m.find()) {
           long[] c = counters.computeIfAbsent(m.group(3), k -> new long[2]);

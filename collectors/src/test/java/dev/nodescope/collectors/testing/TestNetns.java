@@ -9,26 +9,53 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A network namespace a test makes (`ip netns add`) and always deletes on close, with everything that lives in it
- * (veth ends, addresses, rules, conntrack entries). Its name carries the test process's id, so parallel runs of the
- * suite do not collide. Requires root and `ip` (see {@link Capabilities}).
+ * A network namespace a test makes (`ip netns add`) and always deletes, with everything that lives in it (veth
+ * ends, addresses, rules, conntrack entries). Its name carries the test process's id, so parallel runs of the suite
+ * do not collide. Requires root and `ip` (see {@link Capabilities}). Either one for a whole class, made before its
+ * {@code @BeforeAll} methods and deleted after its {@code @AfterAll} ones:
+ * {@code @RegisterExtension static final TestNetns NETNS = TestNetns.perClass("nsena");}, or one made by
+ * {@link #create} and closed by the test.
  */
-public final class TestNetns implements AutoCloseable {
+public final class TestNetns implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   private final String name;
+  private boolean made;
 
-  private TestNetns(String name) {
-    this.name = name;
+  private TestNetns(String purpose) {
+    this.name = purpose + "-" + ProcessHandle.current().pid();
   }
 
   /** A fresh namespace named {@code purpose-PID}. */
   public static TestNetns create(String purpose) throws Exception {
+    TestNetns netns = new TestNetns(purpose);
+    netns.make();
+    return netns;
+  }
+
+  /** A namespace named {@code purpose-PID} for the test class that registers it as an extension. */
+  public static TestNetns perClass(String purpose) {
+    return new TestNetns(purpose);
+  }
+
+  private void make() throws Exception {
     Capabilities.requireRoot();
     Capabilities.requireCommand("ip");
-    TestNetns netns = new TestNetns(purpose + "-" + ProcessHandle.current().pid());
-    Shell.sh("ip netns add " + netns.name);
-    return netns;
+    Shell.sh("ip netns add " + name);
+    made = true;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    make();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    close();
   }
 
   public String name() {
@@ -91,8 +118,12 @@ public final class TestNetns implements AutoCloseable {
     }
   }
 
+  /** Deletes the namespace, if it was made. */
   @Override
   public void close() throws Exception {
-    Shell.sh("ip netns del " + name);
+    if (made) {
+      made = false;
+      Shell.sh("ip netns del " + name);
+    }
   }
 }
