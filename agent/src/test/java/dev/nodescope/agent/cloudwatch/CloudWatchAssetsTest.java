@@ -57,21 +57,12 @@ class CloudWatchAssetsTest {
   @BeforeAll
   @SuppressWarnings("unchecked")
   static void runTheBridgeOnAFullNode() throws Exception {
-    System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
-    System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
     aws = new FakeCloudWatch();
     SnapshotRegistry registry = new SnapshotRegistry();
     NodeSnapshots snapshots = new NodeSnapshots(registry);
-    PodDirectory pods = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return List.of(NodeSnapshots.WEB);
-      }
-    };
+    PodDirectory pods = () -> List.of(NodeSnapshots.WEB);
     Instant t0 = Instant.parse("2026-11-23T12:00:00Z");
-    CloudWatchBridge bridge = new CloudWatchBridge(new CloudWatchSettings("us-east-1", "c1", Duration.ofSeconds(60),
-        Optional.of(aws.endpoint()), "/aws/containerinsights/c1/performance", "Nodescope", Declarations.defaults(),
-        List.of(), false, 20_000, Duration.ofMinutes(10)), registry, pods, "node-1", NodeSnapshots.instance(),
+    CloudWatchBridge bridge = new CloudWatchBridge(aws.settings(Declarations.defaults()), registry, pods, "node-1", NodeSnapshots.instance(),
         Clock.fixed(t0, ZoneOffset.UTC), duration -> {});
     try {
       for (int step = 0; step < 2; step++) {
