@@ -183,10 +183,12 @@ public final class CloudWatchBridge implements AutoCloseable {
     pods.pods().forEach(pod -> podsByUid.put(pod.uid(), pod));
     List<PerformanceEvent> events = new ArrayList<>(insights.map(index, podsByUid));
     List<Point> points = points(index, events, podsByUid);
+    List<ScrapedHistogram> histograms = new ArrayList<>();
     if (scraper.active()) {
       Scraper.Scrape scrape = scraper.scrape(nodeFields, metrics);
       events.addAll(scrape.events());
       points.addAll(scrape.points());
+      histograms.addAll(scrape.histograms());
     }
     List<LogEvent> logEvents = new ArrayList<>(events.size());
     for (PerformanceEvent event : events) {
@@ -194,7 +196,7 @@ public final class CloudWatchBridge implements AutoCloseable {
         logEvents.add(new LogEvent(now, json));
       }
     }
-    return new Prepared(logEvents, declared.data(points, now));
+    return new Prepared(logEvents, declared.data(points, histograms, now));
   }
 
   private void flush(Instant stopAt) throws InterruptedException {

@@ -193,31 +193,20 @@ final class ContainerInsights {
       restartsByContainer.put(pod + "/" + row.label("container"), row.value());
     }
     Map<String, Map<String, Row>> podRows = groupBy(index, row -> row.label("uid"),
-        "nodescope_pod_cpu_usage_seconds_total", "nodescope_pod_memory_working_set_bytes", "nodescope_pod_cpu_limit_cores", "nodescope_pod_memory_limit_bytes",
+        "nodescope_pod_cpu_usage_seconds_total", "nodescope_pod_memory_working_set_bytes",
+        "nodescope_pod_cpu_limit_cores", "nodescope_pod_memory_limit_bytes",
         "nodescope_pod_network_receive_bytes_total", "nodescope_pod_network_transmit_bytes_total",
         "nodescope_pod_network_receive_packets_total", "nodescope_pod_network_transmit_packets_total");
     podRows.forEach((uid, rows) -> {
       PodIdentity pod = identity(podsByUid.get(uid), rows.values().iterator().next(), uid);
-      double cores = rate(rows.get("nodescope_pod_cpu_usage_seconds_total"));
-      double workingSet = value(rows.get("nodescope_pod_memory_working_set_bytes"));
-      double cpuLimit = value(rows.get("nodescope_pod_cpu_limit_cores"));
-      double memoryLimit = value(rows.get("nodescope_pod_memory_limit_bytes"));
       double rx = rate(rows.get("nodescope_pod_network_receive_bytes_total"));
       double tx = rate(rows.get("nodescope_pod_network_transmit_bytes_total"));
-      events.add(new PerformanceEvent("Pod", pod.fields(null), List.of(
-          new Metric("pod_cpu_utilization", cores / node.cpus() * 100, "Percent"),
-          new Metric("pod_cpu_usage_total", cores * 1000, "None"),
-          new Metric("pod_cpu_limit", cpuLimit * 1000, "None"),
-          new Metric("pod_cpu_utilization_over_pod_limit", cores / cpuLimit * 100, "Percent"),
-          new Metric("pod_memory_utilization", workingSet / node.memoryTotal() * 100, "Percent"),
-          new Metric("pod_memory_working_set", workingSet, "Bytes"),
-          new Metric("pod_memory_limit", memoryLimit, "Bytes"),
-          new Metric("pod_memory_utilization_over_pod_limit", workingSet / memoryLimit * 100, "Percent"),
-          new Metric("pod_network_rx_bytes", rx, "Bytes/Second"),
-          new Metric("pod_network_tx_bytes", tx, "Bytes/Second"),
-          new Metric("pod_number_of_container_restarts",
-              restartsByPod.getOrDefault(pod.namespace() + "/" + pod.fullName(), Double.NaN), "Count")),
-          POD_DIMENSIONS));
+      List<Metric> metrics = cpuAndMemory("pod", rows, node);
+      metrics.add(new Metric("pod_network_rx_bytes", rx, "Bytes/Second"));
+      metrics.add(new Metric("pod_network_tx_bytes", tx, "Bytes/Second"));
+      metrics.add(new Metric("pod_number_of_container_restarts",
+          restartsByPod.getOrDefault(pod.namespace() + "/" + pod.fullName(), Double.NaN), "Count"));
+      events.add(new PerformanceEvent("Pod", pod.fields(null), metrics, POD_DIMENSIONS));
       if (rows.containsKey("nodescope_pod_network_receive_bytes_total")) {
         events.add(new PerformanceEvent("PodNet", pod.fields(null), List.of(
             new Metric("pod_interface_network_rx_bytes", rx, "Bytes/Second"),
@@ -235,42 +224,74 @@ final class ContainerInsights {
       Row any = rows.values().iterator().next();
       PodIdentity pod = identity(podsByUid.get(any.label("uid")), any, any.label("uid"));
       String container = any.label("container");
-      double cores = rate(rows.get("nodescope_container_cpu_usage_seconds_total"));
-      double workingSet = value(rows.get("nodescope_container_memory_working_set_bytes"));
-      double cpuLimit = value(rows.get("nodescope_container_cpu_limit_cores"));
-      double memoryLimit = value(rows.get("nodescope_container_memory_limit_bytes"));
-      events.add(new PerformanceEvent("Container", pod.fields(container), List.of(
-          new Metric("container_cpu_utilization", cores / node.cpus() * 100, "Percent"),
-          new Metric("container_cpu_usage_total", cores * 1000, "None"),
-          new Metric("container_cpu_limit", cpuLimit * 1000, "None"),
-          new Metric("container_cpu_utilization_over_container_limit", cores / cpuLimit * 100, "Percent"),
-          new Metric("container_memory_utilization", workingSet / node.memoryTotal() * 100, "Percent"),
-          new Metric("container_memory_working_set", workingSet, "Bytes"),
-          new Metric("container_memory_limit", memoryLimit, "Bytes"),
-          new Metric("container_memory_utilization_over_container_limit", workingSet / memoryLimit * 100, "Percent"),
-          new Metric("number_of_container_restarts", restartsByContainer.getOrDefault(
-              pod.namespace() + "/" + pod.fullName() + "/" + container, Double.NaN), "Count")),
-          CONTAINER_DIMENSIONS));
+      List<Metric> metrics = cpuAndMemory("container", rows, node);
+      metrics.add(new Metric("number_of_container_restarts", restartsByContainer.getOrDefault(
+          pod.namespace() + "/" + pod.fullName() + "/" + container, Double.NaN), "Count"));
+      events.add(new PerformanceEvent("Container", pod.fields(container), metrics, CONTAINER_DIMENSIONS));
     });
   }
 
+  /**
+   * CPU and memory of a pod or a container ({@code entity}) from its {@code nodescope_<entity>_*} rows: usage,
+   * limits, and utilization of the node and of the limit, in a list the caller adds its own metrics to.
+   */
+  private List<Metric> cpuAndMemory(String entity, Map<String, Row> rows, NodeFacts node) {
+    String source = "nodescope_" + entity + "_";
+    double cores = rate(rows.get(source + "cpu_usage_seconds_total"));
+    double workingSet = value(rows.get(source + "memory_working_set_bytes"));
+    double cpuLimit = value(rows.get(source + "cpu_limit_cores"));
+    double memoryLimit = value(rows.get(source + "memory_limit_bytes"));
+    String overLimit = "_over_" + entity + "_limit";
+    return new ArrayList<>(List.of(
+        new Metric(entity + "_cpu_utilization", cores / node.cpus() * 100, "Percent"),
+        new Metric(entity + "_cpu_usage_total", cores * 1000, "None"),
+        new Metric(entity + "_cpu_limit", cpuLimit * 1000, "None"),
+        new Metric(entity + "_cpu_utilization" + overLimit, cores / cpuLimit * 100, "Percent"),
+        new Metric(entity + "_memory_utilization", workingSet / node.memoryTotal() * 100, "Percent"),
+        new Metric(entity + "_memory_working_set", workingSet, "Bytes"),
+        new Metric(entity + "_memory_limit", memoryLimit, "Bytes"),
+        new Metric(entity + "_memory_utilization" + overLimit, workingSet / memoryLimit * 100, "Percent")));
+  }
+
+  /**
+   * GPM activity ratios (DCGM_FI_PROF_*) as fields of the GPU events, in percent or bytes per second. Container
+   * Insights publishes tensor-core utilization as a metric; the others have no Container Insights metric, so they
+   * stay in the log (for Logs Insights) rather than add six billed metrics per GPU and dimension set.
+   */
+  private static final Map<String, String> GPU_ACTIVITY = Map.of(
+      "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "gpu_tensor_core_utilization",
+      "DCGM_FI_PROF_GR_ENGINE_ACTIVE", "gpu_graphics_engine_utilization",
+      "DCGM_FI_PROF_SM_ACTIVE", "gpu_sm_utilization",
+      "DCGM_FI_PROF_SM_OCCUPANCY", "gpu_sm_occupancy",
+      "DCGM_FI_PROF_DRAM_ACTIVE", "gpu_dram_utilization",
+      "DCGM_FI_PROF_PCIE_TX_BYTES", "gpu_pcie_tx_bytes",
+      "DCGM_FI_PROF_PCIE_RX_BYTES", "gpu_pcie_rx_bytes");
+  private static final Set<String> PUBLISHED_GPU_ACTIVITY = Set.of("gpu_tensor_core_utilization");
+
   private void gpus(SnapshotIndex index, Map<String, PodInfo> podsByName, List<PerformanceEvent> events) {
-    Map<String, Map<String, Row>> gpus = groupBy(index, row -> row.label("UUID"), "DCGM_FI_DEV_GPU_UTIL",
-        "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE", "DCGM_FI_DEV_FB_RESERVED", "DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_DEV_GPU_TEMP",
-        "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE");
+    List<String> metrics = new ArrayList<>(List.of("DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED",
+        "DCGM_FI_DEV_FB_FREE", "DCGM_FI_DEV_FB_RESERVED", "DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_DEV_GPU_TEMP"));
+    metrics.addAll(new TreeMap<>(GPU_ACTIVITY).keySet());
+    // Whole GPUs only: MIG instances (GPU_I_ID set) share their GPU's UUID and would overwrite its values.
+    Map<String, Map<String, Row>> gpus = groupBy(index,
+        row -> row.label("GPU_I_ID").isEmpty() ? row.label("UUID") : null, metrics.toArray(String[]::new));
     gpus.forEach((uuid, rows) -> {
       Row any = rows.values().iterator().next();
       double used = value(rows.get("DCGM_FI_DEV_FB_USED"));
       double free = value(rows.get("DCGM_FI_DEV_FB_FREE"));
       double reserved = rows.containsKey("DCGM_FI_DEV_FB_RESERVED") ? value(rows.get("DCGM_FI_DEV_FB_RESERVED")) : 0;
-      Map<String, Double> values = new LinkedHashMap<>();
-      values.put("gpu_utilization", value(rows.get("DCGM_FI_DEV_GPU_UTIL")));
-      values.put("gpu_memory_utilization", used / (used + free + reserved) * 100);
-      values.put("gpu_memory_total", (used + free + reserved) * MIB);
-      values.put("gpu_memory_used", used * MIB);
-      values.put("gpu_power_draw", value(rows.get("DCGM_FI_DEV_POWER_USAGE")));
-      values.put("gpu_temperature", value(rows.get("DCGM_FI_DEV_GPU_TEMP")));
-      values.put("gpu_tensor_core_utilization", value(rows.get("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE")) * 100);
+      List<Metric> values = new ArrayList<>();
+      values.add(new Metric("gpu_utilization", value(rows.get("DCGM_FI_DEV_GPU_UTIL")), "Percent"));
+      values.add(new Metric("gpu_memory_utilization", used / (used + free + reserved) * 100, "Percent"));
+      values.add(new Metric("gpu_memory_total", (used + free + reserved) * MIB, "Bytes"));
+      values.add(new Metric("gpu_memory_used", used * MIB, "Bytes"));
+      values.add(new Metric("gpu_power_draw", value(rows.get("DCGM_FI_DEV_POWER_USAGE")), "None"));
+      values.add(new Metric("gpu_temperature", value(rows.get("DCGM_FI_DEV_GPU_TEMP")), "None"));
+      new TreeMap<>(GPU_ACTIVITY).forEach((metric, name) -> {
+        boolean rate = name.endsWith("_bytes");
+        values.add(new Metric(name, value(rows.get(metric)) * (rate ? 1 : 100), rate ? "Bytes/Second" : "Percent",
+            PUBLISHED_GPU_ACTIVITY.contains(name)));
+      });
       Map<String, Object> extra = new LinkedHashMap<>();
       extra.put("GpuDevice", any.label("device"));
       extra.put("UUID", uuid);
@@ -296,15 +317,16 @@ final class ContainerInsights {
       }
     }
     cores.forEach((core, values) -> {
-      Map<String, Double> mapped = new LinkedHashMap<>();
-      mapped.put("neuroncore_utilization", values.getOrDefault("neuroncore_utilization_ratio", Double.NaN) * 100);
+      List<Metric> mapped = new ArrayList<>();
+      mapped.add(new Metric("neuroncore_utilization",
+          values.getOrDefault("neuroncore_utilization_ratio", Double.NaN) * 100, "Percent"));
       double total = 0;
       for (String part : NEURON_MEMORY_PARTS) {
         double bytes = values.getOrDefault("neuroncore_memory_usage_" + part, Double.NaN);
-        mapped.put("neuroncore_memory_usage_" + part, bytes);
+        mapped.add(new Metric("neuroncore_memory_usage_" + part, bytes, "Bytes"));
         total += Double.isNaN(bytes) ? 0 : bytes;
       }
-      mapped.put("neuroncore_memory_usage_total", total);
+      mapped.add(new Metric("neuroncore_memory_usage_total", total, "Bytes"));
       Map<String, Object> extra = new LinkedHashMap<>();
       extra.put("NeuronCore", core);
       double device = Math.floor(parse(core) / coresPerDevice);
@@ -341,7 +363,7 @@ final class ContainerInsights {
   }
 
   /** A device's node event and, when the kubelet assigned it, its pod and container events. */
-  private void deviceEvents(String kind, Map<String, Double> values, Row labels, Map<String, PodInfo> podsByName,
+  private void deviceEvents(String kind, List<Metric> values, Row labels, Map<String, PodInfo> podsByName,
       Map<String, Object> extra, List<PerformanceEvent> events, List<List<String>> nodeDimensions,
       List<List<String>> podDimensions, List<List<String>> containerDimensions) {
     Map<String, Object> nodeFields = nodeFields();
@@ -364,20 +386,9 @@ final class ContainerInsights {
     }
   }
 
-  private static List<Metric> metrics(String prefix, Map<String, Double> values) {
-    List<Metric> metrics = new ArrayList<>();
-    values.forEach((name, value) -> metrics.add(new Metric(prefix + name, value, unitOf(name))));
-    return metrics;
-  }
-
-  private static String unitOf(String name) {
-    if (name.endsWith("utilization")) {
-      return "Percent";
-    }
-    if (name.contains("memory")) {
-      return "Bytes";
-    }
-    return "None";
+  /** The device's metrics named for the node, pod or container event. */
+  private static List<Metric> metrics(String prefix, List<Metric> values) {
+    return values.stream().map(m -> new Metric(prefix + m.name(), m.value(), m.unit(), m.published())).toList();
   }
 
   private void flows(SnapshotIndex index, Map<String, PodInfo> podsByName, List<PerformanceEvent> events) {
@@ -495,13 +506,16 @@ final class ContainerInsights {
     return values;
   }
 
-  /** Rows of the given metrics grouped by entity (the key), each group by metric name. */
+  /** Rows of the given metrics grouped by entity (the key; rows keyed null are left out), each by metric name. */
   private static Map<String, Map<String, Row>> groupBy(SnapshotIndex index, Function<Row, String> key,
       String... metrics) {
     Map<String, Map<String, Row>> groups = new TreeMap<>();
     for (String metric : metrics) {
       for (Row row : index.rows(metric)) {
-        groups.computeIfAbsent(key.apply(row), g -> new HashMap<>()).put(metric, row);
+        String group = key.apply(row);
+        if (group != null) {
+          groups.computeIfAbsent(group, g -> new HashMap<>()).put(metric, row);
+        }
       }
     }
     return groups;

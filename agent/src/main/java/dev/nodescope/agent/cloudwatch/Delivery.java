@@ -164,12 +164,14 @@ final class Delivery {
           .timestamp(Instant.ofEpochMilli(datum.timestampMillis())).storageResolution(60)
           .dimensions(datum.dimensions().entrySet().stream()
               .map(d -> Dimension.builder().name(d.getKey()).value(d.getValue()).build()).toList());
-      if (datum.statistics() == null) {
-        builder.value(datum.value());
-      } else {
+      if (datum.statistics() != null) {
         builder.statisticValues(StatisticSet.builder().sampleCount(datum.statistics().sampleCount())
             .sum(datum.statistics().sum()).minimum(datum.statistics().minimum())
             .maximum(datum.statistics().maximum()).build());
+      } else if (datum.distribution() != null) {
+        builder.values(datum.distribution().values()).counts(datum.distribution().counts());
+      } else {
+        builder.value(datum.value());
       }
       data.add(builder.build());
     }

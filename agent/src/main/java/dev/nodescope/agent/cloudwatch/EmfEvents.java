@@ -11,7 +11,7 @@ import java.util.Map;
  * directive; older agents wrote larger events and CloudWatch dropped them, so an entity with more metrics is split
  * into several events that repeat its identifying fields. Non-finite values are left out (EMF rejects them), and
  * a dimension set naming a field the event lacks (or an empty one) is left out of the directive, which would
- * otherwise be invalid.
+ * otherwise be invalid. Metrics that are not published are fields only, outside the directive.
  */
 public final class EmfEvents {
   static final int MAX_METRICS_PER_EVENT = 100;
@@ -44,11 +44,13 @@ public final class EmfEvents {
   private static String renderOne(PerformanceEvent source, long timestampMillis, List<List<String>> dimensionSets,
       List<PerformanceEvent.Metric> metrics) {
     Map<String, Object> event = new LinkedHashMap<>();
-    if (dimensionSets != null && !metrics.isEmpty()) {
-      List<Map<String, Object>> definitions = new ArrayList<>();
-      for (PerformanceEvent.Metric metric : metrics) {
+    List<Map<String, Object>> definitions = new ArrayList<>();
+    for (PerformanceEvent.Metric metric : metrics) {
+      if (metric.published()) {
         definitions.add(Map.of("Name", metric.name(), "Unit", metric.unit()));
       }
+    }
+    if (dimensionSets != null && !definitions.isEmpty()) {
       Map<String, Object> directive = new LinkedHashMap<>();
       directive.put("Timestamp", timestampMillis);
       directive.put("CloudWatchMetrics",

@@ -13,8 +13,16 @@ import java.util.Map;
 public record PerformanceEvent(String type, Map<String, Object> fields, List<Metric> metrics,
     List<List<String>> dimensionSets) {
 
-  /** A metric value with its CloudWatch unit name (e.g. "Percent", "Bytes/Second", "Count"). */
-  public record Metric(String name, double value, String unit) {}
+  /**
+   * A metric value with its CloudWatch unit name (e.g. "Percent", "Bytes/Second", "Count"); a metric not
+   * {@code published} is a field of the event only, left out of the EMF directive, so it creates no CloudWatch
+   * metric (billed per month) even in an event whose other metrics do.
+   */
+  public record Metric(String name, double value, String unit, boolean published) {
+    public Metric(String name, double value, String unit) {
+      this(name, value, unit, true);
+    }
+  }
 
   public PerformanceEvent {
     fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));

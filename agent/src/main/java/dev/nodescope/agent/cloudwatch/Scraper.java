@@ -88,11 +88,12 @@ final class Scraper {
     }
   }
 
-  /** What one interval's scrapes gave: points for the declarations and events for the performance log. */
-  record Scrape(List<Point> points, List<PerformanceEvent> events) {}
+  /** What one interval's scrapes gave: points and histograms for the declarations, events for the log. */
+  record Scrape(List<Point> points, List<ScrapedHistogram> histograms, List<PerformanceEvent> events) {}
 
   Scrape scrape(Map<String, Object> nodeFields, BridgeMetrics metrics) {
     List<Point> points = new ArrayList<>();
+    List<ScrapedHistogram> histograms = new ArrayList<>();
     List<PerformanceEvent> events = new ArrayList<>();
     Set<String> seen = new java.util.HashSet<>();
     for (Target target : targets()) {
@@ -109,7 +110,7 @@ final class Scraper {
         continue;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return new Scrape(points, events);
+        return new Scrape(points, histograms, events);
       }
       if (failing.remove(name)) {
         LOG.info("cloudwatch: scrape of {} works again", name);
@@ -127,10 +128,8 @@ final class Scraper {
       }
       Map<Map<String, String>, List<PerformanceEvent.Metric>> byLabels = new LinkedHashMap<>();
       for (ScrapedSample sample : result.samples()) {
-        Map<String, String> labels = new LinkedHashMap<>(sample.labels());
-        identity.forEach(labels::putIfAbsent);
-        nodeFields.forEach((field, value) -> labels.putIfAbsent(field, value.toString()));
-        points.add(new Point(sample.name(), labels, sample.value(), isCumulative(sample)));
+        points.add(new Point(sample.name(), withTarget(sample.labels(), identity, nodeFields), sample.value(),
+            isCumulative(sample)));
         byLabels.computeIfAbsent(sample.labels(), l -> new ArrayList<>())
             .add(new PerformanceEvent.Metric(sample.name(), sample.value(), "None"));
       }
@@ -140,9 +139,22 @@ final class Scraper {
         labels.forEach((label, value) -> fields.put(RESERVED_FIELDS.contains(label) ? "label_" + label : label, value));
         events.add(new PerformanceEvent("Scraped", fields, samples, List.of()));
       });
+      for (ScrapedHistogram histogram : ScrapedHistogram.assemble(result.samples())) {
+        histograms.add(new ScrapedHistogram(histogram.name(), withTarget(histogram.labels(), identity, nodeFields),
+            histogram.buckets()));
+      }
     }
     metrics.forgetScrapeTargetsExcept(seen);
-    return new Scrape(points, events);
+    return new Scrape(points, histograms, events);
+  }
+
+  /** A scraped series' labels with the target's identity and the node's fields, where it has no such label. */
+  private static Map<String, String> withTarget(Map<String, String> series, Map<String, String> identity,
+      Map<String, Object> nodeFields) {
+    Map<String, String> labels = new LinkedHashMap<>(series);
+    identity.forEach(labels::putIfAbsent);
+    nodeFields.forEach((field, value) -> labels.putIfAbsent(field, value.toString()));
+    return labels;
   }
 
   /** Counters, and the _count/_sum/_bucket series of histograms and summaries, only ever grow. */

@@ -21,13 +21,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent as Main starts it: the --cloudwatch.* flags start the bridge, and events reach CloudWatch. */
 class AgentCloudWatchTest {
-  private final FakeCloudWatch aws = new FakeCloudWatch();
+  @RegisterExtension
+  final FakeCloudWatch aws = new FakeCloudWatch();
   private Agent agent;
 
   @TempDir
@@ -35,18 +36,11 @@ class AgentCloudWatchTest {
 
   AgentCloudWatchTest() throws IOException {}
 
-  @BeforeAll
-  static void staticCredentials() {
-    System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
-    System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-  }
-
   @AfterEach
   void tearDown() {
     if (agent != null) {
       agent.close();
     }
-    aws.close();
   }
 
   @Test

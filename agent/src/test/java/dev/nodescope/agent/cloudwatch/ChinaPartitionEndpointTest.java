@@ -26,8 +26,7 @@ class ChinaPartitionEndpointTest {
 
   @BeforeAll
   static void staticCredentials() {
-    System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
-    System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    FakeCloudWatch.useExampleCredentials();
   }
 
   @ParameterizedTest

@@ -57,21 +57,12 @@ class CloudWatchAssetsTest {
   @BeforeAll
   @SuppressWarnings("unchecked")
   static void runTheBridgeOnAFullNode() throws Exception {
-    System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
-    System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
     aws = new FakeCloudWatch();
     SnapshotRegistry registry = new SnapshotRegistry();
     NodeSnapshots snapshots = new NodeSnapshots(registry);
-    PodDirectory pods = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return List.of(NodeSnapshots.WEB);
-      }
-    };
+    PodDirectory pods = () -> List.of(NodeSnapshots.WEB);
     Instant t0 = Instant.parse("2026-11-23T12:00:00Z");
-    CloudWatchBridge bridge = new CloudWatchBridge(new CloudWatchSettings("us-east-1", "c1", Duration.ofSeconds(60),
-        Optional.of(aws.endpoint()), "/aws/containerinsights/c1/performance", "Nodescope", Declarations.defaults(),
-        List.of(), false, 20_000, Duration.ofMinutes(10)), registry, pods, "node-1", NodeSnapshots.instance(),
+    CloudWatchBridge bridge = new CloudWatchBridge(aws.settings(Declarations.defaults()), registry, pods, "node-1", NodeSnapshots.instance(),
         Clock.fixed(t0, ZoneOffset.UTC), duration -> {});
     try {
       for (int step = 0; step < 2; step++) {
@@ -124,11 +115,19 @@ class CloudWatchAssetsTest {
     assertThat(first("NodeGPU")).containsEntry("GpuDevice", "nvidia0").containsEntry("node_gpu_utilization", 87)
         .containsEntry("node_gpu_memory_utilization", 37.5).containsEntry("node_gpu_memory_total", 85899345920L)
         .containsEntry("node_gpu_power_draw", 250).containsEntry("node_gpu_temperature", 70)
-        .doesNotContainKey("node_gpu_tensor_core_utilization");
+        // The whole GPU's activity, not its MIG instance's (12.5% tensor).
+        .containsEntry("node_gpu_tensor_core_utilization", 37.5)
+        .containsEntry("node_gpu_graphics_engine_utilization", 87.5).containsEntry("node_gpu_sm_utilization", 75)
+        .containsEntry("node_gpu_sm_occupancy", 50).containsEntry("node_gpu_dram_utilization", 25)
+        .containsEntry("node_gpu_pcie_tx_bytes", 1048576).containsEntry("node_gpu_pcie_rx_bytes", 2097152);
+    // Tensor-core utilization is a Container Insights metric; the other ratios are log fields only.
+    assertThat(EmfValidity.metricNames(first("NodeGPU"))).contains("node_gpu_tensor_core_utilization")
+        .doesNotContain("node_gpu_sm_utilization", "node_gpu_sm_occupancy", "node_gpu_graphics_engine_utilization",
+            "node_gpu_dram_utilization", "node_gpu_pcie_tx_bytes", "node_gpu_pcie_rx_bytes");
     assertThat(first("PodGPU")).containsEntry("PodName", "web").containsEntry("Namespace", "shop")
-        .containsEntry("pod_gpu_utilization", 87);
+        .containsEntry("pod_gpu_utilization", 87).containsEntry("pod_gpu_tensor_core_utilization", 37.5);
     assertThat(first("ContainerGPU")).containsEntry("ContainerName", "app").containsEntry("container_gpu_utilization",
-        87);
+        87).containsEntry("container_gpu_sm_utilization", 75);
     Map<String, Object> core3 = EVENTS.stream().filter(e -> "NodeNeuronCore".equals(e.get("Type")))
         .filter(e -> "3".equals(e.get("NeuronCore"))).findFirst().orElseThrow();
     assertThat(core3).containsEntry("NeuronDevice", "1").containsEntry("node_neuroncore_utilization", 50)

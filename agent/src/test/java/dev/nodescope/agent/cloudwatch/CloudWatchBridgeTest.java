@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The bridge with the real SDK clients against {@link FakeCloudWatch}: what arrives on the wire, decoded from CBOR
@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
  */
 class CloudWatchBridgeTest {
   private static final Instant T0 = Instant.parse("2026-11-23T12:00:00Z");
-  private static final String LOG_GROUP = "/aws/containerinsights/c1/performance";
 
-  private final FakeCloudWatch aws = new FakeCloudWatch();
+  @RegisterExtension
+  final FakeCloudWatch aws = new FakeCloudWatch();
   private final SnapshotRegistry registry = new SnapshotRegistry();
   private final NodeSnapshots snapshots = new NodeSnapshots(registry);
   private final MutableClock clock = new MutableClock(T0);
@@ -43,16 +43,9 @@ class CloudWatchBridgeTest {
 
   CloudWatchBridgeTest() throws IOException {}
 
-  @BeforeAll
-  static void staticCredentials() {
-    System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
-    System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-  }
-
   @AfterEach
   void tearDown() {
     bridges.forEach(CloudWatchBridge::close);
-    aws.close();
   }
 
   /** A clock the test moves; sleeping between retries moves it too, so retries take no real time. */
@@ -83,19 +76,8 @@ class CloudWatchBridgeTest {
     }
   }
 
-  private CloudWatchSettings settings(List<Declarations.Declaration> declarations, int bufferValues) {
-    return new CloudWatchSettings("us-east-1", "c1", Duration.ofSeconds(60), Optional.of(aws.endpoint()), LOG_GROUP,
-        "Nodescope", declarations, List.of(), false, bufferValues, Duration.ofMinutes(10));
-  }
-
   private CloudWatchBridge bridge(CloudWatchSettings settings) {
-    PodDirectory directory = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return pods;
-      }
-    };
-    CloudWatchBridge bridge = new CloudWatchBridge(settings, registry, directory, "node-1", NodeSnapshots.instance(),
+    CloudWatchBridge bridge = new CloudWatchBridge(settings, registry, () -> pods, "node-1", NodeSnapshots.instance(),
         clock, duration -> {
           sleeps.add(duration);
           clock.advance(duration);
@@ -105,7 +87,7 @@ class CloudWatchBridgeTest {
   }
 
   private CloudWatchBridge defaultBridge() {
-    return bridge(settings(Declarations.defaults(), 20_000));
+    return bridge(aws.settings(Declarations.defaults()));
   }
 
   /** Two readings 15 s apart, so that rates exist; the bridge runs after each. */
@@ -131,7 +113,7 @@ class CloudWatchBridgeTest {
 
     assertThat(aws.operations()).startsWith("PutLogEvents", "CreateLogGroup", "CreateLogStream", "PutLogEvents");
     for (Map<String, Object> call : aws.logCalls()) {
-      assertThat(call).containsEntry("logGroupName", LOG_GROUP).containsEntry("logStreamName", "node-1");
+      assertThat(call).containsEntry("logGroupName", FakeCloudWatch.LOG_GROUP).containsEntry("logStreamName", "node-1");
     }
     Map<String, Object> node = last(events("Node"));
     assertThat(node).containsEntry("ClusterName", "c1").containsEntry("NodeName", "node-1")
@@ -217,9 +199,9 @@ class CloudWatchBridgeTest {
   @Test
   @SuppressWarnings("unchecked")
   void gaugesSharingADimensionSetGoOutAsAStatisticSet() throws Exception {
-    CloudWatchBridge bridge = bridge(settings(List.of(new Declarations.Declaration(
+    CloudWatchBridge bridge = bridge(aws.settings(List.of(new Declarations.Declaration(
         "nodescope_pod_memory_working_set_bytes", "pod_memory", "Bytes",
-        List.of(List.of("ClusterName"), List.of("ClusterName", "pod")))), 20_000));
+        List.of(List.of("ClusterName"), List.of("ClusterName", "pod"))))));
     dev.nodescope.collectors.pods.PodsCollectorFactory pods = new dev.nodescope.collectors.pods.PodsCollectorFactory();
     dev.nodescope.collectors.core.SnapshotBuilder out = new dev.nodescope.collectors.core.SnapshotBuilder("pods",
         pods.descriptors());
@@ -245,7 +227,7 @@ class CloudWatchBridgeTest {
   void callsStayWithinPutMetricDataAndPutLogEventsLimitsAndLoseNothing() throws Exception {
     List<Declarations.Declaration> perFlow = List.of(new Declarations.Declaration("nodescope_flow_bytes_total",
         "flow_bytes", "Bytes", List.of(List.of("ClusterName", "NodeName", "namespace", "pod", "remote_pod", "port"))));
-    CloudWatchBridge bridge = bridge(settings(perFlow, 20_000));
+    CloudWatchBridge bridge = bridge(aws.settings(perFlow));
     double[] bytes = new double[2_500];
     for (int i = 0; i < bytes.length; i++) {
       bytes[i] = i + 1;
@@ -268,7 +250,7 @@ class CloudWatchBridgeTest {
 
   @Test
   void throttlingAndServerErrorsAreRetriedWithBackoffAndNoValueIsLost() throws Exception {
-    CloudWatchBridge control = bridge(settings(Declarations.defaults(), 20_000));
+    CloudWatchBridge control = bridge(aws.settings(Declarations.defaults()));
     snapshots.publishNode(0, T0);
     snapshots.publishFlows(T0, 1000);
     control.interval();
@@ -278,9 +260,7 @@ class CloudWatchBridgeTest {
 
     FakeCloudWatch flaky = new FakeCloudWatch();
     try {
-      CloudWatchBridge bridge = bridge(new CloudWatchSettings("us-east-1", "c1", Duration.ofSeconds(60),
-          Optional.of(flaky.endpoint()), LOG_GROUP, "Nodescope", Declarations.defaults(), List.of(), false, 20_000,
-          Duration.ofMinutes(10)));
+      CloudWatchBridge bridge = bridge(flaky.settings(Declarations.defaults()));
       flaky.failMetricCalls(Failure.THROTTLING_400, Failure.TOO_MANY_REQUESTS_429, Failure.SERVER_ERROR_500);
       flaky.failLogCalls(Failure.THROTTLING_400, Failure.TOO_MANY_REQUESTS_429, Failure.SERVER_ERROR_500);
       bridge.interval();
@@ -328,9 +308,7 @@ class CloudWatchBridgeTest {
   @Test
   void anOutageFillsTheBufferThenDropsOldestAndExpiredValuesCountingEachOne() throws Exception {
     int flowSeries = 30;
-    CloudWatchBridge bridge = bridge(new CloudWatchSettings("us-east-1", "c1", Duration.ofSeconds(60),
-        Optional.of(aws.endpoint()), LOG_GROUP, "Nodescope", Declarations.defaults(), List.of(), false, 70,
-        Duration.ofMinutes(2)));
+    CloudWatchBridge bridge = bridge(aws.settings(Declarations.defaults(), 70, Duration.ofMinutes(2)));
     pods = List.of();
     List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.logging.Logger dropLog = java.util.logging.Logger.getLogger(BridgeMetrics.class.getName());

@@ -12,25 +12,48 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * CloudWatch and CloudWatch Logs on loopback, for the real SDK clients: it decodes PutMetricData from Smithy RPC v2
  * CBOR (what CloudWatchClient speaks since 2.40.6) and the Logs calls from AWS JSON 1.1, records them, keeps log
  * groups and streams (PutLogEvents to a missing one fails as AWS does), and answers with injected failures first.
+ *
+ * <p>The bridge tests' shared fixture: creating one gives the SDK's default chain example credentials, and as a
+ * field with {@code @RegisterExtension} it stops after each test.
  */
-final class FakeCloudWatch implements AutoCloseable {
+final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
   static final String RPC_V2_PATH = "/service/GraniteServiceVersion20100801/operation/";
+  static final String LOG_GROUP = "/aws/containerinsights/c1/performance";
 
-  /** A failure to serve instead of the next call of an API. */
-  enum Failure { THROTTLING_400, TOO_MANY_REQUESTS_429, SERVER_ERROR_500, VALIDATION_400 }
+  /** A failure to serve instead of the next call of an API: its HTTP status and error code in each API. */
+  enum Failure {
+    THROTTLING_400(400, "Throttling", "ThrottlingException"),
+    TOO_MANY_REQUESTS_429(429, "TooManyRequests", "TooManyRequestsException"),
+    SERVER_ERROR_500(500, "InternalServiceError", "ServiceUnavailableException"),
+    VALIDATION_400(400, "InvalidParameterValue", "InvalidParameterException");
+
+    final int status;
+    final String cloudWatchCode;
+    final String logsType;
+
+    Failure(int status, String cloudWatchCode, String logsType) {
+      this.status = status;
+      this.cloudWatchCode = cloudWatchCode;
+      this.logsType = logsType;
+    }
+  }
 
   private final ObjectMapper cbor = new ObjectMapper(new CBORFactory());
   private final ObjectMapper json = new ObjectMapper();
@@ -46,9 +69,26 @@ final class FakeCloudWatch implements AutoCloseable {
   private boolean alwaysFailing;
 
   FakeCloudWatch() throws IOException {
+    useExampleCredentials();
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
     server.start();
+  }
+
+  /** Credentials for the SDK's default chain: the fake does not check signatures, but the clients need some. */
+  static void useExampleCredentials() {
+    System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
+    System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+  }
+
+  /** Bridge settings for this fake: cluster c1, region us-east-1, a 60 s interval, no scrape targets. */
+  CloudWatchSettings settings(List<Declarations.Declaration> declarations, int bufferValues, Duration retryDeadline) {
+    return new CloudWatchSettings("us-east-1", "c1", Duration.ofSeconds(60), Optional.of(endpoint()), LOG_GROUP,
+        "Nodescope", declarations, List.of(), false, bufferValues, retryDeadline);
+  }
+
+  CloudWatchSettings settings(List<Declarations.Declaration> declarations) {
+    return settings(declarations, 20_000, Duration.ofMinutes(10));
   }
 
   URI endpoint() {
@@ -140,15 +180,10 @@ final class FakeCloudWatch implements AutoCloseable {
       operations.add(operation + (failure == null ? "" : ":" + failure));
     }
     if (failure != null) {
-      String code = switch (failure) {
-        case THROTTLING_400 -> "Throttling";
-        case TOO_MANY_REQUESTS_429 -> "TooManyRequests";
-        case SERVER_ERROR_500 -> "InternalServiceError";
-        case VALIDATION_400 -> "InvalidParameterValue";
-      };
-      exchange.getResponseHeaders().add("x-amzn-query-error", code + ";" + (status(failure) >= 500 ? "Receiver"
+      String code = failure.cloudWatchCode;
+      exchange.getResponseHeaders().add("x-amzn-query-error", code + ";" + (failure.status >= 500 ? "Receiver"
           : "Sender"));
-      respond(exchange, status(failure), "application/cbor",
+      respond(exchange, failure.status, "application/cbor",
           cbor.writeValueAsBytes(Map.of("__type", "com.amazonaws.cloudwatch#" + code, "message", "injected")));
       return;
     }
@@ -168,13 +203,7 @@ final class FakeCloudWatch implements AutoCloseable {
       operations.add(operation + (failure == null ? "" : ":" + failure));
     }
     if (failure != null) {
-      String type = switch (failure) {
-        case THROTTLING_400 -> "ThrottlingException";
-        case TOO_MANY_REQUESTS_429 -> "TooManyRequestsException";
-        case SERVER_ERROR_500 -> "ServiceUnavailableException";
-        case VALIDATION_400 -> "InvalidParameterException";
-      };
-      respondJson(exchange, status(failure), Map.of("__type", type, "message", "injected"));
+      respondJson(exchange, failure.status, Map.of("__type", failure.logsType, "message", "injected"));
       return;
     }
     Map<String, Object> request = json.readValue(body, Map.class);
@@ -219,14 +248,6 @@ final class FakeCloudWatch implements AutoCloseable {
     return failures.poll();
   }
 
-  private static int status(Failure failure) {
-    return switch (failure) {
-      case THROTTLING_400, VALIDATION_400 -> 400;
-      case TOO_MANY_REQUESTS_429 -> 429;
-      case SERVER_ERROR_500 -> 500;
-    };
-  }
-
   private void respondJson(HttpExchange exchange, int status, Map<String, Object> body) throws IOException {
     respond(exchange, status, "application/x-amz-json-1.1", json.writeValueAsBytes(body));
   }
@@ -237,6 +258,11 @@ final class FakeCloudWatch implements AutoCloseable {
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
     }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   @Override

@@ -100,7 +100,8 @@ final class NodeSnapshots {
 
   /**
    * One GPU held by the web pod's app container: 87% busy, 30 GiB of 80 GiB framebuffer used (and 0.5 GiB
-   * reserved), 250 W, 70 C.
+   * reserved), 250 W, 70 C; GPM activity: tensor pipes 37.5%, graphics engine 87.5%, SMs 75% active at 50%
+   * occupancy, DRAM 25%, PCIe 1 MiB/s out and 2 MiB/s in; a MIG instance of it reports its own tensor activity.
    */
   void publishGpu(Instant at) {
     CollectorFactory nvidia = new dev.nodescope.collectors.nvidia.NvidiaCollectorFactory();
@@ -108,13 +109,22 @@ final class NodeSnapshots {
     Map<String, String> labels = Map.of("gpu", "0", "UUID", "GPU-8c3f", "pci_bus_id", "00000000:10:1C.0", "device",
         "nvidia0", "modelName", "NVIDIA H100 80GB HBM3", "Hostname", "node-1", "DCGM_FI_DRIVER_VERSION", "550.90.07",
         "pod", WEB.name(), "namespace", WEB.namespace(), "container", "app");
-    Map<String, Double> values = Map.of("DCGM_FI_DEV_GPU_UTIL", 87.0, "DCGM_FI_DEV_FB_USED", 30_720.0,
-        "DCGM_FI_DEV_FB_FREE", 50_688.0, "DCGM_FI_DEV_FB_RESERVED", 512.0, "DCGM_FI_DEV_POWER_USAGE", 250.0,
-        "DCGM_FI_DEV_GPU_TEMP", 70.0);
+    Map<String, String> wholeGpu = new java.util.HashMap<>(labels);
+    wholeGpu.putAll(Map.of("GPU_I_PROFILE", "", "GPU_I_ID", ""));
+    Map<String, Double> values = new java.util.HashMap<>(Map.of("DCGM_FI_DEV_GPU_UTIL", 87.0, "DCGM_FI_DEV_FB_USED",
+        30_720.0, "DCGM_FI_DEV_FB_FREE", 50_688.0, "DCGM_FI_DEV_FB_RESERVED", 512.0, "DCGM_FI_DEV_POWER_USAGE", 250.0,
+        "DCGM_FI_DEV_GPU_TEMP", 70.0));
+    values.putAll(Map.of("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", 0.375, "DCGM_FI_PROF_GR_ENGINE_ACTIVE", 0.875,
+        "DCGM_FI_PROF_SM_ACTIVE", 0.75, "DCGM_FI_PROF_SM_OCCUPANCY", 0.5, "DCGM_FI_PROF_DRAM_ACTIVE", 0.25,
+        "DCGM_FI_PROF_PCIE_TX_BYTES", 1_048_576.0, "DCGM_FI_PROF_PCIE_RX_BYTES", 2_097_152.0));
     values.forEach((name, value) -> {
       MetricDescriptor descriptor = descriptor(nvidia, name);
-      out.add(descriptor, value, descriptor.labelNames().stream().map(labels::get).toList());
+      out.add(descriptor, value, descriptor.labelNames().stream().map(wholeGpu::get).toList());
     });
+    Map<String, String> migInstance = new java.util.HashMap<>(labels);
+    migInstance.putAll(Map.of("GPU_I_PROFILE", "1g.10gb", "GPU_I_ID", "7"));
+    MetricDescriptor tensor = descriptor(nvidia, "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE");
+    out.add(tensor, 0.125, tensor.labelNames().stream().map(migInstance::get).toList());
     registry.publish(out.build(Clock.fixed(at, ZoneOffset.UTC)));
   }
 

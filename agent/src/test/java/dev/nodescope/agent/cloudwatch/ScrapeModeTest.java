@@ -17,21 +17,22 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Scrape mode end to end: an exporter on loopback, a static target and an annotated pod, to the fake CloudWatch. */
 class ScrapeModeTest {
-  private final FakeCloudWatch aws = new FakeCloudWatch();
+  @RegisterExtension
+  final FakeCloudWatch aws = new FakeCloudWatch();
   private final HttpServer exporter;
   private final AtomicInteger requests = new AtomicInteger();
+  private final SnapshotRegistry registry = new SnapshotRegistry();
   private CloudWatchBridge bridge;
 
   ScrapeModeTest() throws IOException {
@@ -48,13 +49,38 @@ class ScrapeModeTest {
         out.write(body);
       }
     });
+    exporter.createContext("/latency", exchange -> {
+      int reading = Math.min(latencyRequests.getAndIncrement(), API_LATENCY.length - 1);
+      byte[] body = ("# HELP http_request_duration_seconds Request latency.\n"
+          + "# TYPE http_request_duration_seconds histogram\n"
+          + histogram("/api", API_LATENCY[reading]) + histogram("/health", new double[] {0, 0, 0, 1}))
+          .getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
     exporter.start();
   }
 
-  @BeforeAll
-  static void staticCredentials() {
-    System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
-    System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+  /**
+   * Cumulative bucket counts (le 0.1, 0.5, 1, +Inf) of /api at each scrape: a first reading, no new request, more
+   * requests, then a restart after which the le=1 and +Inf buckets read higher than before it.
+   */
+  private static final double[][] API_LATENCY = {{2, 5, 6, 8}, {2, 5, 6, 8}, {4, 9, 10, 13}, {1, 1, 11, 14}};
+  private static final String[] BOUNDS = {"0.1", "0.5", "1", "+Inf"};
+  private final AtomicInteger latencyRequests = new AtomicInteger();
+
+  private static String histogram(String handler, double[] cumulative) {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < BOUNDS.length; i++) {
+      text.append("http_request_duration_seconds_bucket{handler=\"").append(handler).append("\",le=\"")
+          .append(BOUNDS[i]).append("\"} ").append(cumulative[i]).append('\n');
+    }
+    double count = cumulative[BOUNDS.length - 1];
+    return text.append("http_request_duration_seconds_sum{handler=\"").append(handler).append("\"} ")
+        .append(count * 0.3).append("\nhttp_request_duration_seconds_count{handler=\"").append(handler)
+        .append("\"} ").append(count).append('\n').toString();
   }
 
   @AfterEach
@@ -63,7 +89,6 @@ class ScrapeModeTest {
       bridge.close();
     }
     exporter.stop(0);
-    aws.close();
   }
 
   @Test
@@ -80,19 +105,9 @@ class ScrapeModeTest {
             "prometheus.io/path", "/custom"));
     PodInfo notAnnotated = new PodInfo("shop", "db-0", "uid-db", List.of("127.0.0.1"), "StatefulSet", "db", false,
         "node-1", List.of(), Map.of("prometheus.io/port", Integer.toString(port)));
-    PodDirectory pods = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return List.of(annotated, notAnnotated);
-      }
-    };
-    SnapshotRegistry registry = new SnapshotRegistry();
-    List<Declarations.Declaration> declarations = List.of(new Declarations.Declaration("app_requests_total",
-        "app_requests", "Count", List.of(List.of("ClusterName", "code"))));
-    bridge = new CloudWatchBridge(new CloudWatchSettings("cn-north-1", "c1", Duration.ofSeconds(60),
-        Optional.of(aws.endpoint()), "/aws/containerinsights/c1/performance", "Nodescope", declarations,
-        List.of(staticTarget, downTarget), true, 1000, Duration.ofMinutes(10)), registry, pods, "node-1", Map.of(),
-        Clock.systemUTC(), duration -> {});
+    PodDirectory pods = () -> List.of(annotated, notAnnotated);
+    bridge(List.of(new Declarations.Declaration("app_requests_total", "app_requests", "Count",
+        List.of(List.of("ClusterName", "code")))), List.of(staticTarget, downTarget), pods);
 
     bridge.interval();
     bridge.interval();
@@ -118,6 +133,62 @@ class ScrapeModeTest {
     Map<String, Double> success = scrapeSuccess(registry);
     assertThat(success).containsEntry(staticTarget.toString(), 1.0).containsEntry(downTarget.toString(), 0.0)
         .containsEntry("http://127.0.0.1:" + port + "/custom", 1.0).hasSize(2);
+  }
+
+  /**
+   * A declared histogram goes out as the interval's observations in Values/Counts, each bucket as its upper bound
+   * and the +Inf bucket as the largest finite one (1). Worked out by hand from {@link #API_LATENCY}: per bucket
+   * (0.1, 0.5, 1, +Inf) the first reading sends 2, 3, 1, 2; the second nothing; the third 2, 2, 0, 1; the reset
+   * the fourth reading whole, 1, 0, 10, 3 (counting only the buckets that grew would give 1 in le=0.1 alone).
+   * /health has one observation above 1 s, counted in its first interval and in the [ClusterName] group.
+   */
+  @Test
+  void declaredHistogramsGoOutAsValuesAndCountsOfEachIntervalsObservations() throws Exception {
+    URI target = URI.create("http://127.0.0.1:" + exporter.getAddress().getPort() + "/latency");
+    bridge(List.of(new Declarations.Declaration("http_request_duration_seconds", "latency", "Seconds",
+        List.of(List.of("ClusterName", "handler"), List.of("ClusterName")))), List.of(target), PodDirectory.EMPTY);
+
+    for (int interval = 0; interval < API_LATENCY.length; interval++) {
+      bridge.interval();
+    }
+
+    assertThat(distributions(Map.of("ClusterName", "c1", "handler", "/api"))).containsExactly(
+        List.of(List.of(0.1, 0.5, 1.0), List.of(2.0, 3.0, 3.0)),
+        List.of(List.of(0.1, 0.5, 1.0), List.of(2.0, 2.0, 1.0)),
+        List.of(List.of(0.1, 1.0), List.of(1.0, 13.0)));
+    assertThat(distributions(Map.of("ClusterName", "c1", "handler", "/health"))).containsExactly(
+        List.of(List.of(1.0), List.of(1.0)));
+    assertThat(distributions(Map.of("ClusterName", "c1"))).containsExactly(
+        List.of(List.of(0.1, 0.5, 1.0), List.of(2.0, 3.0, 4.0)),
+        List.of(List.of(0.1, 0.5, 1.0), List.of(2.0, 2.0, 1.0)),
+        List.of(List.of(0.1, 1.0), List.of(1.0, 13.0)));
+    assertThat(aws.datums()).allSatisfy(d -> assertThat(d).containsEntry("Unit", "Seconds")
+        .doesNotContainKeys("Value", "StatisticValues"));
+    // The log keeps the exposition as it is: one Scraped event per bucket, cumulative, with its le.
+    assertThat(aws.events()).anySatisfy(e -> assertThat(e).containsEntry("Type", "Scraped")
+        .containsEntry("handler", "/api").containsEntry("le", "+Inf")
+        .containsEntry("http_request_duration_seconds_bucket", 8));
+  }
+
+  /** Values and Counts of each "latency" datum with exactly these dimensions, in the order sent. */
+  @SuppressWarnings("unchecked")
+  private List<List<List<Double>>> distributions(Map<String, String> dimensions) {
+    return aws.datums().stream().filter(d -> "latency".equals(d.get("MetricName")))
+        .filter(d -> ((List<Map<String, Object>>) d.get("Dimensions")).stream()
+            .collect(Collectors.toMap(x -> (String) x.get("Name"), x -> (String) x.get("Value"))).equals(dimensions))
+        .map(d -> List.of(doubles(d.get("Values")), doubles(d.get("Counts"))))
+        .toList();
+  }
+
+  private static List<Double> doubles(Object numbers) {
+    return ((List<?>) numbers).stream().map(n -> ((Number) n).doubleValue()).toList();
+  }
+
+  /** A bridge in the China partition that scrapes the targets and, when the directory has any, annotated pods. */
+  private void bridge(List<Declarations.Declaration> declarations, List<URI> targets, PodDirectory pods) {
+    bridge = new CloudWatchBridge(new CloudWatchSettings("cn-north-1", "c1", Duration.ofSeconds(60),
+        Optional.of(aws.endpoint()), FakeCloudWatch.LOG_GROUP, "Nodescope", declarations, targets, true, 1000,
+        Duration.ofMinutes(10)), registry, pods, "node-1", Map.of(), Clock.systemUTC(), duration -> {});
   }
 
   @SuppressWarnings("unchecked")
