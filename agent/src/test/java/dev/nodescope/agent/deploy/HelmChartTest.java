@@ -8,6 +8,7 @@ import com.marcnuri.helm.LintResult;
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cli.CommandLine;
 import dev.nodescope.agent.cli.UsageException;
+import dev.nodescope.collectors.testing.FileTrees;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.FlagValues;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -30,7 +31,6 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.lang.reflect.Method;
-import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -380,17 +379,7 @@ class HelmChartTest {
 
   /** A copy of the chart (links resolved) whose values.yaml is the defaults with the given values merged in. */
   private Path chartWithValues(String values) throws IOException {
-    Path copy = temp.resolve("chart").resolve("nodescope");
-    try (Stream<Path> files = Files.walk(CHART, FileVisitOption.FOLLOW_LINKS)) {
-      for (Path source : (Iterable<Path>) files::iterator) {
-        Path target = copy.resolve(CHART.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target);
-        }
-      }
-    }
+    Path copy = FileTrees.copyResolvingLinks(CHART, temp.resolve("chart").resolve("nodescope"));
     Map<String, Object> defaults = new Yaml().load(Files.readString(CHART.resolve("values.yaml")));
     Files.writeString(copy.resolve("values.yaml"), new Yaml().dump(merge(defaults, new Yaml().load(values))));
     return copy;

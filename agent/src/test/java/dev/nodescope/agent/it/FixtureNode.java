@@ -1,5 +1,6 @@
 package dev.nodescope.agent.it;
 
+import dev.nodescope.collectors.testing.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,17 +19,7 @@ final class FixtureNode {
   }
 
   static FixtureNode copyTo(Path directory) throws IOException {
-    Path root = directory.resolve("node");
-    try (Stream<Path> files = Files.walk(SOURCE)) {
-      for (Path file : (Iterable<Path>) files::iterator) {
-        Path target = root.resolve(SOURCE.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(file, target);
-        }
-      }
-    }
+    Path root = FileTrees.copy(SOURCE, directory.resolve("node"));
     for (String tree : List.of("proc", "sys", "rootfs")) {
       Files.createDirectories(root.resolve(tree));
     }

@@ -10,6 +10,7 @@ import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.testing.FileTrees;
 import dev.nodescope.collectors.testing.TestFlags;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,9 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A writable copy of the node fixture tree (real files from a test machine) at one fixed place. OSHI binds its
@@ -35,23 +34,8 @@ final class NodeFixture {
 
   /** A fresh copy of the fixture tree; its rootfs is empty (filesystem sizes come from a fake statfs). */
   static RootPaths fresh() throws IOException {
-    if (Files.exists(COPY)) {
-      try (Stream<Path> files = Files.walk(COPY)) {
-        for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(file);
-        }
-      }
-    }
-    try (Stream<Path> files = Files.walk(SOURCE)) {
-      for (Path file : files.toList()) {
-        Path target = COPY.resolve(SOURCE.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(file, target);
-        }
-      }
-    }
+    FileTrees.delete(COPY);
+    FileTrees.copy(SOURCE, COPY);
     Files.createDirectories(COPY.resolve("rootfs"));
     return new RootPaths(COPY.resolve("proc"), COPY.resolve("sys"), COPY.resolve("rootfs"));
   }

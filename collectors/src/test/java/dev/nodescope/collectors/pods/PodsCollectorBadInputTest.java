@@ -5,11 +5,10 @@ import static dev.nodescope.collectors.pods.PodsFixture.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.testing.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,7 +82,7 @@ class PodsCollectorBadInputTest {
     collector.collect(first);
     assertThat(first.build(CLOCK).family(POD.cpuUsage()).samples()).hasSize(3);
 
-    delete(tree.resolve(V2_POD_B));
+    FileTrees.delete(tree.resolve(V2_POD_B));
     var second = new dev.nodescope.collectors.core.SnapshotBuilder("pods", DESCRIPTORS);
     collector.collect(second);
 
@@ -95,28 +94,6 @@ class PodsCollectorBadInputTest {
 
   /** Symlinks (v1 controllers, namespace links) are copied as links, as they are on a real node. */
   private Path copy(String tree) throws IOException {
-    Path source = FIXTURES.resolve(tree);
-    Path target = temp.resolve(tree);
-    try (Stream<Path> files = Files.walk(source)) {
-      for (Path file : files.toList()) {
-        Path copy = target.resolve(source.relativize(file).toString());
-        if (Files.isSymbolicLink(file)) {
-          Files.createSymbolicLink(copy, Files.readSymbolicLink(file));
-        } else if (Files.isDirectory(file)) {
-          Files.createDirectories(copy);
-        } else {
-          Files.copy(file, copy);
-        }
-      }
-    }
-    return target;
-  }
-
-  private static void delete(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(file);
-      }
-    }
+    return FileTrees.copy(FIXTURES.resolve(tree), temp.resolve(tree));
   }
 }
