@@ -155,7 +155,7 @@ class HelmChartTest {
     assertThat(security.getReadOnlyRootFilesystem()).isTrue();
     assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(security.getCapabilities().getAdd())
-        .containsExactlyInAnyOrder("NET_ADMIN", "BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH");
+        .containsExactlyInAnyOrder("NET_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH");
     String values = Files.readString(CHART.resolve("values.yaml"));
     for (String capability : security.getCapabilities().getAdd()) {
       assertThat(values).as("values.yaml explains %s", capability).containsPattern("#\\s+" + capability + ":");
