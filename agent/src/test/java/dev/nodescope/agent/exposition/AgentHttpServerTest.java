@@ -185,6 +185,15 @@ class AgentHttpServerTest {
   }
 
   @Test
+  void theServerIsGivenDeadlinesForSlowClients() {
+    // Their effect is tested with shorter ones in SlowClientsTest, which runs in a fork of its own.
+    AgentHttpServer.DEFAULT_LIMITS.forEach((name, value) -> assertThat(System.getProperty(name)).as(name)
+        .isEqualTo(value));
+    assertThat(AgentHttpServer.DEFAULT_LIMITS).containsEntry(AgentHttpServer.MAX_REQUEST_TIME_PROPERTY, "10")
+        .containsEntry(AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, "30");
+  }
+
+  @Test
   void unknownPathsAreNotFound() throws Exception {
     for (String path : List.of("/nope", "/metrics/extra", "/metricsx", "/healthz/x", "/favicon.ico")) {
       assertThat(fixture.get(path).statusCode()).as(path).isEqualTo(404);
@@ -247,7 +256,7 @@ class AgentHttpServerTest {
         OtelExposition exposition = new OtelExposition(registry, Map.of("counting", List.of(runs)),
             ExpositionFixture.BUILD, 1000);
         AgentHttpServer server = new AgentHttpServer(new java.net.InetSocketAddress("127.0.0.1", 0), "/metrics",
-            exposition.prometheusRegistry(), registry::initialCollectionDone)) {
+            exposition.prometheusRegistry(), registry::initialCollectionDone, 40)) {
       runner.start(scheduler);
       Eventually.await("the first run", registry::initialCollectionDone);
       java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.address().getPort() + "/metrics");
