@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
@@ -62,12 +63,12 @@ public final class AgentHttpServer implements AutoCloseable {
 
   static {
     System.setProperty(NODELAY_PROPERTY, "true");
-    // An operator's -D wins (and the tests shorten them); the server reads these when its first instance is made.
-    DEFAULT_LIMITS.forEach((name, value) -> {
-      if (System.getProperty(name) == null) {
-        System.setProperty(name, value);
-      }
-    });
+    applyDefaultLimits(System.getProperties());
+  }
+
+  /** An operator's -D wins (and the tests shorten them); the server reads these when its first instance is made. */
+  static void applyDefaultLimits(Properties properties) {
+    DEFAULT_LIMITS.forEach(properties::putIfAbsent);
   }
 
   /**

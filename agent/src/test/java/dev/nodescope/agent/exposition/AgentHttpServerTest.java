@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -185,12 +186,19 @@ class AgentHttpServerTest {
   }
 
   @Test
-  void theServerIsGivenDeadlinesForSlowClients() {
+  void theServerIsGivenDeadlinesForSlowClientsUnlessTheOperatorChoseThem() {
     // Their effect is tested with shorter ones in SlowClientsTest, which runs in a fork of its own.
-    AgentHttpServer.DEFAULT_LIMITS.forEach((name, value) -> assertThat(System.getProperty(name)).as(name)
-        .isEqualTo(value));
-    assertThat(AgentHttpServer.DEFAULT_LIMITS).containsEntry(AgentHttpServer.MAX_REQUEST_TIME_PROPERTY, "10")
-        .containsEntry(AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, "30");
+    Properties none = new Properties();
+    AgentHttpServer.applyDefaultLimits(none);
+    assertThat(none).containsEntry(AgentHttpServer.MAX_REQUEST_TIME_PROPERTY, "10")
+        .containsEntry(AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, "30")
+        .containsEntry(AgentHttpServer.IDLE_CHECK_PROPERTY, "1000");
+
+    Properties chosen = new Properties();
+    chosen.setProperty(AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, "60");
+    AgentHttpServer.applyDefaultLimits(chosen);
+    assertThat(chosen).containsEntry(AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, "60")
+        .containsEntry(AgentHttpServer.MAX_REQUEST_TIME_PROPERTY, "10");
   }
 
   @Test
