@@ -31,9 +31,13 @@ public final class AgentFlags {
   public static final Flag<Integer> SERIES_LIMIT = Flag.integer("web.max-series-per-metric", 100_000,
       "Safety cap on the series of any one metric; collectors bound their own cardinality well below it.")
       .requiring(limit -> limit > 0, "must be positive");
-  public static final Flag<Integer> MAX_REQUESTS = Flag.integer("web.max-requests", 40,
+  /**
+   * Below node_exporter's 40: client_java holds each scrape's whole body in the heap until the scraper has taken it,
+   * and 40 slow scrapers of a large node would not fit the 128 MB heap of agent/jvm.options.
+   */
+  public static final Flag<Integer> MAX_REQUESTS = Flag.integer("web.max-requests", 10,
       "Scrapes of the telemetry path served at once; further ones get 503 (0: no limit but the server's "
-          + AgentHttpServer.MAX_WORKERS + " workers). Health and readiness probes are never refused.")
+          + AgentHttpServer.MAX_WORKERS + " threads). Health and readiness probes are not counted against it.")
       .requiring(limit -> limit >= 0 && limit < AgentHttpServer.MAX_WORKERS,
           "must be between 0 and " + (AgentHttpServer.MAX_WORKERS - 1));
 

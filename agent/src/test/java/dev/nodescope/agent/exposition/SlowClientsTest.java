@@ -197,7 +197,7 @@ class SlowClientsTest {
     out.flush();
   }
 
-  /** Sends a request line and then headers one byte every 300 ms, never ending them; returns when the server hangs up. */
+  /** Sends a request line, then headers one byte every 300 ms, never ending them; returns when the server hangs up. */
   private static long dripHeadersUntilClosed(Socket socket) throws IOException, InterruptedException {
     long start = System.nanoTime();
     send(socket, "GET /metrics HTTP/1.1\r\n");
