@@ -56,8 +56,8 @@ public final class AgentHttpServer implements AutoCloseable {
   static final Map<String, String> DEFAULT_LIMITS = Map.of(MAX_REQUEST_TIME_PROPERTY, "10",
       MAX_RESPONSE_TIME_PROPERTY, "30", IDLE_CHECK_PROPERTY, "1000");
   /**
-   * The server reads a deadline only once the connection's timer fires, so a connection ending at its deadline may
-   * have run for slightly less than it on the worker: the worker starts just after the server's clock does.
+   * The server starts a request's clock just before it hands the request to a worker, so a connection closed right
+   * at its deadline has run slightly less than the deadline on the worker.
    */
   private static final Duration DEADLINE_SLACK = Duration.ofMillis(50);
 
@@ -155,8 +155,9 @@ public final class AgentHttpServer implements AutoCloseable {
     }
   }
 
+  /** False when the operator turned the deadline off (-1). */
   private static boolean reached(long startNanos, Duration deadline) {
-    return System.nanoTime() - startNanos >= deadline.minus(DEADLINE_SLACK).toNanos();
+    return !deadline.isNegative() && System.nanoTime() - startNanos >= deadline.minus(DEADLINE_SLACK).toNanos();
   }
 
   /**
