@@ -101,7 +101,8 @@ public final class Agent implements AutoCloseable {
         values.get(AgentFlags.SERIES_LIMIT));
     InetSocketAddress address = ListenAddress.parse(values.get(AgentFlags.LISTEN_ADDRESS));
     AgentHttpServer http = new AgentHttpServer(address, values.get(AgentFlags.TELEMETRY_PATH),
-        exposition.prometheusRegistry(), registry::initialCollectionDone);
+        exposition.prometheusRegistry(), registry::initialCollectionDone, values.get(AgentFlags.MAX_REQUESTS));
+    exposition.serve(http.metrics());
 
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, runnable -> {
       Thread thread = new Thread(runnable, "collector-scheduler");

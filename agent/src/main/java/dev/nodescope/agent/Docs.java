@@ -90,7 +90,8 @@ public final class Docs {
           .append("; runs every ").append(Flag.formatDuration(factory.defaultInterval())).append(".\n\n");
       metricTable(text, factory.descriptors());
     }
-    text.append("### The agent itself\n\nPer collector, once it has run at least once, and the build.\n\n");
+    text.append("### The agent itself\n\nPer collector, once it has run at least once; the build; what the HTTP server "
+        + "refused or cut (see Slow scrapers).\n\n");
     metricTable(text, SelfMetrics.ALL);
     text.append("### CloudWatch bridge\n\nWith `--cloudwatch.enabled`: delivery and scrape mode.\n\n");
     metricTable(text, BridgeMetrics.ALL);

@@ -59,6 +59,8 @@ class MainTest {
       --web.max-series-per-metric=many          | invalid value 'many' for --web.max-series-per-metric: must be an integer
       --web.max-series-per-metric=0             | invalid value '0' for --web.max-series-per-metric: must be positive
       --web.max-series-per-metric=-1            | invalid value '-1' for --web.max-series-per-metric: must be positive
+      --web.max-requests=-1                     | invalid value '-1' for --web.max-requests: must be between 0 and 127
+      --web.max-requests=128                    | invalid value '128' for --web.max-requests: must be between 0 and 127
       --collector.fake=maybe                    | invalid value 'maybe' for --collector.fake: must be true or false
       --collector.fake.interval=10              | invalid value '10' for --collector.fake.interval: must be a duration such as 500ms, 10s, 1m or 1h
       --collector.fake.interval=0s              | --collector.fake.interval must be positive

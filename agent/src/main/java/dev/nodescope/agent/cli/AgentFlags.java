@@ -1,6 +1,7 @@
 package dev.nodescope.agent.cli;
 
 import dev.nodescope.agent.cloudwatch.CloudWatchFlags;
+import dev.nodescope.agent.exposition.AgentHttpServer;
 import dev.nodescope.collectors.core.Flag;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,6 +31,15 @@ public final class AgentFlags {
   public static final Flag<Integer> SERIES_LIMIT = Flag.integer("web.max-series-per-metric", 100_000,
       "Safety cap on the series of any one metric; collectors bound their own cardinality well below it.")
       .requiring(limit -> limit > 0, "must be positive");
+  /**
+   * Below node_exporter's 40: client_java holds each scrape's whole body in the heap until the scraper has taken it,
+   * and 40 slow scrapers of a large node would not fit the 128 MB heap of agent/jvm.options.
+   */
+  public static final Flag<Integer> MAX_REQUESTS = Flag.integer("web.max-requests", 10,
+      "Scrapes of the telemetry path served at once; further ones get 503 (0: no limit but the server's "
+          + AgentHttpServer.MAX_WORKERS + " threads). Health and readiness probes are not counted against it.")
+      .requiring(limit -> limit >= 0 && limit < AgentHttpServer.MAX_WORKERS,
+          "must be between 0 and " + (AgentHttpServer.MAX_WORKERS - 1));
 
   public static final Flag<Path> POD_RESOURCES_SOCKET = Flag.path("kubelet.pod-resources-socket",
       "/var/lib/kubelet/pod-resources/kubelet.sock",
@@ -37,7 +47,7 @@ public final class AgentFlags {
 
   public static final List<Flag<?>> ALL = Stream.concat(Stream.of(LISTEN_ADDRESS, TELEMETRY_PATH,
       PROCFS, SYSFS, ROOTFS, CONFIG_FILE, LOG_LEVEL, LOG_FORMAT, KUBECONFIG, KUBERNETES_WATCH_NODES, SERIES_LIMIT,
-      POD_RESOURCES_SOCKET), CloudWatchFlags.ALL.stream()).toList();
+      MAX_REQUESTS, POD_RESOURCES_SOCKET), CloudWatchFlags.ALL.stream()).toList();
 
   private AgentFlags() {}
 }

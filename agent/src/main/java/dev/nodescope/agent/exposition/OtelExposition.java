@@ -38,6 +38,8 @@ import java.util.function.ToDoubleFunction;
  */
 public final class OtelExposition implements AutoCloseable {
   private static final AttributeKey<String> COLLECTOR = AttributeKey.stringKey("collector");
+  private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  private static final AttributeKey<String> PHASE = AttributeKey.stringKey("phase");
 
   private final SnapshotRegistry registry;
   private final SdkMeterProvider meterProvider;
@@ -45,6 +47,7 @@ public final class OtelExposition implements AutoCloseable {
   /** Per collector: the prepared series of its latest snapshot. */
   private final Map<String, PreparedSnapshot> prepared = new ConcurrentHashMap<>();
   private final List<InfoFamily> infoFamilies = new ArrayList<>();
+  private final Meter meter;
 
   private record PreparedSeries(Attributes attributes, double value) {}
 
@@ -69,7 +72,7 @@ public final class OtelExposition implements AutoCloseable {
         .build();
     prometheusRegistry.register(new SharedCollection(reader));
 
-    Meter meter = meterProvider.get("dev.nodescope.agent");
+    meter = meterProvider.get("dev.nodescope.agent");
     Map<String, String> owner = new HashMap<>();
     descriptorsByCollector.forEach((collector, descriptors) -> {
       for (MetricDescriptor descriptor : descriptors) {
@@ -93,6 +96,17 @@ public final class OtelExposition implements AutoCloseable {
 
   public PrometheusRegistry prometheusRegistry() {
     return prometheusRegistry;
+  }
+
+  /** Serves the HTTP server's own counters. */
+  public void serve(HttpServerMetrics http) {
+    register(meter, SelfMetrics.HTTP_REJECTED, m -> eachTotal(m, REASON, http.rejected()));
+    register(meter, SelfMetrics.HTTP_TIMED_OUT, m -> eachTotal(m, PHASE, http.timedOut()));
+  }
+
+  private static void eachTotal(ObservableDoubleMeasurement measurement, AttributeKey<String> key,
+      Map<String, Long> totals) {
+    totals.forEach((label, total) -> measurement.record(total, Attributes.of(key, label)));
   }
 
   private static void register(Meter meter, MetricDescriptor descriptor, Consumer<ObservableDoubleMeasurement> callback) {

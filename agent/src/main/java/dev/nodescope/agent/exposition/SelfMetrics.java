@@ -20,7 +20,19 @@ public final class SelfMetrics {
       "The labels name the agent's version and revision and the Java runtime.", "version", "revision",
       "javaversion");
 
-  public static final List<MetricDescriptor> ALL = List.of(DURATION, SUCCESS, ERRORS, SOURCE_AVAILABLE, BUILD_INFO);
+  public static final MetricDescriptor HTTP_REJECTED = MetricDescriptor.counter(
+      "nodescope_http_requests_rejected_total",
+      "Requests refused because the server was saturated: max_requests (a scrape past --web.max-requests, answered "
+          + "503), workers_busy (a connection arriving while every worker thread was busy, closed unanswered).",
+      "reason");
+  public static final MetricDescriptor HTTP_TIMED_OUT = MetricDescriptor.counter(
+      "nodescope_http_connections_timed_out_total",
+      "Connections closed at a deadline while holding a worker: request (the request was not received in time), "
+          + "response (the client did not read the response in time).",
+      "phase");
+
+  public static final List<MetricDescriptor> ALL = List.of(DURATION, SUCCESS, ERRORS, SOURCE_AVAILABLE, BUILD_INFO,
+      HTTP_REJECTED, HTTP_TIMED_OUT);
 
   private SelfMetrics() {}
 }

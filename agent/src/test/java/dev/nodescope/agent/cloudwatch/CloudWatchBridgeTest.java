@@ -9,11 +9,11 @@ import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.SnapshotRegistry;
+import dev.nodescope.collectors.testing.MutableClock;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,6 +36,7 @@ class CloudWatchBridgeTest {
   final FakeCloudWatch aws = new FakeCloudWatch();
   private final SnapshotRegistry registry = new SnapshotRegistry();
   private final NodeSnapshots snapshots = new NodeSnapshots(registry);
+  /** Sleeping between retries moves it too, so retries take no real time. */
   private final MutableClock clock = new MutableClock(T0);
   private final List<Duration> sleeps = new ArrayList<>();
   private final List<CloudWatchBridge> bridges = new ArrayList<>();
@@ -46,34 +47,6 @@ class CloudWatchBridgeTest {
   @AfterEach
   void tearDown() {
     bridges.forEach(CloudWatchBridge::close);
-  }
-
-  /** A clock the test moves; sleeping between retries moves it too, so retries take no real time. */
-  static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant start) {
-      now = start;
-    }
-
-    synchronized void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public synchronized Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 
   private CloudWatchBridge bridge(CloudWatchSettings settings) {

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -185,6 +186,22 @@ class AgentHttpServerTest {
   }
 
   @Test
+  void theServerIsGivenDeadlinesForSlowClientsUnlessTheOperatorChoseThem() {
+    // Their effect is tested with shorter ones in SlowClientsTest, which runs in a fork of its own.
+    Properties none = new Properties();
+    AgentHttpServer.applyDefaultLimits(none);
+    assertThat(none).containsEntry(AgentHttpServer.MAX_REQUEST_TIME_PROPERTY, "10")
+        .containsEntry(AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, "30")
+        .containsEntry(AgentHttpServer.IDLE_CHECK_PROPERTY, "1000");
+
+    Properties chosen = new Properties();
+    chosen.setProperty(AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, "60");
+    AgentHttpServer.applyDefaultLimits(chosen);
+    assertThat(chosen).containsEntry(AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, "60")
+        .containsEntry(AgentHttpServer.MAX_REQUEST_TIME_PROPERTY, "10");
+  }
+
+  @Test
   void unknownPathsAreNotFound() throws Exception {
     for (String path : List.of("/nope", "/metrics/extra", "/metricsx", "/healthz/x", "/favicon.ico")) {
       assertThat(fixture.get(path).statusCode()).as(path).isEqualTo(404);
@@ -247,7 +264,7 @@ class AgentHttpServerTest {
         OtelExposition exposition = new OtelExposition(registry, Map.of("counting", List.of(runs)),
             ExpositionFixture.BUILD, 1000);
         AgentHttpServer server = new AgentHttpServer(new java.net.InetSocketAddress("127.0.0.1", 0), "/metrics",
-            exposition.prometheusRegistry(), registry::initialCollectionDone)) {
+            exposition.prometheusRegistry(), registry::initialCollectionDone, 40)) {
       runner.start(scheduler);
       Eventually.await("the first run", registry::initialCollectionDone);
       java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + server.address().getPort() + "/metrics");

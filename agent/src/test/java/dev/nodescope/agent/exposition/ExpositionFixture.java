@@ -28,10 +28,15 @@ final class ExpositionFixture implements AutoCloseable {
   final HttpClient client = HttpClient.newHttpClient();
 
   ExpositionFixture() throws IOException {
+    this(1000, 40);
+  }
+
+  ExpositionFixture(int seriesLimitPerMetric, int maxRequests) throws IOException {
     registry.register("test");
-    exposition = new OtelExposition(registry, Map.of("test", List.of(BYTES, LOAD, POD)), BUILD, 1000);
+    exposition = new OtelExposition(registry, Map.of("test", List.of(BYTES, LOAD, POD)), BUILD, seriesLimitPerMetric);
     server = new AgentHttpServer(new InetSocketAddress("127.0.0.1", 0), "/metrics", exposition.prometheusRegistry(),
-        registry::initialCollectionDone);
+        registry::initialCollectionDone, maxRequests);
+    exposition.serve(server.metrics());
   }
 
   /** Publishes a run as a collector would, with its health. */

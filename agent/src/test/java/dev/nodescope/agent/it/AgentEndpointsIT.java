@@ -4,10 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.testing.Eventually;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,6 +87,61 @@ class AgentEndpointsIT {
     assertThat(agent.get("/healthz").statusCode()).isEqualTo(200);
     assertThat(new String(agent.get("/readyz").body(), StandardCharsets.UTF_8)).isEqualTo("ready\n");
     assertThat(agent.get("/nope").statusCode()).isEqualTo(404);
+  }
+
+  /**
+   * The process as deployed (agent/jvm.options, default flags) has the server's defences on: slow clients that once
+   * held its every worker leave the probes answered and are closed at the 10 s request deadline. SlowClientsTest
+   * covers each kind of client in depth, with shorter deadlines.
+   */
+  @Test
+  void slowClientsLeaveProbesAnsweredAndAreClosedAtTheDeadline() throws Exception {
+    int slowClients = 12;
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < slowClients; i++) {
+        Socket socket = new Socket("127.0.0.1", agent.port());
+        socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nX-Slow: a".getBytes(StandardCharsets.US_ASCII));
+        sockets.add(socket);
+      }
+      Thread.sleep(500);
+      long start = System.nanoTime();
+
+      assertThat(agent.get("/healthz").statusCode()).isEqualTo(200);
+      assertThat(agent.get("/readyz").statusCode()).isEqualTo(200);
+      agent.scrapeText();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered while the slow clients wait")
+          .isLessThan(Duration.ofSeconds(2));
+
+      for (Socket socket : sockets) {
+        socket.setSoTimeout((int) Duration.ofSeconds(10 + 1 + 3).toMillis()); // deadline, timer tick, slack
+        assertThat(endOfStreamOrReset(socket)).as("closed by the server").isTrue();
+      }
+    } finally {
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+    }
+    Eventually.await("every slow client counted", () -> timedOutRequests() == slowClients);
+  }
+
+  private static boolean endOfStreamOrReset(Socket socket) throws IOException {
+    try {
+      return socket.getInputStream().read() == -1;
+    } catch (SocketTimeoutException stillOpen) {
+      return false;
+    } catch (SocketException reset) {
+      return true;
+    }
+  }
+
+  private static double timedOutRequests() {
+    try {
+      return new TextExposition(agent.scrapeText()).series()
+          .get("nodescope_http_connections_timed_out_total{phase=\"request\"}");
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test

@@ -1,0 +1,91 @@
+package dev.nodescope.agent.exposition;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the HTTP server refused or cut, for {@link SelfMetrics#HTTP_REJECTED} and {@link SelfMetrics#HTTP_TIMED_OUT}.
+ * Each condition is also logged: the first occurrence at once, then at most once a minute with the count since.
+ */
+public final class HttpServerMetrics {
+  /** A scrape past --web.max-requests, answered 503. */
+  static final String MAX_REQUESTS = "max_requests";
+  /** A connection arriving while every worker is busy, closed unanswered. */
+  static final String WORKERS_BUSY = "workers_busy";
+  static final String REQUEST_PHASE = "request";
+  static final String RESPONSE_PHASE = "response";
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpServerMetrics.class);
+  private static final Duration LOG_INTERVAL = Duration.ofMinutes(1);
+
+  private final Map<String, Condition> rejected = new LinkedHashMap<>();
+  private final Map<String, Condition> timedOut = new LinkedHashMap<>();
+  private final Clock clock;
+
+  private static final class Condition {
+    private final AtomicLong total = new AtomicLong();
+    private final String message;
+    private Instant lastLogged = Instant.MIN;
+    private long unlogged;
+
+    Condition(String message) {
+      this.message = message;
+    }
+  }
+
+  HttpServerMetrics(Clock clock, int maxRequests, Duration requestDeadline, Duration responseDeadline) {
+    this.clock = clock;
+    rejected.put(MAX_REQUESTS, new Condition("http: refused {} scrapes with 503: already " + maxRequests
+        + " in progress (--web.max-requests)"));
+    rejected.put(WORKERS_BUSY, new Condition("http: closed {} connections unanswered: every worker thread was busy "
+        + "(slow or hostile clients?)"));
+    timedOut.put(REQUEST_PHASE, new Condition("http: closed {} connections that did not send a whole request within "
+        + requestDeadline.toSeconds() + "s (slow clients, or idle connections that sent nothing)"));
+    timedOut.put(RESPONSE_PHASE, new Condition("http: cut {} responses that the client did not read within "
+        + responseDeadline.toSeconds() + "s (slow scrapers)"));
+  }
+
+  void rejected(String reason) {
+    count(rejected.get(reason));
+  }
+
+  void timedOut(String phase) {
+    count(timedOut.get(phase));
+  }
+
+  /** Totals by reason, every reason present from the start. */
+  public Map<String, Long> rejected() {
+    return totals(rejected);
+  }
+
+  /** Totals by phase, every phase present from the start. */
+  public Map<String, Long> timedOut() {
+    return totals(timedOut);
+  }
+
+  private void count(Condition condition) {
+    condition.total.incrementAndGet();
+    synchronized (condition) {
+      condition.unlogged++;
+      Instant now = clock.instant();
+      if (condition.lastLogged.plus(LOG_INTERVAL).isBefore(now)) {
+        LOG.warn(condition.message, condition.unlogged);
+        condition.unlogged = 0;
+        condition.lastLogged = now;
+      }
+    }
+  }
+
+  private static Map<String, Long> totals(Map<String, Condition> conditions) {
+    Map<String, Long> totals = new LinkedHashMap<>();
+    conditions.forEach((label, condition) -> totals.put(label, condition.total.get()));
+    return totals;
+  }
+}
