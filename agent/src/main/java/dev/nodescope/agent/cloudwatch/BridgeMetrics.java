@@ -1,11 +1,11 @@
 package dev.nodescope.agent.cloudwatch;
 
+import dev.nodescope.agent.ThrottledCount;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SnapshotRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,13 +53,8 @@ public final class BridgeMetrics {
   private final Map<List<String>, AtomicLong> requests = new ConcurrentHashMap<>();
   private final Map<List<String>, Long> buffered = new ConcurrentHashMap<>();
   private final Map<List<String>, Double> scrapeSuccess = new ConcurrentHashMap<>();
-  private final Map<List<String>, DropLog> dropLogs = new ConcurrentHashMap<>();
+  private final Map<List<String>, ThrottledCount> dropLogs = new ConcurrentHashMap<>();
   private final Clock clock;
-
-  private static final class DropLog {
-    private Instant lastLogged = Instant.MIN;
-    private long unlogged;
-  }
 
   public BridgeMetrics(Clock clock) {
     this.clock = clock;
@@ -99,15 +94,10 @@ public final class BridgeMetrics {
       return;
     }
     add(dropped, List.of(api, reason), values);
-    DropLog log = dropLogs.computeIfAbsent(List.of(api, reason), k -> new DropLog());
-    synchronized (log) {
-      log.unlogged += values;
-      Instant now = clock.instant();
-      if (log.lastLogged.plus(DROP_LOG_INTERVAL).isBefore(now)) {
-        LOG.warn("cloudwatch: dropped {} {} values ({}): {}", log.unlogged, api, reason, detail);
-        log.unlogged = 0;
-        log.lastLogged = now;
-      }
+    long toLog = dropLogs.computeIfAbsent(List.of(api, reason), k -> new ThrottledCount(clock, DROP_LOG_INTERVAL))
+        .add(values);
+    if (toLog > 0) {
+      LOG.warn("cloudwatch: dropped {} {} values ({}): {}", toLog, api, reason, detail);
     }
   }
 

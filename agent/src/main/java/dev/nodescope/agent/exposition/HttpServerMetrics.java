@@ -1,8 +1,8 @@
 package dev.nodescope.agent.exposition;
 
+import dev.nodescope.agent.ThrottledCount;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,29 +27,27 @@ public final class HttpServerMetrics {
 
   private final Map<String, Condition> rejected = new LinkedHashMap<>();
   private final Map<String, Condition> timedOut = new LinkedHashMap<>();
-  private final Clock clock;
 
   private static final class Condition {
     private final AtomicLong total = new AtomicLong();
     private final String message;
-    private Instant lastLogged = Instant.MIN;
-    private long unlogged;
+    private final ThrottledCount toLog;
 
-    Condition(String message) {
+    Condition(String message, Clock clock) {
       this.message = message;
+      this.toLog = new ThrottledCount(clock, LOG_INTERVAL);
     }
   }
 
   HttpServerMetrics(Clock clock, int maxRequests, Duration requestDeadline, Duration responseDeadline) {
-    this.clock = clock;
     rejected.put(MAX_REQUESTS, new Condition("http: refused {} scrapes with 503: already " + maxRequests
-        + " in progress (--web.max-requests)"));
+        + " in progress (--web.max-requests)", clock));
     rejected.put(WORKERS_BUSY, new Condition("http: closed {} connections unanswered: every worker thread was busy "
-        + "(slow or hostile clients?)"));
+        + "(slow or hostile clients?)", clock));
     timedOut.put(REQUEST_PHASE, new Condition("http: closed {} connections that did not send a whole request within "
-        + requestDeadline.toSeconds() + "s (slow clients, or idle connections that sent nothing)"));
+        + requestDeadline.toSeconds() + "s (slow clients, or idle connections that sent nothing)", clock));
     timedOut.put(RESPONSE_PHASE, new Condition("http: cut {} responses that the client did not read within "
-        + responseDeadline.toSeconds() + "s (slow scrapers)"));
+        + responseDeadline.toSeconds() + "s (slow scrapers)", clock));
   }
 
   void rejected(String reason) {
@@ -72,14 +70,9 @@ public final class HttpServerMetrics {
 
   private void count(Condition condition) {
     condition.total.incrementAndGet();
-    synchronized (condition) {
-      condition.unlogged++;
-      Instant now = clock.instant();
-      if (condition.lastLogged.plus(LOG_INTERVAL).isBefore(now)) {
-        LOG.warn(condition.message, condition.unlogged);
-        condition.unlogged = 0;
-        condition.lastLogged = now;
-      }
+    long toLog = condition.toLog.add(1);
+    if (toLog > 0) {
+      LOG.warn(condition.message, toLog);
     }
   }
 
