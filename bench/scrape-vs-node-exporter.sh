@@ -6,6 +6,7 @@
 #
 # Usage: bench/scrape-vs-node-exporter.sh [agent flags...]
 #   env: SCRAPES (200), WINDOW seconds (60), SCRAPE_EVERY seconds (5), JAR (agent/target/nodescope-agent.jar),
+#        JAVA_OPTS (extra JVM options after agent/jvm.options, to try one before it goes into that file),
 #        NODE_EXPORTER_ARGS (none: its default collectors). For like-for-like work against the node collector:
 #        NODE_EXPORTER_ARGS="--collector.disable-defaults --collector.cpu --collector.meminfo --collector.netdev
 #        --collector.filesystem --collector.loadavg --collector.time"
@@ -37,7 +38,8 @@ cleanup() {
 trap cleanup EXIT
 
 # The agent runs with the JVM options of agent/jvm.options, exactly as the README and the container run it.
-java @agent/jvm.options -jar "$JAR" --web.listen-address="127.0.0.1:$agent_port" "$@" >"$work/agent.log" 2>&1 &
+# shellcheck disable=SC2086
+java @agent/jvm.options ${JAVA_OPTS:-} -jar "$JAR" --web.listen-address="127.0.0.1:$agent_port" "$@" >"$work/agent.log" 2>&1 &
 agent_pid=$!
 pids+=("$agent_pid")
 prometheus-node-exporter --web.listen-address="127.0.0.1:$exporter_port" "${node_exporter_args[@]}" >"$work/exporter.log" 2>&1 &
