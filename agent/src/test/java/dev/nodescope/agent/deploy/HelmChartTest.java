@@ -199,6 +199,7 @@ class HelmChartTest {
     assertThat(options).containsAll(jvmOptions);
     assertThat(options).contains("-Djava.io.tmpdir=/tmp", "-Djffi.extract.dir=/tmp/jffi",
         "-Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp");
+    assertThat(env(agent, "MALLOC_ARENA_MAX").getValue()).isEqualTo("2");
     assertThat(agent.getVolumeMounts()).filteredOn(mount -> mount.getMountPath().equals("/tmp")).singleElement()
         .satisfies(mount -> assertThat(volume(pod, mount.getName()).getEmptyDir()).isNotNull());
 
