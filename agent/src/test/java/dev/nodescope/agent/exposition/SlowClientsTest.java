@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nodescope.collectors.core.CollectorHealth;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.testing.Eventually;
+import dev.nodescope.collectors.testing.Sockets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -145,7 +146,7 @@ class SlowClientsTest {
     Socket oneTooMany = connect(0);
     send(oneTooMany, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 
-    assertThat(closedUnanswered(oneTooMany)).isTrue();
+    assertThat(Sockets.closedUnanswered(oneTooMany, Duration.ofSeconds(1))).isTrue();
     int[] refusals = {1};
     Eventually.await("probes answered again once the request deadline frees the workers", () -> {
       int status = status("/healthz");
@@ -258,18 +259,6 @@ class SlowClientsTest {
   private void assertAnswersPromptly(String path) throws Exception {
     Future<HttpResponse<byte[]>> response = clients.submit(() -> fixture.get(path));
     assertThat(response.get(ANSWER_BOUND.toMillis(), TimeUnit.MILLISECONDS).statusCode()).as(path).isEqualTo(200);
-  }
-
-  /** The connection ends (end of stream or reset) within a second, without a byte of response. */
-  private static boolean closedUnanswered(Socket socket) throws IOException {
-    socket.setSoTimeout(1000);
-    try {
-      return socket.getInputStream().read() == -1;
-    } catch (SocketTimeoutException stillOpen) {
-      return false;
-    } catch (SocketException reset) {
-      return true;
-    }
   }
 
   /**

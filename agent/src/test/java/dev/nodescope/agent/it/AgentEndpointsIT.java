@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.testing.Eventually;
+import dev.nodescope.collectors.testing.Sockets;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -114,8 +113,8 @@ class AgentEndpointsIT {
           .isLessThan(Duration.ofSeconds(2));
 
       for (Socket socket : sockets) {
-        socket.setSoTimeout((int) Duration.ofSeconds(10 + 1 + 3).toMillis()); // deadline, timer tick, slack
-        assertThat(endOfStreamOrReset(socket)).as("closed by the server").isTrue();
+        assertThat(Sockets.closedUnanswered(socket, Duration.ofSeconds(10 + 1 + 3))) // deadline, timer tick, slack
+            .as("closed by the server").isTrue();
       }
     } finally {
       for (Socket socket : sockets) {
@@ -123,16 +122,6 @@ class AgentEndpointsIT {
       }
     }
     Eventually.await("every slow client counted", () -> timedOutRequests() == slowClients);
-  }
-
-  private static boolean endOfStreamOrReset(Socket socket) throws IOException {
-    try {
-      return socket.getInputStream().read() == -1;
-    } catch (SocketTimeoutException stillOpen) {
-      return false;
-    } catch (SocketException reset) {
-      return true;
-    }
   }
 
   private static double timedOutRequests() {
