@@ -1,11 +1,10 @@
 package dev.nodescope.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.collectors.core.CollectorFactory;
-import java.nio.file.Files;
+import dev.nodescope.collectors.testing.Capabilities;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,16 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
  * and the agent is ready with the source reported absent.
  */
 class NvidiaDriverAbsentIT {
-  private static final List<String> DRIVER_LIBRARIES = List.of("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1",
-      "/usr/lib64/libnvidia-ml.so.1", "/usr/lib/libnvidia-ml.so.1");
-
   @TempDir
   Path temp;
 
   @Test
   void withoutTheDriverTheGpuSourceIsAbsentAndTheAgentReady() throws Exception {
-    assumeTrue(DRIVER_LIBRARIES.stream().noneMatch(library -> Files.exists(Path.of(library))),
-        "this machine has the NVIDIA driver; scripts/nvml-vs-nvidia-smi.sh is the test there");
+    Capabilities.requireNoNvidiaDriver();
     List<String> args = new ArrayList<>(FixtureNode.copyTo(temp).pathFlags());
     for (CollectorFactory factory : CollectorCatalog.standard().factories()) {
       if (!factory.name().equals("nvidia")) {

@@ -14,14 +14,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * hostNetwork attribution over a fixture /proc tree: socket tables in the kernel's text format (little-endian
- * words, as on x86 and arm64), processes with cgroup files and fd links. Node IP 192.0.2.50 is shared by the
+ * hostNetwork attribution over a fixture /proc tree: socket tables in the kernel's text format (written here as
+ * little-endian words, as on x86 and arm64, and turned into this machine's order), processes with cgroup files and
+ * fd links. Node IP 192.0.2.50 is shared by the
  * hostNetwork pod "ingress" (process 100), the kubelet (process 200), and nobody (a closed socket).
  */
 class HostNetworkSocketsTest {
@@ -50,7 +51,6 @@ class HostNetworkSocketsTest {
 
   @BeforeEach
   void fixture() throws IOException {
-    Assumptions.assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "fixture words are little-endian");
     write("net/tcp", TCP_HEADER
         // ingress listens on *:8080 and has accepted 198.51.100.9:40000; it connects to 203.0.113.7:443
         + "   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1\n"
@@ -163,8 +163,8 @@ class HostNetworkSocketsTest {
 
   @Test
   void parsesTheKernelsWordOrder() throws Exception {
-    var parsed = ProcNetSockets.parse(TCP_HEADER
-        + "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 18935 1\n", 6);
+    var parsed = ProcNetSockets.parse(inHostOrder(TCP_HEADER
+        + "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 18935 1\n"), 6);
     assertThat(parsed.sockets()).containsExactly(
         new LocalSocket(6, InetAddress.getByName("127.0.0.1"), 8080, null, 0, 18935));
   }
@@ -210,6 +210,22 @@ class HostNetworkSocketsTest {
 
   private void write(String relative, String text) throws IOException {
     Files.createDirectories(proc.resolve(relative).getParent());
-    Files.writeString(proc.resolve(relative), text);
+    Files.writeString(proc.resolve(relative), relative.startsWith("net/") ? inHostOrder(text) : text);
+  }
+
+  /** The kernel prints each 32-bit word of an address in the host's byte order; the fixtures are little-endian. */
+  private static String inHostOrder(String littleEndianTable) {
+    if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+      return littleEndianTable;
+    }
+    return Pattern.compile("\\b([0-9A-F]{8}(?:[0-9A-F]{24})?):([0-9A-F]{4})\\b").matcher(littleEndianTable)
+        .replaceAll(address -> {
+          StringBuilder swapped = new StringBuilder();
+          for (int word = 0; word < address.group(1).length(); word += 8) {
+            String w = address.group(1).substring(word, word + 8);
+            swapped.append(w, 6, 8).append(w, 4, 6).append(w, 2, 4).append(w, 0, 2);
+          }
+          return swapped + ":" + address.group(2);
+        });
   }
 }

@@ -2,20 +2,18 @@ package dev.nodescope.collectors.nvidia;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import dev.nodescope.collectors.podresources.PodResources;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.nodescope.collectors.testing.Capabilities;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
 class NvidiaCollectorFactoryTest {
   @Test
   void withoutDriverCreateReportsSourceUnavailableAndNoLinkageErrorEscapes() {
-    assumeFalse(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1")), "this host has the driver");
+    Capabilities.requireNoNvidiaDriver();
     CollectorContext context =
         new CollectorContext(null, "node-a", null, null, null, PodResources.NONE, Clock.systemUTC());
 

@@ -2,6 +2,7 @@ package dev.nodescope.collectors.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -34,6 +35,16 @@ public final class Capabilities {
 
   public static void requireRoot() {
     require(isRoot(), "root");
+  }
+
+  /**
+   * A machine without the NVIDIA driver, for the tests of how the agent copes with its absence: a process cannot
+   * be kept from the driver the dynamic loader finds (on GPU machines scripts/nvml-vs-nvidia-smi.sh is the test).
+   */
+  public static void requireNoNvidiaDriver() {
+    require(List.of("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", "/usr/lib64/libnvidia-ml.so.1",
+        "/usr/lib/libnvidia-ml.so.1").stream().noneMatch(library -> Files.exists(Path.of(library))),
+        "a machine without the NVIDIA driver");
   }
 
   /** A program on the PATH, such as promtool or conntrack. */
