@@ -137,16 +137,7 @@ class KubernetesMetadataTest {
 
   @Test
   void recoversWhenTheApiServerComesBackAndLogsTheOutageOnce() throws Exception {
-    api.put(web(0));
-    metadata = KubernetesMetadata.connect(fastConfig(api.url()), NODE);
-    await("pods synced", this::podsSynced);
-
-    api.stop();
-    await("watch lost", () -> !podsSynced());
-    // Changes while the agent cannot see them: a restarted API server replays or relists them.
-    api.delete(web(0));
-    api.put(withContainer(deploymentPod("shop", "api-5f6d7c8b9-qwert", "uid-api", NODE, "10.0.0.7", "api",
-        "5f6d7c8b9"), "app", "containerd://feed", 0));
+    replaceWebByApiWhileTheApiServerIsDown();
     Thread.sleep(500); // several failed reconnects
     api.start();
 
@@ -161,14 +152,7 @@ class KubernetesMetadataTest {
 
   @Test
   void relistsWhenTheRestartedApiServerNoLongerHasTheHistory() throws Exception {
-    api.put(web(0));
-    metadata = KubernetesMetadata.connect(fastConfig(api.url()), NODE);
-    await("pods synced", this::podsSynced);
-    api.stop();
-    await("watch lost", () -> !podsSynced());
-    api.delete(web(0));
-    api.put(withContainer(deploymentPod("shop", "api-5f6d7c8b9-qwert", "uid-api", NODE, "10.0.0.7", "api",
-        "5f6d7c8b9"), "app", "containerd://feed", 0));
+    replaceWebByApiWhileTheApiServerIsDown();
     api.compact();
     int before = api.requests().size();
     api.start();
@@ -178,6 +162,19 @@ class KubernetesMetadataTest {
     assertThat(metadata.pods().byIp("10.0.0.5")).isEmpty();
     assertThat(api.requests().subList(before, api.requests().size()))
         .anySatisfy(request -> assertThat(request).startsWith("GET /api/v1/pods?").doesNotContain("watch=true"));
+  }
+
+  /** Syncs pod web, stops the API server, and there replaces web by api, which the agent cannot see yet. */
+  private void replaceWebByApiWhileTheApiServerIsDown() throws Exception {
+    api.put(web(0));
+    metadata = KubernetesMetadata.connect(fastConfig(api.url()), NODE);
+    await("pods synced", this::podsSynced);
+    api.stop();
+    await("watch lost", () -> !podsSynced());
+    // Changes while the agent cannot see them: a restarted API server replays or relists them.
+    api.delete(web(0));
+    api.put(withContainer(deploymentPod("shop", "api-5f6d7c8b9-qwert", "uid-api", NODE, "10.0.0.7", "api",
+        "5f6d7c8b9"), "app", "containerd://feed", 0));
   }
 
   @Test
