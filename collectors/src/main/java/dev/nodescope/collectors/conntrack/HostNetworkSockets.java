@@ -250,16 +250,11 @@ public final class HostNetworkSockets implements SocketOwners {
 
   private static Optional<String> podUid(Path process) {
     try {
-      for (String line : Files.readAllLines(process.resolve("cgroup"))) {
-        Optional<String> uid = CgroupNames.podUidOfProcessLine(line);
-        if (uid.isPresent()) {
-          return uid;
-        }
-      }
-    } catch (IOException e) {
-      // the process exited meanwhile
+      return CgroupNames.podCgroupOfProcess(Files.readAllLines(process.resolve("cgroup")))
+          .map(CgroupNames.PodCgroup::podUid);
+    } catch (IOException exitedMeanwhile) {
+      return Optional.empty();
     }
-    return Optional.empty();
   }
 
   private static List<Long> socketsOf(Path process, Set<Long> wanted) {

@@ -1,5 +1,6 @@
 package dev.nodescope.collectors.core;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,15 +29,15 @@ public final class CgroupNames {
   }
 
   /**
-   * The UID of the pod whose cgroup holds a process, from one line of /proc/PID/cgroup ({@code
+   * The pod (and container) whose cgroup holds a process, from the lines of its /proc/PID/cgroup ({@code
    * 4:memory:/kubepods/besteffort/pod<uid>/<id>} under v1, {@code 0::/kubepods.slice/...} under v2).
    */
-  public static Optional<String> podUidOfProcessLine(String line) {
-    int path = line.indexOf(':', line.indexOf(':') + 1);
-    for (String directory : line.substring(path + 1).split("/")) {
-      Optional<String> uid = podUid(directory);
-      if (uid.isPresent()) {
-        return uid;
+  public static Optional<PodCgroup> podCgroupOfProcess(List<String> procCgroupLines) {
+    for (String line : procCgroupLines) {
+      int path = line.indexOf(':', line.indexOf(':') + 1);
+      Optional<PodCgroup> cgroup = path < 0 ? Optional.empty() : podCgroup(line.substring(path + 1));
+      if (cgroup.isPresent()) {
+        return cgroup;
       }
     }
     return Optional.empty();

@@ -31,16 +31,8 @@ final class ProcessOwners {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
-    for (String line : lines) {
-      int path = line.indexOf(':', line.indexOf(':') + 1);
-      Optional<CgroupNames.PodCgroup> cgroup =
-          path < 0 ? Optional.empty() : CgroupNames.podCgroup(line.substring(path + 1));
-      if (cgroup.isPresent()) {
-        return pods.byUid(cgroup.get().podUid()).map(pod -> List.of(pod.name(), pod.namespace(),
-            containerName(pod, cgroup.get().containerId())));
-      }
-    }
-    return Optional.empty();
+    return CgroupNames.podCgroupOfProcess(lines).flatMap(cgroup -> pods.byUid(cgroup.podUid())
+        .map(pod -> List.of(pod.name(), pod.namespace(), containerName(pod, cgroup.containerId()))));
   }
 
   private static String containerName(PodInfo pod, Optional<String> containerId) {

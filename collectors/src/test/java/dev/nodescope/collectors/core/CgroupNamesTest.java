@@ -2,6 +2,8 @@ package dev.nodescope.collectors.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class CgroupNamesTest {
@@ -23,11 +25,18 @@ class CgroupNamesTest {
 
   @Test
   void podUidOfAProcessFromEitherCgroupVersion() {
-    assertThat(CgroupNames.podUidOfProcessLine("4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)).contains(UID);
-    assertThat(CgroupNames.podUidOfProcessLine("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+    assertThat(uidOfProcess("4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)).contains(UID);
+    assertThat(uidOfProcess("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
         + UID.replace('-', '_') + ".slice/cri-containerd-" + ID + ".scope")).contains(UID);
-    assertThat(CgroupNames.podUidOfProcessLine("1:name=systemd:/system.slice/kubelet.service")).isEmpty();
-    assertThat(CgroupNames.podUidOfProcessLine("0::/")).isEmpty();
+    assertThat(uidOfProcess("1:name=systemd:/system.slice/kubelet.service")).isEmpty();
+    assertThat(uidOfProcess("0::/")).isEmpty();
+    assertThat(CgroupNames.podCgroupOfProcess(List.of("1:name=systemd:/system.slice/kubelet.service",
+        "4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)))
+        .contains(new CgroupNames.PodCgroup(UID, Optional.of(ID)));
+  }
+
+  private static Optional<String> uidOfProcess(String line) {
+    return CgroupNames.podCgroupOfProcess(List.of(line)).map(CgroupNames.PodCgroup::podUid);
   }
 
   @Test
@@ -45,11 +54,11 @@ class CgroupNamesTest {
     String systemdUid = UID.replace('-', '_');
     assertThat(CgroupNames.podCgroup("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + systemdUid
         + ".slice/cri-containerd-" + ID + ".scope"))
-        .contains(new CgroupNames.PodCgroup(UID, java.util.Optional.of(ID)));
+        .contains(new CgroupNames.PodCgroup(UID, Optional.of(ID)));
     assertThat(CgroupNames.podCgroup("/kubepods/besteffort/pod" + UID + "/" + ID))
-        .contains(new CgroupNames.PodCgroup(UID, java.util.Optional.of(ID)));
+        .contains(new CgroupNames.PodCgroup(UID, Optional.of(ID)));
     assertThat(CgroupNames.podCgroup("/kubepods/pod" + UID))
-        .contains(new CgroupNames.PodCgroup(UID, java.util.Optional.empty()));
+        .contains(new CgroupNames.PodCgroup(UID, Optional.empty()));
     assertThat(CgroupNames.podCgroup("/system.slice/containerd.service")).isEmpty();
     assertThat(CgroupNames.podCgroup("/")).isEmpty();
   }
