@@ -51,9 +51,11 @@ class SlowClientsTest {
   private final List<Socket> sockets = new ArrayList<>();
   private final ExecutorService clients = Executors.newCachedThreadPool();
 
-  private ExpositionFixture serve(int seriesLimitPerMetric, int maxRequests) throws IOException {
+  /** Serves, and answers one untimed probe so that the first timed one does not pay for loading the HTTP client. */
+  private ExpositionFixture serve(int seriesLimitPerMetric, int maxRequests) throws Exception {
     ExpositionFixture served = new ExpositionFixture(seriesLimitPerMetric, maxRequests);
     served.publish(ExpositionFixture.run(), new CollectorHealth("test", 0.01, true, true, 0, 1));
+    assertThat(served.get("/healthz").statusCode()).isEqualTo(200);
     return served;
   }
 
@@ -91,14 +93,18 @@ class SlowClientsTest {
   @Test
   void scrapersThatNeverReadAreCutAtTheResponseDeadline() throws Exception {
     fixture = serve(100_000, 40);
-    publishLargeRegistry();
-    List<Future<Boolean>> cut = new ArrayList<>();
+    publishRegistryLargerThanSocketBuffers();
+    List<Socket> stuck = new ArrayList<>();
     for (int i = 0; i < BAD_CLIENTS; i++) {
       Socket socket = connect(4096);
       send(socket, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      stuck.add(socket);
+    }
+    awaitResponsesStarted(stuck);
+    List<Future<Boolean>> cut = new ArrayList<>();
+    for (Socket socket : stuck) {
       cut.add(clients.submit(() -> cutBeforeTheEnd(socket)));
     }
-    Thread.sleep(500);
 
     assertAnswersPromptly("/healthz");
     assertAnswersPromptly("/readyz");
@@ -115,12 +121,14 @@ class SlowClientsTest {
   void scrapesPastTheConcurrencyLimitAreRefusedWhileProbesStillAnswer() throws Exception {
     int maxRequests = 3;
     fixture = serve(100_000, maxRequests);
-    publishLargeRegistry();
+    publishRegistryLargerThanSocketBuffers();
+    List<Socket> stuck = new ArrayList<>();
     for (int i = 0; i < maxRequests; i++) {
       Socket socket = connect(4096);
       send(socket, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      stuck.add(socket);
     }
-    Thread.sleep(500);
+    awaitResponsesStarted(stuck);
 
     HttpResponse<byte[]> refused = fixture.get("/metrics");
 
@@ -173,13 +181,34 @@ class SlowClientsTest {
     }
   }
 
-  private void publishLargeRegistry() {
+  /**
+   * About 8 MB of exposition: twice what the server's send buffer can grow to (net.ipv4.tcp_wmem allows 4 MB), so a
+   * client that reads nothing blocks the writer. Few series with long values, because rendering costs per series and
+   * must not compete with the scrapes under test on a 2-core machine. One scrape first, so that rendering is compiled
+   * before the clocks of the assertions start.
+   */
+  private void publishRegistryLargerThanSocketBuffers() throws IOException, InterruptedException {
     SnapshotBuilder run = ExpositionFixture.run();
-    String padding = "x".repeat(150);
-    for (int i = 0; i < 40_000; i++) {
+    String padding = "x".repeat(2_000);
+    for (int i = 0; i < 4_000; i++) {
       run.add(BYTES, i, "device-" + i + "-" + padding);
     }
     fixture.publish(run, new CollectorHealth("test", 0.01, true, true, 0, 1));
+    assertThat(fixture.get("/metrics").body().length).isGreaterThan(8_000_000);
+  }
+
+  /**
+   * Waits until the server has begun answering every one of these requests: their rendering is over, so what follows
+   * measures whether stuck writers starve the server, not how fast a shared CPU renders.
+   */
+  private static void awaitResponsesStarted(List<Socket> requests) {
+    Eventually.await("the server begins every response", () -> requests.stream().allMatch(socket -> {
+      try {
+        return socket.getInputStream().available() > 0;
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+    }));
   }
 
   private Socket connect(int receiveBuffer) throws IOException {

@@ -109,8 +109,9 @@ class AgentEndpointsIT {
       assertThat(agent.get("/healthz").statusCode()).isEqualTo(200);
       assertThat(agent.get("/readyz").statusCode()).isEqualTo(200);
       agent.scrapeText();
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered while the slow clients wait")
-          .isLessThan(Duration.ofSeconds(2));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("answered while the slow clients still hold their connections, well before the 10 s deadline frees them")
+          .isLessThan(Duration.ofSeconds(5));
 
       for (Socket socket : sockets) {
         assertThat(Sockets.closedUnanswered(socket, Duration.ofSeconds(10 + 1 + 3))) // deadline, timer tick, slack
