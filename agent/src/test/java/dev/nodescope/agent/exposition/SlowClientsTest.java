@@ -96,15 +96,8 @@ class SlowClientsTest {
   void scrapersThatNeverReadAreCutAtTheResponseDeadline() throws Exception {
     fixture = serve(100_000, 40);
     publishRegistryLargerThanSocketBuffers();
-    List<Socket> stuck = new ArrayList<>();
-    for (int i = 0; i < BAD_CLIENTS; i++) {
-      Socket socket = connect(4096);
-      send(socket, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-      stuck.add(socket);
-    }
-    awaitResponsesStarted(stuck);
     List<Future<Boolean>> cut = new ArrayList<>();
-    for (Socket socket : stuck) {
+    for (Socket socket : scrapesThatNeverRead(BAD_CLIENTS)) {
       cut.add(clients.submit(() -> cutBeforeTheEnd(socket)));
     }
 
@@ -124,13 +117,7 @@ class SlowClientsTest {
     int maxRequests = 3;
     fixture = serve(100_000, maxRequests);
     publishRegistryLargerThanSocketBuffers();
-    List<Socket> stuck = new ArrayList<>();
-    for (int i = 0; i < maxRequests; i++) {
-      Socket socket = connect(4096);
-      send(socket, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-      stuck.add(socket);
-    }
-    awaitResponsesStarted(stuck);
+    scrapesThatNeverRead(maxRequests);
 
     HttpResponse<byte[]> refused = fixture.get("/metrics");
 
@@ -203,10 +190,17 @@ class SlowClientsTest {
   }
 
   /**
-   * Waits until the server has begun answering every one of these requests: their rendering is over, so what follows
-   * measures whether stuck writers starve the server, not how fast a shared CPU renders.
+   * Sends scrapes on connections with a small receive window that are never read, and waits until the server has begun
+   * answering every one: their rendering is over, so what follows measures whether stuck writers starve the server,
+   * not how fast a shared CPU renders.
    */
-  private static void awaitResponsesStarted(List<Socket> requests) {
+  private List<Socket> scrapesThatNeverRead(int count) throws IOException {
+    List<Socket> requests = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Socket socket = connect(4096);
+      send(socket, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      requests.add(socket);
+    }
     Eventually.await("the server begins every response", () -> requests.stream().allMatch(socket -> {
       try {
         return socket.getInputStream().available() > 0;
@@ -214,6 +208,7 @@ class SlowClientsTest {
         throw new AssertionError(e);
       }
     }));
+    return requests;
   }
 
   private Socket connect(int receiveBuffer) throws IOException {
