@@ -10,7 +10,6 @@ import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.testing.FakeApiServer;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -115,17 +114,11 @@ class AgentKubernetesTest {
   }
 
   /** Stands in for the flows collector: it asks for the cluster directory and keeps the context it was given. */
-  private static final class ClusterProbe implements CollectorFactory {
+  private static final class ClusterProbe extends CollectorFactory {
     volatile CollectorContext context;
 
-    @Override
-    public CollectorInfo info() {
-      return new CollectorInfo("probe", Duration.ofMillis(100), "test probe.");
-    }
-
-    @Override
-    public List<MetricDescriptor> descriptors() {
-      return List.of();
+    ClusterProbe() {
+      super(new CollectorInfo("probe", Duration.ofMillis(100), "test probe."), List.of());
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** Pod network flows from the node's conntrack table (ctnetlink dump plus NEW/DESTROY events). */
-public final class FlowsCollectorFactory implements CollectorFactory {
+public final class FlowsCollectorFactory extends CollectorFactory {
   private static final CollectorInfo INFO = new CollectorInfo("flows", Duration.ofSeconds(10),
       "pod network flows from conntrack, attributed to pods, Services and zones.");
   static final String[] FLOW_LABELS = {"namespace", "pod", "direction", "remote_namespace", "remote_pod",
@@ -49,15 +49,9 @@ public final class FlowsCollectorFactory implements CollectorFactory {
   static final Flag<Boolean> ENABLE_ACCOUNTING = Flag.bool("collector.flows.enable-accounting", false,
       "Set net.netfilter.nf_conntrack_acct=1 at start so byte and packet counters exist.");
 
-  @Override
-  public CollectorInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public List<MetricDescriptor> descriptors() {
-    return List.of(BYTES, PACKETS, CONNECTIONS, ACTIVE, ENTRIES, ENTRIES_LIMIT, ACCOUNTING, SOURCE, LOST_EVENTS,
-        STATS);
+  public FlowsCollectorFactory() {
+    super(INFO, List.of(BYTES, PACKETS, CONNECTIONS, ACTIVE, ENTRIES, ENTRIES_LIMIT, ACCOUNTING, SOURCE, LOST_EVENTS,
+        STATS));
   }
 
   /** Remote peers (Services, pods and nodes elsewhere, zones) are attributed through the cluster directory. */

@@ -7,29 +7,41 @@ import java.util.List;
  * Everything the agent needs to know about a collector before creating it: its name (which becomes
  * {@code --collector.<name>}), its metrics (for exposition and the README) and its own flags.
  */
-public interface CollectorFactory {
-  CollectorInfo info();
+public abstract class CollectorFactory {
+  private final CollectorInfo info;
+  private final List<MetricDescriptor> descriptors;
 
-  default String name() {
-    return info().name();
+  protected CollectorFactory(CollectorInfo info, List<MetricDescriptor> descriptors) {
+    this.info = info;
+    this.descriptors = List.copyOf(descriptors);
   }
 
-  default String description() {
-    return info().description();
+  public final CollectorInfo info() {
+    return info;
   }
 
-  default boolean enabledByDefault() {
-    return info().enabledByDefault();
+  public final String name() {
+    return info.name();
   }
 
-  default Duration defaultInterval() {
-    return info().defaultInterval();
+  public final String description() {
+    return info.description();
   }
 
-  List<MetricDescriptor> descriptors();
+  public final boolean enabledByDefault() {
+    return info.enabledByDefault();
+  }
+
+  public final Duration defaultInterval() {
+    return info.defaultInterval();
+  }
+
+  public final List<MetricDescriptor> descriptors() {
+    return descriptors;
+  }
 
   /** Flags of this collector beyond the enable switch and interval, named {@code --collector.<name>.*}. */
-  default List<Flag<?>> flags() {
+  public List<Flag<?>> flags() {
     return List.of();
   }
 
@@ -38,7 +50,7 @@ public interface CollectorFactory {
    * nodes, Services and EndpointSlices cluster-wide only when an enabled collector says yes, since those watches
    * cost every API server; otherwise the context carries {@link ClusterDirectory#EMPTY}.
    */
-  default boolean needsClusterDirectory() {
+  public boolean needsClusterDirectory() {
     return false;
   }
 
@@ -46,5 +58,5 @@ public interface CollectorFactory {
    * Opens the source. Throws {@link SourceUnavailableException} when the node simply lacks it; the agent tries
    * again later in case it appears (a driver installed after boot).
    */
-  Collector create(CollectorContext context) throws Exception;
+  public abstract Collector create(CollectorContext context) throws Exception;
 }

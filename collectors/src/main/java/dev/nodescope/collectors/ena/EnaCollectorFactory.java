@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** AWS ENA allowance counters: whether the instance's network limits are shaping or dropping traffic. */
-public final class EnaCollectorFactory implements CollectorFactory {
+public final class EnaCollectorFactory extends CollectorFactory {
   private static final CollectorInfo INFO = new CollectorInfo("ena", Duration.ofSeconds(15),
       "AWS ENA network allowance counters (ETHTOOL_GSTATS of interfaces driven by ena).");
   static final String ENA_DRIVER = "ena";
@@ -36,14 +36,8 @@ public final class EnaCollectorFactory implements CollectorFactory {
       "Connections the instance can still track before reaching its allowance (ENA conntrack_allowance_available; "
           + "absent with drivers that do not report it).", "device");
 
-  @Override
-  public CollectorInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public List<MetricDescriptor> descriptors() {
-    return List.of(BW_IN, BW_OUT, PPS, CONNTRACK, LINKLOCAL, CONNTRACK_AVAILABLE);
+  public EnaCollectorFactory() {
+    super(INFO, List.of(BW_IN, BW_OUT, PPS, CONNTRACK, LINKLOCAL, CONNTRACK_AVAILABLE));
   }
 
   @Override

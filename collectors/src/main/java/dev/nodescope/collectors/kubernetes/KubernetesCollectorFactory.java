@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** The "kubernetes" collector: this node's pods as info series and restart counters, and the watches' health. */
-public final class KubernetesCollectorFactory implements CollectorFactory {
+public final class KubernetesCollectorFactory extends CollectorFactory {
   private static final CollectorInfo INFO = new CollectorInfo("kubernetes", Duration.ofSeconds(15),
       "pod metadata of this node from the API server (pod info, container restarts).");
   static final MetricDescriptor POD_INFO = MetricDescriptor.info("nodescope_pod_info",
@@ -31,14 +31,8 @@ public final class KubernetesCollectorFactory implements CollectorFactory {
           + "attribution needs them).",
       "resource");
 
-  @Override
-  public CollectorInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public List<MetricDescriptor> descriptors() {
-    return List.of(POD_INFO, CONTAINER_RESTARTS, WATCH_ERRORS, SYNCED, OBJECTS);
+  public KubernetesCollectorFactory() {
+    super(INFO, List.of(POD_INFO, CONTAINER_RESTARTS, WATCH_ERRORS, SYNCED, OBJECTS));
   }
 
   @Override

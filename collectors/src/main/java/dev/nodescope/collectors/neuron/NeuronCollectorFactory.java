@@ -5,7 +5,6 @@ import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** AWS Neuron metrics from neuron-monitor, under the names neuron-monitor-prometheus uses. */
-public final class NeuronCollectorFactory implements CollectorFactory {
+public final class NeuronCollectorFactory extends CollectorFactory {
   private static final CollectorInfo INFO = new CollectorInfo("neuron", Duration.ofSeconds(5),
       "AWS Trainium/Inferentia metrics from neuron-monitor.");
   static final Flag<String> COMMAND = Flag.string("collector.neuron.command", "neuron-monitor",
@@ -25,14 +24,8 @@ public final class NeuronCollectorFactory implements CollectorFactory {
   static final Flag<String> REPORTS_FILE = Flag.string("collector.neuron.reports-file", "",
       "Read reports from this file or FIFO (neuron-monitor as a sidecar) instead of running the command.");
 
-  @Override
-  public CollectorInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public List<MetricDescriptor> descriptors() {
-    return NeuronMetrics.all();
+  public NeuronCollectorFactory() {
+    super(INFO, NeuronMetrics.all());
   }
 
   @Override

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** The node's CPU, memory, load, uptime, network interfaces and filesystems, read from the host's /proc and /sys. */
-public final class NodeCollectorFactory implements CollectorFactory {
+public final class NodeCollectorFactory extends CollectorFactory {
   private static final CollectorInfo INFO = new CollectorInfo("node", Duration.ofSeconds(15),
       "CPU, memory, load, uptime, network interfaces and filesystems of the node.");
   static final MetricDescriptor CPU_SECONDS = counter("nodescope_node_cpu_seconds_total",
@@ -56,14 +56,8 @@ public final class NodeCollectorFactory implements CollectorFactory {
       NETWORK_TRANSMIT_BYTES, NETWORK_TRANSMIT_PACKETS, NETWORK_TRANSMIT_ERRORS, NETWORK_TRANSMIT_DROPS,
       FILESYSTEM_SIZE, FILESYSTEM_FREE, FILESYSTEM_AVAIL, LOAD1, LOAD5, LOAD15, UPTIME);
 
-  @Override
-  public CollectorInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public List<MetricDescriptor> descriptors() {
-    return DESCRIPTORS;
+  public NodeCollectorFactory() {
+    super(INFO, DESCRIPTORS);
   }
 
   @Override

@@ -4,24 +4,16 @@ import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.CollectorInfo;
-import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.time.Duration;
-import java.util.List;
 
 /** The "nvidia" collector: dcgm-exporter compatible GPU metrics through NVML; absent driver = source unavailable. */
-public final class NvidiaCollectorFactory implements CollectorFactory {
+public final class NvidiaCollectorFactory extends CollectorFactory {
   private static final CollectorInfo INFO = new CollectorInfo("nvidia", Duration.ofSeconds(30),
       "NVIDIA GPU and MIG metrics through NVML, under dcgm-exporter names and labels");
 
-  @Override
-  public CollectorInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public List<MetricDescriptor> descriptors() {
-    return NvidiaCollector.descriptors();
+  public NvidiaCollectorFactory() {
+    super(INFO, NvidiaCollector.descriptors());
   }
 
   @Override

@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** CPU, memory and limits of each pod and container from the kubelet's cgroups; each pod's network traffic. */
-public final class PodsCollectorFactory implements CollectorFactory {
+public final class PodsCollectorFactory extends CollectorFactory {
   private static final CollectorInfo INFO = new CollectorInfo("pods", Duration.ofSeconds(15),
       "CPU, memory, limits and network traffic of each pod and container, from the kubelet's cgroups.");
   private static final String[] POD_LABELS = {"namespace", "pod", "uid"};
@@ -61,14 +61,8 @@ public final class PodsCollectorFactory implements CollectorFactory {
     DESCRIPTORS = List.copyOf(all);
   }
 
-  @Override
-  public CollectorInfo info() {
-    return INFO;
-  }
-
-  @Override
-  public List<MetricDescriptor> descriptors() {
-    return DESCRIPTORS;
+  public PodsCollectorFactory() {
+    super(INFO, DESCRIPTORS);
   }
 
   @Override

@@ -24,17 +24,7 @@ public final class FakeCollectors {
   }
 
   public static CollectorFactory factory(String name, List<MetricDescriptor> descriptors, Opener opener) {
-    return new CollectorFactory() {
-      @Override
-      public CollectorInfo info() {
-        return new CollectorInfo(name, Duration.ofSeconds(1), "a test collector");
-      }
-
-      @Override
-      public List<MetricDescriptor> descriptors() {
-        return descriptors;
-      }
-
+    return new CollectorFactory(new CollectorInfo(name, Duration.ofSeconds(1), "a test collector"), descriptors) {
       @Override
       public Collector create(CollectorContext context) throws Exception {
         return opener.open(context);
