@@ -20,7 +20,7 @@ import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotRegistry;
 import dev.nodescope.collectors.kubernetes.KubernetesMetadata;
 import dev.nodescope.collectors.podresources.KubeletPodResources;
-import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.core.PodResources;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

@@ -2,7 +2,7 @@ package dev.nodescope.agent;
 
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.conntrack.FlowsCollectorFactory;
+import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.ena.EnaCollectorFactory;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.node.NodeCollectorFactory;

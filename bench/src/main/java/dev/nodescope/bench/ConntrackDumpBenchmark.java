@@ -1,9 +1,11 @@
 package dev.nodescope.bench;
 
+import dev.nodescope.collectors.netlink.Addresses;
+
 import dev.nodescope.collectors.conntrack.ConntrackClient;
 import dev.nodescope.collectors.conntrack.CtnetlinkCodec;
-import dev.nodescope.collectors.conntrack.FlowsCollectorFactory;
-import dev.nodescope.collectors.conntrack.NetworkNamespace;
+import dev.nodescope.collectors.flows.FlowsCollectorFactory;
+import dev.nodescope.collectors.netlink.NetworkNamespace;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
@@ -13,7 +15,7 @@ import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.core.PodResources;
 import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -101,8 +103,8 @@ public final class ConntrackDumpBenchmark {
       double dump = in(ns, () -> {
         long start = System.nanoTime();
         long[] seen = new long[1];
-        client.dump(CtnetlinkCodec.AF_INET, 60_000, e -> seen[0]++);
-        client.dump(CtnetlinkCodec.AF_INET6, 60_000, e -> seen[0]++);
+        client.dump(Addresses.AF_INET, 60_000, e -> seen[0]++);
+        client.dump(Addresses.AF_INET6, 60_000, e -> seen[0]++);
         return (System.nanoTime() - start) / 1e6;
       });
       double[] peer = conntrackTool(netns);

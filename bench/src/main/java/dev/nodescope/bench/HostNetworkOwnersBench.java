@@ -1,6 +1,6 @@
 package dev.nodescope.bench;
 
-import dev.nodescope.collectors.conntrack.HostNetworkSockets;
+import dev.nodescope.collectors.hostnet.HostNetworkSockets;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;

@@ -1,5 +1,6 @@
 package dev.nodescope.agent.cli;
 
+
 import dev.nodescope.agent.cloudwatch.CloudWatchFlags;
 import dev.nodescope.agent.exposition.AgentHttpServer;
 import dev.nodescope.collectors.core.Flag;

@@ -1,6 +1,6 @@
 package dev.nodescope.agent.cloudwatch;
 
-import dev.nodescope.collectors.conntrack.FlowsCollectorFactory;
+import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodInfo;

@@ -2,7 +2,7 @@ package dev.nodescope.agent.cloudwatch;
 
 import dev.nodescope.agent.exposition.BuildInfo;
 import dev.nodescope.agent.exposition.OtelExposition;
-import dev.nodescope.collectors.conntrack.FlowsCollectorFactory;
+import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;

@@ -1,5 +1,8 @@
 package dev.nodescope.collectors.conntrack;
 
+import dev.nodescope.collectors.netlink.NetlinkException;
+import dev.nodescope.collectors.netlink.NetlinkSocket;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +14,7 @@ import java.util.function.Consumer;
  */
 public final class ConntrackClient implements AutoCloseable {
   /** Large enough for the kernel's dump batches (it fills up to 32 KiB, or a page, per datagram). */
-  static final int DATAGRAM_BYTES = 64 * 1024;
+  public static final int DATAGRAM_BYTES = 64 * 1024;
   private static final int MAX_DATAGRAMS_PER_DUMP = 1_000_000;
 
   private final NetlinkSocket socket;

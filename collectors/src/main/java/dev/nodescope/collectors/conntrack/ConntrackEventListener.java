@@ -1,5 +1,7 @@
 package dev.nodescope.collectors.conntrack;
 
+import dev.nodescope.collectors.netlink.NetlinkSocket;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

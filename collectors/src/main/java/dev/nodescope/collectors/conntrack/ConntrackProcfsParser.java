@@ -1,5 +1,7 @@
 package dev.nodescope.collectors.conntrack;
 
+import dev.nodescope.collectors.netlink.Addresses;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +36,7 @@ final class ConntrackProcfsParser {
     } catch (NumberFormatException e) {
       return null;
     }
-    int addressBytes = family == CtnetlinkCodec.AF_INET ? 4 : family == CtnetlinkCodec.AF_INET6 ? 16 : 0;
+    int addressBytes = family == Addresses.AF_INET ? 4 : family == Addresses.AF_INET6 ? 16 : 0;
     if (addressBytes == 0) {
       return null;
     }

@@ -1,5 +1,7 @@
 package dev.nodescope.collectors.conntrack;
 
+import dev.nodescope.collectors.netlink.NetlinkException;
+
 import dev.nodescope.collectors.core.RootPaths;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * Where the flows collector reads the conntrack table: ctnetlink (dumps, NEW and DESTROY events, per-CPU statistics)
  * or, only where the kernel refuses netlink, /proc/net/nf_conntrack, which has no events.
  */
-interface ConntrackSource extends AutoCloseable {
+public interface ConntrackSource extends AutoCloseable {
   /** "netlink" or "procfs", as nodescope_conntrack_source_info names it. */
   String name();
 

@@ -30,8 +30,6 @@ public final class CtnetlinkCodec {
   static final int IPCTNL_MSG_CT_DELETE = 2;
   static final int IPCTNL_MSG_CT_GET_STATS_CPU = 4;
   static final int NFNETLINK_V0 = 0;
-  public static final int AF_INET = 2;
-  public static final int AF_INET6 = 10;
 
   static final int CTA_TUPLE_ORIG = 1;
   static final int CTA_TUPLE_REPLY = 2;

@@ -1,11 +1,13 @@
 package dev.nodescope.collectors.conntrack;
 
+import dev.nodescope.collectors.netlink.Addresses;
+
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Consumer;
 
 /** The conntrack table over ctnetlink: one dump per family, plus NEW and DESTROY events between dumps. */
-final class NetlinkConntrackSource implements ConntrackSource {
+public final class NetlinkConntrackSource implements ConntrackSource {
   private static final long DUMP_TIMEOUT_MILLIS = 8000;
   private static final int EVENT_BUFFER_BYTES = 8 * 1024 * 1024;
   private static final int EVENT_QUEUE = 200_000;
@@ -22,7 +24,7 @@ final class NetlinkConntrackSource implements ConntrackSource {
    * Opens both sockets in the calling thread's network namespace. The kernel checks CAP_NET_ADMIN per request, not
    * at socket(), so a statistics request probes it before the source is trusted.
    */
-  static NetlinkConntrackSource open() throws IOException {
+  public static NetlinkConntrackSource open() throws IOException {
     ConntrackClient client = ConntrackClient.open();
     try {
       client.cpuStats(DUMP_TIMEOUT_MILLIS);
@@ -40,8 +42,8 @@ final class NetlinkConntrackSource implements ConntrackSource {
 
   @Override
   public void dump(Consumer<ConntrackEntry> sink) throws IOException {
-    client.dump(CtnetlinkCodec.AF_INET, DUMP_TIMEOUT_MILLIS, sink);
-    client.dump(CtnetlinkCodec.AF_INET6, DUMP_TIMEOUT_MILLIS, sink);
+    client.dump(Addresses.AF_INET, DUMP_TIMEOUT_MILLIS, sink);
+    client.dump(Addresses.AF_INET6, DUMP_TIMEOUT_MILLIS, sink);
   }
 
   @Override

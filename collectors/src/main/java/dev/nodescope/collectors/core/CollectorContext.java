@@ -1,6 +1,5 @@
 package dev.nodescope.collectors.core;
 
-import dev.nodescope.collectors.podresources.PodResources;
 import java.time.Clock;
 
 /**

@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.neuron;
 
-import dev.nodescope.collectors.podresources.PodResources.ContainerDevices;
+import dev.nodescope.collectors.core.PodResources.ContainerDevices;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

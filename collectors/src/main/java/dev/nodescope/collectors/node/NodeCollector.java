@@ -3,7 +3,7 @@ package dev.nodescope.collectors.node;
 import static dev.nodescope.collectors.node.NodeCollectorFactory.*;
 
 import dev.nodescope.collectors.core.Collector;
-import dev.nodescope.collectors.core.NetDevStats;
+import dev.nodescope.collectors.host.NetDevStats;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.nvidia;
 
-import dev.nodescope.collectors.core.CgroupNames;
+import dev.nodescope.collectors.host.CgroupNames;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;

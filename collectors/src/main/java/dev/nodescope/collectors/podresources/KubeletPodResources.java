@@ -1,5 +1,7 @@
 package dev.nodescope.collectors.podresources;
 
+import dev.nodescope.collectors.core.PodResources;
+
 import dev.nodescope.collectors.podresources.v1.PodResourcesApi;
 import dev.nodescope.collectors.podresources.v1.PodResourcesListerGrpc;
 import io.grpc.ManagedChannel;

@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.pods;
 
-import dev.nodescope.collectors.core.CgroupNames;
+import dev.nodescope.collectors.host.CgroupNames;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.nodescope.collectors.pods;
 import static dev.nodescope.collectors.pods.PodsCollectorFactory.*;
 
 import dev.nodescope.collectors.core.Collector;
-import dev.nodescope.collectors.core.NetDevStats;
+import dev.nodescope.collectors.host.NetDevStats;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;

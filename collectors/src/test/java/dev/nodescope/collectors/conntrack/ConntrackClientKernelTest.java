@@ -1,5 +1,7 @@
 package dev.nodescope.collectors.conntrack;
 
+import dev.nodescope.collectors.netlink.Addresses;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.testing.Capabilities;
@@ -35,7 +37,7 @@ class ConntrackClientKernelTest {
     List<ConntrackEntry> entries = new ArrayList<>();
     NETNS.call(30, () -> {
       try (ConntrackClient client = ConntrackClient.open()) {
-        client.dump(CtnetlinkCodec.AF_INET, 5000, entries::add);
+        client.dump(Addresses.AF_INET, 5000, entries::add);
         assertThat(client.cpuStats(5000)).isNotEmpty();
       }
       return null;

@@ -1,5 +1,11 @@
 package dev.nodescope.collectors.conntrack;
 
+import dev.nodescope.collectors.netlink.Addresses;
+
+import dev.nodescope.collectors.netlink.NetlinkException;
+
+import dev.nodescope.collectors.flows.FlowAggregator;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,10 +42,10 @@ class ConntrackProcfsParserTest {
     Set<String> ours = new HashSet<>();
     for (ConntrackEntry e : parsed) {
       ours.add(String.join(" ", FlowAggregator.protocolName(e.original().protocol()),
-          FlowAggregator.text(e.original().sourceAddress()), FlowAggregator.text(e.original().destinationAddress()),
+          Addresses.text(e.original().sourceAddress()), Addresses.text(e.original().destinationAddress()),
           Integer.toString(e.original().sourcePort()), Integer.toString(e.original().destinationPort()),
           Long.toString(e.originalPackets()), Long.toString(e.originalBytes()),
-          FlowAggregator.text(e.reply().sourceAddress()), Long.toString(e.replyPackets()),
+          Addresses.text(e.reply().sourceAddress()), Long.toString(e.replyPackets()),
           Long.toString(e.replyBytes()), "mark=" + e.mark(), "zone=" + e.zone()));
     }
     // The tool's text: compressed IPv6, ports absent for ICMP, zone shown only when not 0.

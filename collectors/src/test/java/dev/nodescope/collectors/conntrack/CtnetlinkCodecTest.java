@@ -1,6 +1,8 @@
 package dev.nodescope.collectors.conntrack;
 
 import static dev.nodescope.collectors.conntrack.CtnetlinkCodec.*;
+import static dev.nodescope.collectors.netlink.Addresses.AF_INET;
+import static dev.nodescope.collectors.netlink.Addresses.AF_INET6;
 import static dev.nodescope.collectors.conntrack.NetlinkMessages.*;
 import static org.assertj.core.api.Assertions.assertThat;
 

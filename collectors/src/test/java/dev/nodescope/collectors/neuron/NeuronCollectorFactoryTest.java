@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.SourceUnavailableException;
-import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.testing.TestFlags;
 import java.time.Clock;
 import java.util.List;

@@ -8,7 +8,7 @@ import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.podresources.KubeletPodResources;
-import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.podresources.v1.PodResourcesApi;
 import dev.nodescope.collectors.testing.FakeKubelet;
 import java.io.InputStream;

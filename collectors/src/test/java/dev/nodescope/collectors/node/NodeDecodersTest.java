@@ -2,7 +2,7 @@ package dev.nodescope.collectors.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nodescope.collectors.core.NetDevStats;
+import dev.nodescope.collectors.host.NetDevStats;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

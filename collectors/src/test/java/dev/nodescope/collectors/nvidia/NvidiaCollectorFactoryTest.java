@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.SourceUnavailableException;
-import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;

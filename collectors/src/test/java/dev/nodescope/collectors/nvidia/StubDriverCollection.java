@@ -6,7 +6,7 @@ import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.core.PodResources;
 import java.nio.file.Path;
 import java.time.Clock;
 

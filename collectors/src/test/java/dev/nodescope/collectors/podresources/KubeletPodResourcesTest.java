@@ -1,10 +1,12 @@
 package dev.nodescope.collectors.podresources;
 
+import dev.nodescope.collectors.core.PodResources;
+
 import static dev.nodescope.collectors.testing.FakeKubelet.devices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.nodescope.collectors.podresources.PodResources.ContainerDevices;
+import dev.nodescope.collectors.core.PodResources.ContainerDevices;
 import dev.nodescope.collectors.podresources.v1.PodResourcesApi;
 import dev.nodescope.collectors.testing.FakeKubelet;
 import java.io.IOException;

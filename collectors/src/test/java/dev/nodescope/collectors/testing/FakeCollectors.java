@@ -8,7 +8,7 @@ import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.RootPaths;
-import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.core.PodResources;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

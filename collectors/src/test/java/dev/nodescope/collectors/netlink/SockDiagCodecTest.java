@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.netlink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

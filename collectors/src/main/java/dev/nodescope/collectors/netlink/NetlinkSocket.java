@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.netlink;
 
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,4 +1,5 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.netlink;
+
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -8,7 +9,7 @@ import java.util.function.Consumer;
  * NETLINK_SOCK_DIAG inet_diag messages (linux/inet_diag.h): the dump request for one family and protocol, and the
  * decoding of the replies into sockets. Pure: bytes in, sockets out; malformed messages are skipped, never thrown.
  */
-final class SockDiagCodec {
+public final class SockDiagCodec {
   private static final int NLMSG_HDRLEN = 16;
   private static final int NLMSG_ERROR = 2;
   private static final int NLMSG_DONE = 3;
@@ -22,11 +23,11 @@ final class SockDiagCodec {
   private static final int ALL_STATES = 0xffffffff;
 
   /** What one datagram held: done when the dump ended, errno when the kernel refused it (0 otherwise). */
-  record Decoded(boolean done, int errno, int malformed) {}
+  public record Decoded(boolean done, int errno, int malformed) {}
 
   private SockDiagCodec() {}
 
-  static byte[] dumpRequest(int family, int protocol, int sequence) {
+  public static byte[] dumpRequest(int family, int protocol, int sequence) {
     ByteBuffer b = ByteBuffer.allocate(NLMSG_HDRLEN + REQUEST_LEN).order(ByteOrder.nativeOrder());
     b.putInt(NLMSG_HDRLEN + REQUEST_LEN).putShort((short) SOCK_DIAG_BY_FAMILY)
         .putShort((short) (NLM_F_REQUEST | NLM_F_DUMP)).putInt(sequence).putInt(0);
@@ -34,7 +35,7 @@ final class SockDiagCodec {
     return b.array(); // the rest, the socket id to match, stays zero: every socket
   }
 
-  static Decoded decode(byte[] buf, int length, int protocol, Consumer<LocalSocket> sink) {
+  public static Decoded decode(byte[] buf, int length, int protocol, Consumer<LocalSocket> sink) {
     ByteBuffer b = ByteBuffer.wrap(buf, 0, Math.min(length, buf.length)).order(ByteOrder.nativeOrder());
     int end = b.limit();
     int pos = 0;
@@ -69,7 +70,7 @@ final class SockDiagCodec {
 
   private static LocalSocket socket(ByteBuffer b, int at, int protocol) {
     int family = b.get(at) & 0xff;
-    int addressLength = family == CtnetlinkCodec.AF_INET ? 4 : family == CtnetlinkCodec.AF_INET6 ? 16 : 0;
+    int addressLength = family == Addresses.AF_INET ? 4 : family == Addresses.AF_INET6 ? 16 : 0;
     if (addressLength == 0) {
       return null;
     }

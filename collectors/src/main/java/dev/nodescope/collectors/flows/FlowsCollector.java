@@ -1,4 +1,9 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.flows;
+
+import dev.nodescope.collectors.conntrack.ConntrackCpuStats;
+
+import dev.nodescope.collectors.conntrack.ConntrackSource;
+import dev.nodescope.collectors.hostnet.HostNetworkSockets;
 
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;

@@ -1,4 +1,10 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.flows;
+
+import dev.nodescope.collectors.netlink.Addresses;
+
+import dev.nodescope.collectors.conntrack.ConntrackEntry;
+import dev.nodescope.collectors.conntrack.ConntrackTuple;
+import dev.nodescope.collectors.conntrack.CtnetlinkCodec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +34,7 @@ class FlowAggregatorTest {
   }
 
   static ConntrackEntry entry(ConntrackEntry.Event event, long id, int sport, long origBytes, long replyBytes) {
-    return new ConntrackEntry(event, CtnetlinkCodec.AF_INET, new ConntrackTuple(CLIENT, CLUSTER_IP, 6, sport, 80),
+    return new ConntrackEntry(event, Addresses.AF_INET, new ConntrackTuple(CLIENT, CLUSTER_IP, 6, sport, 80),
         new ConntrackTuple(SERVER, CLIENT, 6, 8080, sport), origBytes / 100, origBytes, replyBytes / 100, replyBytes,
         0, 3, 0, 0, id);
   }
@@ -56,15 +62,15 @@ class FlowAggregatorTest {
 
   @Test
   void writesIpv6AddressesAsKubernetesDoes() throws Exception {
-    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:0:0:0:0:0:1"))).isEqualTo("2001:db8::1");
-    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:1:0:0:1:0:1"))).isEqualTo("2001:db8:1::1:0:1");
-    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("2001:db8:1:2:3:4:5:6"))).isEqualTo("2001:db8:1:2:3:4:5:6");
-    assertThat(FlowAggregator.text(java.net.InetAddress.getByName("192.0.2.1"))).isEqualTo("192.0.2.1");
+    assertThat(Addresses.text(java.net.InetAddress.getByName("2001:db8:0:0:0:0:0:1"))).isEqualTo("2001:db8::1");
+    assertThat(Addresses.text(java.net.InetAddress.getByName("2001:db8:1:0:0:1:0:1"))).isEqualTo("2001:db8:1::1:0:1");
+    assertThat(Addresses.text(java.net.InetAddress.getByName("2001:db8:1:2:3:4:5:6"))).isEqualTo("2001:db8:1:2:3:4:5:6");
+    assertThat(Addresses.text(java.net.InetAddress.getByName("192.0.2.1"))).isEqualTo("192.0.2.1");
   }
 
   @Test
   void peersFoundNowhereAreExternalOnlyWhenTheClusterIsKnown() throws Exception {
-    ConntrackEntry toOutside = new ConntrackEntry(ConntrackEntry.Event.DUMP, CtnetlinkCodec.AF_INET,
+    ConntrackEntry toOutside = new ConntrackEntry(ConntrackEntry.Event.DUMP, Addresses.AF_INET,
         new ConntrackTuple(CLIENT, new byte[] {(byte) 203, 0, 113, 9}, 17, 40000, 53),
         new ConntrackTuple(new byte[] {(byte) 203, 0, 113, 9}, CLIENT, 17, 53, 40000), 1, 60, 1, 90, 0, -1, 0, 0, 7);
     FlowAggregator withCluster = new FlowAggregator("node-a");

@@ -1,4 +1,11 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.flows;
+
+import dev.nodescope.collectors.netlink.Addresses;
+
+import dev.nodescope.collectors.conntrack.ConntrackTuple;
+
+import dev.nodescope.collectors.conntrack.ConntrackEntry;
+import dev.nodescope.collectors.hostnet.SocketOwners;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
@@ -120,9 +127,9 @@ public final class FlowAggregator {
     ConntrackTuple o = e.original();
     ConntrackTuple r = e.reply() == null ? o : e.reply();
     String protocol = protocolName(o.protocol());
-    String clientIp = text(o.sourceAddress());
-    String serverIp = text(r.sourceAddress());
-    String addressed = text(o.destinationAddress());
+    String clientIp = Addresses.text(o.sourceAddress());
+    String serverIp = Addresses.text(r.sourceAddress());
+    String addressed = Addresses.text(o.destinationAddress());
     Optional<ClusterDirectory.ServiceRef> service =
         addressed.equals(serverIp) ? Optional.empty() : cluster.serviceByClusterIp(addressed);
     // Each end seen from its own socket: the client's as it sent (original tuple), the server's as it answered.
@@ -195,34 +202,7 @@ public final class FlowAggregator {
         r.service(), r.kind(), r.locality(), protocol, port, role), k -> new FlowTotals());
   }
 
-  /** RFC 5952 text (2001:db8::1), the form Kubernetes uses for pod and service IPs; Java writes every group. */
-  static String text(java.net.InetAddress address) {
-    String full = address.getHostAddress();
-    if (!(address instanceof java.net.Inet6Address)) {
-      return full;
-    }
-    String[] groups = full.replaceAll("%.*", "").split(":");
-    int bestStart = -1;
-    int bestLength = 1;
-    for (int i = 0; i < groups.length; ) {
-      int j = i;
-      while (j < groups.length && groups[j].equals("0")) {
-        j++;
-      }
-      if (j - i > bestLength) {
-        bestStart = i;
-        bestLength = j - i;
-      }
-      i = Math.max(j, i + 1);
-    }
-    if (bestStart < 0) {
-      return String.join(":", groups);
-    }
-    return String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart)) + "::"
-        + String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
-  }
-
-  static String protocolName(int number) {
+  public static String protocolName(int number) {
     return switch (number) {
       case 1 -> "icmp";
       case 6 -> "tcp";

@@ -1,4 +1,13 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.hostnet;
+
+import dev.nodescope.collectors.netlink.Addresses;
+
+import dev.nodescope.collectors.conntrack.ConntrackEntry;
+import dev.nodescope.collectors.conntrack.ConntrackTuple;
+import dev.nodescope.collectors.conntrack.CtnetlinkCodec;
+import dev.nodescope.collectors.netlink.LocalSocket;
+
+import dev.nodescope.collectors.flows.FlowAggregator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -189,7 +198,7 @@ class HostNetworkSocketsTest {
 
   static ConntrackEntry entry(long id, int protocol, byte[] client, int clientPort, byte[] server, int serverPort,
       long sent, long answered) {
-    return new ConntrackEntry(ConntrackEntry.Event.DUMP, CtnetlinkCodec.AF_INET,
+    return new ConntrackEntry(ConntrackEntry.Event.DUMP, Addresses.AF_INET,
         new ConntrackTuple(client, server, protocol, clientPort, serverPort),
         new ConntrackTuple(server, client, protocol, serverPort, clientPort), 1, sent, 1, answered, 0, 3, 0, 0, id);
   }

@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.flows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.podresources.PodResources;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;

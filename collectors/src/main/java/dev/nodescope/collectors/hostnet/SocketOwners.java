@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.hostnet;
 
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;

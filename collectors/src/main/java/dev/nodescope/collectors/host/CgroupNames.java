@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.core;
+package dev.nodescope.collectors.host;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.podresources;
+package dev.nodescope.collectors.core;
 
 import java.io.IOException;
 import java.util.List;

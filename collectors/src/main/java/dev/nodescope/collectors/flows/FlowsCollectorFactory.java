@@ -1,4 +1,6 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.flows;
+
+import dev.nodescope.collectors.conntrack.NetlinkConntrackSource;
 
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
@@ -17,7 +19,7 @@ public final class FlowsCollectorFactory extends CollectorFactory {
       "pod network flows from conntrack, attributed to pods, Services and zones.");
   static final String[] FLOW_LABELS = {"namespace", "pod", "direction", "remote_namespace", "remote_pod",
       "remote_service", "remote_kind", "locality", "protocol", "port", "role"};
-  static final MetricDescriptor BYTES = MetricDescriptor.counter("nodescope_flow_bytes_total",
+  public static final MetricDescriptor BYTES = MetricDescriptor.counter("nodescope_flow_bytes_total",
       "Bytes a pod on this node sent (tx) or received (rx) per peer, from conntrack.", FLOW_LABELS);
   static final MetricDescriptor PACKETS = MetricDescriptor.counter("nodescope_flow_packets_total",
       "Packets a pod on this node sent (tx) or received (rx) per peer, from conntrack.", FLOW_LABELS);

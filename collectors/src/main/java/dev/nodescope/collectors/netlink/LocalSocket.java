@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.netlink;
 
 import java.net.InetAddress;
 
@@ -10,11 +10,11 @@ import java.net.InetAddress;
 public record LocalSocket(int protocol, InetAddress localAddress, int localPort, InetAddress remoteAddress,
     int remotePort, long inode) {
 
-  static final int TCP = 6;
-  static final int UDP = 17;
+  public static final int TCP = 6;
+  public static final int UDP = 17;
 
   /** An address from its raw bytes, null for 0.0.0.0 and ::. */
-  static InetAddress address(byte[] raw) {
+  public static InetAddress address(byte[] raw) {
     boolean unspecified = true;
     for (byte b : raw) {
       unspecified &= b == 0;

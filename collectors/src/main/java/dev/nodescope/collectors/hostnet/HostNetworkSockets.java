@@ -1,6 +1,16 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.hostnet;
 
-import dev.nodescope.collectors.core.CgroupNames;
+import dev.nodescope.collectors.netlink.Addresses;
+
+import dev.nodescope.collectors.conntrack.ConntrackClient;
+import dev.nodescope.collectors.flows.FlowAggregator;
+import dev.nodescope.collectors.netlink.NetlinkSocket;
+import dev.nodescope.collectors.netlink.SockDiagCodec;
+
+import dev.nodescope.collectors.conntrack.CtnetlinkCodec;
+import dev.nodescope.collectors.netlink.LocalSocket;
+
+import dev.nodescope.collectors.host.CgroupNames;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
@@ -41,10 +51,10 @@ public final class HostNetworkSockets implements SocketOwners {
   private static final String NO_POD = "";
 
   private enum Table {
-    TCP(CtnetlinkCodec.AF_INET, LocalSocket.TCP, "net/tcp"),
-    TCP6(CtnetlinkCodec.AF_INET6, LocalSocket.TCP, "net/tcp6"),
-    UDP(CtnetlinkCodec.AF_INET, LocalSocket.UDP, "net/udp"),
-    UDP6(CtnetlinkCodec.AF_INET6, LocalSocket.UDP, "net/udp6");
+    TCP(Addresses.AF_INET, LocalSocket.TCP, "net/tcp"),
+    TCP6(Addresses.AF_INET6, LocalSocket.TCP, "net/tcp6"),
+    UDP(Addresses.AF_INET, LocalSocket.UDP, "net/udp"),
+    UDP6(Addresses.AF_INET6, LocalSocket.UDP, "net/udp6");
 
     final int family;
     final int protocol;
@@ -115,7 +125,7 @@ public final class HostNetworkSockets implements SocketOwners {
       nodeIps = pods.pods().stream().filter(PodInfo::hostNetwork).flatMap(p -> p.ips().stream())
           .collect(Collectors.toSet());
     }
-    if (!nodeIps.contains(FlowAggregator.text(local))) {
+    if (!nodeIps.contains(Addresses.text(local))) {
       return Optional.empty();
     }
     if (sockets == null) {
@@ -163,7 +173,7 @@ public final class HostNetworkSockets implements SocketOwners {
     Map<Ends, Long> table = new HashMap<>();
     for (Table t : Table.values()) {
       for (LocalSocket s : read(t)) {
-        boolean onNodeIp = s.localAddress() == null || nodeIps.contains(FlowAggregator.text(s.localAddress()));
+        boolean onNodeIp = s.localAddress() == null || nodeIps.contains(Addresses.text(s.localAddress()));
         if (s.inode() != 0 && onNodeIp) {
           table.putIfAbsent(new Ends(s.protocol(), s.localAddress(), s.localPort(), s.remoteAddress(),
               s.remotePort()), s.inode());

@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.hostnet;
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;

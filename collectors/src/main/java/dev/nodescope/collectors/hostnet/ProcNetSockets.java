@@ -1,4 +1,6 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.hostnet;
+
+import dev.nodescope.collectors.netlink.LocalSocket;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

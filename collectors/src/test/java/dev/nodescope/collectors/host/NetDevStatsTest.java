@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.core;
+package dev.nodescope.collectors.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.netlink;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

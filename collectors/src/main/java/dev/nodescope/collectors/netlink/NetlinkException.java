@@ -1,15 +1,15 @@
-package dev.nodescope.collectors.conntrack;
+package dev.nodescope.collectors.netlink;
 
 import java.io.IOException;
 
 /** A netlink call failed with an errno, from libc or from the kernel's NLMSG_ERROR; kept so callers can tell why. */
 public final class NetlinkException extends IOException {
-  static final int EPERM = 1;
-  static final int EPROTONOSUPPORT = 93;
+  public static final int EPERM = 1;
+  public static final int EPROTONOSUPPORT = 93;
 
   private final int errno;
 
-  NetlinkException(String what, int errno) {
+  public NetlinkException(String what, int errno) {
     super(what + ": errno " + errno + (errno == EPERM ? " (EPERM)" : errno == EPROTONOSUPPORT
         ? " (EPROTONOSUPPORT)" : ""));
     this.errno = errno;
