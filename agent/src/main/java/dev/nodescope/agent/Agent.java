@@ -16,11 +16,11 @@ import dev.nodescope.collectors.core.CollectorRunner;
 import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotRegistry;
 import dev.nodescope.collectors.kubernetes.KubernetesMetadata;
 import dev.nodescope.collectors.podresources.KubeletPodResources;
-import dev.nodescope.collectors.core.PodResources;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -36,7 +36,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running agent: collectors in the background, the registry, exposition and the HTTP server. */
+/**
+ * The running agent: collectors in the background, the registry, exposition and the HTTP server.
+ */
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
@@ -49,8 +51,13 @@ public final class Agent implements AutoCloseable {
   private final PodResources podResources;
   private final Optional<CloudWatchBridge> cloudWatch;
 
-  private Agent(List<CollectorRunner> runners, ScheduledExecutorService scheduler, OtelExposition exposition,
-      AgentHttpServer http, Optional<KubernetesMetadata> kubernetes, PodResources podResources,
+  private Agent(
+      List<CollectorRunner> runners,
+      ScheduledExecutorService scheduler,
+      OtelExposition exposition,
+      AgentHttpServer http,
+      Optional<KubernetesMetadata> kubernetes,
+      PodResources podResources,
       Optional<CloudWatchBridge> cloudWatch) {
     this.runners = runners;
     this.cloudWatch = cloudWatch;
@@ -61,10 +68,14 @@ public final class Agent implements AutoCloseable {
     this.kubernetes = kubernetes;
   }
 
-  public static Agent start(CollectorCatalog catalog, FlagValues values, Map<String, String> env) throws Exception {
+  public static Agent start(CollectorCatalog catalog, FlagValues values, Map<String, String> env)
+      throws Exception {
     String nodeName = nodeName(env);
-    RootPaths paths = new RootPaths(values.get(AgentFlags.PROCFS), values.get(AgentFlags.SYSFS),
-        values.get(AgentFlags.ROOTFS));
+    RootPaths paths =
+        new RootPaths(
+            values.get(AgentFlags.PROCFS),
+            values.get(AgentFlags.SYSFS),
+            values.get(AgentFlags.ROOTFS));
     List<CollectorFactory> enabled = new ArrayList<>();
     for (CollectorFactory factory : catalog.factories()) {
       if (values.get(CollectorCatalog.enabledFlag(factory))) {
@@ -72,24 +83,34 @@ public final class Agent implements AutoCloseable {
       }
     }
 
-    Optional<KubernetesMetadata> kubernetes = KubernetesMetadata.connect(values.get(AgentFlags.KUBECONFIG), env,
-        nodeName);
+    Optional<KubernetesMetadata> kubernetes =
+        KubernetesMetadata.connect(values.get(AgentFlags.KUBECONFIG), env, nodeName);
     PodDirectory pods = kubernetes.map(KubernetesMetadata::pods).orElse(PodDirectory.EMPTY);
     boolean clusterNeeded = enabled.stream().anyMatch(CollectorFactory::needsClusterDirectory);
     boolean watchNodes = values.get(AgentFlags.KUBERNETES_WATCH_NODES);
-    ClusterDirectory cluster = kubernetes.filter(metadata -> clusterNeeded)
-        .map(metadata -> metadata.startClusterDirectory(watchNodes)).orElse(ClusterDirectory.EMPTY);
+    ClusterDirectory cluster =
+        kubernetes
+            .filter(metadata -> clusterNeeded)
+            .map(metadata -> metadata.startClusterDirectory(watchNodes))
+            .orElse(ClusterDirectory.EMPTY);
     // One client shared by the GPU and Neuron collectors.
-    PodResources podResources = KubeletPodResources.open(values.get(AgentFlags.POD_RESOURCES_SOCKET));
-    CollectorContext context = new CollectorContext(paths, nodeName, values, pods, cluster, podResources,
-        Clock.systemUTC());
+    PodResources podResources =
+        KubeletPodResources.open(values.get(AgentFlags.POD_RESOURCES_SOCKET));
+    CollectorContext context =
+        new CollectorContext(
+            paths, nodeName, values, pods, cluster, podResources, Clock.systemUTC());
 
     SnapshotRegistry registry = new SnapshotRegistry();
     List<CollectorRunner> runners = new ArrayList<>();
     Map<String, List<MetricDescriptor>> descriptors = new LinkedHashMap<>();
     for (CollectorFactory factory : enabled) {
-      runners.add(new CollectorRunner(factory, context, values.get(CollectorCatalog.intervalFlag(factory)),
-          values.get(CollectorCatalog.timeoutFlag(factory)), registry));
+      runners.add(
+          new CollectorRunner(
+              factory,
+              context,
+              values.get(CollectorCatalog.intervalFlag(factory)),
+              values.get(CollectorCatalog.timeoutFlag(factory)),
+              registry));
       descriptors.put(factory.name(), factory.descriptors());
     }
 
@@ -97,23 +118,37 @@ public final class Agent implements AutoCloseable {
     if (cloudWatch.isPresent()) {
       descriptors.put(BridgeMetrics.COLLECTOR, BridgeMetrics.ALL);
     }
-    OtelExposition exposition = new OtelExposition(registry, descriptors, BuildInfo.load(),
-        values.get(AgentFlags.SERIES_LIMIT));
+    OtelExposition exposition =
+        new OtelExposition(
+            registry, descriptors, BuildInfo.load(), values.get(AgentFlags.SERIES_LIMIT));
     InetSocketAddress address = ListenAddress.parse(values.get(AgentFlags.LISTEN_ADDRESS));
-    AgentHttpServer http = new AgentHttpServer(address, values.get(AgentFlags.TELEMETRY_PATH),
-        exposition.prometheusRegistry(), registry::initialCollectionDone, values.get(AgentFlags.MAX_REQUESTS));
+    AgentHttpServer http =
+        new AgentHttpServer(
+            address,
+            values.get(AgentFlags.TELEMETRY_PATH),
+            exposition.prometheusRegistry(),
+            registry::initialCollectionDone,
+            values.get(AgentFlags.MAX_REQUESTS));
     exposition.serve(http.metrics());
 
-    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, runnable -> {
-      Thread thread = new Thread(runnable, "collector-scheduler");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledExecutorService scheduler =
+        Executors.newScheduledThreadPool(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "collector-scheduler");
+              thread.setDaemon(true);
+              return thread;
+            });
     runners.forEach(runner -> runner.start(scheduler));
-    Optional<CloudWatchBridge> bridge = cloudWatch.map(settings -> CloudWatchBridge.start(settings, registry, pods,
-        nodeName, paths));
-    LOG.info("nodescope {} on node {} listening on {} with collectors {}", BuildInfo.load().version(), nodeName,
-        http.address(), runners.stream().map(CollectorRunner::name).toList());
+    Optional<CloudWatchBridge> bridge =
+        cloudWatch.map(
+            settings -> CloudWatchBridge.start(settings, registry, pods, nodeName, paths));
+    LOG.info(
+        "nodescope {} on node {} listening on {} with collectors {}",
+        BuildInfo.load().version(),
+        nodeName,
+        http.address(),
+        runners.stream().map(CollectorRunner::name).toList());
     return new Agent(runners, scheduler, exposition, http, kubernetes, podResources, bridge);
   }
 

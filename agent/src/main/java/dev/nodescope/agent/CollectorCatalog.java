@@ -2,20 +2,21 @@ package dev.nodescope.agent;
 
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
-import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.ena.EnaCollectorFactory;
+import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
-import dev.nodescope.collectors.node.NodeCollectorFactory;
-import dev.nodescope.collectors.pods.PodsCollectorFactory;
-import dev.nodescope.collectors.nvidia.NvidiaCollectorFactory;
 import dev.nodescope.collectors.neuron.NeuronCollectorFactory;
+import dev.nodescope.collectors.node.NodeCollectorFactory;
+import dev.nodescope.collectors.nvidia.NvidiaCollectorFactory;
+import dev.nodescope.collectors.pods.PodsCollectorFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every collector the agent knows, and the flags the agent derives for each: {@code --[no-]collector.<name>},
- * {@code --collector.<name>.interval} and {@code --collector.<name>.timeout}.
+ * Every collector the agent knows, and the flags the agent derives for each: {@code
+ * --[no-]collector.<name>}, {@code --collector.<name>.interval} and {@code
+ * --collector.<name>.timeout}.
  */
 public final class CollectorCatalog {
   private final List<CollectorFactory> factories;
@@ -26,9 +27,15 @@ public final class CollectorCatalog {
 
   /** The collectors this build ships. */
   public static CollectorCatalog standard() {
-    return new CollectorCatalog(List.of(new NodeCollectorFactory(), new PodsCollectorFactory(),
-        new KubernetesCollectorFactory(), new FlowsCollectorFactory(), new EnaCollectorFactory(),
-        new NvidiaCollectorFactory(), new NeuronCollectorFactory()));
+    return new CollectorCatalog(
+        List.of(
+            new NodeCollectorFactory(),
+            new PodsCollectorFactory(),
+            new KubernetesCollectorFactory(),
+            new FlowsCollectorFactory(),
+            new EnaCollectorFactory(),
+            new NvidiaCollectorFactory(),
+            new NeuronCollectorFactory()));
   }
 
   public List<CollectorFactory> factories() {
@@ -36,17 +43,23 @@ public final class CollectorCatalog {
   }
 
   public static Flag<Boolean> enabledFlag(CollectorFactory factory) {
-    return Flag.bool("collector." + factory.name(), factory.enabledByDefault(),
+    return Flag.bool(
+        "collector." + factory.name(),
+        factory.enabledByDefault(),
         "Enable the " + factory.name() + " collector: " + factory.description());
   }
 
   public static Flag<Duration> intervalFlag(CollectorFactory factory) {
-    return Flag.duration("collector." + factory.name() + ".interval", factory.defaultInterval(),
+    return Flag.duration(
+        "collector." + factory.name() + ".interval",
+        factory.defaultInterval(),
         "How often the " + factory.name() + " collector runs in the background.");
   }
 
   public static Flag<Duration> timeoutFlag(CollectorFactory factory) {
-    return Flag.duration("collector." + factory.name() + ".timeout", factory.defaultInterval(),
+    return Flag.duration(
+        "collector." + factory.name() + ".timeout",
+        factory.defaultInterval(),
         "Deadline of one " + factory.name() + " run; a run past it is counted as failed.");
   }
 

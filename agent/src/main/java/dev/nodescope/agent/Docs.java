@@ -13,12 +13,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Builds the README's flag and metric tables from the code (the agent's flags, each collector's flags and
- * descriptors, the self-metrics), so that the documentation cannot drift from what the agent accepts and exposes.
- * Each table lives between a pair of markers in README.md; everything outside them is hand-written.
+ * Builds the README's flag and metric tables from the code (the agent's flags, each collector's
+ * flags and descriptors, the self-metrics), so that the documentation cannot drift from what the
+ * agent accepts and exposes. Each table lives between a pair of markers in README.md; everything
+ * outside them is hand-written.
  *
- * <p>{@code java -cp agent/target/nodescope-agent.jar dev.nodescope.agent.Docs README.md} rewrites the tables;
- * with {@code --check} it only reports (exit 1) when they are stale.
+ * <p>{@code java -cp agent/target/nodescope-agent.jar dev.nodescope.agent.Docs README.md} rewrites
+ * the tables; with {@code --check} it only reports (exit 1) when they are stale.
  */
 public final class Docs {
   static final String FLAGS = "flags";
@@ -49,7 +50,9 @@ public final class Docs {
   }
 
   static String begin(String section) {
-    return "<!-- BEGIN GENERATED " + section + ": edit the code, then run dev.nodescope.agent.Docs -->";
+    return "<!-- BEGIN GENERATED "
+        + section
+        + ": edit the code, then run dev.nodescope.agent.Docs -->";
   }
 
   static String end(String section) {
@@ -60,9 +63,13 @@ public final class Docs {
     int start = document.indexOf(begin(section));
     int stop = document.indexOf(end(section));
     if (start < 0 || stop < start) {
-      throw new IllegalArgumentException("README lacks the markers " + begin(section) + " ... " + end(section));
+      throw new IllegalArgumentException(
+          "README lacks the markers " + begin(section) + " ... " + end(section));
     }
-    return document.substring(0, start + begin(section).length()) + "\n" + content + document.substring(stop);
+    return document.substring(0, start + begin(section).length())
+        + "\n"
+        + content
+        + document.substring(stop);
   }
 
   static String flagTable(CollectorCatalog catalog) {
@@ -75,25 +82,41 @@ public final class Docs {
   }
 
   private static void flagRow(StringBuilder table, Flag<?> flag) {
-    String name = flag.isBoolean() ? "`--[no-]" + flag.name() + "`"
-        : "`--" + flag.name() + "=" + flag.placeholder() + "`";
+    String name =
+        flag.isBoolean()
+            ? "`--[no-]" + flag.name() + "`"
+            : "`--" + flag.name() + "=" + flag.placeholder() + "`";
     String defaultText = flag.defaultText() == null ? "" : " `" + cell(flag.defaultText()) + "`";
-    table.append("| ").append(cell(name)).append(" |").append(defaultText).append(" | ").append(cell(flag.help()))
+    table
+        .append("| ")
+        .append(cell(name))
+        .append(" |")
+        .append(defaultText)
+        .append(" | ")
+        .append(cell(flag.help()))
         .append(" |\n");
   }
 
   static String metricTables(CollectorCatalog catalog) {
     StringBuilder text = new StringBuilder();
     for (CollectorFactory factory : catalog.factories()) {
-      text.append("### Collector `").append(factory.name()).append("`\n\n").append(factory.description())
-          .append(" Enabled by default: ").append(factory.enabledByDefault() ? "yes" : "no")
-          .append("; runs every ").append(Flag.formatDuration(factory.defaultInterval())).append(".\n\n");
+      text.append("### Collector `")
+          .append(factory.name())
+          .append("`\n\n")
+          .append(factory.description())
+          .append(" Enabled by default: ")
+          .append(factory.enabledByDefault() ? "yes" : "no")
+          .append("; runs every ")
+          .append(Flag.formatDuration(factory.defaultInterval()))
+          .append(".\n\n");
       metricTable(text, factory.descriptors());
     }
-    text.append("### The agent itself\n\nPer collector, once it has run at least once; the build; what the HTTP server "
-        + "refused or cut (see Slow scrapers).\n\n");
+    text.append(
+        "### The agent itself\n\nPer collector, once it has run at least once; the build; what the HTTP server "
+            + "refused or cut (see Slow scrapers).\n\n");
     metricTable(text, SelfMetrics.ALL);
-    text.append("### CloudWatch bridge\n\nWith `--cloudwatch.enabled`: delivery and scrape mode.\n\n");
+    text.append(
+        "### CloudWatch bridge\n\nWith `--cloudwatch.enabled`: delivery and scrape mode.\n\n");
     metricTable(text, BridgeMetrics.ALL);
     return text.toString();
   }
@@ -101,10 +124,18 @@ public final class Docs {
   private static void metricTable(StringBuilder text, List<MetricDescriptor> descriptors) {
     text.append("| Metric | Type | Labels | Meaning |\n|---|---|---|---|\n");
     for (MetricDescriptor descriptor : descriptors) {
-      String labels = String.join(", ", descriptor.labelNames().stream().map(label -> "`" + label + "`").toList());
-      text.append("| `").append(descriptor.name()).append("` | ")
-          .append(descriptor.type().name().toLowerCase(Locale.ROOT)).append(" | ").append(labels).append(" | ")
-          .append(cell(descriptor.help())).append(" |\n");
+      String labels =
+          String.join(
+              ", ", descriptor.labelNames().stream().map(label -> "`" + label + "`").toList());
+      text.append("| `")
+          .append(descriptor.name())
+          .append("` | ")
+          .append(descriptor.type().name().toLowerCase(Locale.ROOT))
+          .append(" | ")
+          .append(labels)
+          .append(" | ")
+          .append(cell(descriptor.help()))
+          .append(" |\n");
     }
     text.append('\n');
   }

@@ -3,7 +3,10 @@ package dev.nodescope.agent;
 import java.util.List;
 import java.util.Map;
 
-/** Minimal JSON rendering (strings, finite numbers, lists, maps) for JSON logs and the EMF events the bridge writes. */
+/**
+ * Minimal JSON rendering (strings, finite numbers, lists, maps) for JSON logs and the EMF events
+ * the bridge writes.
+ */
 public final class Json {
   private Json() {}
 
@@ -20,8 +23,10 @@ public final class Json {
       if (!Double.isFinite(number)) {
         throw new IllegalArgumentException("JSON cannot carry " + number);
       }
-      out.append(number == Math.rint(number) && Math.abs(number) < 1e15 ? Long.toString(number.longValue())
-          : number.toString());
+      out.append(
+          number == Math.rint(number) && Math.abs(number) < 1e15
+              ? Long.toString(number.longValue())
+              : number.toString());
     } else if (value instanceof Number number) {
       out.append(number);
     } else if (value instanceof Map<?, ?> map) {

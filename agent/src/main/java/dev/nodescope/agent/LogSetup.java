@@ -11,19 +11,23 @@ import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Routes every log line (ours and the libraries', through SLF4J over JUL) to stderr in logfmt or JSON. */
+/**
+ * Routes every log line (ours and the libraries', through SLF4J over JUL) to stderr in logfmt or
+ * JSON.
+ */
 final class LogSetup {
   private LogSetup() {}
 
   static void configure(String level, String format) {
     LogManager.getLogManager().reset();
     Logger root = Logger.getLogger("");
-    Level julLevel = switch (level) {
-      case "debug" -> Level.FINE;
-      case "warn" -> Level.WARNING;
-      case "error" -> Level.SEVERE;
-      default -> Level.INFO;
-    };
+    Level julLevel =
+        switch (level) {
+          case "debug" -> Level.FINE;
+          case "warn" -> Level.WARNING;
+          case "error" -> Level.SEVERE;
+          default -> Level.INFO;
+        };
     root.setLevel(julLevel);
     Handler handler = new ConsoleHandler();
     handler.setLevel(julLevel);
@@ -66,8 +70,15 @@ final class LogSetup {
   static final class LogfmtFormatter extends Formatter {
     @Override
     public String format(LogRecord record) {
-      return "ts=" + Instant.ofEpochMilli(record.getMillis()) + " level=" + levelName(record.getLevel())
-          + " caller=" + shortLogger(record.getLoggerName()) + " msg=" + quote(message(record)) + "\n";
+      return "ts="
+          + Instant.ofEpochMilli(record.getMillis())
+          + " level="
+          + levelName(record.getLevel())
+          + " caller="
+          + shortLogger(record.getLoggerName())
+          + " msg="
+          + quote(message(record))
+          + "\n";
     }
 
     private static String quote(String value) {
@@ -78,8 +89,15 @@ final class LogSetup {
   static final class JsonFormatter extends Formatter {
     @Override
     public String format(LogRecord record) {
-      return "{\"ts\":\"" + Instant.ofEpochMilli(record.getMillis()) + "\",\"level\":\"" + levelName(record.getLevel())
-          + "\",\"caller\":" + json(shortLogger(record.getLoggerName())) + ",\"msg\":" + json(message(record)) + "}\n";
+      return "{\"ts\":\""
+          + Instant.ofEpochMilli(record.getMillis())
+          + "\",\"level\":\""
+          + levelName(record.getLevel())
+          + "\",\"caller\":"
+          + json(shortLogger(record.getLoggerName()))
+          + ",\"msg\":"
+          + json(message(record))
+          + "}\n";
     }
 
     private static String json(String value) {

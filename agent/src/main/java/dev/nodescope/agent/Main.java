@@ -5,10 +5,10 @@ import dev.nodescope.agent.cli.CommandLine;
 import dev.nodescope.agent.cli.ListenAddress;
 import dev.nodescope.agent.cli.UsageException;
 import dev.nodescope.agent.exposition.BuildInfo;
+import dev.nodescope.collectors.core.Flag;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import dev.nodescope.collectors.core.Flag;
 
 /** Entry point: parse flags (exit 2 on any problem), then run the agent until SIGTERM. */
 public final class Main {
@@ -18,7 +18,9 @@ public final class Main {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Runs the agent; returns only for --help, --version and usage errors, or when start-up fails. */
+  /**
+   * Runs the agent; returns only for --help, --version and usage errors, or when start-up fails.
+   */
   static int run(String[] args, PrintStream out, PrintStream err) {
     return run(args, CollectorCatalog.standard(), out, err);
   }
@@ -37,7 +39,12 @@ public final class Main {
         }
         case VERSION -> {
           BuildInfo build = BuildInfo.load();
-          out.println("nodescope-agent, version " + build.version() + " (revision " + build.revision() + ")");
+          out.println(
+              "nodescope-agent, version "
+                  + build.version()
+                  + " (revision "
+                  + build.revision()
+                  + ")");
           out.println("  java " + System.getProperty("java.version"));
           return 0;
         }
@@ -50,7 +57,8 @@ public final class Main {
       err.println("nodescope-agent: error: " + e.getMessage() + ", try --help");
       return 2;
     }
-    LogSetup.configure(parsed.values().get(AgentFlags.LOG_LEVEL), parsed.values().get(AgentFlags.LOG_FORMAT));
+    LogSetup.configure(
+        parsed.values().get(AgentFlags.LOG_LEVEL), parsed.values().get(AgentFlags.LOG_FORMAT));
     try {
       Agent agent = Agent.start(catalog, parsed.values(), System.getenv());
       Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "shutdown"));

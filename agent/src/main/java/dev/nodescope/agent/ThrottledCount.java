@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Occurrences of a recurring condition, reported to the log at once and then at most once per interval with how
- * many happened since: a flood of slow clients or dropped values must not flood the log too.
+ * Occurrences of a recurring condition, reported to the log at once and then at most once per
+ * interval with how many happened since: a flood of slow clients or dropped values must not flood
+ * the log too.
  */
 public final class ThrottledCount {
   private final Clock clock;
@@ -19,7 +20,10 @@ public final class ThrottledCount {
     this.interval = interval;
   }
 
-  /** Adds occurrences; returns how many to report now (all since the last report), or 0 when no line is due. */
+  /**
+   * Adds occurrences; returns how many to report now (all since the last report), or 0 when no line
+   * is due.
+   */
   public synchronized long add(long occurrences) {
     unreported += occurrences;
     Instant now = clock.instant();

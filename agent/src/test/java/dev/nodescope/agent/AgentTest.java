@@ -23,12 +23,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The agent wired as Main wires it, with made-up collectors that misbehave in each way a real source can: the
- * endpoint and the healthy collector must not notice.
+ * The agent wired as Main wires it, with made-up collectors that misbehave in each way a real
+ * source can: the endpoint and the healthy collector must not notice.
  */
 class AgentTest {
-  private static final MetricDescriptor HEALTHY = MetricDescriptor.gauge("healthy_value", "Healthy.", "k");
-  private static final MetricDescriptor PARTIAL = MetricDescriptor.gauge("partial_value", "Partial.", "k");
+  private static final MetricDescriptor HEALTHY =
+      MetricDescriptor.gauge("healthy_value", "Healthy.", "k");
+  private static final MetricDescriptor PARTIAL =
+      MetricDescriptor.gauge("partial_value", "Partial.", "k");
 
   private final CountDownLatch releaseHung = new CountDownLatch(1);
   private final HttpClient client = HttpClient.newHttpClient();
@@ -43,27 +45,44 @@ class AgentTest {
   }
 
   private CollectorCatalog misbehavingCatalog() {
-    return new CollectorCatalog(List.of(
-        FakeCollectors.factory("healthy", List.of(HEALTHY), context -> out -> out.add(HEALTHY, 42, "a")),
-        FakeCollectors.factory("throwing", never("throwing"), context -> out -> {
-          throw new IOException("/proc/throwing: No such file or directory");
-        }),
-        FakeCollectors.factory("hanging", never("hanging"), context -> out -> {
-          while (releaseHung.getCount() > 0) {
-            try {
-              releaseHung.await();
-            } catch (InterruptedException ignored) {
-              // stuck like an uninterruptible read of a dead NFS mount
-            }
-          }
-        }),
-        FakeCollectors.factory("absent", never("absent"), context -> {
-          throw new SourceUnavailableException("no device");
-        }),
-        FakeCollectors.factory("partial", List.of(PARTIAL), context -> out -> {
-          out.add(PARTIAL, 1, "good");
-          out.partialFailure("unreadable entry bad");
-        })));
+    return new CollectorCatalog(
+        List.of(
+            FakeCollectors.factory(
+                "healthy", List.of(HEALTHY), context -> out -> out.add(HEALTHY, 42, "a")),
+            FakeCollectors.factory(
+                "throwing",
+                never("throwing"),
+                context ->
+                    out -> {
+                      throw new IOException("/proc/throwing: No such file or directory");
+                    }),
+            FakeCollectors.factory(
+                "hanging",
+                never("hanging"),
+                context ->
+                    out -> {
+                      while (releaseHung.getCount() > 0) {
+                        try {
+                          releaseHung.await();
+                        } catch (InterruptedException ignored) {
+                          // stuck like an uninterruptible read of a dead NFS mount
+                        }
+                      }
+                    }),
+            FakeCollectors.factory(
+                "absent",
+                never("absent"),
+                context -> {
+                  throw new SourceUnavailableException("no device");
+                }),
+            FakeCollectors.factory(
+                "partial",
+                List.of(PARTIAL),
+                context ->
+                    out -> {
+                      out.add(PARTIAL, 1, "good");
+                      out.partialFailure("unreadable entry bad");
+                    })));
   }
 
   private static List<MetricDescriptor> never(String collector) {
@@ -71,8 +90,12 @@ class AgentTest {
   }
 
   private String get(String path) throws IOException, InterruptedException {
-    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + agent.address().getPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + agent.address().getPort() + path))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     return response.statusCode() + " " + response.body();
   }
 
@@ -86,30 +109,37 @@ class AgentTest {
     }
     List<Flag<?>> flags = new ArrayList<>(AgentFlags.ALL);
     flags.addAll(catalog.flags());
-    agent = Agent.start(catalog, new CommandLine(flags).parse(args.toArray(String[]::new)).values(),
-        Map.of("NODE_NAME", "test-node"));
+    agent =
+        Agent.start(
+            catalog,
+            new CommandLine(flags).parse(args.toArray(String[]::new)).values(),
+            Map.of("NODE_NAME", "test-node"));
 
-    Eventually.await("readiness despite the hung collector", () -> {
-      try {
-        return get("/readyz").startsWith("200");
-      } catch (IOException | InterruptedException e) {
-        return false;
-      }
-    });
+    Eventually.await(
+        "readiness despite the hung collector",
+        () -> {
+          try {
+            return get("/readyz").startsWith("200");
+          } catch (IOException | InterruptedException e) {
+            return false;
+          }
+        });
     Eventually.await("several runs of the hung collector", () -> errors(scrape(), "hanging") >= 3);
 
     String metrics = scrape();
-    assertThat(metrics).startsWith("200 ").contains(
-        "healthy_value{k=\"a\"} 42.0",
-        "nodescope_collector_success{collector=\"healthy\"} 1.0",
-        "nodescope_collector_errors_total{collector=\"healthy\"} 0.0",
-        "nodescope_collector_success{collector=\"throwing\"} 0.0",
-        "nodescope_collector_success{collector=\"hanging\"} 0.0",
-        "nodescope_collector_success{collector=\"absent\"} 1.0",
-        "nodescope_collector_source_available{collector=\"absent\"} 0.0",
-        "nodescope_collector_errors_total{collector=\"absent\"} 0.0",
-        "nodescope_collector_success{collector=\"partial\"} 1.0",
-        "partial_value{k=\"good\"} 1.0")
+    assertThat(metrics)
+        .startsWith("200 ")
+        .contains(
+            "healthy_value{k=\"a\"} 42.0",
+            "nodescope_collector_success{collector=\"healthy\"} 1.0",
+            "nodescope_collector_errors_total{collector=\"healthy\"} 0.0",
+            "nodescope_collector_success{collector=\"throwing\"} 0.0",
+            "nodescope_collector_success{collector=\"hanging\"} 0.0",
+            "nodescope_collector_success{collector=\"absent\"} 1.0",
+            "nodescope_collector_source_available{collector=\"absent\"} 0.0",
+            "nodescope_collector_errors_total{collector=\"absent\"} 0.0",
+            "nodescope_collector_success{collector=\"partial\"} 1.0",
+            "partial_value{k=\"good\"} 1.0")
         .doesNotContain("throwing_value", "hanging_value", "absent_value");
     assertThat(errors(metrics, "throwing")).isGreaterThan(0);
     assertThat(errors(metrics, "partial")).isGreaterThan(0);
@@ -126,7 +156,11 @@ class AgentTest {
 
   private static double errors(String metrics, String collector) {
     String prefix = "nodescope_collector_errors_total{collector=\"" + collector + "\"} ";
-    return metrics.lines().filter(line -> line.startsWith(prefix)).mapToDouble(line ->
-        Double.parseDouble(line.substring(prefix.length()))).findFirst().orElseThrow();
+    return metrics
+        .lines()
+        .filter(line -> line.startsWith(prefix))
+        .mapToDouble(line -> Double.parseDouble(line.substring(prefix.length())))
+        .findFirst()
+        .orElseThrow();
   }
 }

@@ -26,8 +26,11 @@ class DocsTest {
       Files.writeString(README, generated);
       return;
     }
-    assertThat(current).as("README.md tables differ from the code: run dev.nodescope.agent.Docs README.md "
-        + "(or this test with -Ddocs.update=true)").isEqualTo(generated);
+    assertThat(current)
+        .as(
+            "README.md tables differ from the code: run dev.nodescope.agent.Docs README.md "
+                + "(or this test with -Ddocs.update=true)")
+        .isEqualTo(generated);
   }
 
   @Test
@@ -37,31 +40,62 @@ class DocsTest {
     List<Flag<?>> flags = new java.util.ArrayList<>(AgentFlags.ALL);
     flags.addAll(catalog.flags());
     for (Flag<?> flag : flags) {
-      assertThat(readme).contains((flag.isBoolean() ? "`--[no-]" : "`--") + flag.name())
+      assertThat(readme)
+          .contains((flag.isBoolean() ? "`--[no-]" : "`--") + flag.name())
           .contains(flag.help().replace("|", "\\|"));
     }
-    catalog.factories().forEach(factory -> factory.descriptors().forEach(d ->
-        assertThat(readme).contains("| `" + d.name() + "` |")));
+    catalog
+        .factories()
+        .forEach(
+            factory ->
+                factory
+                    .descriptors()
+                    .forEach(d -> assertThat(readme).contains("| `" + d.name() + "` |")));
     SelfMetrics.ALL.forEach(d -> assertThat(readme).contains("| `" + d.name() + "` |"));
   }
 
   @Test
   void tablesCarryTypesLabelsDefaultsAndEscapedText() {
-    CollectorCatalog catalog = new CollectorCatalog(List.of(FakeCollectors.factory("fake", List.of(
-        MetricDescriptor.counter("fake_bytes_total", "Bytes | with a pipe.", "device", "direction"),
-        MetricDescriptor.info("fake_info", "What it is.", "version")), context -> out -> {})));
+    CollectorCatalog catalog =
+        new CollectorCatalog(
+            List.of(
+                FakeCollectors.factory(
+                    "fake",
+                    List.of(
+                        MetricDescriptor.counter(
+                            "fake_bytes_total", "Bytes | with a pipe.", "device", "direction"),
+                        MetricDescriptor.info("fake_info", "What it is.", "version")),
+                    context -> out -> {})));
 
-    String document = "before\n" + Docs.begin(Docs.FLAGS) + "\nstale\n" + Docs.end(Docs.FLAGS) + "\nmiddle\n"
-        + Docs.begin(Docs.METRICS) + "\n" + Docs.end(Docs.METRICS) + "\nafter\n";
+    String document =
+        "before\n"
+            + Docs.begin(Docs.FLAGS)
+            + "\nstale\n"
+            + Docs.end(Docs.FLAGS)
+            + "\nmiddle\n"
+            + Docs.begin(Docs.METRICS)
+            + "\n"
+            + Docs.end(Docs.METRICS)
+            + "\nafter\n";
     String updated = Docs.update(document, catalog);
 
-    assertThat(updated).startsWith("before\n").contains("\nmiddle\n").endsWith("\nafter\n").doesNotContain("stale")
-        .contains("| `--web.listen-address=STRING` | `:9101` | " + AgentFlags.LISTEN_ADDRESS.help() + " |\n")
+    assertThat(updated)
+        .startsWith("before\n")
+        .contains("\nmiddle\n")
+        .endsWith("\nafter\n")
+        .doesNotContain("stale")
+        .contains(
+            "| `--web.listen-address=STRING` | `:9101` | "
+                + AgentFlags.LISTEN_ADDRESS.help()
+                + " |\n")
         .contains("| `--config.file=PATH` | | ")
-        .contains("| `--[no-]collector.fake` | `true` | Enable the fake collector: a test collector |\n")
+        .contains(
+            "| `--[no-]collector.fake` | `true` | Enable the fake collector: a test collector |\n")
         .contains("| `--collector.fake.interval=DURATION` | `1s` | ")
-        .contains("### Collector `fake`\n\na test collector Enabled by default: yes; runs every 1s.\n")
-        .contains("| `fake_bytes_total` | counter | `device`, `direction` | Bytes \\| with a pipe. |\n")
+        .contains(
+            "### Collector `fake`\n\na test collector Enabled by default: yes; runs every 1s.\n")
+        .contains(
+            "| `fake_bytes_total` | counter | `device`, `direction` | Bytes \\| with a pipe. |\n")
         .contains("| `fake_info` | info | `version` | What it is. |\n")
         .contains("| `nodescope_collector_errors_total` | counter | `collector` | ");
     assertThat(Docs.update(updated, catalog)).as("regenerating is stable").isEqualTo(updated);

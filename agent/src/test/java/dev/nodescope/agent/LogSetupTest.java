@@ -20,10 +20,13 @@ class LogSetupTest {
 
   @Test
   void logfmtQuotesTheMessageOnOneLine() {
-    String line = new LogSetup.LogfmtFormatter().format(record(Level.WARNING, "bad \"line\" in\n/proc\\x"));
+    String line =
+        new LogSetup.LogfmtFormatter().format(record(Level.WARNING, "bad \"line\" in\n/proc\\x"));
 
-    assertThat(line).isEqualTo("ts=2023-11-14T22:13:20Z level=warn caller=CollectorRunner "
-        + "msg=\"bad \\\"line\\\" in\\n/proc\\\\x\"\n");
+    assertThat(line)
+        .isEqualTo(
+            "ts=2023-11-14T22:13:20Z level=warn caller=CollectorRunner "
+                + "msg=\"bad \\\"line\\\" in\\n/proc\\\\x\"\n");
   }
 
   @Test
@@ -33,8 +36,11 @@ class LogSetupTest {
 
     assertThat(line).endsWith("}\n").hasLineCount(1);
     Map<String, Object> parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(line);
-    assertThat(parsed).containsEntry("level", "debug").containsEntry("caller", "CollectorRunner")
-        .containsEntry("msg", message).containsEntry("ts", "2023-11-14T22:13:20Z");
+    assertThat(parsed)
+        .containsEntry("level", "debug")
+        .containsEntry("caller", "CollectorRunner")
+        .containsEntry("msg", message)
+        .containsEntry("ts", "2023-11-14T22:13:20Z");
   }
 
   @Test

@@ -18,13 +18,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The exit codes and the one-line reasons of the command line, through {@link Main#run} as a user meets them. */
+/**
+ * The exit codes and the one-line reasons of the command line, through {@link Main#run} as a user
+ * meets them.
+ */
 class MainTest {
-  private static final CollectorCatalog CATALOG = new CollectorCatalog(List.of(FakeCollectors.factory("fake",
-      List.of(MetricDescriptor.gauge("fake_value", "A value.")), context -> out -> {})));
+  private static final CollectorCatalog CATALOG =
+      new CollectorCatalog(
+          List.of(
+              FakeCollectors.factory(
+                  "fake",
+                  List.of(MetricDescriptor.gauge("fake_value", "A value.")),
+                  context -> out -> {})));
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   private record Outcome(int exitCode, String out, String err) {}
 
@@ -35,20 +42,31 @@ class MainTest {
   private static Outcome run(CollectorCatalog catalog, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, catalog, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        Main.run(
+            args,
+            catalog,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Outcome(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private static void assertUsageError(Outcome outcome, String reason) {
     assertThat(outcome.exitCode()).isEqualTo(2);
     assertThat(outcome.out()).isEmpty();
-    assertThat(outcome.err()).as("exactly one line on stderr").endsWith("\n").hasLineCount(1)
+    assertThat(outcome.err())
+        .as("exactly one line on stderr")
+        .endsWith("\n")
+        .hasLineCount(1)
         .isEqualTo("nodescope-agent: error: " + reason + ", try --help\n");
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       --bogus                                   | unknown flag --bogus
       --no-web.listen-address                   | unknown flag --no-web.listen-address
       --no-collector.fake=true                  | unknown flag --no-collector.fake
@@ -76,9 +94,15 @@ class MainTest {
     assertUsageError(run(arg), reason);
   }
 
-  /** The real collectors' own numeric flags: refused at start-up, not when the collector is first created. */
+  /**
+   * The real collectors' own numeric flags: refused at start-up, not when the collector is first
+   * created.
+   */
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       --collector.flows.max-series=0            | invalid value '0' for --collector.flows.max-series: must be positive
       --collector.flows.max-series=-5           | invalid value '-5' for --collector.flows.max-series: must be positive
       --collector.neuron.period=0s              | invalid value '0s' for --collector.neuron.period: must be positive
@@ -88,7 +112,10 @@ class MainTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       --cloudwatch.enabled                                                   | --cloudwatch.enabled needs --cloudwatch.region and --cloudwatch.cluster-name
       --cloudwatch.enabled --cloudwatch.region=us-east-1                     | --cloudwatch.enabled needs --cloudwatch.region and --cloudwatch.cluster-name
       --cloudwatch.enabled --cloudwatch.cluster-name=c                       | --cloudwatch.enabled needs --cloudwatch.region and --cloudwatch.cluster-name
@@ -107,13 +134,25 @@ class MainTest {
   void aBadDeclarationsFileExitsTwoNamingTheProblem() throws IOException {
     Path file = temp.resolve("declarations.yaml");
     Files.writeString(file, "metrics:\n  - metric: node_cpu_utilization\n    unit: Percentage\n");
-    assertUsageError(run("--cloudwatch.enabled", "--cloudwatch.cluster-name=c", "--cloudwatch.region=us-east-1",
-        "--cloudwatch.declarations-file=" + file), "--cloudwatch.declarations-file " + file
-        + ": unit 'Percentage' of node_cpu_utilization is not a CloudWatch unit");
+    assertUsageError(
+        run(
+            "--cloudwatch.enabled",
+            "--cloudwatch.cluster-name=c",
+            "--cloudwatch.region=us-east-1",
+            "--cloudwatch.declarations-file=" + file),
+        "--cloudwatch.declarations-file "
+            + file
+            + ": unit 'Percentage' of node_cpu_utilization is not a CloudWatch unit");
     Files.writeString(file, "metrics:\n  - metric: m\n    dimensions: [a, b]\n");
-    assertUsageError(run("--cloudwatch.enabled", "--cloudwatch.cluster-name=c", "--cloudwatch.region=us-east-1",
-        "--cloudwatch.declarations-file=" + file), "--cloudwatch.declarations-file " + file
-        + ": each dimension set of m must be a list of at most 30 names: a");
+    assertUsageError(
+        run(
+            "--cloudwatch.enabled",
+            "--cloudwatch.cluster-name=c",
+            "--cloudwatch.region=us-east-1",
+            "--cloudwatch.declarations-file=" + file),
+        "--cloudwatch.declarations-file "
+            + file
+            + ": each dimension set of m must be a list of at most 30 names: a");
   }
 
   @Test
@@ -126,32 +165,39 @@ class MainTest {
   @Test
   void configFileProblemsExitTwo() throws IOException {
     Path missing = temp.resolve("missing.yml");
-    assertUsageError(run("--config.file=" + missing),
-        "cannot read --config.file " + missing + ": " + missing);
+    assertUsageError(
+        run("--config.file=" + missing), "cannot read --config.file " + missing + ": " + missing);
 
     Path unknown = write("unknown.yml", "web:\n  listen-adress: :9101\n");
-    assertUsageError(run("--config.file", unknown.toString()),
+    assertUsageError(
+        run("--config.file", unknown.toString()),
         "--config.file " + unknown + ": unknown setting 'web.listen-adress'");
 
     Path notYaml = write("broken.yml", "web: [unclosed\n");
     Outcome broken = run("--config.file=" + notYaml);
     assertThat(broken.exitCode()).isEqualTo(2);
-    assertThat(broken.err()).hasLineCount(1).startsWith("nodescope-agent: error: --config.file " + notYaml
-        + " is not valid YAML: ");
+    assertThat(broken.err())
+        .hasLineCount(1)
+        .startsWith("nodescope-agent: error: --config.file " + notYaml + " is not valid YAML: ");
 
     Path list = write("list.yml", "- web.listen-address\n");
-    assertUsageError(run("--config.file=" + list),
+    assertUsageError(
+        run("--config.file=" + list),
         "--config.file " + list + " must be a mapping of flag names to values");
 
     Path nested = write("nested.yml", "config.file: other.yml\n");
-    assertUsageError(run("--config.file=" + nested), "--config.file " + nested + ": a config file cannot name another");
+    assertUsageError(
+        run("--config.file=" + nested),
+        "--config.file " + nested + ": a config file cannot name another");
 
     Path badValue = write("bad-value.yml", "log:\n  level: loud\n");
-    assertUsageError(run("--config.file=" + badValue),
+    assertUsageError(
+        run("--config.file=" + badValue),
         "invalid value 'loud' for --log.level: must be one of debug, info, warn, error");
 
     Path multi = write("multi.yml", "log.level: [info, debug]\n");
-    assertUsageError(run("--config.file=" + multi),
+    assertUsageError(
+        run("--config.file=" + multi),
         "--config.file " + multi + ": setting 'log.level' needs a single value");
   }
 
@@ -166,8 +212,12 @@ class MainTest {
       String shown = flag.isBoolean() ? "--[no-]" + flag.name() + "\n" : "--" + flag.name() + "=";
       assertThat(outcome.out()).contains(shown).contains(flag.help());
     }
-    assertThat(outcome.out()).contains("--[no-]collector.fake\n", "--collector.fake.interval=DURATION\n",
-        "(default: :9101)", "(default: 1s)");
+    assertThat(outcome.out())
+        .contains(
+            "--[no-]collector.fake\n",
+            "--collector.fake.interval=DURATION\n",
+            "(default: :9101)",
+            "(default: 1s)");
     assertThat(run("-h").out()).isEqualTo(outcome.out());
   }
 
@@ -177,7 +227,8 @@ class MainTest {
 
     assertThat(outcome.exitCode()).isZero();
     assertThat(outcome.err()).isEmpty();
-    assertThat(outcome.out()).matches("nodescope-agent, version \\S+ \\(revision \\S+\\)\n  java 17[^\n]*\n");
+    assertThat(outcome.out())
+        .matches("nodescope-agent, version \\S+ \\(revision \\S+\\)\n  java 17[^\n]*\n");
   }
 
   private Path write(String name, String content) throws IOException {

@@ -1,11 +1,6 @@
 package dev.nodescope.bench;
 
-import dev.nodescope.collectors.netlink.Addresses;
-
 import dev.nodescope.collectors.conntrack.ConntrackClient;
-import dev.nodescope.collectors.conntrack.CtnetlinkCodec;
-import dev.nodescope.collectors.flows.FlowsCollectorFactory;
-import dev.nodescope.collectors.netlink.NetworkNamespace;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
@@ -13,9 +8,12 @@ import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.core.PodResources;
+import dev.nodescope.collectors.flows.FlowsCollectorFactory;
+import dev.nodescope.collectors.netlink.Addresses;
+import dev.nodescope.collectors.netlink.NetworkNamespace;
 import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -35,9 +33,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The flows collector's work per interval (ctnetlink dump of IPv4 and IPv6, aggregation, export) on a table of
- * {@code entries} UDP connections, side by side with {@code conntrack -L -o extended > /dev/null} on the same table
- * in the same run, rounds interleaved. Run by bench/conntrack-dump-vs-conntrack-tool.sh, which makes the namespace.
+ * The flows collector's work per interval (ctnetlink dump of IPv4 and IPv6, aggregation, export) on
+ * a table of {@code entries} UDP connections, side by side with {@code conntrack -L -o extended >
+ * /dev/null} on the same table in the same run, rounds interleaved. Run by
+ * bench/conntrack-dump-vs-conntrack-tool.sh, which makes the namespace.
  *
  * <p>Usage: {@code ConntrackDumpBenchmark NETNS ENTRIES ROUNDS CPU_WINDOW_SECONDS}
  */
@@ -53,18 +52,23 @@ public final class ConntrackDumpBenchmark {
     int entries = Integer.parseInt(args[1]);
     int rounds = Integer.parseInt(args[2]);
     int cpuWindowSeconds = Integer.parseInt(args[3]);
-    ExecutorService inNamespace = Executors.newSingleThreadExecutor(task -> {
-      Thread thread = new Thread(() -> {
-        try {
-          NetworkNamespace.enterOnCurrentThread("/var/run/netns/" + netns);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-        task.run();
-      }, "bench-netns");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ExecutorService inNamespace =
+        Executors.newSingleThreadExecutor(
+            task -> {
+              Thread thread =
+                  new Thread(
+                      () -> {
+                        try {
+                          NetworkNamespace.enterOnCurrentThread("/var/run/netns/" + netns);
+                        } catch (java.io.IOException e) {
+                          throw new java.io.UncheckedIOException(e);
+                        }
+                        task.run();
+                      },
+                      "bench-netns");
+              thread.setDaemon(true);
+              return thread;
+            });
     try {
       run(inNamespace, netns, entries, rounds, cpuWindowSeconds);
     } finally {
@@ -72,19 +76,31 @@ public final class ConntrackDumpBenchmark {
     }
   }
 
-  private static void run(ExecutorService ns, String netns, int entries, int rounds, int cpuWindowSeconds)
+  private static void run(
+      ExecutorService ns, String netns, int entries, int rounds, int cpuWindowSeconds)
       throws Exception {
     long filled = System.nanoTime();
     in(ns, () -> fill(entries));
-    long count = Long.parseLong(new String(new ProcessBuilder("ip", "netns", "exec", netns, "conntrack", "-C")
-        .start().getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim());
-    System.out.printf(Locale.ROOT, "table: %d entries (conntrack -C) after %.1f s of filling%n", count,
+    long count =
+        Long.parseLong(
+            new String(
+                    new ProcessBuilder("ip", "netns", "exec", netns, "conntrack", "-C")
+                        .start()
+                        .getInputStream()
+                        .readAllBytes(),
+                    StandardCharsets.US_ASCII)
+                .trim());
+    System.out.printf(
+        Locale.ROOT,
+        "table: %d entries (conntrack -C) after %.1f s of filling%n",
+        count,
         (System.nanoTime() - filled) / 1e9);
     if (count < entries) {
       throw new IllegalStateException("table holds " + count + " entries, wanted " + entries);
     }
     Collector collector = in(ns, () -> new FlowsCollectorFactory().create(context()));
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     ConntrackClient client = in(ns, ConntrackClient::open);
     List<Double> dumpMs = new ArrayList<>();
     List<Double> agentMs = new ArrayList<>();
@@ -93,20 +109,29 @@ public final class ConntrackDumpBenchmark {
     List<Double> allocatedPerEntry = new ArrayList<>();
     int warmup = 5;
     for (int round = 0; round < warmup + rounds; round++) {
-      double[] agent = in(ns, () -> {
-        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
-        long start = System.nanoTime();
-        collector.collect(new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors()));
-        long elapsed = System.nanoTime() - start;
-        return new double[] {elapsed / 1e6, (threads.getCurrentThreadAllocatedBytes() - allocatedBefore)};
-      });
-      double dump = in(ns, () -> {
-        long start = System.nanoTime();
-        long[] seen = new long[1];
-        client.dump(Addresses.AF_INET, 60_000, e -> seen[0]++);
-        client.dump(Addresses.AF_INET6, 60_000, e -> seen[0]++);
-        return (System.nanoTime() - start) / 1e6;
-      });
+      double[] agent =
+          in(
+              ns,
+              () -> {
+                long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+                long start = System.nanoTime();
+                collector.collect(
+                    new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors()));
+                long elapsed = System.nanoTime() - start;
+                return new double[] {
+                  elapsed / 1e6, (threads.getCurrentThreadAllocatedBytes() - allocatedBefore)
+                };
+              });
+      double dump =
+          in(
+              ns,
+              () -> {
+                long start = System.nanoTime();
+                long[] seen = new long[1];
+                client.dump(Addresses.AF_INET, 60_000, e -> seen[0]++);
+                client.dump(Addresses.AF_INET6, 60_000, e -> seen[0]++);
+                return (System.nanoTime() - start) / 1e6;
+              });
       double[] peer = conntrackTool(netns);
       if (round >= warmup) {
         dumpMs.add(dump);
@@ -121,38 +146,60 @@ public final class ConntrackDumpBenchmark {
     collector.close();
     client.close();
 
-    System.out.printf(Locale.ROOT, "%n| measure (%d entries, %d rounds after %d warm-up) | agent | conntrack -L | "
-        + "ratio |%n|---|---|---|---|%n", count, rounds, warmup);
+    System.out.printf(
+        Locale.ROOT,
+        "%n| measure (%d entries, %d rounds after %d warm-up) | agent | conntrack -L | "
+            + "ratio |%n|---|---|---|---|%n",
+        count,
+        rounds,
+        warmup);
     row("wall per collection, median (ms)", median(agentMs), median(peerMs));
-    row("of which the dump alone (decoded, not aggregated), median (ms)", median(dumpMs), median(peerMs));
-    row("wall per collection, min (ms)", agentMs.stream().mapToDouble(d -> d).min().orElseThrow(),
+    row(
+        "of which the dump alone (decoded, not aggregated), median (ms)",
+        median(dumpMs),
+        median(peerMs));
+    row(
+        "wall per collection, min (ms)",
+        agentMs.stream().mapToDouble(d -> d).min().orElseThrow(),
         peerMs.stream().mapToDouble(d -> d).min().orElseThrow());
-    row("wall per collection, max (ms)", agentMs.stream().mapToDouble(d -> d).max().orElseThrow(),
+    row(
+        "wall per collection, max (ms)",
+        agentMs.stream().mapToDouble(d -> d).max().orElseThrow(),
         peerMs.stream().mapToDouble(d -> d).max().orElseThrow());
-    System.out.printf(Locale.ROOT, "| CPU s per minute at a 10 s interval | %.2f | %.2f | %.2f |%n",
-        agentCpuPerMinute, peerCpuPerMinute, agentCpuPerMinute / peerCpuPerMinute);
-    System.out.printf(Locale.ROOT, "| bytes allocated per entry per collection, median | %.0f | | |%n",
+    System.out.printf(
+        Locale.ROOT,
+        "| CPU s per minute at a 10 s interval | %.2f | %.2f | %.2f |%n",
+        agentCpuPerMinute,
+        peerCpuPerMinute,
+        agentCpuPerMinute / peerCpuPerMinute);
+    System.out.printf(
+        Locale.ROOT,
+        "| bytes allocated per entry per collection, median | %.0f | | |%n",
         median(allocatedPerEntry));
   }
 
   /**
-   * UDP from many source ports: {@value #CLIENTS} client addresses, each sending one datagram from consecutive
-   * source ports to one server port, as resolver traffic does. Bounded by {@code entries}.
+   * UDP from many source ports: {@value #CLIENTS} client addresses, each sending one datagram from
+   * consecutive source ports to one server port, as resolver traffic does. Bounded by {@code
+   * entries}.
    */
   private static Void fill(int entries) throws Exception {
     byte[] payload = new byte[64];
     InetSocketAddress server = new InetSocketAddress(SERVER, 53);
     for (int i = 0; i < entries; i++) {
       String client = "192.0.2." + (10 + i % CLIENTS);
-      try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(client, FIRST_SOURCE_PORT
-          + i / CLIENTS))) {
+      try (DatagramSocket socket =
+          new DatagramSocket(new InetSocketAddress(client, FIRST_SOURCE_PORT + i / CLIENTS))) {
         socket.send(new DatagramPacket(payload, payload.length, server));
       }
     }
     return null;
   }
 
-  /** Process CPU (all threads: collector, event listener, GC, JIT) while collecting every 10 s for the window. */
+  /**
+   * Process CPU (all threads: collector, event listener, GC, JIT) while collecting every 10 s for
+   * the window.
+   */
   private static double cpuPerMinute(Collector collector, int windowSeconds) throws Exception {
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -169,8 +216,15 @@ public final class ConntrackDumpBenchmark {
 
   /** {wall ms, user+sys CPU ms} of one `conntrack -L -o extended > /dev/null` in the namespace. */
   private static double[] conntrackTool(String netns) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", "TIMEFORMAT='%3U %3S'; time (ip netns exec " + netns
-        + " conntrack -L -o extended > /dev/null 2>&1)").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process p =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "TIMEFORMAT='%3U %3S'; time (ip netns exec "
+                    + netns
+                    + " conntrack -L -o extended > /dev/null 2>&1)")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     long start = System.nanoTime();
     String times = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -178,37 +232,67 @@ public final class ConntrackDumpBenchmark {
     }
     double wall = (System.nanoTime() - start) / 1e6;
     String[] userSys = times.split("\\s+");
-    return new double[] {wall, (Double.parseDouble(userSys[0]) + Double.parseDouble(userSys[1])) * 1000};
+    return new double[] {
+      wall, (Double.parseDouble(userSys[0]) + Double.parseDouble(userSys[1])) * 1000
+    };
   }
 
   private static CollectorContext context() {
     Map<String, PodInfo> byIp = new HashMap<>();
     for (int i = 0; i < CLIENTS; i++) {
       String ip = "192.0.2." + (10 + i);
-      byIp.put(ip, new PodInfo("bench", "client-" + i, "uid-" + i, List.of(ip), "Deployment", "client", false,
-          "node", List.of()));
+      byIp.put(
+          ip,
+          new PodInfo(
+              "bench",
+              "client-" + i,
+              "uid-" + i,
+              List.of(ip),
+              "Deployment",
+              "client",
+              false,
+              "node",
+              List.of()));
     }
-    byIp.put(SERVER, new PodInfo("kube-system", "resolver", "uid-s", List.of(SERVER), "Deployment", "resolver",
-        false, "node", List.of()));
-    PodDirectory pods = new PodDirectory() {
-      @Override
-      public Collection<PodInfo> pods() {
-        return byIp.values();
-      }
+    byIp.put(
+        SERVER,
+        new PodInfo(
+            "kube-system",
+            "resolver",
+            "uid-s",
+            List.of(SERVER),
+            "Deployment",
+            "resolver",
+            false,
+            "node",
+            List.of()));
+    PodDirectory pods =
+        new PodDirectory() {
+          @Override
+          public Collection<PodInfo> pods() {
+            return byIp.values();
+          }
 
-      @Override
-      public Optional<PodInfo> byIp(String ip) {
-        return Optional.ofNullable(byIp.get(ip));
-      }
-    };
-    FlagValues defaults = new FlagValues() {
-      @Override
-      public <T> T get(Flag<T> flag) {
-        return flag.defaultValue();
-      }
-    };
-    return new CollectorContext(RootPaths.host(), "node", defaults, pods, ClusterDirectory.EMPTY,
-        PodResources.NONE, Clock.systemUTC());
+          @Override
+          public Optional<PodInfo> byIp(String ip) {
+            return Optional.ofNullable(byIp.get(ip));
+          }
+        };
+    FlagValues defaults =
+        new FlagValues() {
+          @Override
+          public <T> T get(Flag<T> flag) {
+            return flag.defaultValue();
+          }
+        };
+    return new CollectorContext(
+        RootPaths.host(),
+        "node",
+        defaults,
+        pods,
+        ClusterDirectory.EMPTY,
+        PodResources.NONE,
+        Clock.systemUTC());
   }
 
   private static <T> T in(ExecutorService ns, Callable<T> task) throws Exception {
@@ -221,6 +305,7 @@ public final class ConntrackDumpBenchmark {
   }
 
   private static void row(String measure, double agent, double peer) {
-    System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", measure, agent, peer, agent / peer);
+    System.out.printf(
+        Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", measure, agent, peer, agent / peer);
   }
 }

@@ -39,10 +39,11 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * One scrape's worth of exposition work (collect the registry, write the format) at 1k and 10k series, for the
- * agent's path (OTel asynchronous instruments read by the OTel Prometheus reader) and, side by side, the peer a
- * ratio is taken against: the same prepared series handed to client_java directly, without OTel in between.
- * The series look like pod metrics: ten families, two labels each.
+ * One scrape's worth of exposition work (collect the registry, write the format) at 1k and 10k
+ * series, for the agent's path (OTel asynchronous instruments read by the OTel Prometheus reader)
+ * and, side by side, the peer a ratio is taken against: the same prepared series handed to
+ * client_java directly, without OTel in between. The series look like pod metrics: ten families,
+ * two labels each.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -79,15 +80,22 @@ public class ExpositionBenchmark {
   public void setUp() {
     List<MetricDescriptor> descriptors = new ArrayList<>();
     for (int f = 0; f < FAMILIES; f++) {
-      descriptors.add(f % 2 == 0
-          ? MetricDescriptor.counter("bench_family" + f + "_total", "Family " + f + ".", "pod", "container")
-          : MetricDescriptor.gauge("bench_family" + f + "_bytes", "Family " + f + ".", "pod", "container"));
+      descriptors.add(
+          f % 2 == 0
+              ? MetricDescriptor.counter(
+                  "bench_family" + f + "_total", "Family " + f + ".", "pod", "container")
+              : MetricDescriptor.gauge(
+                  "bench_family" + f + "_bytes", "Family " + f + ".", "pod", "container"));
     }
     SnapshotBuilder run = new SnapshotBuilder("bench", descriptors);
     int perFamily = series / FAMILIES;
     for (MetricDescriptor descriptor : descriptors) {
       for (int i = 0; i < perFamily; i++) {
-        run.add(descriptor, 1_000_000.0 + i * 17.5, "inference-" + (i / 4) + "-7d9f8c6b5-x" + i, "c" + (i % 4));
+        run.add(
+            descriptor,
+            1_000_000.0 + i * 17.5,
+            "inference-" + (i / 4) + "-7d9f8c6b5-x" + i,
+            "c" + (i % 4));
       }
     }
     SnapshotRegistry registry = new SnapshotRegistry();
@@ -95,32 +103,49 @@ public class ExpositionBenchmark {
     Snapshot snapshot = run.build(Clock.systemUTC());
     registry.publish(snapshot);
     registry.report(new CollectorHealth("bench", 0.01, true, true, 0, 1));
-    otel = new OtelExposition(registry, Map.of("bench", descriptors), new BuildInfo("bench", "bench"), 100_000);
+    otel =
+        new OtelExposition(
+            registry, Map.of("bench", descriptors), new BuildInfo("bench", "bench"), 100_000);
     direct = new PrometheusRegistry();
     direct.register(directCollector(snapshot));
-    writer = format.equals("text") ? PrometheusTextFormatWriter.create() : OpenMetricsTextFormatWriter.create();
+    writer =
+        format.equals("text")
+            ? PrometheusTextFormatWriter.create()
+            : OpenMetricsTextFormatWriter.create();
   }
 
-  /** The peer: client_java snapshots from the same series, labels prepared once as the agent prepares its own. */
+  /**
+   * The peer: client_java snapshots from the same series, labels prepared once as the agent
+   * prepares its own.
+   */
   private static MultiCollector directCollector(Snapshot snapshot) {
     List<MetricSnapshot> prepared = new ArrayList<>();
     for (MetricFamily family : snapshot.families().values()) {
       MetricDescriptor descriptor = family.descriptor();
       List<String> names = descriptor.labelNames();
       if (descriptor.name().endsWith("_total")) {
-        CounterSnapshot.Builder counter = CounterSnapshot.builder()
-            .name(descriptor.name().substring(0, descriptor.name().length() - "_total".length()))
-            .help(descriptor.help());
+        CounterSnapshot.Builder counter =
+            CounterSnapshot.builder()
+                .name(
+                    descriptor.name().substring(0, descriptor.name().length() - "_total".length()))
+                .help(descriptor.help());
         for (Sample sample : family.samples()) {
-          counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
-              .labels(Labels.of(names, sample.labelValues())).value(sample.value()).build());
+          counter.dataPoint(
+              CounterSnapshot.CounterDataPointSnapshot.builder()
+                  .labels(Labels.of(names, sample.labelValues()))
+                  .value(sample.value())
+                  .build());
         }
         prepared.add(counter.build());
       } else {
-        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(descriptor.name()).help(descriptor.help());
+        GaugeSnapshot.Builder gauge =
+            GaugeSnapshot.builder().name(descriptor.name()).help(descriptor.help());
         for (Sample sample : family.samples()) {
-          gauge.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
-              .labels(Labels.of(names, sample.labelValues())).value(sample.value()).build());
+          gauge.dataPoint(
+              GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                  .labels(Labels.of(names, sample.labelValues()))
+                  .value(sample.value())
+                  .build());
         }
         prepared.add(gauge.build());
       }
@@ -144,7 +169,10 @@ public class ExpositionBenchmark {
     blackhole.consume(write(direct));
   }
 
-  /** Four scrapers at once (Prometheus HA pairs plus a CloudWatch agent, say): time per scrape under contention. */
+  /**
+   * Four scrapers at once (Prometheus HA pairs plus a CloudWatch agent, say): time per scrape under
+   * contention.
+   */
   @Benchmark
   @Threads(4)
   public void agentOtelExpositionFourScrapers(Blackhole blackhole) throws IOException {

@@ -16,13 +16,18 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * Parses flags in the style of Prometheus exporters: {@code --name=value}, {@code --name value}, and for booleans
- * {@code --name} / {@code --no-name}. Values come from the defaults, then the YAML config file, then the command
- * line. Every problem is a {@link UsageException} with a one-line reason.
+ * Parses flags in the style of Prometheus exporters: {@code --name=value}, {@code --name value},
+ * and for booleans {@code --name} / {@code --no-name}. Values come from the defaults, then the YAML
+ * config file, then the command line. Every problem is a {@link UsageException} with a one-line
+ * reason.
  */
 public final class CommandLine {
   /** What the user asked for: run, or only print help or the version. */
-  public enum Action { RUN, HELP, VERSION }
+  public enum Action {
+    RUN,
+    HELP,
+    VERSION
+  }
 
   private final Map<String, Flag<?>> flags = new LinkedHashMap<>();
 
@@ -96,7 +101,8 @@ public final class CommandLine {
     try {
       return flag.parse(raw);
     } catch (RuntimeException e) {
-      throw new UsageException("invalid value '" + raw + "' for --" + flag.name() + ": " + e.getMessage());
+      throw new UsageException(
+          "invalid value '" + raw + "' for --" + flag.name() + ": " + e.getMessage());
     }
   }
 
@@ -108,26 +114,32 @@ public final class CommandLine {
     } catch (IOException e) {
       throw new UsageException("cannot read --config.file " + path + ": " + e.getMessage());
     } catch (RuntimeException e) {
-      throw new UsageException("--config.file " + path + " is not valid YAML: " + e.getMessage().lines().findFirst()
-          .orElse(""));
+      throw new UsageException(
+          "--config.file "
+              + path
+              + " is not valid YAML: "
+              + e.getMessage().lines().findFirst().orElse(""));
     }
     Map<String, String> values = new LinkedHashMap<>();
     if (document == null) {
       return values;
     }
     if (!(document instanceof Map<?, ?> map)) {
-      throw new UsageException("--config.file " + path + " must be a mapping of flag names to values");
+      throw new UsageException(
+          "--config.file " + path + " must be a mapping of flag names to values");
     }
     flatten("", map, values, path);
     return values;
   }
 
-  private void flatten(String prefix, Map<?, ?> map, Map<String, String> out, Path path) throws UsageException {
+  private void flatten(String prefix, Map<?, ?> map, Map<String, String> out, Path path)
+      throws UsageException {
     for (Map.Entry<?, ?> entry : map.entrySet()) {
       String key = prefix + entry.getKey();
       Object value = entry.getValue();
       if (value instanceof Map<?, ?> nested) {
-        // A mapping is never a flag's value, so "collector: {node: {interval: 5s}}" nests even though
+        // A mapping is never a flag's value, so "collector: {node: {interval: 5s}}" nests even
+        // though
         // collector.node is itself a flag.
         flatten(key + ".", nested, out, path);
       } else if (!flags.containsKey(key)) {
@@ -135,7 +147,8 @@ public final class CommandLine {
       } else if (key.equals(AgentFlags.CONFIG_FILE.name())) {
         throw new UsageException("--config.file " + path + ": a config file cannot name another");
       } else if (value == null || value instanceof List) {
-        throw new UsageException("--config.file " + path + ": setting '" + key + "' needs a single value");
+        throw new UsageException(
+            "--config.file " + path + ": setting '" + key + "' needs a single value");
       } else {
         out.put(key, String.valueOf(value));
       }
@@ -144,12 +157,19 @@ public final class CommandLine {
 
   /** The help text: every flag with its default, grouped as declared. */
   public String help(String program) {
-    StringBuilder text = new StringBuilder("usage: ").append(program).append(" [<flags>]\n\n")
-        .append("Nodescope: per-node observability for Kubernetes ML inference nodes.\n\nFlags:\n");
+    StringBuilder text =
+        new StringBuilder("usage: ")
+            .append(program)
+            .append(" [<flags>]\n\n")
+            .append(
+                "Nodescope: per-node observability for Kubernetes ML inference nodes.\n\nFlags:\n");
     text.append("  -h, --help                 Show this help and exit.\n");
     text.append("      --version              Show the version and exit.\n");
     for (Flag<?> flag : flags.values()) {
-      String left = flag.isBoolean() ? "--[no-]" + flag.name() : "--" + flag.name() + "=" + flag.placeholder();
+      String left =
+          flag.isBoolean()
+              ? "--[no-]" + flag.name()
+              : "--" + flag.name() + "=" + flag.placeholder();
       text.append("      ").append(left).append('\n').append("          ").append(flag.help());
       if (flag.defaultText() != null) {
         text.append(" (default: ").append(flag.defaultText()).append(')');

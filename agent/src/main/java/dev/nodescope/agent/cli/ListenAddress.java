@@ -2,14 +2,18 @@ package dev.nodescope.agent.cli;
 
 import java.net.InetSocketAddress;
 
-/** Parses "[host]:port" as Prometheus exporters do: ":9101" binds every interface, "[::1]:9101" an IPv6 host. */
+/**
+ * Parses "[host]:port" as Prometheus exporters do: ":9101" binds every interface, "[::1]:9101" an
+ * IPv6 host.
+ */
 public final class ListenAddress {
   private ListenAddress() {}
 
   public static InetSocketAddress parse(String value) throws UsageException {
     int colon = value.lastIndexOf(':');
     if (colon < 0) {
-      throw new UsageException("--web.listen-address: '" + value + "' has no port (expected [host]:port)");
+      throw new UsageException(
+          "--web.listen-address: '" + value + "' has no port (expected [host]:port)");
     }
     String host = value.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.function.ToIntFunction;
 
 /**
- * Holds work waiting for delivery, bounded by a total weight (e.g. metric values). When full, the oldest items
- * are dropped first, since CloudWatch values lose worth with age; what is dropped is counted so the bridge can
- * report and log it.
+ * Holds work waiting for delivery, bounded by a total weight (e.g. metric values). When full, the
+ * oldest items are dropped first, since CloudWatch values lose worth with age; what is dropped is
+ * counted so the bridge can report and log it.
  */
 public final class BoundedBuffer<T> {
   private final ArrayDeque<T> items = new ArrayDeque<>();

@@ -15,34 +15,50 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bridge's self-metrics, published into the registry as the snapshot of collector "cloudwatch" so they are
- * served on /metrics like any other. Values are metric data points for put_metric_data and log events for
- * put_log_events. Drops are also logged: the first of each API and reason at once, then at most once a minute
- * with the count since.
+ * The bridge's self-metrics, published into the registry as the snapshot of collector "cloudwatch"
+ * so they are served on /metrics like any other. Values are metric data points for put_metric_data
+ * and log events for put_log_events. Drops are also logged: the first of each API and reason at
+ * once, then at most once a minute with the count since.
  */
 public final class BridgeMetrics {
   public static final String COLLECTOR = "cloudwatch";
   public static final String PUT_METRIC_DATA = "put_metric_data";
   public static final String PUT_LOG_EVENTS = "put_log_events";
 
-  public static final MetricDescriptor SENT = MetricDescriptor.counter("nodescope_cloudwatch_values_sent_total",
-      "Values CloudWatch accepted: data points (put_metric_data) or log events (put_log_events).", "api");
-  public static final MetricDescriptor RETRIED = MetricDescriptor.counter("nodescope_cloudwatch_values_retried_total",
-      "Values sent again after throttling, a 5xx or a network error.", "api");
-  public static final MetricDescriptor DROPPED = MetricDescriptor.counter("nodescope_cloudwatch_values_dropped_total",
-      "Values given up: buffer_full (oldest first), expired (past --cloudwatch.retry-deadline), rejected "
-          + "(refused by CloudWatch), invalid (NaN/Inf, over 30 dimensions, event over 1 MB).", "api", "reason");
-  public static final MetricDescriptor REQUESTS = MetricDescriptor.counter("nodescope_cloudwatch_requests_total",
-      "API calls by outcome: success, throttled, server_error, network_error, missing_resource, rejected.", "api",
-      "outcome");
-  public static final MetricDescriptor BUFFERED = MetricDescriptor.gauge("nodescope_cloudwatch_buffered_values",
-      "Values waiting for delivery.", "api");
-  public static final MetricDescriptor SCRAPE_SUCCESS = MetricDescriptor.gauge("nodescope_cloudwatch_scrape_success",
-      "1 if the latest scrape of the target (a --cloudwatch.scrape-targets URL or an annotated pod) succeeded.",
-      "target");
+  public static final MetricDescriptor SENT =
+      MetricDescriptor.counter(
+          "nodescope_cloudwatch_values_sent_total",
+          "Values CloudWatch accepted: data points (put_metric_data) or log events (put_log_events).",
+          "api");
+  public static final MetricDescriptor RETRIED =
+      MetricDescriptor.counter(
+          "nodescope_cloudwatch_values_retried_total",
+          "Values sent again after throttling, a 5xx or a network error.",
+          "api");
+  public static final MetricDescriptor DROPPED =
+      MetricDescriptor.counter(
+          "nodescope_cloudwatch_values_dropped_total",
+          "Values given up: buffer_full (oldest first), expired (past --cloudwatch.retry-deadline), rejected "
+              + "(refused by CloudWatch), invalid (NaN/Inf, over 30 dimensions, event over 1 MB).",
+          "api",
+          "reason");
+  public static final MetricDescriptor REQUESTS =
+      MetricDescriptor.counter(
+          "nodescope_cloudwatch_requests_total",
+          "API calls by outcome: success, throttled, server_error, network_error, missing_resource, rejected.",
+          "api",
+          "outcome");
+  public static final MetricDescriptor BUFFERED =
+      MetricDescriptor.gauge(
+          "nodescope_cloudwatch_buffered_values", "Values waiting for delivery.", "api");
+  public static final MetricDescriptor SCRAPE_SUCCESS =
+      MetricDescriptor.gauge(
+          "nodescope_cloudwatch_scrape_success",
+          "1 if the latest scrape of the target (a --cloudwatch.scrape-targets URL or an annotated pod) succeeded.",
+          "target");
 
-  public static final List<MetricDescriptor> ALL = List.of(SENT, RETRIED, DROPPED, REQUESTS, BUFFERED,
-      SCRAPE_SUCCESS);
+  public static final List<MetricDescriptor> ALL =
+      List.of(SENT, RETRIED, DROPPED, REQUESTS, BUFFERED, SCRAPE_SUCCESS);
 
   private static final Logger LOG = LoggerFactory.getLogger(BridgeMetrics.class);
   private static final Duration DROP_LOG_INTERVAL = Duration.ofMinutes(1);
@@ -94,21 +110,27 @@ public final class BridgeMetrics {
       return;
     }
     add(dropped, List.of(api, reason), values);
-    long toLog = dropLogs.computeIfAbsent(List.of(api, reason), k -> new ThrottledCount(clock, DROP_LOG_INTERVAL))
-        .add(values);
+    long toLog =
+        dropLogs
+            .computeIfAbsent(
+                List.of(api, reason), k -> new ThrottledCount(clock, DROP_LOG_INTERVAL))
+            .add(values);
     if (toLog > 0) {
       LOG.warn("cloudwatch: dropped {} {} values ({}): {}", toLog, api, reason, detail);
     }
   }
 
   long value(MetricDescriptor counter, String... labels) {
-    Map<List<String>, AtomicLong> map = counter == SENT ? sent : counter == RETRIED ? retried
-        : counter == DROPPED ? dropped : requests;
+    Map<List<String>, AtomicLong> map =
+        counter == SENT
+            ? sent
+            : counter == RETRIED ? retried : counter == DROPPED ? dropped : requests;
     AtomicLong value = map.get(List.of(labels));
     return value == null ? 0 : value.get();
   }
 
-  private static void add(Map<List<String>, AtomicLong> counters, List<String> labels, long values) {
+  private static void add(
+      Map<List<String>, AtomicLong> counters, List<String> labels, long values) {
     counters.computeIfAbsent(labels, k -> new AtomicLong()).addAndGet(values);
   }
 

@@ -32,10 +32,11 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 
 /**
- * The CloudWatch bridge: every interval, on its own thread, it reads the registry's latest snapshots (never the
- * collectors or the HTTP endpoint, so it cannot slow either), writes one Container Insights performance event per
- * entity to the log group (stream = node name) and the declared metrics with PutMetricData, then delivers what its
- * bounded buffers hold. Its own counters are published into the registry as collector "cloudwatch".
+ * The CloudWatch bridge: every interval, on its own thread, it reads the registry's latest
+ * snapshots (never the collectors or the HTTP endpoint, so it cannot slow either), writes one
+ * Container Insights performance event per entity to the log group (stream = node name) and the
+ * declared metrics with PutMetricData, then delivers what its bounded buffers hold. Its own
+ * counters are published into the registry as collector "cloudwatch".
  */
 public final class CloudWatchBridge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CloudWatchBridge.class);
@@ -56,14 +57,22 @@ public final class CloudWatchBridge implements AutoCloseable {
   private final Map<String, Object> nodeFields;
   private final BoundedBuffer<Datum> metricBuffer;
   private final BoundedBuffer<LogEvent> logBuffer;
-  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "cloudwatch-bridge");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService thread =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "cloudwatch-bridge");
+            thread.setDaemon(true);
+            return thread;
+          });
 
-  CloudWatchBridge(CloudWatchSettings settings, SnapshotRegistry registry, PodDirectory pods, String nodeName,
-      Map<String, String> instance, Clock clock, Delivery.Sleeper sleeper) {
+  CloudWatchBridge(
+      CloudWatchSettings settings,
+      SnapshotRegistry registry,
+      PodDirectory pods,
+      String nodeName,
+      Map<String, String> instance,
+      Clock clock,
+      Delivery.Sleeper sleeper) {
     this.settings = settings;
     this.registry = registry;
     this.pods = pods;
@@ -71,11 +80,19 @@ public final class CloudWatchBridge implements AutoCloseable {
     this.metrics = new BridgeMetrics(clock);
     this.insights = new ContainerInsights(settings.clusterName(), nodeName, instance);
     this.declared = new DeclaredMetrics(settings.declarations());
-    this.scraper = new Scraper(settings.scrapeTargets(), settings.scrapePods(), pods,
-        settings.interval().compareTo(Duration.ofSeconds(10)) < 0 ? settings.interval() : Duration.ofSeconds(10));
+    this.scraper =
+        new Scraper(
+            settings.scrapeTargets(),
+            settings.scrapePods(),
+            pods,
+            settings.interval().compareTo(Duration.ofSeconds(10)) < 0
+                ? settings.interval()
+                : Duration.ofSeconds(10));
     this.cloudWatch = configure(CloudWatchClient.builder(), settings).build();
     this.logs = configure(CloudWatchLogsClient.builder(), settings).build();
-    this.delivery = new Delivery(cloudWatch, logs, settings, nodeName, metrics, Backoff.standard(), clock, sleeper);
+    this.delivery =
+        new Delivery(
+            cloudWatch, logs, settings, nodeName, metrics, Backoff.standard(), clock, sleeper);
     this.metricBuffer = new BoundedBuffer<>(settings.bufferValues(), datum -> 1);
     this.logBuffer = new BoundedBuffer<>(settings.bufferValues(), event -> 1);
     Map<String, Object> fields = new LinkedHashMap<>();
@@ -87,34 +104,60 @@ public final class CloudWatchBridge implements AutoCloseable {
   }
 
   /** Starts the bridge on its own thread; the first interval ends one interval from now. */
-  public static CloudWatchBridge start(CloudWatchSettings settings, SnapshotRegistry registry, PodDirectory pods,
-      String nodeName, RootPaths paths) {
-    CloudWatchBridge bridge = new CloudWatchBridge(settings, registry, pods, nodeName, instanceIdentity(paths),
-        Clock.systemUTC(), duration -> Thread.sleep(duration.toMillis()));
+  public static CloudWatchBridge start(
+      CloudWatchSettings settings,
+      SnapshotRegistry registry,
+      PodDirectory pods,
+      String nodeName,
+      RootPaths paths) {
+    CloudWatchBridge bridge =
+        new CloudWatchBridge(
+            settings,
+            registry,
+            pods,
+            nodeName,
+            instanceIdentity(paths),
+            Clock.systemUTC(),
+            duration -> Thread.sleep(duration.toMillis()));
     long millis = settings.interval().toMillis();
-    bridge.thread.scheduleWithFixedDelay(bridge::runInterval, millis, millis, TimeUnit.MILLISECONDS);
-    LOG.info("cloudwatch bridge: region {}, cluster {}, log group {}, namespace {}, every {}", settings.region(),
-        settings.clusterName(), settings.logGroup(), settings.namespace(), settings.interval());
+    bridge.thread.scheduleWithFixedDelay(
+        bridge::runInterval, millis, millis, TimeUnit.MILLISECONDS);
+    LOG.info(
+        "cloudwatch bridge: region {}, cluster {}, log group {}, namespace {}, every {}",
+        settings.region(),
+        settings.clusterName(),
+        settings.logGroup(),
+        settings.namespace(),
+        settings.interval());
     return bridge;
   }
 
   /** Client retries are off: the bridge retries, counts and buffers itself. */
-  static <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>
-      & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, ?>> B configure(B builder,
-      CloudWatchSettings settings) {
-    builder.region(Region.of(settings.region()))
+  static <
+          B extends
+              software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>
+                  & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, ?>>
+      B configure(B builder, CloudWatchSettings settings) {
+    builder
+        .region(Region.of(settings.region()))
         .credentialsProvider(DefaultCredentialsProvider.builder().build())
-        .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
-            .socketTimeout(CALL_TIMEOUT))
-        .overrideConfiguration(ClientOverrideConfiguration.builder().retryStrategy(AwsRetryStrategy.doNotRetry())
-            .apiCallTimeout(CALL_TIMEOUT).build());
+        .httpClientBuilder(
+            UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(CALL_TIMEOUT))
+        .overrideConfiguration(
+            ClientOverrideConfiguration.builder()
+                .retryStrategy(AwsRetryStrategy.doNotRetry())
+                .apiCallTimeout(CALL_TIMEOUT)
+                .build());
     settings.endpoint().ifPresent(builder::endpointOverride);
     return builder;
   }
 
   /**
-   * InstanceId and InstanceType from the Nitro hypervisor's DMI tables (no call to the metadata service, which a
-   * pod may be denied); empty off EC2 or on Xen instances, and the dimension sets naming InstanceId are left out.
+   * InstanceId and InstanceType from the Nitro hypervisor's DMI tables (no call to the metadata
+   * service, which a pod may be denied); empty off EC2 or on Xen instances, and the dimension sets
+   * naming InstanceId are left out.
    */
   static Map<String, String> instanceIdentity(RootPaths paths) {
     Map<String, String> identity = new LinkedHashMap<>();
@@ -159,13 +202,19 @@ public final class CloudWatchBridge implements AutoCloseable {
     for (LogEvent event : prepared.logEvents()) {
       droppedEvents += logBuffer.add(event);
     }
-    metrics.dropped(BridgeMetrics.PUT_LOG_EVENTS, "buffer_full", droppedEvents,
+    metrics.dropped(
+        BridgeMetrics.PUT_LOG_EVENTS,
+        "buffer_full",
+        droppedEvents,
         "buffer full while CloudWatch was unreachable");
     long droppedData = 0;
     for (Datum datum : prepared.data()) {
       droppedData += metricBuffer.add(datum);
     }
-    metrics.dropped(BridgeMetrics.PUT_METRIC_DATA, "buffer_full", droppedData,
+    metrics.dropped(
+        BridgeMetrics.PUT_METRIC_DATA,
+        "buffer_full",
+        droppedData,
         "buffer full while CloudWatch was unreachable");
     try {
       flush(start.plus(settings.interval()));
@@ -174,7 +223,9 @@ public final class CloudWatchBridge implements AutoCloseable {
     }
   }
 
-  /** Reads the latest snapshots (and scrape targets) into this interval's events and data points. */
+  /**
+   * Reads the latest snapshots (and scrape targets) into this interval's events and data points.
+   */
   Prepared prepare(long now) {
     List<Snapshot> snapshots = new ArrayList<>(registry.snapshots());
     snapshots.removeIf(snapshot -> snapshot.collector().equals(BridgeMetrics.COLLECTOR));
@@ -204,8 +255,12 @@ public final class CloudWatchBridge implements AutoCloseable {
     delivery.flushMetricData(metricBuffer, stopAt);
   }
 
-  /** The declared metrics' points: the agent's own series (with ClusterName, NodeName, workload) and CI values. */
-  private List<Point> points(SnapshotIndex index, List<PerformanceEvent> events, Map<String, PodInfo> podsByUid) {
+  /**
+   * The declared metrics' points: the agent's own series (with ClusterName, NodeName, workload) and
+   * CI values.
+   */
+  private List<Point> points(
+      SnapshotIndex index, List<PerformanceEvent> events, Map<String, PodInfo> podsByUid) {
     Map<String, PodInfo> podsByName = new HashMap<>();
     podsByUid.values().forEach(pod -> podsByName.put(pod.namespace() + "/" + pod.name(), pod));
     List<Point> points = new ArrayList<>();
@@ -230,11 +285,14 @@ public final class CloudWatchBridge implements AutoCloseable {
       for (PerformanceEvent.Metric metric : event.metrics()) {
         if (declared.declares(metric.name())) {
           Map<String, String> labels = new LinkedHashMap<>();
-          event.fields().forEach((name, value) -> {
-            if (value instanceof String text) {
-              labels.put(name, text);
-            }
-          });
+          event
+              .fields()
+              .forEach(
+                  (name, value) -> {
+                    if (value instanceof String text) {
+                      labels.put(name, text);
+                    }
+                  });
           points.add(new Point(metric.name(), labels, metric.value(), false));
         }
       }

@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns cumulative counter readings into per-interval deltas. The first reading of a series is sent whole (the
- * agent has the series since its start, so nothing before it is lost); a reading below the previous one is a
- * reset, and the new reading is the increase since that reset.
+ * Turns cumulative counter readings into per-interval deltas. The first reading of a series is sent
+ * whole (the agent has the series since its start, so nothing before it is lost); a reading below
+ * the previous one is a reset, and the new reading is the increase since that reset.
  */
 public final class CounterDeltas {
   private final Map<SeriesKey, Double> previous = new HashMap<>();

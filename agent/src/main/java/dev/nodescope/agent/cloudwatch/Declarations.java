@@ -15,17 +15,22 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 
 /**
- * Which metrics go to PutMetricData, under which name, unit and dimension sets. PutMetricData is billed per metric
- * (name and dimension values) per month, so nothing goes there unless declared. A declaration names a metric as the
- * agent exposes it (e.g. {@code nodescope_flow_bytes_total}), a Container Insights metric the bridge computes (e.g.
- * {@code node_cpu_utilization}) or a scraped metric; a dimension set lists label or field names.
+ * Which metrics go to PutMetricData, under which name, unit and dimension sets. PutMetricData is
+ * billed per metric (name and dimension values) per month, so nothing goes there unless declared. A
+ * declaration names a metric as the agent exposes it (e.g. {@code nodescope_flow_bytes_total}), a
+ * Container Insights metric the bridge computes (e.g. {@code node_cpu_utilization}) or a scraped
+ * metric; a dimension set lists label or field names.
  */
 public final class Declarations {
   static final int MAX_DIMENSIONS = 30;
   private static final Set<String> KEYS = Set.of("metric", "name", "unit", "dimensions");
 
-  /** One declared metric; each dimension set becomes one CloudWatch metric per distinct set of values. */
-  public record Declaration(String metric, String name, String unit, List<List<String>> dimensionSets) {
+  /**
+   * One declared metric; each dimension set becomes one CloudWatch metric per distinct set of
+   * values.
+   */
+  public record Declaration(
+      String metric, String name, String unit, List<List<String>> dimensionSets) {
     public Declaration {
       dimensionSets = dimensionSets.stream().map(List::copyOf).toList();
     }
@@ -42,12 +47,22 @@ public final class Declarations {
         new Declaration("node_memory_utilization", "node_memory_utilization", "Percent", node),
         new Declaration("pod_cpu_utilization", "pod_cpu_utilization", "Percent", pod),
         new Declaration("pod_memory_utilization", "pod_memory_utilization", "Percent", pod),
-        new Declaration("node_gpu_utilization", "node_gpu_utilization", "Percent",
+        new Declaration(
+            "node_gpu_utilization",
+            "node_gpu_utilization",
+            "Percent",
             List.of(List.of("ClusterName", "NodeName", "GpuDevice"), List.of("ClusterName"))),
-        new Declaration("node_neuroncore_utilization", "node_neuroncore_utilization", "Percent",
+        new Declaration(
+            "node_neuroncore_utilization",
+            "node_neuroncore_utilization",
+            "Percent",
             List.of(List.of("ClusterName", "NodeName", "NeuronCore"), List.of("ClusterName"))),
-        new Declaration("nodescope_flow_bytes_total", "flow_bytes", "Bytes",
-            List.of(List.of("ClusterName", "namespace", "workload", "direction"),
+        new Declaration(
+            "nodescope_flow_bytes_total",
+            "flow_bytes",
+            "Bytes",
+            List.of(
+                List.of("ClusterName", "namespace", "workload", "direction"),
                 List.of("ClusterName", "direction", "locality"))));
   }
 
@@ -56,10 +71,14 @@ public final class Declarations {
     try (InputStream in = Files.newInputStream(file)) {
       document = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
     } catch (IOException e) {
-      throw new UsageException("cannot read --cloudwatch.declarations-file " + file + ": " + e.getMessage());
+      throw new UsageException(
+          "cannot read --cloudwatch.declarations-file " + file + ": " + e.getMessage());
     } catch (RuntimeException e) {
-      throw new UsageException("--cloudwatch.declarations-file " + file + " is neither YAML nor JSON: "
-          + e.getMessage().lines().findFirst().orElse(""));
+      throw new UsageException(
+          "--cloudwatch.declarations-file "
+              + file
+              + " is neither YAML nor JSON: "
+              + e.getMessage().lines().findFirst().orElse(""));
     }
     try {
       return parse(document);
@@ -69,27 +88,39 @@ public final class Declarations {
   }
 
   static List<Declaration> parse(Object document) {
-    if (!(document instanceof Map<?, ?> root) || !(root.get("metrics") instanceof List<?> metrics)
+    if (!(document instanceof Map<?, ?> root)
+        || !(root.get("metrics") instanceof List<?> metrics)
         || root.size() != 1) {
-      throw new IllegalArgumentException("expected a mapping with one key, metrics: a list of declarations");
+      throw new IllegalArgumentException(
+          "expected a mapping with one key, metrics: a list of declarations");
     }
     List<Declaration> declarations = new ArrayList<>();
     for (Object item : metrics) {
-      if (!(item instanceof Map<?, ?> entry) || !(entry.get("metric") instanceof String metric) || metric.isBlank()) {
+      if (!(item instanceof Map<?, ?> entry)
+          || !(entry.get("metric") instanceof String metric)
+          || metric.isBlank()) {
         throw new IllegalArgumentException("each declaration needs a metric name: " + item);
       }
       for (Object key : entry.keySet()) {
         if (!KEYS.contains(key)) {
-          throw new IllegalArgumentException("unknown key '" + key + "' in the declaration of " + metric
-              + " (allowed: " + KEYS + ")");
+          throw new IllegalArgumentException(
+              "unknown key '"
+                  + key
+                  + "' in the declaration of "
+                  + metric
+                  + " (allowed: "
+                  + KEYS
+                  + ")");
         }
       }
       String name = entry.get("name") == null ? metric : entry.get("name").toString();
       String unit = entry.get("unit") == null ? "None" : entry.get("unit").toString();
       if (StandardUnit.fromValue(unit) == StandardUnit.UNKNOWN_TO_SDK_VERSION) {
-        throw new IllegalArgumentException("unit '" + unit + "' of " + metric + " is not a CloudWatch unit");
+        throw new IllegalArgumentException(
+            "unit '" + unit + "' of " + metric + " is not a CloudWatch unit");
       }
-      declarations.add(new Declaration(metric, name, unit, dimensionSets(metric, entry.get("dimensions"))));
+      declarations.add(
+          new Declaration(metric, name, unit, dimensionSets(metric, entry.get("dimensions"))));
     }
     return declarations;
   }
@@ -99,14 +130,21 @@ public final class Declarations {
       return List.of(List.of("ClusterName"));
     }
     if (!(value instanceof List<?> sets) || sets.isEmpty()) {
-      throw new IllegalArgumentException("dimensions of " + metric + " must be a non-empty list of lists of names");
+      throw new IllegalArgumentException(
+          "dimensions of " + metric + " must be a non-empty list of lists of names");
     }
     List<List<String>> result = new ArrayList<>();
     for (Object set : sets) {
-      if (!(set instanceof List<?> names) || names.size() > MAX_DIMENSIONS
+      if (!(set instanceof List<?> names)
+          || names.size() > MAX_DIMENSIONS
           || !names.stream().allMatch(n -> n instanceof String s && !s.isBlank())) {
-        throw new IllegalArgumentException("each dimension set of " + metric + " must be a list of at most "
-            + MAX_DIMENSIONS + " names: " + set);
+        throw new IllegalArgumentException(
+            "each dimension set of "
+                + metric
+                + " must be a list of at most "
+                + MAX_DIMENSIONS
+                + " names: "
+                + set);
       }
       result.add(names.stream().map(String.class::cast).toList());
     }

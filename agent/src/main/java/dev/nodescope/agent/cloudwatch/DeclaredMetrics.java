@@ -13,12 +13,13 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * Turns the interval's points into PutMetricData values for the declared metrics. Each dimension set groups the
- * series with the same values of its dimensions: counters send the sum of the series' deltas (first interval
- * whole, resets counted from zero), gauges one value, or a statistic set when several series fall in a group.
- * Scraped histograms send the interval's observations as Values and Counts (see {@link #representative}), so that
- * CloudWatch can compute percentiles; an interval without observations sends nothing. CloudWatch refuses empty
- * dimension values, so an empty label is sent as "none".
+ * Turns the interval's points into PutMetricData values for the declared metrics. Each dimension
+ * set groups the series with the same values of its dimensions: counters send the sum of the
+ * series' deltas (first interval whole, resets counted from zero), gauges one value, or a statistic
+ * set when several series fall in a group. Scraped histograms send the interval's observations as
+ * Values and Counts (see {@link #representative}), so that CloudWatch can compute percentiles; an
+ * interval without observations sends nothing. CloudWatch refuses empty dimension values, so an
+ * empty label is sent as "none".
  */
 final class DeclaredMetrics {
   static final String EMPTY_VALUE = "none";
@@ -69,8 +70,11 @@ final class DeclaredMetrics {
       if (declarations == null) {
         continue;
       }
-      double value = point.counter()
-          ? deltas.delta(new CounterDeltas.SeriesKey(point.name(), point.labels()), point.value()) : point.value();
+      double value =
+          point.counter()
+              ? deltas.delta(
+                  new CounterDeltas.SeriesKey(point.name(), point.labels()), point.value())
+              : point.value();
       if (Double.isNaN(value)) {
         continue;
       }
@@ -78,7 +82,9 @@ final class DeclaredMetrics {
         for (List<String> set : declaration.dimensionSets()) {
           Map<String, String> dimensions = dimensions(set, point.labels());
           if (dimensions != null) {
-            groups.computeIfAbsent(new GroupKey(declaration, dimensions), k -> new Group(point.counter()))
+            groups
+                .computeIfAbsent(
+                    new GroupKey(declaration, dimensions), k -> new Group(point.counter()))
                 .add(value);
           }
         }
@@ -86,15 +92,29 @@ final class DeclaredMetrics {
     }
     deltas.endInterval();
     List<Datum> data = new ArrayList<>(groups.size());
-    groups.forEach((key, group) -> {
-      Declaration declaration = key.declaration();
-      if (group.counter || group.count == 1) {
-        data.add(new Datum(declaration.name(), key.dimensions(), group.sum, declaration.unit(), timestampMillis));
-      } else {
-        data.add(new Datum(declaration.name(), key.dimensions(), Double.NaN,
-            new Statistics(group.count, group.sum, group.min, group.max), null, declaration.unit(), timestampMillis));
-      }
-    });
+    groups.forEach(
+        (key, group) -> {
+          Declaration declaration = key.declaration();
+          if (group.counter || group.count == 1) {
+            data.add(
+                new Datum(
+                    declaration.name(),
+                    key.dimensions(),
+                    group.sum,
+                    declaration.unit(),
+                    timestampMillis));
+          } else {
+            data.add(
+                new Datum(
+                    declaration.name(),
+                    key.dimensions(),
+                    Double.NaN,
+                    new Statistics(group.count, group.sum, group.min, group.max),
+                    null,
+                    declaration.unit(),
+                    timestampMillis));
+          }
+        });
     return data;
   }
 
@@ -112,32 +132,44 @@ final class DeclaredMetrics {
           if (dimensions != null && !observations.isEmpty()) {
             NavigableMap<Double, Double> counts =
                 groups.computeIfAbsent(new GroupKey(declaration, dimensions), k -> new TreeMap<>());
-            observations.forEach((bound, count) ->
-                counts.merge(representative(bound, histogram.buckets()), count, Double::sum));
+            observations.forEach(
+                (bound, count) ->
+                    counts.merge(representative(bound, histogram.buckets()), count, Double::sum));
           }
         }
       }
     }
     histogramDeltas.endInterval();
     List<Datum> data = new ArrayList<>();
-    groups.forEach((key, counts) -> {
-      List<Double> values = List.copyOf(counts.keySet());
-      List<Double> numbers = List.copyOf(counts.values());
-      // More distinct values than one datum may carry: several data points, which CloudWatch adds up.
-      for (int start = 0; start < values.size(); start += MetricDatumBatcher.MAX_VALUES_PER_DATUM) {
-        int end = Math.min(values.size(), start + MetricDatumBatcher.MAX_VALUES_PER_DATUM);
-        data.add(new Datum(key.declaration().name(), key.dimensions(), Double.NaN, null,
-            new Distribution(values.subList(start, end), numbers.subList(start, end)), key.declaration().unit(),
-            timestampMillis));
-      }
-    });
+    groups.forEach(
+        (key, counts) -> {
+          List<Double> values = List.copyOf(counts.keySet());
+          List<Double> numbers = List.copyOf(counts.values());
+          // More distinct values than one datum may carry: several data points, which CloudWatch
+          // adds up.
+          for (int start = 0;
+              start < values.size();
+              start += MetricDatumBatcher.MAX_VALUES_PER_DATUM) {
+            int end = Math.min(values.size(), start + MetricDatumBatcher.MAX_VALUES_PER_DATUM);
+            data.add(
+                new Datum(
+                    key.declaration().name(),
+                    key.dimensions(),
+                    Double.NaN,
+                    null,
+                    new Distribution(values.subList(start, end), numbers.subList(start, end)),
+                    key.declaration().unit(),
+                    timestampMillis));
+          }
+        });
     return data;
   }
 
   /**
-   * The value that stands for a bucket's observations: its upper bound, so that a percentile read in CloudWatch is
-   * the bound a Prometheus bucket guarantees ("at most le"), as histogram_quantile's answer never exceeds it. The
-   * +Inf bucket, which has no bound, is sent as the largest finite one (its observations are at least that).
+   * The value that stands for a bucket's observations: its upper bound, so that a percentile read
+   * in CloudWatch is the bound a Prometheus bucket guarantees ("at most le"), as
+   * histogram_quantile's answer never exceeds it. The +Inf bucket, which has no bound, is sent as
+   * the largest finite one (its observations are at least that).
    */
   static double representative(double bound, NavigableMap<Double, Double> buckets) {
     if (Double.isFinite(bound)) {

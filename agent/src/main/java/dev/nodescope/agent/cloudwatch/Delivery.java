@@ -26,18 +26,23 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.ResourceAlreadyExist
 import software.amazon.awssdk.services.cloudwatchlogs.model.ResourceNotFoundException;
 
 /**
- * Sends buffered values with the bridge's own retry model (the clients' retries are off, so every attempt is
- * counted): throttling, 5xx and network errors are retried with full-jitter exponential backoff; a batch that cannot
- * get through before the interval ends goes back to the buffer for the next one, until its values pass the retry
- * deadline. A missing log group or stream is created and the call repeated. Anything else CloudWatch refuses is
- * dropped, counted and logged.
+ * Sends buffered values with the bridge's own retry model (the clients' retries are off, so every
+ * attempt is counted): throttling, 5xx and network errors are retried with full-jitter exponential
+ * backoff; a batch that cannot get through before the interval ends goes back to the buffer for the
+ * next one, until its values pass the retry deadline. A missing log group or stream is created and
+ * the call repeated. Anything else CloudWatch refuses is dropped, counted and logged.
  */
 final class Delivery {
   private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
 
   /** How a call ended; the names are the {@code outcome} label values. */
   enum Outcome {
-    SUCCESS, THROTTLED, SERVER_ERROR, NETWORK_ERROR, MISSING_RESOURCE, REJECTED;
+    SUCCESS,
+    THROTTLED,
+    SERVER_ERROR,
+    NETWORK_ERROR,
+    MISSING_RESOURCE,
+    REJECTED;
 
     String label() {
       return name().toLowerCase(java.util.Locale.ROOT);
@@ -64,8 +69,15 @@ final class Delivery {
   private final Clock clock;
   private final Sleeper sleeper;
 
-  Delivery(CloudWatchClient cloudWatch, CloudWatchLogsClient logs, CloudWatchSettings settings, String logStream,
-      BridgeMetrics metrics, Backoff backoff, Clock clock, Sleeper sleeper) {
+  Delivery(
+      CloudWatchClient cloudWatch,
+      CloudWatchLogsClient logs,
+      CloudWatchSettings settings,
+      String logStream,
+      BridgeMetrics metrics,
+      Backoff backoff,
+      Clock clock,
+      Sleeper sleeper) {
     this.cloudWatch = cloudWatch;
     this.logs = logs;
     this.namespace = settings.namespace();
@@ -82,8 +94,12 @@ final class Delivery {
     String api = BridgeMetrics.PUT_METRIC_DATA;
     List<Datum> pending = unexpired(buffer.drain(), Datum::timestampMillis, api);
     MetricDatumBatcher.Batches batches = MetricDatumBatcher.batch(pending);
-    metrics.dropped(api, "invalid", batches.rejected().size(), "NaN/Inf or more than 30 dimensions, e.g. "
-        + (batches.rejected().isEmpty() ? "" : batches.rejected().get(0).name()));
+    metrics.dropped(
+        api,
+        "invalid",
+        batches.rejected().size(),
+        "NaN/Inf or more than 30 dimensions, e.g. "
+            + (batches.rejected().isEmpty() ? "" : batches.rejected().get(0).name()));
     flush(api, batches.calls(), buffer, stopAt, this::putMetricData);
   }
 
@@ -110,13 +126,21 @@ final class Delivery {
         kept.add(item);
       }
     }
-    metrics.dropped(api, "expired", items.size() - kept.size(),
+    metrics.dropped(
+        api,
+        "expired",
+        items.size() - kept.size(),
         "not delivered within --cloudwatch.retry-deadline " + retryDeadline);
     return kept;
   }
 
-  private <T> void flush(String api, List<List<T>> calls, BoundedBuffer<T> buffer, Instant stopAt,
-      Function<List<T>, Outcome> call) throws InterruptedException {
+  private <T> void flush(
+      String api,
+      List<List<T>> calls,
+      BoundedBuffer<T> buffer,
+      Instant stopAt,
+      Function<List<T>, Outcome> call)
+      throws InterruptedException {
     int next = 0;
     try {
       while (next < calls.size() && deliver(api, calls.get(next), stopAt, call)) {
@@ -126,13 +150,21 @@ final class Delivery {
       // Not yet delivered (deadline of this interval, or shutdown): kept for the next attempt.
       List<T> rest = new ArrayList<>();
       calls.subList(next, calls.size()).forEach(rest::addAll);
-      metrics.dropped(api, "buffer_full", buffer.requeueFirst(rest), "buffer full while CloudWatch was unreachable");
+      metrics.dropped(
+          api,
+          "buffer_full",
+          buffer.requeueFirst(rest),
+          "buffer full while CloudWatch was unreachable");
       metrics.buffered(api, buffer.weight());
     }
   }
 
-  /** True when the batch was sent or given up for good; false when it should wait for the next interval. */
-  private <T> boolean deliver(String api, List<T> batch, Instant stopAt, Function<List<T>, Outcome> call)
+  /**
+   * True when the batch was sent or given up for good; false when it should wait for the next
+   * interval.
+   */
+  private <T> boolean deliver(
+      String api, List<T> batch, Instant stopAt, Function<List<T>, Outcome> call)
       throws InterruptedException {
     int retries = 0;
     while (true) {
@@ -142,13 +174,18 @@ final class Delivery {
         return true;
       }
       if (outcome == Outcome.REJECTED) {
-        metrics.dropped(api, "rejected", batch.size(), "refused by CloudWatch (see the earlier log line)");
+        metrics.dropped(
+            api, "rejected", batch.size(), "refused by CloudWatch (see the earlier log line)");
         return true;
       }
       retries++;
-      Duration delay = outcome == Outcome.MISSING_RESOURCE && retries == 1 ? Duration.ZERO
-          : backoff.delayBeforeRetry(retries, outcome != Outcome.NETWORK_ERROR,
-              () -> ThreadLocalRandom.current().nextDouble());
+      Duration delay =
+          outcome == Outcome.MISSING_RESOURCE && retries == 1
+              ? Duration.ZERO
+              : backoff.delayBeforeRetry(
+                  retries,
+                  outcome != Outcome.NETWORK_ERROR,
+                  () -> ThreadLocalRandom.current().nextDouble());
       if (clock.instant().plus(delay).isAfter(stopAt)) {
         return false;
       }
@@ -160,14 +197,24 @@ final class Delivery {
   private Outcome putMetricData(List<Datum> batch) {
     List<MetricDatum> data = new ArrayList<>(batch.size());
     for (Datum datum : batch) {
-      MetricDatum.Builder builder = MetricDatum.builder().metricName(datum.name()).unit(datum.unit())
-          .timestamp(Instant.ofEpochMilli(datum.timestampMillis())).storageResolution(60)
-          .dimensions(datum.dimensions().entrySet().stream()
-              .map(d -> Dimension.builder().name(d.getKey()).value(d.getValue()).build()).toList());
+      MetricDatum.Builder builder =
+          MetricDatum.builder()
+              .metricName(datum.name())
+              .unit(datum.unit())
+              .timestamp(Instant.ofEpochMilli(datum.timestampMillis()))
+              .storageResolution(60)
+              .dimensions(
+                  datum.dimensions().entrySet().stream()
+                      .map(d -> Dimension.builder().name(d.getKey()).value(d.getValue()).build())
+                      .toList());
       if (datum.statistics() != null) {
-        builder.statisticValues(StatisticSet.builder().sampleCount(datum.statistics().sampleCount())
-            .sum(datum.statistics().sum()).minimum(datum.statistics().minimum())
-            .maximum(datum.statistics().maximum()).build());
+        builder.statisticValues(
+            StatisticSet.builder()
+                .sampleCount(datum.statistics().sampleCount())
+                .sum(datum.statistics().sum())
+                .minimum(datum.statistics().minimum())
+                .maximum(datum.statistics().maximum())
+                .build());
       } else if (datum.distribution() != null) {
         builder.values(datum.distribution().values()).counts(datum.distribution().counts());
       } else {
@@ -175,25 +222,45 @@ final class Delivery {
       }
       data.add(builder.build());
     }
-    return attempt(BridgeMetrics.PUT_METRIC_DATA, batch.size(), () -> {
-      cloudWatch.putMetricData(r -> r.namespace(namespace).metricData(data));
-      metrics.sent(BridgeMetrics.PUT_METRIC_DATA, batch.size());
-    });
+    return attempt(
+        BridgeMetrics.PUT_METRIC_DATA,
+        batch.size(),
+        () -> {
+          cloudWatch.putMetricData(r -> r.namespace(namespace).metricData(data));
+          metrics.sent(BridgeMetrics.PUT_METRIC_DATA, batch.size());
+        });
   }
 
   private Outcome putLogEvents(List<LogEvent> batch) {
-    List<InputLogEvent> events = batch.stream().map(e -> InputLogEvent.builder().timestamp(e.timestampMillis())
-        .message(e.message()).build()).toList();
-    return attempt(BridgeMetrics.PUT_LOG_EVENTS, batch.size(), () -> {
-      PutLogEventsResponse response = logs.putLogEvents(r -> r.logGroupName(logGroup).logStreamName(logStream)
-          .logEvents(events));
-      long rejected = rejected(response.rejectedLogEventsInfo(), batch.size());
-      metrics.sent(BridgeMetrics.PUT_LOG_EVENTS, batch.size() - rejected);
-      metrics.dropped(BridgeMetrics.PUT_LOG_EVENTS, "rejected", rejected, "log events too old, too new or expired");
-    });
+    List<InputLogEvent> events =
+        batch.stream()
+            .map(
+                e ->
+                    InputLogEvent.builder()
+                        .timestamp(e.timestampMillis())
+                        .message(e.message())
+                        .build())
+            .toList();
+    return attempt(
+        BridgeMetrics.PUT_LOG_EVENTS,
+        batch.size(),
+        () -> {
+          PutLogEventsResponse response =
+              logs.putLogEvents(
+                  r -> r.logGroupName(logGroup).logStreamName(logStream).logEvents(events));
+          long rejected = rejected(response.rejectedLogEventsInfo(), batch.size());
+          metrics.sent(BridgeMetrics.PUT_LOG_EVENTS, batch.size() - rejected);
+          metrics.dropped(
+              BridgeMetrics.PUT_LOG_EVENTS,
+              "rejected",
+              rejected,
+              "log events too old, too new or expired");
+        });
   }
 
-  /** Events PutLogEvents accepted the call for but did not store (indexes as the API defines them). */
+  /**
+   * Events PutLogEvents accepted the call for but did not store (indexes as the API defines them).
+   */
   static long rejected(RejectedLogEventsInfo info, int events) {
     if (info == null) {
       return 0;
@@ -206,7 +273,8 @@ final class Delivery {
       java.util.Arrays.fill(lost, 0, Math.min(events, info.expiredLogEventEndIndex() + 1), true);
     }
     if (info.tooNewLogEventStartIndex() != null) {
-      java.util.Arrays.fill(lost, Math.min(events, Math.max(0, info.tooNewLogEventStartIndex())), events, true);
+      java.util.Arrays.fill(
+          lost, Math.min(events, Math.max(0, info.tooNewLogEventStartIndex())), events, true);
     }
     long count = 0;
     for (boolean l : lost) {
@@ -220,13 +288,24 @@ final class Delivery {
       call.run();
       return Outcome.SUCCESS;
     } catch (ResourceNotFoundException e) {
-      LOG.info("cloudwatch: creating log group {} / stream {} ({})", logGroup, logStream, e.getMessage());
+      LOG.info(
+          "cloudwatch: creating log group {} / stream {} ({})",
+          logGroup,
+          logStream,
+          e.getMessage());
       return createLogGroupAndStream();
     } catch (SdkServiceException e) {
-      Outcome outcome = e.isThrottlingException() || e.statusCode() == 429 ? Outcome.THROTTLED
-          : e.statusCode() >= 500 ? Outcome.SERVER_ERROR : Outcome.REJECTED;
+      Outcome outcome =
+          e.isThrottlingException() || e.statusCode() == 429
+              ? Outcome.THROTTLED
+              : e.statusCode() >= 500 ? Outcome.SERVER_ERROR : Outcome.REJECTED;
       if (outcome == Outcome.REJECTED) {
-        LOG.warn("cloudwatch: {} refused {} values: HTTP {} {}", api, values, e.statusCode(), e.getMessage());
+        LOG.warn(
+            "cloudwatch: {} refused {} values: HTTP {} {}",
+            api,
+            values,
+            e.statusCode(),
+            e.getMessage());
       } else {
         LOG.debug("cloudwatch: {} {}: {}", api, outcome.label(), e.getMessage());
       }
@@ -251,9 +330,14 @@ final class Delivery {
       }
       return Outcome.MISSING_RESOURCE;
     } catch (SdkServiceException e) {
-      LOG.warn("cloudwatch: cannot create log group {} / stream {}: HTTP {} {}", logGroup, logStream,
-          e.statusCode(), e.getMessage());
-      return e.isThrottlingException() ? Outcome.THROTTLED
+      LOG.warn(
+          "cloudwatch: cannot create log group {} / stream {}: HTTP {} {}",
+          logGroup,
+          logStream,
+          e.statusCode(),
+          e.getMessage());
+      return e.isThrottlingException()
+          ? Outcome.THROTTLED
           : e.statusCode() >= 500 ? Outcome.SERVER_ERROR : Outcome.REJECTED;
     } catch (SdkClientException e) {
       return Outcome.NETWORK_ERROR;

@@ -6,8 +6,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Splits log events into PutLogEvents calls: time order, at most 10,000 events and 1,048,576 bytes per call
- * (each event counts its UTF-8 size plus 26 bytes), and no call spanning more than 24 hours.
+ * Splits log events into PutLogEvents calls: time order, at most 10,000 events and 1,048,576 bytes
+ * per call (each event counts its UTF-8 size plus 26 bytes), and no call spanning more than 24
+ * hours.
  */
 public final class LogEventBatcher {
   static final int MAX_EVENTS = 10_000;
@@ -32,10 +33,14 @@ public final class LogEventBatcher {
     for (LogEvent event : ordered) {
       int size = event.size();
       if (size > MAX_BYTES) {
-        throw new IllegalArgumentException("log event of " + size + " bytes exceeds the PutLogEvents limit");
+        throw new IllegalArgumentException(
+            "log event of " + size + " bytes exceeds the PutLogEvents limit");
       }
-      boolean full = current.size() == MAX_EVENTS || currentBytes + size > MAX_BYTES
-          || (!current.isEmpty() && event.timestampMillis() - current.get(0).timestampMillis() > MAX_SPAN_MILLIS);
+      boolean full =
+          current.size() == MAX_EVENTS
+              || currentBytes + size > MAX_BYTES
+              || (!current.isEmpty()
+                  && event.timestampMillis() - current.get(0).timestampMillis() > MAX_SPAN_MILLIS);
       if (full) {
         batches.add(List.copyOf(current));
         current.clear();

@@ -5,18 +5,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One entity in one interval, as Container Insights writes it: a {@code Type}, identifying fields (strings, or
- * nested objects such as {@code kubernetes}), metric values, and the dimension sets under which the metrics are
- * also published in namespace {@code ContainerInsights}. No dimension sets makes a log-only event: its values are
- * for Logs Insights and create no CloudWatch metric (flows, scraped series: their cardinality would be billed).
+ * One entity in one interval, as Container Insights writes it: a {@code Type}, identifying fields
+ * (strings, or nested objects such as {@code kubernetes}), metric values, and the dimension sets
+ * under which the metrics are also published in namespace {@code ContainerInsights}. No dimension
+ * sets makes a log-only event: its values are for Logs Insights and create no CloudWatch metric
+ * (flows, scraped series: their cardinality would be billed).
  */
-public record PerformanceEvent(String type, Map<String, Object> fields, List<Metric> metrics,
+public record PerformanceEvent(
+    String type,
+    Map<String, Object> fields,
+    List<Metric> metrics,
     List<List<String>> dimensionSets) {
 
   /**
-   * A metric value with its CloudWatch unit name (e.g. "Percent", "Bytes/Second", "Count"); a metric not
-   * {@code published} is a field of the event only, left out of the EMF directive, so it creates no CloudWatch
-   * metric (billed per month) even in an event whose other metrics do.
+   * A metric value with its CloudWatch unit name (e.g. "Percent", "Bytes/Second", "Count"); a
+   * metric not {@code published} is a field of the event only, left out of the EMF directive, so it
+   * creates no CloudWatch metric (billed per month) even in an event whose other metrics do.
    */
   public record Metric(String name, double value, String unit, boolean published) {
     public Metric(String name, double value, String unit) {

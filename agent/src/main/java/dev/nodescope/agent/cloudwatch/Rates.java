@@ -6,9 +6,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Per-second rates of cumulative counters between the collector's readings (their own timestamps, so a late bridge
- * interval does not distort them). The first reading has no rate yet; a reading below the previous one is a reset,
- * counted from zero. A series read again at the same instant keeps its last rate.
+ * Per-second rates of cumulative counters between the collector's readings (their own timestamps,
+ * so a late bridge interval does not distort them). The first reading has no rate yet; a reading
+ * below the previous one is a reset, counted from zero. A series read again at the same instant
+ * keeps its last rate.
  */
 final class Rates {
   private record Reading(double value, long atMillis, double rate) {}

@@ -12,18 +12,21 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * One series of a scraped histogram family: its cumulative bucket counts by upper bound ({@code le}, +Inf
- * included), put back together from the {@code _bucket} and {@code _count} samples of the exposition.
+ * One series of a scraped histogram family: its cumulative bucket counts by upper bound ({@code
+ * le}, +Inf included), put back together from the {@code _bucket} and {@code _count} samples of the
+ * exposition.
  */
-public record ScrapedHistogram(String name, Map<String, String> labels, NavigableMap<Double, Double> buckets) {
+public record ScrapedHistogram(
+    String name, Map<String, String> labels, NavigableMap<Double, Double> buckets) {
   public ScrapedHistogram {
     labels = Map.copyOf(labels);
     buckets = Collections.unmodifiableNavigableMap(new TreeMap<>(buckets));
   }
 
   /**
-   * The histogram series among the samples. A series without a +Inf bucket gets its {@code _count} as one (every
-   * observation is at most +Inf); a series with neither, or with a bucket whose bound is not a number, is left out.
+   * The histogram series among the samples. A series without a +Inf bucket gets its {@code _count}
+   * as one (every observation is at most +Inf); a series with neither, or with a bucket whose bound
+   * is not a number, is left out.
    */
   public static List<ScrapedHistogram> assemble(List<ScrapedSample> samples) {
     Map<Map<String, String>, NavigableMap<Double, Double>> buckets = new LinkedHashMap<>();
@@ -38,7 +41,8 @@ public record ScrapedHistogram(String name, Map<String, String> labels, Navigabl
         Double bound = bound(sample.labels().get("le"));
         Map<String, String> series = series(sample, "_bucket");
         names.put(series, familyName(sample, "_bucket"));
-        NavigableMap<Double, Double> byBound = buckets.computeIfAbsent(series, s -> new TreeMap<>());
+        NavigableMap<Double, Double> byBound =
+            buckets.computeIfAbsent(series, s -> new TreeMap<>());
         if (bound == null) {
           malformed.add(series);
         } else {
@@ -52,24 +56,28 @@ public record ScrapedHistogram(String name, Map<String, String> labels, Navigabl
       }
     }
     List<ScrapedHistogram> histograms = new ArrayList<>();
-    buckets.forEach((series, byBound) -> {
-      if (malformed.contains(series)) {
-        return;
-      }
-      Double count = counts.get(series);
-      if (!byBound.containsKey(Double.POSITIVE_INFINITY) && count != null) {
-        byBound.put(Double.POSITIVE_INFINITY, count);
-      }
-      if (!byBound.isEmpty()) {
-        Map<String, String> labels = new LinkedHashMap<>(series);
-        labels.remove(FAMILY);
-        histograms.add(new ScrapedHistogram(names.get(series), labels, byBound));
-      }
-    });
+    buckets.forEach(
+        (series, byBound) -> {
+          if (malformed.contains(series)) {
+            return;
+          }
+          Double count = counts.get(series);
+          if (!byBound.containsKey(Double.POSITIVE_INFINITY) && count != null) {
+            byBound.put(Double.POSITIVE_INFINITY, count);
+          }
+          if (!byBound.isEmpty()) {
+            Map<String, String> labels = new LinkedHashMap<>(series);
+            labels.remove(FAMILY);
+            histograms.add(new ScrapedHistogram(names.get(series), labels, byBound));
+          }
+        });
     return histograms;
   }
 
-  /** A key no label can have (label names never start with a digit): the family name inside the series key. */
+  /**
+   * A key no label can have (label names never start with a digit): the family name inside the
+   * series key.
+   */
   private static final String FAMILY = "0family";
 
   private static Map<String, String> series(ScrapedSample sample, String suffix) {

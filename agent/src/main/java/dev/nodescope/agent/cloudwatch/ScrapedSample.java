@@ -2,7 +2,10 @@ package dev.nodescope.agent.cloudwatch;
 
 import java.util.Map;
 
-/** One sample of a scraped Prometheus/OpenMetrics exposition; {@code type} is the family's declared TYPE or "untyped". */
+/**
+ * One sample of a scraped Prometheus/OpenMetrics exposition; {@code type} is the family's declared
+ * TYPE or "untyped".
+ */
 public record ScrapedSample(String name, Map<String, String> labels, double value, String type) {
   public ScrapedSample {
     labels = Map.copyOf(labels);

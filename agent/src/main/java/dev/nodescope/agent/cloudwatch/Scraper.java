@@ -19,11 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scrape mode: reads other Prometheus/OpenMetrics endpoints (the static --cloudwatch.scrape-targets and, when asked,
- * this node's pods annotated {@code prometheus.io/scrape: "true"}) so the same bridge carries dcgm-exporter's or an
- * application's metrics. Each series becomes a point the declarations can pick, and each label set one log-only
- * event of Type "Scraped" with its samples as fields. A target that fails counts in
- * {@code nodescope_cloudwatch_scrape_success} and is logged once until it recovers; the others carry on.
+ * Scrape mode: reads other Prometheus/OpenMetrics endpoints (the static --cloudwatch.scrape-targets
+ * and, when asked, this node's pods annotated {@code prometheus.io/scrape: "true"}) so the same
+ * bridge carries dcgm-exporter's or an application's metrics. Each series becomes a point the
+ * declarations can pick, and each label set one log-only event of Type "Scraped" with its samples
+ * as fields. A target that fails counts in {@code nodescope_cloudwatch_scrape_success} and is
+ * logged once until it recovers; the others carry on.
  */
 final class Scraper {
   private static final Logger LOG = LoggerFactory.getLogger(Scraper.class);
@@ -46,7 +47,11 @@ final class Scraper {
     this.scrapePods = scrapePods;
     this.pods = pods;
     this.timeout = timeout;
-    this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+    this.client =
+        HttpClient.newBuilder()
+            .connectTimeout(timeout)
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
   }
 
   boolean active() {
@@ -67,7 +72,10 @@ final class Scraper {
     return targets;
   }
 
-  /** The pod's scrape URL from its annotations, or null when it asks not to be scraped or names no port. */
+  /**
+   * The pod's scrape URL from its annotations, or null when it asks not to be scraped or names no
+   * port.
+   */
   static URI annotatedUrl(PodInfo pod) {
     Map<String, String> annotations = pod.prometheusAnnotations();
     if (!"true".equals(annotations.get("prometheus.io/scrape")) || pod.ips().isEmpty()) {
@@ -82,14 +90,19 @@ final class Scraper {
     String ip = pod.ips().get(0);
     String host = ip.contains(":") ? "[" + ip + "]" : ip;
     try {
-      return URI.create(scheme + "://" + host + ":" + port + (path.startsWith("/") ? path : "/" + path));
+      return URI.create(
+          scheme + "://" + host + ":" + port + (path.startsWith("/") ? path : "/" + path));
     } catch (IllegalArgumentException e) {
       return null;
     }
   }
 
-  /** What one interval's scrapes gave: points and histograms for the declarations, events for the log. */
-  record Scrape(List<Point> points, List<ScrapedHistogram> histograms, List<PerformanceEvent> events) {}
+  /**
+   * What one interval's scrapes gave: points and histograms for the declarations, events for the
+   * log.
+   */
+  record Scrape(
+      List<Point> points, List<ScrapedHistogram> histograms, List<PerformanceEvent> events) {}
 
   Scrape scrape(Map<String, Object> nodeFields, BridgeMetrics metrics) {
     List<Point> points = new ArrayList<>();
@@ -128,29 +141,43 @@ final class Scraper {
       }
       Map<Map<String, String>, List<PerformanceEvent.Metric>> byLabels = new LinkedHashMap<>();
       for (ScrapedSample sample : result.samples()) {
-        points.add(new Point(sample.name(), withTarget(sample.labels(), identity, nodeFields), sample.value(),
-            isCumulative(sample)));
-        byLabels.computeIfAbsent(sample.labels(), l -> new ArrayList<>())
+        points.add(
+            new Point(
+                sample.name(),
+                withTarget(sample.labels(), identity, nodeFields),
+                sample.value(),
+                isCumulative(sample)));
+        byLabels
+            .computeIfAbsent(sample.labels(), l -> new ArrayList<>())
             .add(new PerformanceEvent.Metric(sample.name(), sample.value(), "None"));
       }
-      byLabels.forEach((labels, samples) -> {
-        Map<String, Object> fields = new LinkedHashMap<>(nodeFields);
-        fields.putAll(identity);
-        labels.forEach((label, value) -> fields.put(RESERVED_FIELDS.contains(label) ? "label_" + label : label, value));
-        events.add(new PerformanceEvent("Scraped", fields, samples, List.of()));
-      });
+      byLabels.forEach(
+          (labels, samples) -> {
+            Map<String, Object> fields = new LinkedHashMap<>(nodeFields);
+            fields.putAll(identity);
+            labels.forEach(
+                (label, value) ->
+                    fields.put(RESERVED_FIELDS.contains(label) ? "label_" + label : label, value));
+            events.add(new PerformanceEvent("Scraped", fields, samples, List.of()));
+          });
       for (ScrapedHistogram histogram : ScrapedHistogram.assemble(result.samples())) {
-        histograms.add(new ScrapedHistogram(histogram.name(), withTarget(histogram.labels(), identity, nodeFields),
-            histogram.buckets()));
+        histograms.add(
+            new ScrapedHistogram(
+                histogram.name(),
+                withTarget(histogram.labels(), identity, nodeFields),
+                histogram.buckets()));
       }
     }
     metrics.forgetScrapeTargetsExcept(seen);
     return new Scrape(points, histograms, events);
   }
 
-  /** A scraped series' labels with the target's identity and the node's fields, where it has no such label. */
-  private static Map<String, String> withTarget(Map<String, String> series, Map<String, String> identity,
-      Map<String, Object> nodeFields) {
+  /**
+   * A scraped series' labels with the target's identity and the node's fields, where it has no such
+   * label.
+   */
+  private static Map<String, String> withTarget(
+      Map<String, String> series, Map<String, String> identity, Map<String, Object> nodeFields) {
     Map<String, String> labels = new LinkedHashMap<>(series);
     identity.forEach(labels::putIfAbsent);
     nodeFields.forEach((field, value) -> labels.putIfAbsent(field, value.toString()));
@@ -161,16 +188,23 @@ final class Scraper {
   private static boolean isCumulative(ScrapedSample sample) {
     return switch (sample.type()) {
       case "counter" -> true;
-      case "histogram", "summary" -> sample.name().endsWith("_count") || sample.name().endsWith("_sum")
-          || sample.name().endsWith("_bucket");
+      case "histogram", "summary" ->
+          sample.name().endsWith("_count")
+              || sample.name().endsWith("_sum")
+              || sample.name().endsWith("_bucket");
       default -> false;
     };
   }
 
   private String fetch(URI url) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout)
-        .header("Accept", "text/plain;version=0.0.4;q=0.5,application/openmetrics-text;version=1.0.0;q=0.4")
-        .GET().build();
+    HttpRequest request =
+        HttpRequest.newBuilder(url)
+            .timeout(timeout)
+            .header(
+                "Accept",
+                "text/plain;version=0.0.4;q=0.5,application/openmetrics-text;version=1.0.0;q=0.4")
+            .GET()
+            .build();
     HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() != 200) {
       throw new IOException("HTTP " + response.statusCode());

@@ -11,10 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The registry's latest snapshots by metric name, with labels by name: what the bridge maps each interval. */
+/**
+ * The registry's latest snapshots by metric name, with labels by name: what the bridge maps each
+ * interval.
+ */
 final class SnapshotIndex {
   /** One series: its labels, value, whether it is a counter, and when its collector read it. */
-  record Row(String metric, Map<String, String> labels, double value, boolean counter, long atMillis) {
+  record Row(
+      String metric, Map<String, String> labels, double value, boolean counter, long atMillis) {
     String label(String name) {
       return labels.getOrDefault(name, "");
     }

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Pure parser for the Prometheus text format 0.0.4 and OpenMetrics 1.0 text. Malformed lines are skipped and
- * counted rather than thrown, so one bad exporter line never loses the rest of a scrape. Every loop advances
- * the cursor, so any input terminates.
+ * Pure parser for the Prometheus text format 0.0.4 and OpenMetrics 1.0 text. Malformed lines are
+ * skipped and counted rather than thrown, so one bad exporter line never loses the rest of a
+ * scrape. Every loop advances the cursor, so any input terminates.
  */
 public final class TextFormatParser {
 
@@ -93,7 +93,9 @@ public final class TextFormatParser {
       while (cursor < line.length() && isNameChar(line.charAt(cursor), cursor == keyStart)) {
         cursor++;
       }
-      if (cursor == keyStart || cursor + 1 >= line.length() || line.charAt(cursor) != '='
+      if (cursor == keyStart
+          || cursor + 1 >= line.length()
+          || line.charAt(cursor) != '='
           || line.charAt(cursor + 1) != '"') {
         return -1;
       }
@@ -145,9 +147,11 @@ public final class TextFormatParser {
     if (exact != null) {
       return exact;
     }
-    for (String suffix : new String[] {"_total", "_bucket", "_count", "_sum", "_created", "_info"}) {
+    for (String suffix :
+        new String[] {"_total", "_bucket", "_count", "_sum", "_created", "_info"}) {
       if (sampleName.endsWith(suffix)) {
-        String family = familyTypes.get(sampleName.substring(0, sampleName.length() - suffix.length()));
+        String family =
+            familyTypes.get(sampleName.substring(0, sampleName.length() - suffix.length()));
         if (family != null) {
           return family;
         }
@@ -157,6 +161,10 @@ public final class TextFormatParser {
   }
 
   private static boolean isNameChar(char c, boolean first) {
-    return c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
+    return c == '_'
+        || c == ':'
+        || (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (!first && c >= '0' && c <= '9');
   }
 }

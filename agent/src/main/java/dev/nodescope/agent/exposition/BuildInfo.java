@@ -16,6 +16,8 @@ public record BuildInfo(String version, String revision) {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new BuildInfo(properties.getProperty("version", "unknown"), properties.getProperty("revision", "unknown"));
+    return new BuildInfo(
+        properties.getProperty("version", "unknown"),
+        properties.getProperty("revision", "unknown"));
   }
 }

@@ -4,21 +4,23 @@ import dev.nodescope.agent.ThrottledCount;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the HTTP server refused or cut, for {@link SelfMetrics#HTTP_REJECTED} and {@link SelfMetrics#HTTP_TIMED_OUT}.
- * Each condition is also logged: the first occurrence at once, then at most once a minute with the count since.
+ * What the HTTP server refused or cut, for {@link SelfMetrics#HTTP_REJECTED} and {@link
+ * SelfMetrics#HTTP_TIMED_OUT}. Each condition is also logged: the first occurrence at once, then at
+ * most once a minute with the count since.
  */
 public final class HttpServerMetrics {
   /** A scrape past --web.max-requests, answered 503. */
   static final String MAX_REQUESTS = "max_requests";
+
   /** A connection arriving while every worker is busy, closed unanswered. */
   static final String WORKERS_BUSY = "workers_busy";
+
   static final String REQUEST_PHASE = "request";
   static final String RESPONSE_PHASE = "response";
 
@@ -39,15 +41,35 @@ public final class HttpServerMetrics {
     }
   }
 
-  HttpServerMetrics(Clock clock, int maxRequests, Duration requestDeadline, Duration responseDeadline) {
-    rejected.put(MAX_REQUESTS, new Condition("http: refused {} scrapes with 503: already " + maxRequests
-        + " in progress (--web.max-requests)", clock));
-    rejected.put(WORKERS_BUSY, new Condition("http: closed {} connections unanswered: every worker thread was busy "
-        + "(slow or hostile clients?)", clock));
-    timedOut.put(REQUEST_PHASE, new Condition("http: closed {} connections that did not send a whole request within "
-        + requestDeadline.toSeconds() + "s (slow clients, or idle connections that sent nothing)", clock));
-    timedOut.put(RESPONSE_PHASE, new Condition("http: cut {} responses that the client did not read within "
-        + responseDeadline.toSeconds() + "s (slow scrapers)", clock));
+  HttpServerMetrics(
+      Clock clock, int maxRequests, Duration requestDeadline, Duration responseDeadline) {
+    rejected.put(
+        MAX_REQUESTS,
+        new Condition(
+            "http: refused {} scrapes with 503: already "
+                + maxRequests
+                + " in progress (--web.max-requests)",
+            clock));
+    rejected.put(
+        WORKERS_BUSY,
+        new Condition(
+            "http: closed {} connections unanswered: every worker thread was busy "
+                + "(slow or hostile clients?)",
+            clock));
+    timedOut.put(
+        REQUEST_PHASE,
+        new Condition(
+            "http: closed {} connections that did not send a whole request within "
+                + requestDeadline.toSeconds()
+                + "s (slow clients, or idle connections that sent nothing)",
+            clock));
+    timedOut.put(
+        RESPONSE_PHASE,
+        new Condition(
+            "http: cut {} responses that the client did not read within "
+                + responseDeadline.toSeconds()
+                + "s (slow scrapers)",
+            clock));
   }
 
   void rejected(String reason) {

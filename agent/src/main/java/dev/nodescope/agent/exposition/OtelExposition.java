@@ -29,12 +29,14 @@ import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Serves the registry's snapshots through OpenTelemetry asynchronous instruments and the OTel Prometheus reader.
- * Each new snapshot is turned into OTel attributes on the collector's thread when it is published, so a scrape only
- * walks ready-made lists: no I/O and no label building on the scrape path.
+ * Serves the registry's snapshots through OpenTelemetry asynchronous instruments and the OTel
+ * Prometheus reader. Each new snapshot is turned into OTel attributes on the collector's thread
+ * when it is published, so a scrape only walks ready-made lists: no I/O and no label building on
+ * the scrape path.
  *
- * <p>Info metrics are the exception: OTel has no info type and client_java strips {@code _info} from gauge names,
- * so they are served as client_java info snapshots from the same registry, which keeps their names and type.
+ * <p>Info metrics are the exception: OTel has no info type and client_java strips {@code _info}
+ * from gauge names, so they are served as client_java info snapshots from the same registry, which
+ * keeps their names and type.
  */
 public final class OtelExposition implements AutoCloseable {
   private static final AttributeKey<String> COLLECTOR = AttributeKey.stringKey("collector");
@@ -44,49 +46,62 @@ public final class OtelExposition implements AutoCloseable {
   private final SnapshotRegistry registry;
   private final SdkMeterProvider meterProvider;
   private final PrometheusRegistry prometheusRegistry = new PrometheusRegistry();
+
   /** Per collector: the prepared series of its latest snapshot. */
   private final Map<String, PreparedSnapshot> prepared = new ConcurrentHashMap<>();
+
   private final List<InfoFamily> infoFamilies = new ArrayList<>();
   private final Meter meter;
 
   private record PreparedSeries(Attributes attributes, double value) {}
 
-  private record PreparedSnapshot(Map<String, List<PreparedSeries>> series, Map<String, List<Labels>> infos) {}
+  private record PreparedSnapshot(
+      Map<String, List<PreparedSeries>> series, Map<String, List<Labels>> infos) {}
 
   private record InfoFamily(String collector, MetricDescriptor descriptor) {}
 
-  public OtelExposition(SnapshotRegistry registry, Map<String, List<MetricDescriptor>> descriptorsByCollector,
-      BuildInfo buildInfo, int seriesLimitPerMetric) {
+  public OtelExposition(
+      SnapshotRegistry registry,
+      Map<String, List<MetricDescriptor>> descriptorsByCollector,
+      BuildInfo buildInfo,
+      int seriesLimitPerMetric) {
     this.registry = registry;
-    PrometheusMetricReader reader = PrometheusMetricReader.builder()
-        // One scope serves everything; the label would only make every series longer.
-        .setOtelScopeLabelsEnabled(false)
-        // The resource is this process; node identity comes from the scrape target's own labels.
-        .setTargetInfoMetricEnabled(false)
-        .build();
-    this.meterProvider = SdkMeterProvider.builder()
-        .setResource(Resource.empty())
-        // The SDK would fold series past its default of 2000 into an overflow series; collectors bound their own
-        // cardinality, so the SDK's limit only guards against a bug.
-        .registerMetricReader(reader, instrumentType -> seriesLimitPerMetric)
-        .build();
+    PrometheusMetricReader reader =
+        PrometheusMetricReader.builder()
+            // One scope serves everything; the label would only make every series longer.
+            .setOtelScopeLabelsEnabled(false)
+            // The resource is this process; node identity comes from the scrape target's own
+            // labels.
+            .setTargetInfoMetricEnabled(false)
+            .build();
+    this.meterProvider =
+        SdkMeterProvider.builder()
+            .setResource(Resource.empty())
+            // The SDK would fold series past its default of 2000 into an overflow series;
+            // collectors bound their own
+            // cardinality, so the SDK's limit only guards against a bug.
+            .registerMetricReader(reader, instrumentType -> seriesLimitPerMetric)
+            .build();
     prometheusRegistry.register(new SharedCollection(reader));
 
     meter = meterProvider.get("dev.nodescope.agent");
     Map<String, String> owner = new HashMap<>();
-    descriptorsByCollector.forEach((collector, descriptors) -> {
-      for (MetricDescriptor descriptor : descriptors) {
-        String previous = owner.putIfAbsent(descriptor.name(), collector);
-        if (previous != null) {
-          throw new IllegalStateException(descriptor.name() + " is declared by both " + previous + " and " + collector);
-        }
-        if (descriptor.type() == MetricType.INFO) {
-          infoFamilies.add(new InfoFamily(collector, descriptor));
-        } else {
-          register(meter, descriptor, measurement -> observe(collector, descriptor, measurement));
-        }
-      }
-    });
+    descriptorsByCollector.forEach(
+        (collector, descriptors) -> {
+          for (MetricDescriptor descriptor : descriptors) {
+            String previous = owner.putIfAbsent(descriptor.name(), collector);
+            if (previous != null) {
+              throw new IllegalStateException(
+                  descriptor.name() + " is declared by both " + previous + " and " + collector);
+            }
+            if (descriptor.type() == MetricType.INFO) {
+              infoFamilies.add(new InfoFamily(collector, descriptor));
+            } else {
+              register(
+                  meter, descriptor, measurement -> observe(collector, descriptor, measurement));
+            }
+          }
+        });
     registerSelfMetrics(meter);
     prepareBuildInfo(buildInfo);
     prometheusRegistry.register((MultiCollector) this::collectInfos);
@@ -104,17 +119,25 @@ public final class OtelExposition implements AutoCloseable {
     register(meter, SelfMetrics.HTTP_TIMED_OUT, m -> eachTotal(m, PHASE, http.timedOut()));
   }
 
-  private static void eachTotal(ObservableDoubleMeasurement measurement, AttributeKey<String> key,
-      Map<String, Long> totals) {
+  private static void eachTotal(
+      ObservableDoubleMeasurement measurement, AttributeKey<String> key, Map<String, Long> totals) {
     totals.forEach((label, total) -> measurement.record(total, Attributes.of(key, label)));
   }
 
-  private static void register(Meter meter, MetricDescriptor descriptor, Consumer<ObservableDoubleMeasurement> callback) {
+  private static void register(
+      Meter meter, MetricDescriptor descriptor, Consumer<ObservableDoubleMeasurement> callback) {
     if (descriptor.type() == MetricType.COUNTER) {
       String base = descriptor.name().substring(0, descriptor.name().length() - "_total".length());
-      meter.counterBuilder(base).ofDoubles().setDescription(descriptor.help()).buildWithCallback(callback);
+      meter
+          .counterBuilder(base)
+          .ofDoubles()
+          .setDescription(descriptor.help())
+          .buildWithCallback(callback);
     } else {
-      meter.gaugeBuilder(descriptor.name()).setDescription(descriptor.help()).buildWithCallback(callback);
+      meter
+          .gaugeBuilder(descriptor.name())
+          .setDescription(descriptor.help())
+          .buildWithCallback(callback);
     }
   }
 
@@ -140,9 +163,11 @@ public final class OtelExposition implements AutoCloseable {
     prepared.put(snapshot.collector(), new PreparedSnapshot(series, infos));
   }
 
-  private void observe(String collector, MetricDescriptor descriptor, ObservableDoubleMeasurement measurement) {
+  private void observe(
+      String collector, MetricDescriptor descriptor, ObservableDoubleMeasurement measurement) {
     PreparedSnapshot snapshot = prepared.get(collector);
-    List<PreparedSeries> series = snapshot == null ? null : snapshot.series().get(descriptor.name());
+    List<PreparedSeries> series =
+        snapshot == null ? null : snapshot.series().get(descriptor.name());
     if (series != null) {
       for (PreparedSeries sample : series) {
         measurement.record(sample.value(), sample.attributes());
@@ -154,15 +179,18 @@ public final class OtelExposition implements AutoCloseable {
     MetricSnapshots.Builder snapshots = MetricSnapshots.builder();
     for (InfoFamily family : infoFamilies) {
       PreparedSnapshot snapshot = prepared.get(family.collector());
-      List<Labels> labels = snapshot == null ? null : snapshot.infos().get(family.descriptor().name());
+      List<Labels> labels =
+          snapshot == null ? null : snapshot.infos().get(family.descriptor().name());
       if (labels == null || labels.isEmpty()) {
         continue;
       }
       String name = family.descriptor().name();
-      InfoSnapshot.Builder info = InfoSnapshot.builder()
-          .name(name.substring(0, name.length() - "_info".length()))
-          .help(family.descriptor().help());
-      labels.forEach(l -> info.dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder().labels(l).build()));
+      InfoSnapshot.Builder info =
+          InfoSnapshot.builder()
+              .name(name.substring(0, name.length() - "_info".length()))
+              .help(family.descriptor().help());
+      labels.forEach(
+          l -> info.dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder().labels(l).build()));
       snapshots.metricSnapshot(info.build());
     }
     return snapshots.build();
@@ -172,21 +200,34 @@ public final class OtelExposition implements AutoCloseable {
     register(meter, SelfMetrics.DURATION, m -> eachHealth(m, CollectorHealth::lastDurationSeconds));
     register(meter, SelfMetrics.SUCCESS, m -> eachHealth(m, h -> h.lastRunSucceeded() ? 1 : 0));
     register(meter, SelfMetrics.ERRORS, m -> eachHealth(m, h -> (double) h.errors()));
-    register(meter, SelfMetrics.SOURCE_AVAILABLE, m -> eachHealth(m, h -> h.sourceAvailable() ? 1 : 0));
+    register(
+        meter, SelfMetrics.SOURCE_AVAILABLE, m -> eachHealth(m, h -> h.sourceAvailable() ? 1 : 0));
   }
 
   private void prepareBuildInfo(BuildInfo buildInfo) {
     String agent = "agent";
     infoFamilies.add(new InfoFamily(agent, SelfMetrics.BUILD_INFO));
-    prepared.put(agent, new PreparedSnapshot(Map.of(), Map.of(SelfMetrics.BUILD_INFO.name(), List.of(Labels.of(
-        SelfMetrics.BUILD_INFO.labelNames(),
-        List.of(buildInfo.version(), buildInfo.revision(), System.getProperty("java.version")))))));
+    prepared.put(
+        agent,
+        new PreparedSnapshot(
+            Map.of(),
+            Map.of(
+                SelfMetrics.BUILD_INFO.name(),
+                List.of(
+                    Labels.of(
+                        SelfMetrics.BUILD_INFO.labelNames(),
+                        List.of(
+                            buildInfo.version(),
+                            buildInfo.revision(),
+                            System.getProperty("java.version")))))));
   }
 
-  private void eachHealth(ObservableDoubleMeasurement measurement, ToDoubleFunction<CollectorHealth> value) {
+  private void eachHealth(
+      ObservableDoubleMeasurement measurement, ToDoubleFunction<CollectorHealth> value) {
     for (CollectorHealth health : registry.health()) {
       if (health.completedRuns() > 0) {
-        measurement.record(value.applyAsDouble(health), Attributes.of(COLLECTOR, health.collector()));
+        measurement.record(
+            value.applyAsDouble(health), Attributes.of(COLLECTOR, health.collector()));
       }
     }
   }

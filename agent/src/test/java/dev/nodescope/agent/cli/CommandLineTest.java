@@ -16,12 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CommandLineTest {
   private static final Flag<Boolean> NODE = Flag.bool("collector.node", true, "Node.");
-  private static final Flag<Duration> NODE_INTERVAL = Flag.duration("collector.node.interval",
-      Duration.ofSeconds(15), "Node interval.");
+  private static final Flag<Duration> NODE_INTERVAL =
+      Flag.duration("collector.node.interval", Duration.ofSeconds(15), "Node interval.");
   private static final Flag<Boolean> GPU = Flag.bool("collector.gpu", false, "GPU.");
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   private final CommandLine commandLine = new CommandLine(flags());
 
@@ -52,9 +51,14 @@ class CommandLineTest {
 
   @Test
   void acceptsBothValueFormsAndBooleanNegation() throws UsageException {
-    FlagValues values = parse("--web.listen-address", "127.0.0.1:9200", "--path.procfs=/host/proc",
-        "--no-collector.node",
-        "--collector.gpu", "--collector.node.interval=1m30s");
+    FlagValues values =
+        parse(
+            "--web.listen-address",
+            "127.0.0.1:9200",
+            "--path.procfs=/host/proc",
+            "--no-collector.node",
+            "--collector.gpu",
+            "--collector.node.interval=1m30s");
 
     assertThat(values.get(AgentFlags.LISTEN_ADDRESS)).isEqualTo("127.0.0.1:9200");
     assertThat(values.get(AgentFlags.PROCFS)).isEqualTo(Path.of("/host/proc"));
@@ -62,12 +66,17 @@ class CommandLineTest {
     assertThat(values.get(GPU)).isTrue();
     assertThat(values.get(NODE_INTERVAL)).isEqualTo(Duration.ofSeconds(90));
     assertThat(parse("--collector.gpu=false").get(GPU)).isFalse();
-    assertThat(parse("--collector.gpu", "--no-collector.gpu").get(GPU)).as("the last word wins").isFalse();
+    assertThat(parse("--collector.gpu", "--no-collector.gpu").get(GPU))
+        .as("the last word wins")
+        .isFalse();
   }
 
   @Test
   void configFileTakesFlatAndNestedKeysAndTheCommandLineWins() throws IOException, UsageException {
-    Path config = Files.writeString(temp.resolve("nodescope.yml"), """
+    Path config =
+        Files.writeString(
+            temp.resolve("nodescope.yml"),
+            """
         web:
           listen-address: "127.0.0.1:9300"
           telemetry-path: /custom
@@ -89,7 +98,8 @@ class CommandLineTest {
     assertThat(fromFile.get(GPU)).isTrue();
     assertThat(fromFile.get(NODE)).as("not in the file: default").isTrue();
 
-    FlagValues overridden = parse("--log.level=warn", "--no-collector.gpu", "--config.file", config.toString());
+    FlagValues overridden =
+        parse("--log.level=warn", "--no-collector.gpu", "--config.file", config.toString());
     assertThat(overridden.get(AgentFlags.LOG_LEVEL)).isEqualTo("warn");
     assertThat(overridden.get(GPU)).isFalse();
     assertThat(overridden.get(AgentFlags.LISTEN_ADDRESS)).isEqualTo("127.0.0.1:9300");
@@ -104,21 +114,27 @@ class CommandLineTest {
 
   @Test
   void unknownKeysAnywhereInTheFileAreErrors() throws IOException {
-    Path typo = Files.writeString(temp.resolve("typo.yml"), "collector:\n  nodes:\n    interval: 5s\n");
+    Path typo =
+        Files.writeString(temp.resolve("typo.yml"), "collector:\n  nodes:\n    interval: 5s\n");
 
-    assertThatThrownBy(() -> parse("--config.file=" + typo)).isInstanceOf(UsageException.class)
+    assertThatThrownBy(() -> parse("--config.file=" + typo))
+        .isInstanceOf(UsageException.class)
         .hasMessage("--config.file " + typo + ": unknown setting 'collector.nodes.interval'");
   }
 
   @Test
   void helpAndVersionNeedNoValidValues() throws UsageException {
-    assertThat(commandLine.parse(new String[] {"--help", "--bogus"}).action()).isEqualTo(CommandLine.Action.HELP);
-    assertThat(commandLine.parse(new String[] {"--version"}).action()).isEqualTo(CommandLine.Action.VERSION);
+    assertThat(commandLine.parse(new String[] {"--help", "--bogus"}).action())
+        .isEqualTo(CommandLine.Action.HELP);
+    assertThat(commandLine.parse(new String[] {"--version"}).action())
+        .isEqualTo(CommandLine.Action.VERSION);
   }
 
   @Test
   void aFlagDeclaredTwiceWithDifferentMeaningsIsAProgrammingError() {
-    assertThatThrownBy(() -> new CommandLine(List.of(NODE, Flag.bool("collector.node", false, "Other."))))
-        .isInstanceOf(IllegalStateException.class).hasMessage("flag --collector.node is declared twice");
+    assertThatThrownBy(
+            () -> new CommandLine(List.of(NODE, Flag.bool("collector.node", false, "Other."))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("flag --collector.node is declared twice");
   }
 }

@@ -28,8 +28,10 @@ class ListenAddressTest {
   @Test
   void rejectsAddressesWithoutAUsablePort() {
     assertThatThrownBy(() -> ListenAddress.parse("9101")).hasMessageContaining("has no port");
-    assertThatThrownBy(() -> ListenAddress.parse("[::1]")).hasMessageContaining("has no numeric port");
-    assertThatThrownBy(() -> ListenAddress.parse("host:")).hasMessageContaining("has no numeric port");
+    assertThatThrownBy(() -> ListenAddress.parse("[::1]"))
+        .hasMessageContaining("has no numeric port");
+    assertThatThrownBy(() -> ListenAddress.parse("host:"))
+        .hasMessageContaining("has no numeric port");
     assertThatThrownBy(() -> ListenAddress.parse(":-1")).hasMessageContaining("out of range");
     assertThatThrownBy(() -> ListenAddress.parse(":65536")).hasMessageContaining("out of range");
   }

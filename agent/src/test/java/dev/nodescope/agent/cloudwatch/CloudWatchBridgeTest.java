@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.nodescope.agent.cloudwatch.FakeCloudWatch.Failure;
 import dev.nodescope.collectors.core.MetricFamily;
-import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.SnapshotRegistry;
@@ -16,28 +15,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The bridge with the real SDK clients against {@link FakeCloudWatch}: what arrives on the wire, decoded from CBOR
- * and JSON 1.1, is checked against values worked out by hand from the snapshots ({@link NodeSnapshots}).
+ * The bridge with the real SDK clients against {@link FakeCloudWatch}: what arrives on the wire,
+ * decoded from CBOR and JSON 1.1, is checked against values worked out by hand from the snapshots
+ * ({@link NodeSnapshots}).
  */
 class CloudWatchBridgeTest {
   private static final Instant T0 = Instant.parse("2026-11-23T12:00:00Z");
 
-  @RegisterExtension
-  final FakeCloudWatch aws = new FakeCloudWatch();
+  @RegisterExtension final FakeCloudWatch aws = new FakeCloudWatch();
   private final SnapshotRegistry registry = new SnapshotRegistry();
   private final NodeSnapshots snapshots = new NodeSnapshots(registry);
+
   /** Sleeping between retries moves it too, so retries take no real time. */
   private final MutableClock clock = new MutableClock(T0);
+
   private final List<Duration> sleeps = new ArrayList<>();
   private final List<CloudWatchBridge> bridges = new ArrayList<>();
   private List<PodInfo> pods = List.of(NodeSnapshots.WEB);
@@ -50,11 +49,18 @@ class CloudWatchBridgeTest {
   }
 
   private CloudWatchBridge bridge(CloudWatchSettings settings) {
-    CloudWatchBridge bridge = new CloudWatchBridge(settings, registry, () -> pods, "node-1", NodeSnapshots.instance(),
-        clock, duration -> {
-          sleeps.add(duration);
-          clock.advance(duration);
-        });
+    CloudWatchBridge bridge =
+        new CloudWatchBridge(
+            settings,
+            registry,
+            () -> pods,
+            "node-1",
+            NodeSnapshots.instance(),
+            clock,
+            duration -> {
+              sleeps.add(duration);
+              clock.advance(duration);
+            });
     bridges.add(bridge);
     return bridge;
   }
@@ -84,43 +90,79 @@ class CloudWatchBridgeTest {
   void performanceEventsCarryContainerInsightsFieldsAndValuesWorkedOutByHand() throws Exception {
     twoIntervals(defaultBridge());
 
-    assertThat(aws.operations()).startsWith("PutLogEvents", "CreateLogGroup", "CreateLogStream", "PutLogEvents");
+    assertThat(aws.operations())
+        .startsWith("PutLogEvents", "CreateLogGroup", "CreateLogStream", "PutLogEvents");
     for (Map<String, Object> call : aws.logCalls()) {
-      assertThat(call).containsEntry("logGroupName", FakeCloudWatch.LOG_GROUP).containsEntry("logStreamName", "node-1");
+      assertThat(call)
+          .containsEntry("logGroupName", FakeCloudWatch.LOG_GROUP)
+          .containsEntry("logStreamName", "node-1");
     }
     Map<String, Object> node = last(events("Node"));
-    assertThat(node).containsEntry("ClusterName", "c1").containsEntry("NodeName", "node-1")
-        .containsEntry("InstanceId", "i-0123456789abcdef0").containsEntry("InstanceType", "m5.large")
-        .containsEntry("Version", "0").containsEntry("Timestamp", Long.toString(T0.plusSeconds(60).toEpochMilli()));
-    assertThat(((Number) node.get("node_cpu_utilization")).doubleValue()).isCloseTo(30.0, within(1e-9));
-    assertThat(((Number) node.get("node_cpu_usage_total")).doubleValue()).isCloseTo(1200.0, within(1e-9));
-    assertThat(node).containsEntry("node_cpu_limit", 4000).containsEntry("node_memory_utilization", 25)
-        .containsEntry("node_memory_limit", 8000000000L).containsEntry("node_network_total_bytes", 300000)
+    assertThat(node)
+        .containsEntry("ClusterName", "c1")
+        .containsEntry("NodeName", "node-1")
+        .containsEntry("InstanceId", "i-0123456789abcdef0")
+        .containsEntry("InstanceType", "m5.large")
+        .containsEntry("Version", "0")
+        .containsEntry("Timestamp", Long.toString(T0.plusSeconds(60).toEpochMilli()));
+    assertThat(((Number) node.get("node_cpu_utilization")).doubleValue())
+        .isCloseTo(30.0, within(1e-9));
+    assertThat(((Number) node.get("node_cpu_usage_total")).doubleValue())
+        .isCloseTo(1200.0, within(1e-9));
+    assertThat(node)
+        .containsEntry("node_cpu_limit", 4000)
+        .containsEntry("node_memory_utilization", 25)
+        .containsEntry("node_memory_limit", 8000000000L)
+        .containsEntry("node_network_total_bytes", 300000)
         .containsEntry("node_number_of_running_pods", 1);
     // The first interval has no rates yet (as in Container Insights), but still the other values.
-    assertThat(events("Node").get(0)).doesNotContainKey("node_cpu_utilization")
+    assertThat(events("Node").get(0))
+        .doesNotContainKey("node_cpu_utilization")
         .containsEntry("node_memory_utilization", 25);
 
     Map<String, Object> fs = last(events("NodeFS"));
     assertThat(fs).containsEntry("device", "/dev/nvme0n1p1").containsEntry("fstype", "xfs");
-    assertThat(((Number) fs.get("node_filesystem_utilization")).doubleValue()).isCloseTo(200.0 / 3, within(1e-9));
+    assertThat(((Number) fs.get("node_filesystem_utilization")).doubleValue())
+        .isCloseTo(200.0 / 3, within(1e-9));
     assertThat(events("NodeNet")).extracting(e -> e.get("interface")).containsOnly("eth0");
-    assertThat(last(events("NodeNet"))).containsEntry("node_interface_network_rx_bytes", 100000)
+    assertThat(last(events("NodeNet")))
+        .containsEntry("node_interface_network_rx_bytes", 100000)
         .containsEntry("node_interface_network_tx_bytes", 200000);
 
     Map<String, Object> pod = last(events("Pod"));
-    assertThat(pod).containsEntry("PodName", "web").containsEntry("FullPodName", "web-abc12-x")
-        .containsEntry("Namespace", "shop").containsEntry("pod_cpu_utilization", 5)
-        .containsEntry("pod_cpu_utilization_over_pod_limit", 40).containsEntry("pod_memory_utilization", 12.5)
-        .containsEntry("pod_memory_utilization_over_pod_limit", 50).containsEntry("pod_network_rx_bytes", 1000)
-        .containsEntry("pod_network_tx_bytes", 2000).containsEntry("pod_number_of_container_restarts", 2);
-    assertThat(pod.get("kubernetes")).isEqualTo(Map.of("host", "node-1", "namespace_name", "shop",
-        "pod_name", "web-abc12-x", "pod_id", "uid-web",
-        "pod_owners", List.of(Map.of("owner_kind", "Deployment", "owner_name", "web"))));
-    assertThat(last(events("PodNet"))).containsEntry("pod_interface_network_rx_bytes", 1000).doesNotContainKey("_aws");
+    assertThat(pod)
+        .containsEntry("PodName", "web")
+        .containsEntry("FullPodName", "web-abc12-x")
+        .containsEntry("Namespace", "shop")
+        .containsEntry("pod_cpu_utilization", 5)
+        .containsEntry("pod_cpu_utilization_over_pod_limit", 40)
+        .containsEntry("pod_memory_utilization", 12.5)
+        .containsEntry("pod_memory_utilization_over_pod_limit", 50)
+        .containsEntry("pod_network_rx_bytes", 1000)
+        .containsEntry("pod_network_tx_bytes", 2000)
+        .containsEntry("pod_number_of_container_restarts", 2);
+    assertThat(pod.get("kubernetes"))
+        .isEqualTo(
+            Map.of(
+                "host",
+                "node-1",
+                "namespace_name",
+                "shop",
+                "pod_name",
+                "web-abc12-x",
+                "pod_id",
+                "uid-web",
+                "pod_owners",
+                List.of(Map.of("owner_kind", "Deployment", "owner_name", "web"))));
+    assertThat(last(events("PodNet")))
+        .containsEntry("pod_interface_network_rx_bytes", 1000)
+        .doesNotContainKey("_aws");
     Map<String, Object> container = last(events("Container"));
-    assertThat(container).containsEntry("ContainerName", "app").containsEntry("container_cpu_utilization", 5)
-        .containsEntry("container_memory_utilization", 10).containsEntry("number_of_container_restarts", 2)
+    assertThat(container)
+        .containsEntry("ContainerName", "app")
+        .containsEntry("container_cpu_utilization", 5)
+        .containsEntry("container_memory_utilization", 10)
+        .containsEntry("number_of_container_restarts", 2)
         .containsEntry("container_memory_utilization_over_container_limit", 50)
         .containsEntry("container_cpu_utilization_over_container_limit", 80);
 
@@ -129,8 +171,9 @@ class CloudWatchBridgeTest {
         EmfValidity.assertValid(event);
       }
     }
-    assertThat(aws.events()).extracting(e -> e.get("Type")).contains("Node", "NodeFS", "NodeNet", "Pod", "PodNet",
-        "Container");
+    assertThat(aws.events())
+        .extracting(e -> e.get("Type"))
+        .contains("Node", "NodeFS", "NodeNet", "Pod", "PodNet", "Container");
   }
 
   @Test
@@ -145,43 +188,70 @@ class CloudWatchBridgeTest {
       bridge.interval();
     }
 
-    assertThat(aws.metricCalls()).allSatisfy(call -> assertThat(call).containsEntry("Namespace", "Nodescope"));
-    List<Map<String, Object>> cpu = datums("node_cpu_utilization", Map.of("ClusterName", "c1", "NodeName", "node-1"));
+    assertThat(aws.metricCalls())
+        .allSatisfy(call -> assertThat(call).containsEntry("Namespace", "Nodescope"));
+    List<Map<String, Object>> cpu =
+        datums("node_cpu_utilization", Map.of("ClusterName", "c1", "NodeName", "node-1"));
     assertThat(cpu).isNotEmpty();
     assertThat(((Number) cpu.get(0).get("Value")).doubleValue()).isCloseTo(30.0, within(1e-9));
     assertThat(cpu.get(0)).containsEntry("Unit", "Percent").containsEntry("StorageResolution", 60);
-    assertThat(datums("pod_cpu_utilization", Map.of("ClusterName", "c1", "Namespace", "shop", "PodName", "web")))
-        .extracting(d -> ((Number) d.get("Value")).doubleValue()).contains(5.0);
+    assertThat(
+            datums(
+                "pod_cpu_utilization",
+                Map.of("ClusterName", "c1", "Namespace", "shop", "PodName", "web")))
+        .extracting(d -> ((Number) d.get("Value")).doubleValue())
+        .contains(5.0);
 
-    List<Map<String, Object>> flow = datums("flow_bytes",
-        Map.of("ClusterName", "c1", "namespace", "shop", "workload", "web", "direction", "tx"));
-    assertThat(flow).extracting(d -> ((Number) d.get("Value")).doubleValue()).containsExactly(1000.0, 500.0, 200.0,
-        100.0);
+    List<Map<String, Object>> flow =
+        datums(
+            "flow_bytes",
+            Map.of("ClusterName", "c1", "namespace", "shop", "workload", "web", "direction", "tx"));
+    assertThat(flow)
+        .extracting(d -> ((Number) d.get("Value")).doubleValue())
+        .containsExactly(1000.0, 500.0, 200.0, 100.0);
     assertThat(flow).allSatisfy(d -> assertThat(d).containsEntry("Unit", "Bytes"));
     // Counted in all: 1500 before the reset and 300 after.
-    assertThat(flow.stream().mapToDouble(d -> ((Number) d.get("Value")).doubleValue()).sum()).isEqualTo(1800);
+    assertThat(flow.stream().mapToDouble(d -> ((Number) d.get("Value")).doubleValue()).sum())
+        .isEqualTo(1800);
 
     List<Map<String, Object>> flowEvents = events("PodFlow");
-    assertThat(flowEvents).extracting(e -> ((Number) e.get("pod_flow_bytes")).doubleValue())
+    assertThat(flowEvents)
+        .extracting(e -> ((Number) e.get("pod_flow_bytes")).doubleValue())
         .containsExactly(1000.0, 500.0, 200.0, 100.0);
-    assertThat(flowEvents.get(0)).containsEntry("PodName", "web").containsEntry("FullPodName", "web-abc12-x")
-        .containsEntry("Workload", "web").containsEntry("RemotePod", "db-0").containsEntry("Direction", "tx")
-        .containsEntry("Port", "5432").doesNotContainKey("_aws");
+    assertThat(flowEvents.get(0))
+        .containsEntry("PodName", "web")
+        .containsEntry("FullPodName", "web-abc12-x")
+        .containsEntry("Workload", "web")
+        .containsEntry("RemotePod", "db-0")
+        .containsEntry("Direction", "tx")
+        .containsEntry("Port", "5432")
+        .doesNotContainKey("_aws");
   }
 
   @Test
   @SuppressWarnings("unchecked")
   void gaugesSharingADimensionSetGoOutAsAStatisticSet() throws Exception {
-    CloudWatchBridge bridge = bridge(aws.settings(List.of(new Declarations.Declaration(
-        "nodescope_pod_memory_working_set_bytes", "pod_memory", "Bytes",
-        List.of(List.of("ClusterName"), List.of("ClusterName", "pod"))))));
-    dev.nodescope.collectors.pods.PodsCollectorFactory pods = new dev.nodescope.collectors.pods.PodsCollectorFactory();
-    dev.nodescope.collectors.core.SnapshotBuilder out = new dev.nodescope.collectors.core.SnapshotBuilder("pods",
-        pods.descriptors());
+    CloudWatchBridge bridge =
+        bridge(
+            aws.settings(
+                List.of(
+                    new Declarations.Declaration(
+                        "nodescope_pod_memory_working_set_bytes",
+                        "pod_memory",
+                        "Bytes",
+                        List.of(List.of("ClusterName"), List.of("ClusterName", "pod"))))));
+    dev.nodescope.collectors.pods.PodsCollectorFactory pods =
+        new dev.nodescope.collectors.pods.PodsCollectorFactory();
+    dev.nodescope.collectors.core.SnapshotBuilder out =
+        new dev.nodescope.collectors.core.SnapshotBuilder("pods", pods.descriptors());
     double[] workingSets = {1e9, 3e9, 2e9};
     for (int i = 0; i < workingSets.length; i++) {
-      out.add(NodeSnapshots.descriptor(pods, "nodescope_pod_memory_working_set_bytes"), workingSets[i], "ns",
-          "p" + i, "uid-" + i);
+      out.add(
+          NodeSnapshots.descriptor(pods, "nodescope_pod_memory_working_set_bytes"),
+          workingSets[i],
+          "ns",
+          "p" + i,
+          "uid-" + i);
     }
     registry.publish(out.build(Clock.fixed(T0, ZoneOffset.UTC)));
     bridge.interval();
@@ -191,15 +261,23 @@ class CloudWatchBridgeTest {
     Map<String, Number> statistics = (Map<String, Number>) cluster.get("StatisticValues");
     Map<String, Double> values = new java.util.HashMap<>();
     statistics.forEach((name, value) -> values.put(name, value.doubleValue()));
-    assertThat(values).isEqualTo(Map.of("SampleCount", 3.0, "Sum", 6e9, "Minimum", 1e9, "Maximum", 3e9));
+    assertThat(values)
+        .isEqualTo(Map.of("SampleCount", 3.0, "Sum", 6e9, "Minimum", 1e9, "Maximum", 3e9));
     assertThat(datums("pod_memory", Map.of("ClusterName", "c1", "pod", "p1")))
-        .extracting(d -> ((Number) d.get("Value")).doubleValue()).containsExactly(3e9);
+        .extracting(d -> ((Number) d.get("Value")).doubleValue())
+        .containsExactly(3e9);
   }
 
   @Test
   void callsStayWithinPutMetricDataAndPutLogEventsLimitsAndLoseNothing() throws Exception {
-    List<Declarations.Declaration> perFlow = List.of(new Declarations.Declaration("nodescope_flow_bytes_total",
-        "flow_bytes", "Bytes", List.of(List.of("ClusterName", "NodeName", "namespace", "pod", "remote_pod", "port"))));
+    List<Declarations.Declaration> perFlow =
+        List.of(
+            new Declarations.Declaration(
+                "nodescope_flow_bytes_total",
+                "flow_bytes",
+                "Bytes",
+                List.of(
+                    List.of("ClusterName", "NodeName", "namespace", "pod", "remote_pod", "port"))));
     CloudWatchBridge bridge = bridge(aws.settings(perFlow));
     double[] bytes = new double[2_500];
     for (int i = 0; i < bytes.length; i++) {
@@ -209,16 +287,20 @@ class CloudWatchBridgeTest {
     bridge.interval();
 
     assertThat(aws.metricCalls()).hasSize(3);
-    assertThat(aws.metricCalls()).allSatisfy(call ->
-        assertThat((List<?>) call.get("MetricData")).hasSizeLessThanOrEqualTo(1000));
-    assertThat(aws.metricBodySizes()).allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(1_048_576));
+    assertThat(aws.metricCalls())
+        .allSatisfy(
+            call -> assertThat((List<?>) call.get("MetricData")).hasSizeLessThanOrEqualTo(1000));
+    assertThat(aws.metricBodySizes())
+        .allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(1_048_576));
     assertThat(aws.datums()).hasSize(2_500);
-    assertThat(aws.datums().stream().mapToDouble(d -> ((Number) d.get("Value")).doubleValue()).sum())
+    assertThat(
+            aws.datums().stream().mapToDouble(d -> ((Number) d.get("Value")).doubleValue()).sum())
         .isEqualTo(2_500.0 * 2_501 / 2);
     assertThat(aws.datums()).allSatisfy(d -> assertThat((List<?>) d.get("Dimensions")).hasSize(6));
     assertThat(events("PodFlow")).hasSize(2_500);
-    assertThat(aws.logCalls()).allSatisfy(call ->
-        assertThat((List<?>) call.get("logEvents")).hasSizeLessThanOrEqualTo(10_000));
+    assertThat(aws.logCalls())
+        .allSatisfy(
+            call -> assertThat((List<?>) call.get("logEvents")).hasSizeLessThanOrEqualTo(10_000));
   }
 
   @Test
@@ -234,36 +316,54 @@ class CloudWatchBridgeTest {
     FakeCloudWatch flaky = new FakeCloudWatch();
     try {
       CloudWatchBridge bridge = bridge(flaky.settings(Declarations.defaults()));
-      flaky.failMetricCalls(Failure.THROTTLING_400, Failure.TOO_MANY_REQUESTS_429, Failure.SERVER_ERROR_500);
-      flaky.failLogCalls(Failure.THROTTLING_400, Failure.TOO_MANY_REQUESTS_429, Failure.SERVER_ERROR_500);
+      flaky.failMetricCalls(
+          Failure.THROTTLING_400, Failure.TOO_MANY_REQUESTS_429, Failure.SERVER_ERROR_500);
+      flaky.failLogCalls(
+          Failure.THROTTLING_400, Failure.TOO_MANY_REQUESTS_429, Failure.SERVER_ERROR_500);
       bridge.interval();
 
       assertThat(flaky.datums()).hasSize(expectedDatums);
       assertThat(flaky.datums()).isEqualTo(stripTimestamps(aws.datums(), flaky.datums()));
       assertThat(flaky.events()).hasSize(expectedEvents);
-      assertThat(flaky.operations()).containsSubsequence("PutMetricData:THROTTLING_400",
-          "PutMetricData:TOO_MANY_REQUESTS_429", "PutMetricData:SERVER_ERROR_500", "PutMetricData");
+      assertThat(flaky.operations())
+          .containsSubsequence(
+              "PutMetricData:THROTTLING_400",
+              "PutMetricData:TOO_MANY_REQUESTS_429",
+              "PutMetricData:SERVER_ERROR_500",
+              "PutMetricData");
       BridgeMetrics metrics = metricsOf(bridge);
       String api = BridgeMetrics.PUT_METRIC_DATA;
       assertThat(metrics.value(BridgeMetrics.REQUESTS, api, "throttled")).isEqualTo(2);
       assertThat(metrics.value(BridgeMetrics.REQUESTS, api, "server_error")).isEqualTo(1);
       assertThat(metrics.value(BridgeMetrics.RETRIED, api)).isEqualTo(3L * expectedDatums);
       assertThat(metrics.value(BridgeMetrics.SENT, api)).isEqualTo(expectedDatums);
-      assertThat(metrics.value(BridgeMetrics.SENT, BridgeMetrics.PUT_LOG_EVENTS)).isEqualTo(expectedEvents);
-      assertThat(metrics.value(BridgeMetrics.REQUESTS, BridgeMetrics.PUT_LOG_EVENTS, "missing_resource")).isEqualTo(1);
-      assertThat(metrics.value(BridgeMetrics.DROPPED, api, "rejected")
-          + metrics.value(BridgeMetrics.DROPPED, BridgeMetrics.PUT_LOG_EVENTS, "rejected")).isZero();
-      // Exponential backoff with full jitter from 2 s for throttling and 5xx: at most four retries per API here
+      assertThat(metrics.value(BridgeMetrics.SENT, BridgeMetrics.PUT_LOG_EVENTS))
+          .isEqualTo(expectedEvents);
+      assertThat(
+              metrics.value(
+                  BridgeMetrics.REQUESTS, BridgeMetrics.PUT_LOG_EVENTS, "missing_resource"))
+          .isEqualTo(1);
+      assertThat(
+              metrics.value(BridgeMetrics.DROPPED, api, "rejected")
+                  + metrics.value(BridgeMetrics.DROPPED, BridgeMetrics.PUT_LOG_EVENTS, "rejected"))
+          .isZero();
+      // Exponential backoff with full jitter from 2 s for throttling and 5xx: at most four retries
+      // per API here
       // (the missing log stream first), so no wait above 2 s * 2^3.
-      assertThat(sleeps).isNotEmpty().allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(16)));
+      assertThat(sleeps)
+          .isNotEmpty()
+          .allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(16)));
     } finally {
       flaky.close();
     }
   }
 
-  /** The control's datums with the flaky run's timestamps (the two runs differ only in when they sent). */
-  private static List<Map<String, Object>> stripTimestamps(List<Map<String, Object>> control,
-      List<Map<String, Object>> flaky) {
+  /**
+   * The control's datums with the flaky run's timestamps (the two runs differ only in when they
+   * sent).
+   */
+  private static List<Map<String, Object>> stripTimestamps(
+      List<Map<String, Object>> control, List<Map<String, Object>> flaky) {
     List<Map<String, Object>> result = new ArrayList<>();
     for (int i = 0; i < control.size(); i++) {
       Map<String, Object> datum = new java.util.LinkedHashMap<>(control.get(i));
@@ -274,30 +374,34 @@ class CloudWatchBridgeTest {
   }
 
   /**
-   * 30 events an interval into a buffer of 70 with a 2-minute retry deadline: the third interval overflows the
-   * buffer, and by then the first interval's events are past the deadline (an interval lasts 60 to 120 s of the
-   * test clock: up to 60 s of retries, then the test's own minute).
+   * 30 events an interval into a buffer of 70 with a 2-minute retry deadline: the third interval
+   * overflows the buffer, and by then the first interval's events are past the deadline (an
+   * interval lasts 60 to 120 s of the test clock: up to 60 s of retries, then the test's own
+   * minute).
    */
   @Test
   void anOutageFillsTheBufferThenDropsOldestAndExpiredValuesCountingEachOne() throws Exception {
     int flowSeries = 30;
-    CloudWatchBridge bridge = bridge(aws.settings(Declarations.defaults(), 70, Duration.ofMinutes(2)));
+    CloudWatchBridge bridge =
+        bridge(aws.settings(Declarations.defaults(), 70, Duration.ofMinutes(2)));
     pods = List.of();
     List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Logger dropLog = java.util.logging.Logger.getLogger(BridgeMetrics.class.getName());
-    java.util.logging.Handler handler = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        // slf4j-jdk14 hands JUL the message already formatted.
-        warnings.add(record.getMessage());
-      }
+    java.util.logging.Logger dropLog =
+        java.util.logging.Logger.getLogger(BridgeMetrics.class.getName());
+    java.util.logging.Handler handler =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            // slf4j-jdk14 hands JUL the message already formatted.
+            warnings.add(record.getMessage());
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     dropLog.addHandler(handler);
     aws.outage(true);
     double[] bytes = new double[flowSeries];
@@ -316,14 +420,24 @@ class CloudWatchBridgeTest {
     assertThat(metrics.value(BridgeMetrics.REQUESTS, logs, "server_error")).isPositive();
     long buffered = registryValue("nodescope_cloudwatch_buffered_values", logs);
     assertThat(buffered).isLessThanOrEqualTo(70);
-    assertThat(metrics.value(BridgeMetrics.DROPPED, logs, "buffer_full")
-        + metrics.value(BridgeMetrics.DROPPED, logs, "expired") + buffered).isEqualTo(produced);
+    assertThat(
+            metrics.value(BridgeMetrics.DROPPED, logs, "buffer_full")
+                + metrics.value(BridgeMetrics.DROPPED, logs, "expired")
+                + buffered)
+        .isEqualTo(produced);
 
     dropLog.removeHandler(handler);
-    // One line per API and reason at the first drop, then at most one a minute (the test clock moved 5+ minutes).
-    assertThat(warnings).anyMatch(line -> line.startsWith("cloudwatch: dropped") && line.contains("put_log_events")
-        && line.contains("buffer_full"));
-    assertThat(warnings.stream().filter(line -> line.contains("put_log_events") && line.contains("buffer_full")))
+    // One line per API and reason at the first drop, then at most one a minute (the test clock
+    // moved 5+ minutes).
+    assertThat(warnings)
+        .anyMatch(
+            line ->
+                line.startsWith("cloudwatch: dropped")
+                    && line.contains("put_log_events")
+                    && line.contains("buffer_full"));
+    assertThat(
+            warnings.stream()
+                .filter(line -> line.contains("put_log_events") && line.contains("buffer_full")))
         .hasSizeBetween(1, 5);
 
     aws.outage(false);
@@ -333,8 +447,11 @@ class CloudWatchBridgeTest {
     // The fresh events and what the buffer held that was still within the deadline.
     assertThat(sent).isEqualTo(aws.events().size()).isGreaterThan(flowSeries);
     assertThat(registryValue("nodescope_cloudwatch_buffered_values", logs)).isZero();
-    assertThat(sent + metrics.value(BridgeMetrics.DROPPED, logs, "buffer_full")
-        + metrics.value(BridgeMetrics.DROPPED, logs, "expired")).isEqualTo(produced + flowSeries);
+    assertThat(
+            sent
+                + metrics.value(BridgeMetrics.DROPPED, logs, "buffer_full")
+                + metrics.value(BridgeMetrics.DROPPED, logs, "expired"))
+        .isEqualTo(produced + flowSeries);
   }
 
   @Test
@@ -349,7 +466,11 @@ class CloudWatchBridgeTest {
     assertThat(rejected).isPositive();
     assertThat(metrics.value(BridgeMetrics.RETRIED, BridgeMetrics.PUT_METRIC_DATA)).isZero();
     assertThat(aws.datums()).isEmpty();
-    assertThat(registryValue("nodescope_cloudwatch_values_dropped_total", BridgeMetrics.PUT_METRIC_DATA, "rejected"))
+    assertThat(
+            registryValue(
+                "nodescope_cloudwatch_values_dropped_total",
+                BridgeMetrics.PUT_METRIC_DATA,
+                "rejected"))
         .isEqualTo(rejected);
   }
 
@@ -359,16 +480,27 @@ class CloudWatchBridgeTest {
 
   private long registryValue(String metric, String... labels) {
     MetricFamily family = registry.latest(BridgeMetrics.COLLECTOR).families().get(metric);
-    return family == null ? 0 : (long) family.samples().stream().filter(s -> s.labelValues().equals(List.of(labels)))
-        .mapToDouble(Sample::value).sum();
+    return family == null
+        ? 0
+        : (long)
+            family.samples().stream()
+                .filter(s -> s.labelValues().equals(List.of(labels)))
+                .mapToDouble(Sample::value)
+                .sum();
   }
 
   @SuppressWarnings("unchecked")
   private List<Map<String, Object>> datums(String name, Map<String, String> dimensions) {
-    return aws.datums().stream().filter(d -> name.equals(d.get("MetricName")))
-        .filter(d -> ((List<Map<String, Object>>) d.get("Dimensions")).stream()
-            .collect(Collectors.toMap(x -> (String) x.get("Name"), x -> (String) x.get("Value")))
-            .equals(dimensions))
+    return aws.datums().stream()
+        .filter(d -> name.equals(d.get("MetricName")))
+        .filter(
+            d ->
+                ((List<Map<String, Object>>) d.get("Dimensions"))
+                    .stream()
+                        .collect(
+                            Collectors.toMap(
+                                x -> (String) x.get("Name"), x -> (String) x.get("Value")))
+                        .equals(dimensions))
         .toList();
   }
 }

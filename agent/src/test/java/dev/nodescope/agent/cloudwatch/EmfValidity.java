@@ -10,7 +10,9 @@ import java.util.Map;
 final class EmfValidity {
   private EmfValidity() {}
 
-  /** Every dimension names an existing string field, every metric an existing number; limits held. */
+  /**
+   * Every dimension names an existing string field, every metric an existing number; limits held.
+   */
   @SuppressWarnings("unchecked")
   static void assertValid(Map<String, Object> event) {
     Map<String, Object> aws = (Map<String, Object>) event.get("_aws");
@@ -22,12 +24,19 @@ final class EmfValidity {
       assertThat(sets).isNotEmpty();
       for (List<String> set : sets) {
         assertThat(set).hasSizeLessThanOrEqualTo(30);
-        set.forEach(dimension -> assertThat(event.get(dimension)).as("%s in %s", dimension, event)
-            .isInstanceOf(String.class).asString().isNotEmpty());
+        set.forEach(
+            dimension ->
+                assertThat(event.get(dimension))
+                    .as("%s in %s", dimension, event)
+                    .isInstanceOf(String.class)
+                    .asString()
+                    .isNotEmpty());
       }
     }
     List<String> names = metricNames(event);
-    assertThat(names).hasSizeLessThanOrEqualTo(EmfEvents.MAX_METRICS_PER_EVENT).doesNotHaveDuplicates();
+    assertThat(names)
+        .hasSizeLessThanOrEqualTo(EmfEvents.MAX_METRICS_PER_EVENT)
+        .doesNotHaveDuplicates();
     names.forEach(name -> assertThat(event.get(name)).as(name).isInstanceOf(Number.class));
   }
 

@@ -26,18 +26,22 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * CloudWatch and CloudWatch Logs on loopback, for the real SDK clients: it decodes PutMetricData from Smithy RPC v2
- * CBOR (what CloudWatchClient speaks since 2.40.6) and the Logs calls from AWS JSON 1.1, records them, keeps log
- * groups and streams (PutLogEvents to a missing one fails as AWS does), and answers with injected failures first.
+ * CloudWatch and CloudWatch Logs on loopback, for the real SDK clients: it decodes PutMetricData
+ * from Smithy RPC v2 CBOR (what CloudWatchClient speaks since 2.40.6) and the Logs calls from AWS
+ * JSON 1.1, records them, keeps log groups and streams (PutLogEvents to a missing one fails as AWS
+ * does), and answers with injected failures first.
  *
- * <p>The bridge tests' shared fixture: creating one gives the SDK's default chain example credentials, and as a
- * field with {@code @RegisterExtension} it stops after each test.
+ * <p>The bridge tests' shared fixture: creating one gives the SDK's default chain example
+ * credentials, and as a field with {@code @RegisterExtension} it stops after each test.
  */
 final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
   static final String RPC_V2_PATH = "/service/GraniteServiceVersion20100801/operation/";
   static final String LOG_GROUP = "/aws/containerinsights/c1/performance";
 
-  /** A failure to serve instead of the next call of an API: its HTTP status and error code in each API. */
+  /**
+   * A failure to serve instead of the next call of an API: its HTTP status and error code in each
+   * API.
+   */
   enum Failure {
     THROTTLING_400(400, "Throttling", "ThrottlingException"),
     TOO_MANY_REQUESTS_429(429, "TooManyRequests", "TooManyRequestsException"),
@@ -75,16 +79,33 @@ final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
     server.start();
   }
 
-  /** Credentials for the SDK's default chain: the fake does not check signatures, but the clients need some. */
+  /**
+   * Credentials for the SDK's default chain: the fake does not check signatures, but the clients
+   * need some.
+   */
   static void useExampleCredentials() {
     System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
     System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
   }
 
-  /** Bridge settings for this fake: cluster c1, region us-east-1, a 60 s interval, no scrape targets. */
-  CloudWatchSettings settings(List<Declarations.Declaration> declarations, int bufferValues, Duration retryDeadline) {
-    return new CloudWatchSettings("us-east-1", "c1", Duration.ofSeconds(60), Optional.of(endpoint()), LOG_GROUP,
-        "Nodescope", declarations, List.of(), false, bufferValues, retryDeadline);
+  /**
+   * Bridge settings for this fake: cluster c1, region us-east-1, a 60 s interval, no scrape
+   * targets.
+   */
+  CloudWatchSettings settings(
+      List<Declarations.Declaration> declarations, int bufferValues, Duration retryDeadline) {
+    return new CloudWatchSettings(
+        "us-east-1",
+        "c1",
+        Duration.ofSeconds(60),
+        Optional.of(endpoint()),
+        LOG_GROUP,
+        "Nodescope",
+        declarations,
+        List.of(),
+        false,
+        bufferValues,
+        retryDeadline);
   }
 
   CloudWatchSettings settings(List<Declarations.Declaration> declarations) {
@@ -169,9 +190,14 @@ final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
   }
 
   @SuppressWarnings("unchecked")
-  private void handleRpcV2(HttpExchange exchange, String operation, byte[] body) throws IOException {
+  private void handleRpcV2(HttpExchange exchange, String operation, byte[] body)
+      throws IOException {
     if (!"rpc-v2-cbor".equals(exchange.getRequestHeaders().getFirst("smithy-protocol"))) {
-      respond(exchange, 400, "text/plain", "expected smithy-protocol: rpc-v2-cbor".getBytes(StandardCharsets.UTF_8));
+      respond(
+          exchange,
+          400,
+          "text/plain",
+          "expected smithy-protocol: rpc-v2-cbor".getBytes(StandardCharsets.UTF_8));
       return;
     }
     exchange.getResponseHeaders().add("smithy-protocol", "rpc-v2-cbor");
@@ -181,10 +207,15 @@ final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
     }
     if (failure != null) {
       String code = failure.cloudWatchCode;
-      exchange.getResponseHeaders().add("x-amzn-query-error", code + ";" + (failure.status >= 500 ? "Receiver"
-          : "Sender"));
-      respond(exchange, failure.status, "application/cbor",
-          cbor.writeValueAsBytes(Map.of("__type", "com.amazonaws.cloudwatch#" + code, "message", "injected")));
+      exchange
+          .getResponseHeaders()
+          .add("x-amzn-query-error", code + ";" + (failure.status >= 500 ? "Receiver" : "Sender"));
+      respond(
+          exchange,
+          failure.status,
+          "application/cbor",
+          cbor.writeValueAsBytes(
+              Map.of("__type", "com.amazonaws.cloudwatch#" + code, "message", "injected")));
       return;
     }
     Map<String, Object> request = cbor.readValue(body, Map.class);
@@ -203,7 +234,8 @@ final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
       operations.add(operation + (failure == null ? "" : ":" + failure));
     }
     if (failure != null) {
-      respondJson(exchange, failure.status, Map.of("__type", failure.logsType, "message", "injected"));
+      respondJson(
+          exchange, failure.status, Map.of("__type", failure.logsType, "message", "injected"));
       return;
     }
     Map<String, Object> request = json.readValue(body, Map.class);
@@ -213,27 +245,40 @@ final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
       switch (operation) {
         case "CreateLogGroup" -> {
           if (!groups.add(group)) {
-            respondJson(exchange, 400, Map.of("__type", "ResourceAlreadyExistsException", "message", "exists"));
+            respondJson(
+                exchange,
+                400,
+                Map.of("__type", "ResourceAlreadyExistsException", "message", "exists"));
             return;
           }
         }
         case "CreateLogStream" -> {
           if (!groups.contains(group)) {
-            respondJson(exchange, 400, Map.of("__type", "ResourceNotFoundException", "message", "no group"));
+            respondJson(
+                exchange,
+                400,
+                Map.of("__type", "ResourceNotFoundException", "message", "no group"));
             return;
           }
           streams.add(stream);
         }
         case "PutLogEvents" -> {
           if (!streams.contains(stream)) {
-            respondJson(exchange, 400, Map.of("__type", "ResourceNotFoundException",
-                "message", "The specified log stream does not exist."));
+            respondJson(
+                exchange,
+                400,
+                Map.of(
+                    "__type",
+                    "ResourceNotFoundException",
+                    "message",
+                    "The specified log stream does not exist."));
             return;
           }
           logCalls.add(request);
         }
         default -> {
-          respondJson(exchange, 400, Map.of("__type", "UnknownOperationException", "message", operation));
+          respondJson(
+              exchange, 400, Map.of("__type", "UnknownOperationException", "message", operation));
           return;
         }
       }
@@ -248,11 +293,13 @@ final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
     return failures.poll();
   }
 
-  private void respondJson(HttpExchange exchange, int status, Map<String, Object> body) throws IOException {
+  private void respondJson(HttpExchange exchange, int status, Map<String, Object> body)
+      throws IOException {
     respond(exchange, status, "application/x-amz-json-1.1", json.writeValueAsBytes(body));
   }
 
-  private static void respond(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
+  private static void respond(HttpExchange exchange, int status, String type, byte[] body)
+      throws IOException {
     exchange.getResponseHeaders().add("Content-Type", type);
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {

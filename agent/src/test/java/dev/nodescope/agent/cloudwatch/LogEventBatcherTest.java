@@ -18,7 +18,9 @@ class LogEventBatcherTest {
     for (int i = 0; i < 7; i++) {
       events.add(new LogEventBatcher.LogEvent(20_000 + i, big));
     }
-    events.add(new LogEventBatcher.LogEvent(20_000 + 2 * LogEventBatcher.MAX_SPAN_MILLIS, "two days later"));
+    events.add(
+        new LogEventBatcher.LogEvent(
+            20_000 + 2 * LogEventBatcher.MAX_SPAN_MILLIS, "two days later"));
 
     List<List<LogEventBatcher.LogEvent>> batches = LogEventBatcher.batches(events);
 
@@ -26,7 +28,8 @@ class LogEventBatcherTest {
     long previousTimestamp = Long.MIN_VALUE;
     for (List<LogEventBatcher.LogEvent> batch : batches) {
       assertThat(batch.size()).isLessThanOrEqualTo(10_000);
-      assertThat(batch.stream().mapToLong(e -> e.message().length() + 26).sum()).isLessThanOrEqualTo(1_048_576);
+      assertThat(batch.stream().mapToLong(e -> e.message().length() + 26).sum())
+          .isLessThanOrEqualTo(1_048_576);
       assertThat(batch.get(batch.size() - 1).timestampMillis() - batch.get(0).timestampMillis())
           .isLessThanOrEqualTo(LogEventBatcher.MAX_SPAN_MILLIS);
       for (LogEventBatcher.LogEvent event : batch) {

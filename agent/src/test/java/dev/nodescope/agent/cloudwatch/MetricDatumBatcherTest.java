@@ -57,7 +57,8 @@ class MetricDatumBatcherTest {
     assertThat(batches.calls()).containsExactly(List.of(good));
   }
 
-  private static MetricDatumBatcher.Datum datum(String name, Map<String, String> dimensions, double value) {
+  private static MetricDatumBatcher.Datum datum(
+      String name, Map<String, String> dimensions, double value) {
     return new MetricDatumBatcher.Datum(name, dimensions, value, "Count", 1_700_000_000_000L);
   }
 }

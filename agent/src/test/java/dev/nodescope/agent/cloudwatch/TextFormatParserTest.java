@@ -9,31 +9,42 @@ import org.junit.jupiter.api.Test;
 
 class TextFormatParserTest {
 
-  private static final String DCGM_SAMPLE = String.join("\n",
-      "# HELP DCGM_FI_DEV_GPU_UTIL GPU utilization (in %).",
-      "# TYPE DCGM_FI_DEV_GPU_UTIL gauge",
-      "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-1\",Hostname=\"n1\"} 87",
-      "# TYPE nodescope_flow_bytes counter",
-      "nodescope_flow_bytes_total{namespace=\"a\",pod=\"p \\\"q\\\"\",direction=\"tx\"} 1.5e3 1700000000000",
-      "up 1",
-      "# EOF",
-      "");
+  private static final String DCGM_SAMPLE =
+      String.join(
+          "\n",
+          "# HELP DCGM_FI_DEV_GPU_UTIL GPU utilization (in %).",
+          "# TYPE DCGM_FI_DEV_GPU_UTIL gauge",
+          "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-1\",Hostname=\"n1\"} 87",
+          "# TYPE nodescope_flow_bytes counter",
+          "nodescope_flow_bytes_total{namespace=\"a\",pod=\"p \\\"q\\\"\",direction=\"tx\"} 1.5e3 1700000000000",
+          "up 1",
+          "# EOF",
+          "");
 
   @Test
   void parsesTypedLabelledSamplesWithEscapesAndTimestamps() {
     TextFormatParser.Result result = TextFormatParser.parse(DCGM_SAMPLE);
 
     assertThat(result.malformedLines()).isZero();
-    assertThat(result.samples()).containsExactly(
-        new ScrapedSample("DCGM_FI_DEV_GPU_UTIL", Map.of("gpu", "0", "UUID", "GPU-1", "Hostname", "n1"), 87, "gauge"),
-        new ScrapedSample("nodescope_flow_bytes_total", Map.of("namespace", "a", "pod", "p \"q\"", "direction", "tx"),
-            1500, "counter"),
-        new ScrapedSample("up", Map.of(), 1, "untyped"));
+    assertThat(result.samples())
+        .containsExactly(
+            new ScrapedSample(
+                "DCGM_FI_DEV_GPU_UTIL",
+                Map.of("gpu", "0", "UUID", "GPU-1", "Hostname", "n1"),
+                87,
+                "gauge"),
+            new ScrapedSample(
+                "nodescope_flow_bytes_total",
+                Map.of("namespace", "a", "pod", "p \"q\"", "direction", "tx"),
+                1500,
+                "counter"),
+            new ScrapedSample("up", Map.of(), 1, "untyped"));
   }
 
   @Test
   void keepsGoodLinesAroundMalformedOnes() {
-    TextFormatParser.Result result = TextFormatParser.parse("a 1\nb{x=\"1\" 2\nc notanumber\n{} 3\nd{y=\"2\"} +Inf\n");
+    TextFormatParser.Result result =
+        TextFormatParser.parse("a 1\nb{x=\"1\" 2\nc notanumber\n{} 3\nd{y=\"2\"} +Inf\n");
 
     assertThat(result.malformedLines()).isEqualTo(3);
     assertThat(result.samples()).extracting(ScrapedSample::name).containsExactly("a", "d");
@@ -47,8 +58,11 @@ class TextFormatParserTest {
     for (int round = 0; round < 20_000; round++) {
       String input = round % 2 == 0 ? randomText(random, alphabet) : mutate(random, DCGM_SAMPLE);
       TextFormatParser.Result result = TextFormatParser.parse(input);
-      long candidateLines = input.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).count();
-      assertThat(result.samples().size() + result.malformedLines()).as(input).isEqualTo((int) candidateLines);
+      long candidateLines =
+          input.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).count();
+      assertThat(result.samples().size() + result.malformedLines())
+          .as(input)
+          .isEqualTo((int) candidateLines);
     }
   }
 
@@ -59,10 +73,15 @@ class TextFormatParserTest {
       String name = "m_" + random.nextInt(1000);
       String labelValue = randomText(random, "ab \"\\,}={");
       double value = random.nextDouble() * 1e9;
-      String rendered = name + "{l=\"" + labelValue.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
-          + "\"} " + value;
+      String rendered =
+          name
+              + "{l=\""
+              + labelValue.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
+              + "\"} "
+              + value;
       List<ScrapedSample> samples = TextFormatParser.parse(rendered).samples();
-      assertThat(samples).containsExactly(new ScrapedSample(name, Map.of("l", labelValue), value, "untyped"));
+      assertThat(samples)
+          .containsExactly(new ScrapedSample(name, Map.of("l", labelValue), value, "untyped"));
     }
   }
 

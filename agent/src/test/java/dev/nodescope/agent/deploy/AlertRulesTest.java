@@ -23,17 +23,16 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The Prometheus rule files of alerts/: promtool accepts them, its unit tests (alerts/tests/) pass and see every
- * alert both firing and not firing, each alert carries runbook text, and every metric it reads is one the agent
- * exports.
+ * The Prometheus rule files of alerts/: promtool accepts them, its unit tests (alerts/tests/) pass
+ * and see every alert both firing and not firing, each alert carries runbook text, and every metric
+ * it reads is one the agent exports.
  */
 class AlertRulesTest {
   static final Path ALERTS = ExportedNames.REPO.resolve("alerts");
   private static final Path TESTS = ALERTS.resolve("tests");
   private static final Duration PROMTOOL_LIMIT = Duration.ofSeconds(60);
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   /** Each rule file's parsed YAML, by file name. */
   static Map<String, Map<String, Object>> ruleFiles() throws IOException {
@@ -71,7 +70,9 @@ class AlertRulesTest {
       assertThat(names.add(name)).as("alert %s defined once", name).isTrue();
       assertThat(name).startsWith("Nodescope");
       Map<String, String> labels = (Map<String, String>) alert.get("labels");
-      assertThat(labels.get("severity")).as("severity of %s", name).isIn("critical", "warning", "info");
+      assertThat(labels.get("severity"))
+          .as("severity of %s", name)
+          .isIn("critical", "warning", "info");
       Map<String, String> annotations = (Map<String, String>) alert.get("annotations");
       assertThat(annotations.get("summary")).as("summary of %s", name).isNotBlank();
       assertThat(annotations.get("runbook")).as("runbook of %s", name).hasSizeGreaterThan(200);
@@ -84,7 +85,9 @@ class AlertRulesTest {
     for (Map<String, Object> alert : alerts()) {
       Set<String> used = PromQl.metricNames((String) alert.get("expr"));
       assertThat(used).as("metrics of %s", alert.get("alert")).isNotEmpty();
-      assertThat(usable).as("metrics the agent exports, read by %s", alert.get("alert")).containsAll(used);
+      assertThat(usable)
+          .as("metrics the agent exports, read by %s", alert.get("alert"))
+          .containsAll(used);
     }
   }
 
@@ -98,9 +101,9 @@ class AlertRulesTest {
   }
 
   /**
-   * The unit tests run against copies of the rule files without annotations: promtool compares annotations in
-   * full, and repeating each runbook in the tests would only copy text. Expressions, durations and labels are the
-   * files' own.
+   * The unit tests run against copies of the rule files without annotations: promtool compares
+   * annotations in full, and repeating each runbook in the tests would only copy text. Expressions,
+   * durations and labels are the files' own.
    */
   @Test
   @SuppressWarnings("unchecked")
@@ -110,7 +113,8 @@ class AlertRulesTest {
     Path tests = Files.createDirectories(alerts.resolve("tests"));
     for (Map.Entry<String, Map<String, Object>> file : ruleFiles().entrySet()) {
       for (Map<String, Object> group : (List<Map<String, Object>>) file.getValue().get("groups")) {
-        ((List<Map<String, Object>>) group.get("rules")).forEach(rule -> rule.remove("annotations"));
+        ((List<Map<String, Object>>) group.get("rules"))
+            .forEach(rule -> rule.remove("annotations"));
       }
       DumperOptions options = new DumperOptions();
       options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
@@ -135,7 +139,8 @@ class AlertRulesTest {
       for (Map<String, Object> group : (List<Map<String, Object>>) file.get("tests")) {
         for (Map<String, Object> check : (List<Map<String, Object>>) group.get("alert_rule_test")) {
           List<Object> expected = (List<Object>) check.get("exp_alerts");
-          (expected == null || expected.isEmpty() ? quiet : firing).add((String) check.get("alertname"));
+          (expected == null || expected.isEmpty() ? quiet : firing)
+              .add((String) check.get("alertname"));
         }
       }
     }

@@ -14,17 +14,22 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The metric and flag names that dashboards, alert rules and the Helm chart may use: what the agent's code
- * declares (collector descriptors, self-metrics, the CloudWatch bridge's metrics, flags) and the series Prometheus
- * itself adds to every scrape.
+ * The metric and flag names that dashboards, alert rules and the Helm chart may use: what the
+ * agent's code declares (collector descriptors, self-metrics, the CloudWatch bridge's metrics,
+ * flags) and the series Prometheus itself adds to every scrape.
  */
 public final class ExportedNames {
   /** The repository root: tests run in agent/. */
   public static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 
   /** Series Prometheus writes for every target it scrapes. */
-  public static final Set<String> PROMETHEUS_SCRAPE_SERIES = Set.of("up", "scrape_duration_seconds",
-      "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added");
+  public static final Set<String> PROMETHEUS_SCRAPE_SERIES =
+      Set.of(
+          "up",
+          "scrape_duration_seconds",
+          "scrape_samples_scraped",
+          "scrape_samples_post_metric_relabeling",
+          "scrape_series_added");
 
   private ExportedNames() {}
 

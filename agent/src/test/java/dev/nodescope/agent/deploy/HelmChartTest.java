@@ -8,9 +8,9 @@ import com.marcnuri.helm.LintResult;
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cli.CommandLine;
 import dev.nodescope.agent.cli.UsageException;
-import dev.nodescope.collectors.testing.FileTrees;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.FlagValues;
+import dev.nodescope.collectors.testing.FileTrees;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -48,18 +48,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * The Helm chart, linted strictly and rendered in-process by Helm itself (helm-java) for the default values and
- * several value sets, with the manifests parsed into fabric8's typed model and checked for what matters on every
- * node: privileges, host mounts and the agent flags that point at them, probes, heap, RBAC, and the optional
- * objects. The agent's own command-line parser must accept the rendered arguments.
+ * The Helm chart, linted strictly and rendered in-process by Helm itself (helm-java) for the
+ * default values and several value sets, with the manifests parsed into fabric8's typed model and
+ * checked for what matters on every node: privileges, host mounts and the agent flags that point at
+ * them, probes, heap, RBAC, and the optional objects. The agent's own command-line parser must
+ * accept the rendered arguments.
  */
 class HelmChartTest {
   private static final Path CHART = ExportedNames.REPO.resolve("helm/nodescope");
   private static final String NAMESPACE = "monitoring";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
-  /** Every optional part on, in the China partition, with a neuron-monitor sidecar and the NVIDIA runtime. */
-  private static final String EVERYTHING = """
+  /**
+   * Every optional part on, in the China partition, with a neuron-monitor sidecar and the NVIDIA
+   * runtime.
+   */
+  private static final String EVERYTHING =
+      """
       image: {repository: registry.example.com/nodescope-agent,
               digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
       serviceMonitor: {enabled: true, labels: {release: kube-prometheus-stack}}
@@ -76,8 +81,10 @@ class HelmChartTest {
       flows: {enableAccounting: true}
       extraArgs: [--collector.flows.max-series=5000]
       """;
+
   /** A commercial region with IRSA, Neuron off, no host root, and not on the host network. */
-  private static final String MINIMAL = """
+  private static final String MINIMAL =
+      """
       cloudwatch: {enabled: true, region: us-east-1, clusterName: inference,
                    roleArn: "arn:aws:iam::123456789012:role/nodescope"}
       neuron: {mode: disabled}
@@ -87,8 +94,7 @@ class HelmChartTest {
       serviceAccount: {create: false, name: existing}
       """;
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   @Test
   void lintsStrictlyWithDefaults() {
@@ -103,14 +109,18 @@ class HelmChartTest {
     assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
   }
 
-  /** fabric8 keeps fields its model does not know aside: in a chart, those are typos Kubernetes would drop. */
+  /**
+   * fabric8 keeps fields its model does not know aside: in a chart, those are typos Kubernetes
+   * would drop.
+   */
   @ParameterizedTest
   @ValueSource(strings = {"", EVERYTHING, MINIMAL})
   void manifestsHoldOnlyFieldsKubernetesKnows(String values) throws Exception {
     List<String> unknown = new ArrayList<>();
     for (HasMetadata object : render(values)) {
       if (!(object instanceof GenericKubernetesResource)) {
-        collectUnknownFields(object, object.getKind() + "/" + object.getMetadata().getName(), unknown);
+        collectUnknownFields(
+            object, object.getKind() + "/" + object.getMetadata().getName(), unknown);
       }
     }
     assertThat(unknown).isEmpty();
@@ -120,22 +130,32 @@ class HelmChartTest {
   void daemonSetRunsOnEveryNodeWithProbesAndPriority() throws IOException {
     DaemonSet daemonSet = one(render(""), DaemonSet.class);
     PodSpec pod = daemonSet.getSpec().getTemplate().getSpec();
-    assertThat(pod.getTolerations()).singleElement()
+    assertThat(pod.getTolerations())
+        .singleElement()
         .satisfies(toleration -> assertThat(toleration.getOperator()).isEqualTo("Exists"))
         .satisfies(toleration -> assertThat(toleration.getKey()).isNull());
     assertThat(pod.getHostNetwork()).isTrue();
     assertThat(pod.getDnsPolicy()).isEqualTo("ClusterFirstWithHostNet");
     assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
     assertThat(daemonSet.getSpec().getUpdateStrategy().getType()).isEqualTo("RollingUpdate");
-    assertThat(daemonSet.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getStrVal())
+    assertThat(
+            daemonSet
+                .getSpec()
+                .getUpdateStrategy()
+                .getRollingUpdate()
+                .getMaxUnavailable()
+                .getStrVal())
         .isEqualTo("5%");
 
     Container agent = agent(pod);
     assertThat(agent.getImage()).isEqualTo("nodescope-agent:0.1.0");
-    assertThat(agent.getPorts()).singleElement().satisfies(port -> {
-      assertThat(port.getName()).isEqualTo("metrics");
-      assertThat(port.getContainerPort()).isEqualTo(9101);
-    });
+    assertThat(agent.getPorts())
+        .singleElement()
+        .satisfies(
+            port -> {
+              assertThat(port.getName()).isEqualTo("metrics");
+              assertThat(port.getContainerPort()).isEqualTo(9101);
+            });
     assertThat(agent.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(agent.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("metrics");
     assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
@@ -158,9 +178,13 @@ class HelmChartTest {
         .containsExactlyInAnyOrder("NET_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH");
     String values = Files.readString(CHART.resolve("values.yaml"));
     for (String capability : security.getCapabilities().getAdd()) {
-      assertThat(values).as("values.yaml explains %s", capability).containsPattern("#\\s+" + capability + ":");
+      assertThat(values)
+          .as("values.yaml explains %s", capability)
+          .containsPattern("#\\s+" + capability + ":");
     }
-    assertThat(values).as("values.yaml says why SYS_ADMIN is left out").containsPattern("#\\s+SYS_ADMIN is not");
+    assertThat(values)
+        .as("values.yaml says why SYS_ADMIN is left out")
+        .containsPattern("#\\s+SYS_ADMIN is not");
   }
 
   /** Every host path is mounted read-only, and the agent's path flags point at those mounts. */
@@ -176,40 +200,70 @@ class HelmChartTest {
         hostPathByMount.put(mount.getMountPath(), volume.getHostPath().getPath());
       }
     }
-    assertThat(hostPathByMount).containsEntry("/host/proc", "/proc").containsEntry("/host/sys", "/sys")
-        .containsEntry("/host/sys/fs/cgroup", "/sys/fs/cgroup").containsEntry("/host/root", "/")
+    assertThat(hostPathByMount)
+        .containsEntry("/host/proc", "/proc")
+        .containsEntry("/host/sys", "/sys")
+        .containsEntry("/host/sys/fs/cgroup", "/sys/fs/cgroup")
+        .containsEntry("/host/root", "/")
         .containsEntry("/var/lib/kubelet/pod-resources", "/var/lib/kubelet/pod-resources");
     FlagValues flags = parse(agent);
     assertThat(hostPathByMount.get(flags.get(AgentFlags.PROCFS).toString())).isEqualTo("/proc");
     assertThat(hostPathByMount.get(flags.get(AgentFlags.SYSFS).toString())).isEqualTo("/sys");
     assertThat(hostPathByMount.get(flags.get(AgentFlags.ROOTFS).toString())).isEqualTo("/");
-    assertThat(args(agent)).contains("--kubelet.pod-resources-socket=/var/lib/kubelet/pod-resources/kubelet.sock");
-    assertThat(agent.getVolumeMounts()).filteredOn(mount -> mount.getMountPath().equals("/host/root"))
-        .singleElement().satisfies(mount -> assertThat(mount.getMountPropagation()).isEqualTo("HostToContainer"));
+    assertThat(args(agent))
+        .contains("--kubelet.pod-resources-socket=/var/lib/kubelet/pod-resources/kubelet.sock");
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(mount -> mount.getMountPath().equals("/host/root"))
+        .singleElement()
+        .satisfies(mount -> assertThat(mount.getMountPropagation()).isEqualTo("HostToContainer"));
   }
 
-  /** The heap options are agent/jvm.options', and native libraries unpack into the writable /tmp emptyDir. */
+  /**
+   * The heap options are agent/jvm.options', and native libraries unpack into the writable /tmp
+   * emptyDir.
+   */
   @Test
   void jvmOptionsMatchTheAgentsAndExtractNativeLibrariesIntoTmp() throws IOException {
     PodSpec pod = one(render(""), DaemonSet.class).getSpec().getTemplate().getSpec();
     Container agent = agent(pod);
     List<String> options = Arrays.asList(env(agent, "JAVA_TOOL_OPTIONS").getValue().split(" "));
-    List<String> jvmOptions = Files.readAllLines(ExportedNames.REPO.resolve("agent/jvm.options")).stream()
-        .map(String::strip).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+    List<String> jvmOptions =
+        Files.readAllLines(ExportedNames.REPO.resolve("agent/jvm.options")).stream()
+            .map(String::strip)
+            .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+            .toList();
     assertThat(options).containsAll(jvmOptions);
-    assertThat(options).contains("-Djava.io.tmpdir=/tmp", "-Djffi.extract.dir=/tmp/jffi",
-        "-Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp");
+    assertThat(options)
+        .contains(
+            "-Djava.io.tmpdir=/tmp",
+            "-Djffi.extract.dir=/tmp/jffi",
+            "-Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp");
     assertThat(env(agent, "MALLOC_ARENA_MAX").getValue()).isEqualTo("2");
-    assertThat(agent.getVolumeMounts()).filteredOn(mount -> mount.getMountPath().equals("/tmp")).singleElement()
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(mount -> mount.getMountPath().equals("/tmp"))
+        .singleElement()
         .satisfies(mount -> assertThat(volume(pod, mount.getName()).getEmptyDir()).isNotNull());
 
-    long heap = jvmOptions.stream().filter(option -> option.startsWith("-Xmx")).findFirst()
-        .map(option -> Quantity.getAmountInBytes(new Quantity(option.substring(4).toUpperCase() + "i")).longValue())
-        .orElseThrow();
-    long limit = Quantity.getAmountInBytes(agent.getResources().getLimits().get("memory")).longValue();
-    long request = Quantity.getAmountInBytes(agent.getResources().getRequests().get("memory")).longValue();
-    assertThat(limit).as("memory limit leaves room above the heap").isGreaterThanOrEqualTo(heap + (128L << 20));
-    assertThat(request).as("memory request covers the heap").isGreaterThan(heap).isLessThanOrEqualTo(limit);
+    long heap =
+        jvmOptions.stream()
+            .filter(option -> option.startsWith("-Xmx"))
+            .findFirst()
+            .map(
+                option ->
+                    Quantity.getAmountInBytes(new Quantity(option.substring(4).toUpperCase() + "i"))
+                        .longValue())
+            .orElseThrow();
+    long limit =
+        Quantity.getAmountInBytes(agent.getResources().getLimits().get("memory")).longValue();
+    long request =
+        Quantity.getAmountInBytes(agent.getResources().getRequests().get("memory")).longValue();
+    assertThat(limit)
+        .as("memory limit leaves room above the heap")
+        .isGreaterThanOrEqualTo(heap + (128L << 20));
+    assertThat(request)
+        .as("memory request covers the heap")
+        .isGreaterThan(heap)
+        .isLessThanOrEqualTo(limit);
     assertThat(agent.getResources().getRequests()).containsKey("cpu");
   }
 
@@ -222,26 +276,40 @@ class HelmChartTest {
       assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
       assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
       for (String group : rule.getApiGroups()) {
-        resourcesByGroup.computeIfAbsent(group, g -> new java.util.TreeSet<>()).addAll(rule.getResources());
+        resourcesByGroup
+            .computeIfAbsent(group, g -> new java.util.TreeSet<>())
+            .addAll(rule.getResources());
       }
     }
-    assertThat(resourcesByGroup).isEqualTo(Map.of("", Set.of("pods", "nodes", "services"),
-        "discovery.k8s.io", Set.of("endpointslices")));
+    assertThat(resourcesByGroup)
+        .isEqualTo(
+            Map.of(
+                "",
+                Set.of("pods", "nodes", "services"),
+                "discovery.k8s.io",
+                Set.of("endpointslices")));
     ClusterRoleBinding binding = one(objects, ClusterRoleBinding.class);
     ServiceAccount account = one(objects, ServiceAccount.class);
     assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
-    assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
-      assertThat(subject.getName()).isEqualTo(account.getMetadata().getName());
-      assertThat(subject.getNamespace()).isEqualTo(NAMESPACE);
-    });
-    assertThat(one(objects, DaemonSet.class).getSpec().getTemplate().getSpec().getServiceAccountName())
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            subject -> {
+              assertThat(subject.getName()).isEqualTo(account.getMetadata().getName());
+              assertThat(subject.getNamespace()).isEqualTo(NAMESPACE);
+            });
+    assertThat(
+            one(objects, DaemonSet.class).getSpec().getTemplate().getSpec().getServiceAccountName())
         .isEqualTo(account.getMetadata().getName());
 
     Service service = one(objects, Service.class);
     assertThat(service.getSpec().getClusterIP()).isEqualTo("None");
-    assertThat(service.getSpec().getPorts()).singleElement()
+    assertThat(service.getSpec().getPorts())
+        .singleElement()
         .satisfies(port -> assertThat(port.getTargetPort().getStrVal()).isEqualTo("metrics"));
-    assertThat(objects).extracting(HasMetadata::getKind).as("optional objects are off by default")
+    assertThat(objects)
+        .extracting(HasMetadata::getKind)
+        .as("optional objects are off by default")
         .doesNotContain("ServiceMonitor", "PrometheusRule", "ConfigMap", "NetworkPolicy");
   }
 
@@ -251,72 +319,111 @@ class HelmChartTest {
     List<HasMetadata> objects = render(EVERYTHING);
     PodSpec pod = one(objects, DaemonSet.class).getSpec().getTemplate().getSpec();
     Container agent = agent(pod);
-    assertThat(agent.getImage()).isEqualTo("registry.example.com/nodescope-agent@sha256:"
-        + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    assertThat(agent.getImage())
+        .isEqualTo(
+            "registry.example.com/nodescope-agent@sha256:"
+                + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     assertThat(pod.getRuntimeClassName()).isEqualTo("nvidia");
     assertThat(env(agent, "NVIDIA_VISIBLE_DEVICES").getValue()).isEqualTo("all");
     assertThat(env(agent, "AWS_REGION").getValue()).isEqualTo("cn-north-1");
-    assertThat(args(agent)).contains("--no-collector.pods", "--collector.flows", "--collector.flows.max-series=5000",
-        "--cloudwatch.enabled", "--cloudwatch.region=cn-north-1", "--cloudwatch.cluster-name=inference");
+    assertThat(args(agent))
+        .contains(
+            "--no-collector.pods",
+            "--collector.flows",
+            "--collector.flows.max-series=5000",
+            "--cloudwatch.enabled",
+            "--cloudwatch.region=cn-north-1",
+            "--cloudwatch.cluster-name=inference");
 
     assertThat(args(agent)).contains("--collector.flows.enable-accounting");
-    assertThat(agent.getVolumeMounts()).as("the one writable host mount: the netfilter sysctls")
-        .filteredOn(mount -> volume(pod, mount.getName()).getHostPath() != null
-            && !Boolean.TRUE.equals(mount.getReadOnly()))
-        .singleElement().satisfies(mount -> {
-          assertThat(mount.getMountPath()).isEqualTo(flag(parse(agent), "path.procfs") + "/sys/net/netfilter");
-          assertThat(volume(pod, mount.getName()).getHostPath().getPath()).isEqualTo("/proc/sys/net/netfilter");
-        });
+    assertThat(agent.getVolumeMounts())
+        .as("the one writable host mount: the netfilter sysctls")
+        .filteredOn(
+            mount ->
+                volume(pod, mount.getName()).getHostPath() != null
+                    && !Boolean.TRUE.equals(mount.getReadOnly()))
+        .singleElement()
+        .satisfies(
+            mount -> {
+              assertThat(mount.getMountPath())
+                  .isEqualTo(flag(parse(agent), "path.procfs") + "/sys/net/netfilter");
+              assertThat(volume(pod, mount.getName()).getHostPath().getPath())
+                  .isEqualTo("/proc/sys/net/netfilter");
+            });
 
     ServiceAccount account = one(objects, ServiceAccount.class);
     assertThat(account.getMetadata().getAnnotations())
         .containsEntry("eks.amazonaws.com/role-arn", "arn:aws-cn:iam::123456789012:role/nodescope")
         .containsEntry("eks.amazonaws.com/audience", "sts.amazonaws.com.cn");
 
-    Container sidecar = pod.getContainers().stream().filter(c -> c.getName().equals("neuron-monitor")).findFirst()
-        .orElseThrow();
+    Container sidecar =
+        pod.getContainers().stream()
+            .filter(c -> c.getName().equals("neuron-monitor"))
+            .findFirst()
+            .orElseThrow();
     String fifo = String.valueOf(flag(parse(agent), "collector.neuron.reports-file"));
-    assertThat(String.join(" ", sidecar.getCommand())).contains("mkfifo", "neuron-monitor > \"$f\"", fifo);
+    assertThat(String.join(" ", sidecar.getCommand()))
+        .contains("mkfifo", "neuron-monitor > \"$f\"", fifo);
     VolumeMount shared = sidecar.getVolumeMounts().get(0);
     assertThat(fifo).startsWith(shared.getMountPath() + "/");
-    assertThat(agent.getVolumeMounts()).anySatisfy(mount -> {
-      assertThat(mount.getName()).isEqualTo(shared.getName());
-      assertThat(mount.getMountPath()).isEqualTo(shared.getMountPath());
-    });
+    assertThat(agent.getVolumeMounts())
+        .anySatisfy(
+            mount -> {
+              assertThat(mount.getName()).isEqualTo(shared.getName());
+              assertThat(mount.getMountPath()).isEqualTo(shared.getMountPath());
+            });
 
     GenericKubernetesResource monitor = custom(objects, "ServiceMonitor");
     assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
-    Map<String, Object> endpoint = ((List<Map<String, Object>>) spec(monitor).get("endpoints")).get(0);
+    Map<String, Object> endpoint =
+        ((List<Map<String, Object>>) spec(monitor).get("endpoints")).get(0);
     assertThat(endpoint).containsEntry("port", "metrics").containsEntry("path", "/metrics");
     assertThat((List<Map<String, Object>>) endpoint.get("relabelings"))
-        .anySatisfy(relabel -> assertThat(relabel).containsEntry("targetLabel", "job")
-            .containsEntry("replacement", "nodescope"));
+        .anySatisfy(
+            relabel ->
+                assertThat(relabel)
+                    .containsEntry("targetLabel", "job")
+                    .containsEntry("replacement", "nodescope"));
 
     List<Object> groups = new ArrayList<>();
     for (Map<String, Object> file : AlertRulesTest.ruleFiles().values()) {
       groups.addAll((List<Object>) file.get("groups"));
     }
-    assertThat(spec(custom(objects, "PrometheusRule")).get("groups")).as("the rule groups of alerts/, as they are")
+    assertThat(spec(custom(objects, "PrometheusRule")).get("groups"))
+        .as("the rule groups of alerts/, as they are")
         .isEqualTo(groups);
 
     List<ConfigMap> dashboards = all(objects, ConfigMap.class);
     assertThat(dashboards).hasSameSizeAs(Dashboards.files());
     for (Path file : Dashboards.files()) {
       String name = file.getFileName().toString();
-      assertThat(dashboards).as("ConfigMap of %s", name).anySatisfy(map -> {
-        assertThat(map.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
-        assertThat(map.getMetadata().getAnnotations()).containsEntry("grafana_folder", "Nodescope");
-        assertThat(map.getData().get(name)).isEqualTo(Files.readString(file).stripTrailing());
-      });
+      assertThat(dashboards)
+          .as("ConfigMap of %s", name)
+          .anySatisfy(
+              map -> {
+                assertThat(map.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+                assertThat(map.getMetadata().getAnnotations())
+                    .containsEntry("grafana_folder", "Nodescope");
+                assertThat(map.getData().get(name))
+                    .isEqualTo(Files.readString(file).stripTrailing());
+              });
     }
 
     NetworkPolicy policy = one(objects, NetworkPolicy.class);
-    assertThat(policy.getSpec().getIngress()).singleElement().satisfies(rule -> {
-      assertThat(rule.getPorts()).singleElement()
-          .satisfies(port -> assertThat(port.getPort().getStrVal()).isEqualTo("metrics"));
-      assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(
-          peer.getNamespaceSelector().getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "monitoring"));
-    });
+    assertThat(policy.getSpec().getIngress())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getPorts())
+                  .singleElement()
+                  .satisfies(port -> assertThat(port.getPort().getStrVal()).isEqualTo("metrics"));
+              assertThat(rule.getFrom())
+                  .singleElement()
+                  .satisfies(
+                      peer ->
+                          assertThat(peer.getNamespaceSelector().getMatchLabels())
+                              .containsEntry("kubernetes.io/metadata.name", "monitoring"));
+            });
   }
 
   @Test
@@ -328,37 +435,54 @@ class HelmChartTest {
     assertThat(pod.getDnsPolicy()).isNull();
     assertThat(pod.getServiceAccountName()).isEqualTo("existing");
     assertThat(pod.getContainers()).hasSize(1);
-    assertThat(args(agent)).contains("--no-collector.neuron").noneMatch(arg -> arg.startsWith("--path.rootfs"));
-    assertThat(agent.getVolumeMounts()).noneMatch(mount -> mount.getMountPath().equals("/host/root"));
-    assertThat(objects).extracting(HasMetadata::getKind)
+    assertThat(args(agent))
+        .contains("--no-collector.neuron")
+        .noneMatch(arg -> arg.startsWith("--path.rootfs"));
+    assertThat(agent.getVolumeMounts())
+        .noneMatch(mount -> mount.getMountPath().equals("/host/root"));
+    assertThat(objects)
+        .extracting(HasMetadata::getKind)
         .doesNotContain("ServiceAccount", "ClusterRole", "ClusterRoleBinding");
   }
 
   @Test
   void irsaAudienceIsTheDefaultOutsideChinaAndCanBeSet() throws IOException {
-    String role = "cloudwatch: {enabled: true, region: us-east-1, clusterName: c, "
-        + "roleArn: \"arn:aws:iam::123456789012:role/nodescope\"%s}";
+    String role =
+        "cloudwatch: {enabled: true, region: us-east-1, clusterName: c, "
+            + "roleArn: \"arn:aws:iam::123456789012:role/nodescope\"%s}";
     assertThat(one(render(role.formatted("")), ServiceAccount.class).getMetadata().getAnnotations())
-        .containsKey("eks.amazonaws.com/role-arn").doesNotContainKey("eks.amazonaws.com/audience");
-    assertThat(one(render(role.formatted(", audience: sts.example")), ServiceAccount.class).getMetadata()
-        .getAnnotations()).containsEntry("eks.amazonaws.com/audience", "sts.example");
+        .containsKey("eks.amazonaws.com/role-arn")
+        .doesNotContainKey("eks.amazonaws.com/audience");
+    assertThat(
+            one(render(role.formatted(", audience: sts.example")), ServiceAccount.class)
+                .getMetadata()
+                .getAnnotations())
+        .containsEntry("eks.amazonaws.com/audience", "sts.example");
   }
 
-  /** Values the schema or the templates refuse, each with the part of Helm's message that names the problem. */
+  /**
+   * Values the schema or the templates refuse, each with the part of Helm's message that names the
+   * problem.
+   */
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "log: {level: trace}                                            | /log/level",
-      "port: 0                                                        | /port",
-      "cloudwatch: {roleArn: nodescope}                               | /cloudwatch/roleArn",
-      "cloudwatch: {enabled: true, clusterName: c}                    | cloudwatch.region is required",
-      "neuron: {mode: sidecar}                                        | neuron.sidecar.image is required",
-      "extraArgs: [collector.flows]                                   | /extraArgs/0",
-      "securityContext: {capabilities: {add: [NET_ADMIN, NET_ADMIN]}} | /securityContext/capabilities/add",
-      "jvmOptions: [-XX:+UseSerialGC]                                 | /jvmOptions",
-      "image: {repository: ''}                                        | image.repository is required",
-      "unknown: 1                                                     | unknown"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "log: {level: trace}                                            | /log/level",
+        "port: 0                                                        | /port",
+        "cloudwatch: {roleArn: nodescope}                               | /cloudwatch/roleArn",
+        "cloudwatch: {enabled: true, clusterName: c}                    | cloudwatch.region is required",
+        "neuron: {mode: sidecar}                                        | neuron.sidecar.image is required",
+        "extraArgs: [collector.flows]                                   | /extraArgs/0",
+        "securityContext: {capabilities: {add: [NET_ADMIN, NET_ADMIN]}} | /securityContext/capabilities/add",
+        "jvmOptions: [-XX:+UseSerialGC]                                 | /jvmOptions",
+        "image: {repository: ''}                                        | image.repository is required",
+        "unknown: 1                                                     | unknown"
+      })
   void refusesBadValues(String values, String problem) {
-    assertThatThrownBy(() -> render(values)).as(values).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> render(values))
+        .as(values)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(problem);
   }
 
@@ -367,8 +491,14 @@ class HelmChartTest {
     Path file = Files.createTempFile(temp, "values", ".yaml");
     Files.writeString(file, values);
     // helm-java's default is Kubernetes 1.20, below the chart's kubeVersion.
-    String manifests = new Helm(CHART).template().withName("nodescope").withNamespace(NAMESPACE)
-        .withKubeVersion("1.30.0").withValuesFile(file).call();
+    String manifests =
+        new Helm(CHART)
+            .template()
+            .withName("nodescope")
+            .withNamespace(NAMESPACE)
+            .withKubeVersion("1.30.0")
+            .withValuesFile(file)
+            .call();
     List<HasMetadata> objects = new ArrayList<>();
     for (String document : manifests.split("(?m)^---\\s*$")) {
       if (!document.lines().allMatch(line -> line.isBlank() || line.startsWith("#"))) {
@@ -378,19 +508,30 @@ class HelmChartTest {
     return objects;
   }
 
-  /** A copy of the chart (links resolved) whose values.yaml is the defaults with the given values merged in. */
+  /**
+   * A copy of the chart (links resolved) whose values.yaml is the defaults with the given values
+   * merged in.
+   */
   private Path chartWithValues(String values) throws IOException {
     Path copy = FileTrees.copyResolvingLinks(CHART, temp.resolve("chart").resolve("nodescope"));
     Map<String, Object> defaults = new Yaml().load(Files.readString(CHART.resolve("values.yaml")));
-    Files.writeString(copy.resolve("values.yaml"), new Yaml().dump(merge(defaults, new Yaml().load(values))));
+    Files.writeString(
+        copy.resolve("values.yaml"), new Yaml().dump(merge(defaults, new Yaml().load(values))));
     return copy;
   }
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> override) {
     Map<String, Object> merged = new LinkedHashMap<>(base);
-    override.forEach((key, value) -> merged.merge(key, value, (old, given) -> old instanceof Map && given instanceof Map
-        ? merge((Map<String, Object>) old, (Map<String, Object>) given) : given));
+    override.forEach(
+        (key, value) ->
+            merged.merge(
+                key,
+                value,
+                (old, given) ->
+                    old instanceof Map && given instanceof Map
+                        ? merge((Map<String, Object>) old, (Map<String, Object>) given)
+                        : given));
     return merged;
   }
 
@@ -401,12 +542,17 @@ class HelmChartTest {
       assertThat(parsed.action()).isEqualTo(CommandLine.Action.RUN);
       return parsed.values();
     } catch (UsageException e) {
-      throw new AssertionError("the agent refuses the chart's arguments " + Arrays.toString(args) + ": "
-          + e.getMessage(), e);
+      throw new AssertionError(
+          "the agent refuses the chart's arguments "
+              + Arrays.toString(args)
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
-  private static void collectUnknownFields(Object object, String path, List<String> unknown) throws Exception {
+  private static void collectUnknownFields(Object object, String path, List<String> unknown)
+      throws Exception {
     if (object instanceof List<?> list) {
       for (int i = 0; i < list.size(); i++) {
         collectUnknownFields(list.get(i), path + "[" + i + "]", unknown);
@@ -415,10 +561,13 @@ class HelmChartTest {
       for (Map.Entry<?, ?> entry : map.entrySet()) {
         collectUnknownFields(entry.getValue(), path + "." + entry.getKey(), unknown);
       }
-    } else if (object != null && object.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")
-        && !(object instanceof Quantity) && !(object instanceof IntOrString)) {
+    } else if (object != null
+        && object.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")
+        && !(object instanceof Quantity)
+        && !(object instanceof IntOrString)) {
       for (Method getter : object.getClass().getMethods()) {
-        if (getter.getParameterCount() > 0 || !getter.getName().startsWith("get")
+        if (getter.getParameterCount() > 0
+            || !getter.getName().startsWith("get")
             || getter.getDeclaringClass() == Object.class) {
           continue;
         }
@@ -436,8 +585,12 @@ class HelmChartTest {
 
   @SuppressWarnings("unchecked")
   private static Object flag(FlagValues values, String name) {
-    return values.get((Flag<Object>) ExportedNames.declaredFlags().stream().filter(flag -> flag.name().equals(name))
-        .findFirst().orElseThrow());
+    return values.get(
+        (Flag<Object>)
+            ExportedNames.declaredFlags().stream()
+                .filter(flag -> flag.name().equals(name))
+                .findFirst()
+                .orElseThrow());
   }
 
   private static List<String> args(Container agent) {
@@ -445,16 +598,24 @@ class HelmChartTest {
   }
 
   private static Container agent(PodSpec pod) {
-    return pod.getContainers().stream().filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
+    return pod.getContainers().stream()
+        .filter(c -> c.getName().equals("agent"))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static EnvVar env(Container container, String name) {
-    return container.getEnv().stream().filter(env -> env.getName().equals(name)).findFirst()
+    return container.getEnv().stream()
+        .filter(env -> env.getName().equals(name))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no " + name + " in " + container.getEnv()));
   }
 
   private static Volume volume(PodSpec pod, String name) {
-    return pod.getVolumes().stream().filter(volume -> volume.getName().equals(name)).findFirst().orElseThrow();
+    return pod.getVolumes().stream()
+        .filter(volume -> volume.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static <T> T one(List<HasMetadata> objects, Class<T> type) {
@@ -468,8 +629,10 @@ class HelmChartTest {
   }
 
   private static GenericKubernetesResource custom(List<HasMetadata> objects, String kind) {
-    List<GenericKubernetesResource> matching = all(objects, GenericKubernetesResource.class).stream()
-        .filter(object -> object.getKind().equals(kind)).toList();
+    List<GenericKubernetesResource> matching =
+        all(objects, GenericKubernetesResource.class).stream()
+            .filter(object -> object.getKind().equals(kind))
+            .toList();
     assertThat(matching).as("objects of kind %s", kind).hasSize(1);
     return matching.get(0);
   }

@@ -14,12 +14,17 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
-/** A registry with one made-up collector, served by the real exposition and HTTP server on a loopback port. */
+/**
+ * A registry with one made-up collector, served by the real exposition and HTTP server on a
+ * loopback port.
+ */
 final class ExpositionFixture implements AutoCloseable {
-  static final MetricDescriptor BYTES = MetricDescriptor.counter("test_receive_bytes_total", "Bytes received.",
-      "device");
-  static final MetricDescriptor LOAD = MetricDescriptor.gauge("test_load1", "Load average over 1 minute.");
-  static final MetricDescriptor POD = MetricDescriptor.info("test_pod_info", "Pod metadata.", "namespace", "pod");
+  static final MetricDescriptor BYTES =
+      MetricDescriptor.counter("test_receive_bytes_total", "Bytes received.", "device");
+  static final MetricDescriptor LOAD =
+      MetricDescriptor.gauge("test_load1", "Load average over 1 minute.");
+  static final MetricDescriptor POD =
+      MetricDescriptor.info("test_pod_info", "Pod metadata.", "namespace", "pod");
   static final BuildInfo BUILD = new BuildInfo("1.2.3", "abc1234");
 
   final SnapshotRegistry registry = new SnapshotRegistry();
@@ -33,9 +38,16 @@ final class ExpositionFixture implements AutoCloseable {
 
   ExpositionFixture(int seriesLimitPerMetric, int maxRequests) throws IOException {
     registry.register("test");
-    exposition = new OtelExposition(registry, Map.of("test", List.of(BYTES, LOAD, POD)), BUILD, seriesLimitPerMetric);
-    server = new AgentHttpServer(new InetSocketAddress("127.0.0.1", 0), "/metrics", exposition.prometheusRegistry(),
-        registry::initialCollectionDone, maxRequests);
+    exposition =
+        new OtelExposition(
+            registry, Map.of("test", List.of(BYTES, LOAD, POD)), BUILD, seriesLimitPerMetric);
+    server =
+        new AgentHttpServer(
+            new InetSocketAddress("127.0.0.1", 0),
+            "/metrics",
+            exposition.prometheusRegistry(),
+            registry::initialCollectionDone,
+            maxRequests);
     exposition.serve(server.metrics());
   }
 
@@ -53,11 +65,13 @@ final class ExpositionFixture implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + server.address().getPort() + path);
   }
 
-  HttpResponse<byte[]> get(String path, String... headers) throws IOException, InterruptedException {
+  HttpResponse<byte[]> get(String path, String... headers)
+      throws IOException, InterruptedException {
     return send(HttpRequest.newBuilder(uri(path)).GET(), headers);
   }
 
-  HttpResponse<byte[]> send(HttpRequest.Builder request, String... headers) throws IOException, InterruptedException {
+  HttpResponse<byte[]> send(HttpRequest.Builder request, String... headers)
+      throws IOException, InterruptedException {
     if (headers.length > 0) {
       request.headers(headers);
     }

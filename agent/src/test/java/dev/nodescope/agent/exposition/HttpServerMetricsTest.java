@@ -17,22 +17,23 @@ import org.junit.jupiter.api.Test;
 
 class HttpServerMetricsTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private final HttpServerMetrics metrics = new HttpServerMetrics(clock, 10, Duration.ofSeconds(10),
-      Duration.ofSeconds(30));
+  private final HttpServerMetrics metrics =
+      new HttpServerMetrics(clock, 10, Duration.ofSeconds(10), Duration.ofSeconds(30));
   private final List<String> warnings = new CopyOnWriteArrayList<>();
   private final Logger log = Logger.getLogger(HttpServerMetrics.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      warnings.add(record.getMessage());
-    }
+  private final Handler capture =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          warnings.add(record.getMessage());
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
 
   @BeforeEach
   void setUp() {
@@ -58,14 +59,17 @@ class HttpServerMetricsTest {
     clock.advance(Duration.ofSeconds(59));
     metrics.timedOut(HttpServerMetrics.RESPONSE_PHASE);
 
-    assertThat(warnings).containsExactly(
-        "http: cut 1 responses that the client did not read within 30s (slow scrapers)",
-        "http: refused 1 scrapes with 503: already 10 in progress (--web.max-requests)");
+    assertThat(warnings)
+        .containsExactly(
+            "http: cut 1 responses that the client did not read within 30s (slow scrapers)",
+            "http: refused 1 scrapes with 503: already 10 in progress (--web.max-requests)");
 
     clock.advance(Duration.ofSeconds(2));
     metrics.timedOut(HttpServerMetrics.RESPONSE_PHASE);
 
-    assertThat(warnings).hasSize(3).last()
+    assertThat(warnings)
+        .hasSize(3)
+        .last()
         .isEqualTo("http: cut 3 responses that the client did not read within 30s (slow scrapers)");
     assertThat(metrics.timedOut()).containsEntry("response", 4L).containsEntry("request", 0L);
     assertThat(metrics.rejected()).containsEntry("max_requests", 1L);

@@ -18,20 +18,26 @@ class SharedCollectionTest {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger collections = new AtomicInteger();
-    SharedCollection shared = new SharedCollection(() -> {
-      collections.incrementAndGet();
-      entered.countDown();
-      await(release);
-      return new MetricSnapshots(List.of(GaugeSnapshot.builder().name("g").build()));
-    });
+    SharedCollection shared =
+        new SharedCollection(
+            () -> {
+              collections.incrementAndGet();
+              entered.countDown();
+              await(release);
+              return new MetricSnapshots(List.of(GaugeSnapshot.builder().name("g").build()));
+            });
 
     CompletableFuture<MetricSnapshots> first = CompletableFuture.supplyAsync(shared::collect);
     entered.await();
-    List<CompletableFuture<MetricSnapshots>> waiting = List.of(new CompletableFuture<>(), new CompletableFuture<>());
-    List<Thread> scrapers = waiting.stream().map(result -> new Thread(() -> result.complete(shared.collect())))
-        .toList();
+    List<CompletableFuture<MetricSnapshots>> waiting =
+        List.of(new CompletableFuture<>(), new CompletableFuture<>());
+    List<Thread> scrapers =
+        waiting.stream()
+            .map(result -> new Thread(() -> result.complete(shared.collect())))
+            .toList();
     scrapers.forEach(Thread::start);
-    Eventually.await("the later scrapes to wait for the running collection",
+    Eventually.await(
+        "the later scrapes to wait for the running collection",
         () -> scrapers.stream().allMatch(thread -> thread.getState() == Thread.State.WAITING));
     release.countDown();
 
@@ -46,12 +52,14 @@ class SharedCollectionTest {
   @Test
   void aFailedCollectionFailsThatScrapeOnly() {
     AtomicInteger calls = new AtomicInteger();
-    SharedCollection shared = new SharedCollection(() -> {
-      if (calls.incrementAndGet() == 1) {
-        throw new IllegalStateException("callback failed");
-      }
-      return new MetricSnapshots(List.of());
-    });
+    SharedCollection shared =
+        new SharedCollection(
+            () -> {
+              if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("callback failed");
+              }
+              return new MetricSnapshots(List.of());
+            });
 
     assertThatThrownBy(shared::collect).hasMessage("callback failed");
     assertThat(shared.collect().size()).isZero();

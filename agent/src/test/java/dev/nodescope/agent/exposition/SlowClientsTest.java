@@ -33,18 +33,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Slow and hostile clients against the real server on loopback: probes and a normal scrape still answer, and the
- * server closes the bad connections at its deadlines. The JDK server reads its deadlines once per JVM, so this class
- * runs in its own surefire fork with short ones (agent/pom.xml: 2 s to read a request, 2 s to send a response), and
- * only there.
+ * Slow and hostile clients against the real server on loopback: probes and a normal scrape still
+ * answer, and the server closes the bad connections at its deadlines. The JDK server reads its
+ * deadlines once per JVM, so this class runs in its own surefire fork with short ones
+ * (agent/pom.xml: 2 s to read a request, 2 s to send a response), and only there.
  */
 @EnabledIfSystemProperty(named = AgentHttpServer.MAX_REQUEST_TIME_PROPERTY, matches = "2")
 @EnabledIfSystemProperty(named = AgentHttpServer.MAX_RESPONSE_TIME_PROPERTY, matches = "2")
 class SlowClientsTest {
   /** More than the 4 threads the server once had: each of these used to hold one. */
   private static final int BAD_CLIENTS = 12;
+
   private static final Duration ANSWER_BOUND = Duration.ofSeconds(2);
-  /** The deadline, plus the JDK timer's one-second tick, plus scheduling slack on a shared CI machine. */
+
+  /**
+   * The deadline, plus the JDK timer's one-second tick, plus scheduling slack on a shared CI
+   * machine.
+   */
   private static final Duration CLOSE_BOUND = Duration.ofSeconds(2 + 1 + 2);
 
   private static final int CLOSED = -1;
@@ -53,7 +58,10 @@ class SlowClientsTest {
   private final List<Socket> sockets = new ArrayList<>();
   private final ExecutorService clients = Executors.newCachedThreadPool();
 
-  /** Serves, and answers one untimed probe so that the first timed one does not pay for loading the HTTP client. */
+  /**
+   * Serves, and answers one untimed probe so that the first timed one does not pay for loading the
+   * HTTP client.
+   */
   private ExpositionFixture serve(int seriesLimitPerMetric, int maxRequests) throws Exception {
     ExpositionFixture served = new ExpositionFixture(seriesLimitPerMetric, maxRequests);
     served.publish(ExpositionFixture.run(), new CollectorHealth("test", 0.01, true, true, 0, 1));
@@ -106,9 +114,12 @@ class SlowClientsTest {
     assertAnswersPromptly("/metrics");
 
     for (Future<Boolean> response : cut) {
-      assertThat(response.get(30, TimeUnit.SECONDS)).as("the response was cut at the deadline").isTrue();
+      assertThat(response.get(30, TimeUnit.SECONDS))
+          .as("the response was cut at the deadline")
+          .isTrue();
     }
-    // Had the body fitted in the socket buffers, the writes would have completed and nothing would have timed out.
+    // Had the body fitted in the socket buffers, the writes would have completed and nothing would
+    // have timed out.
     awaitSeries("nodescope_http_connections_timed_out_total{phase=\"response\"}", BAD_CLIENTS);
   }
 
@@ -125,12 +136,15 @@ class SlowClientsTest {
     assertThat(text(refused)).contains("--web.max-requests");
     assertAnswersPromptly("/healthz");
     int[] refusals = {1};
-    Eventually.await("scrapes are served again once the stuck ones are cut", () -> {
-      int status = status("/metrics");
-      refusals[0] += status == 503 ? 1 : 0;
-      return status == 200;
-    });
-    assertThat(series("nodescope_http_requests_rejected_total{reason=\"max_requests\"}")).isEqualTo(refusals[0]);
+    Eventually.await(
+        "scrapes are served again once the stuck ones are cut",
+        () -> {
+          int status = status("/metrics");
+          refusals[0] += status == 503 ? 1 : 0;
+          return status == 200;
+        });
+    assertThat(series("nodescope_http_requests_rejected_total{reason=\"max_requests\"}"))
+        .isEqualTo(refusals[0]);
   }
 
   @Test
@@ -145,11 +159,13 @@ class SlowClientsTest {
 
     assertThat(Sockets.closedUnanswered(oneTooMany, Duration.ofSeconds(1))).isTrue();
     int[] refusals = {1};
-    Eventually.await("probes answered again once the request deadline frees the workers", () -> {
-      int status = status("/healthz");
-      refusals[0] += status == CLOSED ? 1 : 0;
-      return status == 200;
-    });
+    Eventually.await(
+        "probes answered again once the request deadline frees the workers",
+        () -> {
+          int status = status("/healthz");
+          refusals[0] += status == CLOSED ? 1 : 0;
+          return status == 200;
+        });
     awaitSeries("nodescope_http_requests_rejected_total{reason=\"workers_busy\"}", refusals[0]);
   }
 
@@ -171,14 +187,17 @@ class SlowClientsTest {
   }
 
   /**
-   * Twice as much exposition as the server's send buffer can grow to (the largest net.ipv4.tcp_wmem allows), so a
-   * client that reads nothing blocks the writer. Few series with long values, because rendering costs per series and
-   * must not compete with the scrapes under test on a 2-core machine. One scrape first, so that rendering is compiled
-   * before the clocks of the assertions start.
+   * Twice as much exposition as the server's send buffer can grow to (the largest net.ipv4.tcp_wmem
+   * allows), so a client that reads nothing blocks the writer. Few series with long values, because
+   * rendering costs per series and must not compete with the scrapes under test on a 2-core
+   * machine. One scrape first, so that rendering is compiled before the clocks of the assertions
+   * start.
    */
   private void publishRegistryLargerThanSocketBuffers() throws IOException, InterruptedException {
-    // Through a buffered reader: a sysctl file answers only a read at offset 0, and Files.readString reads in pieces.
-    String[] tcpWmem = Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+");
+    // Through a buffered reader: a sysctl file answers only a read at offset 0, and
+    // Files.readString reads in pieces.
+    String[] tcpWmem =
+        Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+");
     long bodyBytes = 2 * Long.parseLong(tcpWmem[2]);
     String padding = "x".repeat(2_000);
     SnapshotBuilder run = ExpositionFixture.run();
@@ -190,9 +209,9 @@ class SlowClientsTest {
   }
 
   /**
-   * Sends scrapes on connections with a small receive window that are never read, and waits until the server has begun
-   * answering every one: their rendering is over, so what follows measures whether stuck writers starve the server,
-   * not how fast a shared CPU renders.
+   * Sends scrapes on connections with a small receive window that are never read, and waits until
+   * the server has begun answering every one: their rendering is over, so what follows measures
+   * whether stuck writers starve the server, not how fast a shared CPU renders.
    */
   private List<Socket> scrapesThatNeverRead(int count) throws IOException {
     List<Socket> requests = new ArrayList<>();
@@ -201,13 +220,18 @@ class SlowClientsTest {
       send(socket, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
       requests.add(socket);
     }
-    Eventually.await("the server begins every response", () -> requests.stream().allMatch(socket -> {
-      try {
-        return socket.getInputStream().available() > 0;
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    }));
+    Eventually.await(
+        "the server begins every response",
+        () ->
+            requests.stream()
+                .allMatch(
+                    socket -> {
+                      try {
+                        return socket.getInputStream().available() > 0;
+                      } catch (IOException e) {
+                        throw new AssertionError(e);
+                      }
+                    }));
     return requests;
   }
 
@@ -227,12 +251,17 @@ class SlowClientsTest {
     out.flush();
   }
 
-  /** Sends a request line, then headers one byte every 300 ms, never ending them; returns when the server hangs up. */
-  private static long dripHeadersUntilClosed(Socket socket) throws IOException, InterruptedException {
+  /**
+   * Sends a request line, then headers one byte every 300 ms, never ending them; returns when the
+   * server hangs up.
+   */
+  private static long dripHeadersUntilClosed(Socket socket)
+      throws IOException, InterruptedException {
     long start = System.nanoTime();
     send(socket, "GET /metrics HTTP/1.1\r\n");
-    byte[] header = "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-        .getBytes(StandardCharsets.US_ASCII);
+    byte[] header =
+        "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            .getBytes(StandardCharsets.US_ASCII);
     socket.setSoTimeout(300);
     InputStream in = socket.getInputStream();
     for (int i = 0; i < 100; i++) { // 30 s at most
@@ -251,8 +280,8 @@ class SlowClientsTest {
   }
 
   /**
-   * Reads nothing until the server's deadline has passed, then drains what was sent: true if the connection ended
-   * (end of stream or reset) before the whole body its Content-Length announced.
+   * Reads nothing until the server's deadline has passed, then drains what was sent: true if the
+   * connection ended (end of stream or reset) before the whole body its Content-Length announced.
    */
   private static boolean cutBeforeTheEnd(Socket socket) throws IOException, InterruptedException {
     Thread.sleep(CLOSE_BOUND.toMillis());
@@ -267,8 +296,11 @@ class SlowClientsTest {
     }
     String head = received.toString(StandardCharsets.ISO_8859_1);
     int bodyStart = head.indexOf("\r\n\r\n") + 4;
-    Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head.substring(0, Math.max(bodyStart, 0)));
-    return bodyStart < 4 || (length.find() && received.size() - bodyStart < Long.parseLong(length.group(1)));
+    Matcher length =
+        Pattern.compile("(?i)content-length: *(\\d+)")
+            .matcher(head.substring(0, Math.max(bodyStart, 0)));
+    return bodyStart < 4
+        || (length.find() && received.size() - bodyStart < Long.parseLong(length.group(1)));
   }
 
   /** Blocks reading a connection that sends nothing; returns when the server hangs up. */
@@ -287,41 +319,53 @@ class SlowClientsTest {
 
   private void assertAnswersPromptly(String path) throws Exception {
     Future<HttpResponse<byte[]>> response = clients.submit(() -> fixture.get(path));
-    assertThat(response.get(ANSWER_BOUND.toMillis(), TimeUnit.MILLISECONDS).statusCode()).as(path).isEqualTo(200);
+    assertThat(response.get(ANSWER_BOUND.toMillis(), TimeUnit.MILLISECONDS).statusCode())
+        .as(path)
+        .isEqualTo(200);
   }
 
   /**
-   * Waits for a counter to reach its expected value, then checks that it stays there: the server counts a connection
-   * just after closing it, so a client may see the close first.
+   * Waits for a counter to reach its expected value, then checks that it stays there: the server
+   * counts a connection just after closing it, so a client may see the close first.
    */
-  private void awaitSeries(String series, double expected) throws IOException, InterruptedException {
-    Eventually.await(series + " reaches " + expected, () -> {
-      try {
-        return series(series) >= expected;
-      } catch (IOException | InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    });
+  private void awaitSeries(String series, double expected)
+      throws IOException, InterruptedException {
+    Eventually.await(
+        series + " reaches " + expected,
+        () -> {
+          try {
+            return series(series) >= expected;
+          } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+          }
+        });
     Thread.sleep(200);
     assertThat(series(series)).as(series).isEqualTo(expected);
   }
 
-  /** The value of one series in a scrape (whose body is too large to print when an assertion fails). */
+  /**
+   * The value of one series in a scrape (whose body is too large to print when an assertion fails).
+   */
   private double series(String series) throws IOException, InterruptedException {
-    return text(fixture.get("/metrics")).lines().filter(line -> line.startsWith(series + " "))
-        .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).findFirst()
+    return text(fixture.get("/metrics"))
+        .lines()
+        .filter(line -> line.startsWith(series + " "))
+        .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1)))
+        .findFirst()
         .orElseThrow(() -> new AssertionError(series + " is not exposed"));
   }
 
   /**
-   * The status of one request to path on a connection of its own, or {@link #CLOSED} if the server closed it
-   * unanswered. A raw socket, because the JDK client retries such a request once, which would be counted twice.
+   * The status of one request to path on a connection of its own, or {@link #CLOSED} if the server
+   * closed it unanswered. A raw socket, because the JDK client retries such a request once, which
+   * would be counted twice.
    */
   private int status(String path) {
     try (Socket socket = new Socket("127.0.0.1", fixture.server.address().getPort())) {
       socket.setSoTimeout(5000);
       send(socket, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-      String statusLine = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+      String statusLine =
+          new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
       return statusLine.length() < 12 ? CLOSED : Integer.parseInt(statusLine.substring(9, 12));
     } catch (SocketException reset) {
       return CLOSED;

@@ -21,14 +21,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The jar on the fixture node with its default collectors: formats, conformance, health, self-metrics. */
+/**
+ * The jar on the fixture node with its default collectors: formats, conformance, health,
+ * self-metrics.
+ */
 class AgentEndpointsIT {
   /** What Prometheus 2.x sends: OpenMetrics preferred, text as the fallback. */
-  private static final String PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0,"
-      + "application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+  private static final String PROMETHEUS_ACCEPT =
+      "application/openmetrics-text;version=1.0.0,"
+          + "application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-  @TempDir
-  static Path temp;
+  @TempDir static Path temp;
   private static AgentProcess agent;
 
   @BeforeAll
@@ -84,14 +87,15 @@ class AgentEndpointsIT {
   @Test
   void healthAndReadinessAnswer() throws Exception {
     assertThat(agent.get("/healthz").statusCode()).isEqualTo(200);
-    assertThat(new String(agent.get("/readyz").body(), StandardCharsets.UTF_8)).isEqualTo("ready\n");
+    assertThat(new String(agent.get("/readyz").body(), StandardCharsets.UTF_8))
+        .isEqualTo("ready\n");
     assertThat(agent.get("/nope").statusCode()).isEqualTo(404);
   }
 
   /**
-   * The process as deployed (agent/jvm.options, default flags) has the server's defences on: slow clients that once
-   * held its every worker leave the probes answered and are closed at the 10 s request deadline. SlowClientsTest
-   * covers each kind of client in depth, with shorter deadlines.
+   * The process as deployed (agent/jvm.options, default flags) has the server's defences on: slow
+   * clients that once held its every worker leave the probes answered and are closed at the 10 s
+   * request deadline. SlowClientsTest covers each kind of client in depth, with shorter deadlines.
    */
   @Test
   void slowClientsLeaveProbesAnsweredAndAreClosedAtTheDeadline() throws Exception {
@@ -100,7 +104,9 @@ class AgentEndpointsIT {
     try {
       for (int i = 0; i < slowClients; i++) {
         Socket socket = new Socket("127.0.0.1", agent.port());
-        socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nX-Slow: a".getBytes(StandardCharsets.US_ASCII));
+        socket
+            .getOutputStream()
+            .write("GET /metrics HTTP/1.1\r\nX-Slow: a".getBytes(StandardCharsets.US_ASCII));
         sockets.add(socket);
       }
       Thread.sleep(500);
@@ -110,12 +116,16 @@ class AgentEndpointsIT {
       assertThat(agent.get("/readyz").statusCode()).isEqualTo(200);
       agent.scrapeText();
       assertThat(Duration.ofNanos(System.nanoTime() - start))
-          .as("answered while the slow clients still hold their connections, well before the 10 s deadline frees them")
+          .as(
+              "answered while the slow clients still hold their connections, well before the 10 s deadline frees them")
           .isLessThan(Duration.ofSeconds(5));
 
       for (Socket socket : sockets) {
-        assertThat(Sockets.closedUnanswered(socket, Duration.ofSeconds(10 + 1 + 3))) // deadline, timer tick, slack
-            .as("closed by the server").isTrue();
+        assertThat(
+                Sockets.closedUnanswered(
+                    socket, Duration.ofSeconds(10 + 1 + 3))) // deadline, timer tick, slack
+            .as("closed by the server")
+            .isTrue();
       }
     } finally {
       for (Socket socket : sockets) {
@@ -127,7 +137,8 @@ class AgentEndpointsIT {
 
   private static double timedOutRequests() {
     try {
-      return new TextExposition(agent.scrapeText()).series()
+      return new TextExposition(agent.scrapeText())
+          .series()
           .get("nodescope_http_connections_timed_out_total{phase=\"request\"}");
     } catch (IOException | InterruptedException e) {
       throw new AssertionError(e);
@@ -140,14 +151,21 @@ class AgentEndpointsIT {
 
     for (CollectorFactory factory : CollectorCatalog.standard().factories()) {
       if (factory.enabledByDefault()) {
-        assertThat(exposition.byCollector("nodescope_collector_success")).containsKey(factory.name());
-        assertThat(exposition.byCollector("nodescope_collector_errors_total")).containsKey(factory.name());
-        assertThat(exposition.byCollector("nodescope_collector_duration_seconds")).containsKey(factory.name());
-        assertThat(exposition.byCollector("nodescope_collector_source_available")).containsKey(factory.name());
+        assertThat(exposition.byCollector("nodescope_collector_success"))
+            .containsKey(factory.name());
+        assertThat(exposition.byCollector("nodescope_collector_errors_total"))
+            .containsKey(factory.name());
+        assertThat(exposition.byCollector("nodescope_collector_duration_seconds"))
+            .containsKey(factory.name());
+        assertThat(exposition.byCollector("nodescope_collector_source_available"))
+            .containsKey(factory.name());
       }
     }
-    assertThat(exposition.series().keySet()).anyMatch(series -> series.matches(
-        "nodescope_build_info\\{javaversion=\"17[^\"]*\",revision=\"[^\"]+\",version=\"\\d+\\.\\d+\\.\\d+[^\"]*\"}"));
+    assertThat(exposition.series().keySet())
+        .anyMatch(
+            series ->
+                series.matches(
+                    "nodescope_build_info\\{javaversion=\"17[^\"]*\",revision=\"[^\"]+\",version=\"\\d+\\.\\d+\\.\\d+[^\"]*\"}"));
     assertThat(agent.log()).contains("on node " + AgentProcess.NODE_NAME);
   }
 }

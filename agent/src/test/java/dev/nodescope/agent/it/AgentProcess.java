@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The fat jar running as its own process, as a DaemonSet would run it: the JVM options of agent/jvm.options, a
- * loopback port, no Kubernetes access, and the node name from NODE_NAME.
+ * The fat jar running as its own process, as a DaemonSet would run it: the JVM options of
+ * agent/jvm.options, a loopback port, no Kubernetes access, and the node name from NODE_NAME.
  */
 final class AgentProcess implements AutoCloseable {
   static final String NODE_NAME = "fixture-node";
@@ -24,7 +24,8 @@ final class AgentProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int port;
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private AgentProcess(Process process, Path log, int port) {
     this.process = process;
@@ -35,20 +36,30 @@ final class AgentProcess implements AutoCloseable {
   static Path jar() {
     Path jar = Path.of(System.getProperty("nodescope.agent.jar", "target/nodescope-agent.jar"));
     if (!Files.isRegularFile(jar)) {
-      throw new AssertionError(jar + " is missing: integration tests run in `mvn verify` after the package phase");
+      throw new AssertionError(
+          jar + " is missing: integration tests run in `mvn verify` after the package phase");
     }
     return jar;
   }
 
   static List<String> command(List<String> args) {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "@" + Path.of("jvm.options").toAbsolutePath(), "-jar", jar().toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + Path.of("jvm.options").toAbsolutePath(),
+                "-jar",
+                jar().toString()));
     command.addAll(args);
     return command;
   }
 
-  /** Starts the agent on a free loopback port and waits until /readyz says the first collection is done. */
-  static AgentProcess start(Path workDir, List<String> args) throws IOException, InterruptedException {
+  /**
+   * Starts the agent on a free loopback port and waits until /readyz says the first collection is
+   * done.
+   */
+  static AgentProcess start(Path workDir, List<String> args)
+      throws IOException, InterruptedException {
     return start(workDir, args, Map.of());
   }
 
@@ -59,8 +70,8 @@ final class AgentProcess implements AutoCloseable {
     List<String> all = new ArrayList<>(List.of("--web.listen-address=127.0.0.1:" + port));
     all.addAll(args);
     Path log = workDir.resolve("agent.log");
-    ProcessBuilder builder = new ProcessBuilder(command(all)).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command(all)).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = builder.environment();
     env.keySet().removeIf(name -> name.startsWith("KUBERNETES_") || name.equals("KUBECONFIG"));
     env.put("HOME", workDir.toString()); // no ~/.kube/config of the machine running the tests
@@ -86,7 +97,8 @@ final class AgentProcess implements AutoCloseable {
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("the agent was not ready within " + READY_LIMIT.toSeconds() + "s:\n" + log());
+    throw new AssertionError(
+        "the agent was not ready within " + READY_LIMIT.toSeconds() + "s:\n" + log());
   }
 
   int port() {
@@ -105,9 +117,11 @@ final class AgentProcess implements AutoCloseable {
     return Processes.readQuietly(log);
   }
 
-  HttpResponse<byte[]> get(String path, String... headers) throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + target() + path))
-        .timeout(Duration.ofSeconds(10));
+  HttpResponse<byte[]> get(String path, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://" + target() + path))
+            .timeout(Duration.ofSeconds(10));
     if (headers.length > 0) {
       request.headers(headers);
     }
@@ -135,7 +149,8 @@ final class AgentProcess implements AutoCloseable {
   int terminate(Duration limit) throws InterruptedException {
     process.destroy();
     if (!process.waitFor(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-      throw new AssertionError("the agent did not stop within " + limit.toSeconds() + "s of SIGTERM:\n" + log());
+      throw new AssertionError(
+          "the agent did not stop within " + limit.toSeconds() + "s of SIGTERM:\n" + log());
     }
     return process.exitValue();
   }

@@ -19,22 +19,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fixture node's /proc disappears under a running agent: the collectors reading it count errors (a collector
- * whose whole run fails keeps its last series), say so once in the log, and the endpoint goes on serving valid
- * expositions.
+ * The fixture node's /proc disappears under a running agent: the collectors reading it count errors
+ * (a collector whose whole run fails keeps its last series), say so once in the log, and the
+ * endpoint goes on serving valid expositions.
  */
 class CollectorSourceLossIT {
   private static final Duration LIMIT = Duration.ofSeconds(60);
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   @Test
   void losingProcfsRaisesErrorsWhileTheEndpointKeepsServing() throws Exception {
     FixtureNode node = FixtureNode.copyTo(temp);
     List<String> args = new ArrayList<>(node.pathFlags());
     for (CollectorFactory factory : CollectorCatalog.standard().factories()) {
-      // Short intervals so that the loss shows within seconds; the timeout may not exceed the interval.
+      // Short intervals so that the loss shows within seconds; the timeout may not exceed the
+      // interval.
       args.add("--collector." + factory.name() + ".interval=500ms");
       args.add("--collector." + factory.name() + ".timeout=500ms");
     }
@@ -42,7 +42,8 @@ class CollectorSourceLossIT {
       TextExposition before = new TextExposition(agent.scrapeText());
       Map<String, Double> succeeding = before.byCollector("nodescope_collector_success");
       succeeding.values().removeIf(value -> value != 1);
-      // The node collector reads only the fixture /proc, so at least it must succeed before its source is taken.
+      // The node collector reads only the fixture /proc, so at least it must succeed before its
+      // source is taken.
       assertThat(succeeding).as("collectors succeeding on the fixture node").containsKey("node");
 
       node.removeProcfs();
@@ -56,7 +57,8 @@ class CollectorSourceLossIT {
         if (after.byCollector("nodescope_collector_success").get(collector) == 0) {
           Set<String> itsNames = new HashSet<>(before.metricNames());
           itsNames.retainAll(descriptorNames(collector));
-          assertThat(after.metricNames()).as("series of %s kept from its last good run", collector)
+          assertThat(after.metricNames())
+              .as("series of %s kept from its last good run", collector)
               .containsAll(itsNames);
         }
       }
@@ -66,17 +68,20 @@ class CollectorSourceLossIT {
       Map<String, Long> logLines = new HashMap<>();
       failing.forEach(collector -> logLines.put(collector, countLines(agent.log(), collector)));
       Thread.sleep(2000); // four more failed runs
-      failing.forEach(collector -> assertThat(countLines(agent.log(), collector))
-          .as("log lines of %s: said once, not once per run", collector).isEqualTo(logLines.get(collector)));
+      failing.forEach(
+          collector ->
+              assertThat(countLines(agent.log(), collector))
+                  .as("log lines of %s: said once, not once per run", collector)
+                  .isEqualTo(logLines.get(collector)));
     }
   }
 
   /**
-   * Waits until some collector that succeeded counts more errors than before: a failed run, or partial failures
-   * when it reads each file on its own.
+   * Waits until some collector that succeeded counts more errors than before: a failed run, or
+   * partial failures when it reads each file on its own.
    */
-  private static Set<String> awaitFailing(AgentProcess agent, Set<String> collectors, TextExposition before)
-      throws Exception {
+  private static Set<String> awaitFailing(
+      AgentProcess agent, Set<String> collectors, TextExposition before) throws Exception {
     Map<String, Double> errorsBefore = before.byCollector("nodescope_collector_errors_total");
     long deadline = System.nanoTime() + LIMIT.toNanos();
     Set<String> failing = new TreeSet<>();
@@ -94,8 +99,10 @@ class CollectorSourceLossIT {
   }
 
   private static Set<String> descriptorNames(String collector) {
-    return CollectorCatalog.standard().factories().stream().filter(factory -> factory.name().equals(collector))
-        .flatMap(factory -> factory.descriptors().stream()).map(MetricDescriptor::name)
+    return CollectorCatalog.standard().factories().stream()
+        .filter(factory -> factory.name().equals(collector))
+        .flatMap(factory -> factory.descriptors().stream())
+        .map(MetricDescriptor::name)
         .collect(Collectors.toSet());
   }
 

@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every query of every dashboard, its variables substituted as Grafana would for "All", is accepted by a real
- * Prometheus scraping the jar on the fixture node; and a query that reads only metrics this agent serves there
- * returns data, so a panel is not silently empty because of a wrong label or join.
+ * Every query of every dashboard, its variables substituted as Grafana would for "All", is accepted
+ * by a real Prometheus scraping the jar on the fixture node; and a query that reads only metrics
+ * this agent serves there returns data, so a panel is not silently empty because of a wrong label
+ * or join.
  */
 class DashboardQueriesIT {
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   @Test
   void prometheusAnswersEveryDashboardQuery() throws Exception {
@@ -47,11 +47,14 @@ class DashboardQueriesIT {
       }
       assertThat(refused).as("queries Prometheus refused").isEmpty();
 
-      List<Dashboards.Query> expectData = queries.stream()
-          .filter(query -> present.containsAll(PromQl.metricNames(query.promql()))).toList();
+      List<Dashboards.Query> expectData =
+          queries.stream()
+              .filter(query -> present.containsAll(PromQl.metricNames(query.promql())))
+              .toList();
       assertThat(expectData).as("queries answerable on the fixture node").hasSizeGreaterThan(10);
       assertThat(awaitData(prometheus, expectData))
-          .as("queries of metrics the agent serves that returned nothing").isEmpty();
+          .as("queries of metrics the agent serves that returned nothing")
+          .isEmpty();
     }
   }
 

@@ -13,25 +13,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole agent on the fixture node, scraped once in Prometheus text format, against a golden file: names, help,
- * types, labels and values of everything a fixture determines. Rewrite with {@code -Dgolden.update=true} (run
- * through {@code mvn verify}) and review the diff.
+ * The whole agent on the fixture node, scraped once in Prometheus text format, against a golden
+ * file: names, help, types, labels and values of everything a fixture determines. Rewrite with
+ * {@code -Dgolden.update=true} (run through {@code mvn verify}) and review the diff.
  */
 class EndToEndGoldenIT {
   static final String GOLDEN = "golden/end-to-end-fixture-node.prom";
-  /** Collectors whose output the fixture trees fully determine; the others read the live kernel, devices or APIs. */
-  static final Set<String> FIXTURE_DRIVEN = Set.of("node", "pods");
+
   /**
-   * Values no fixture can fix: run durations, and filesystem sizes, which statvfs reads from whatever filesystem
-   * holds the fixture's copy of each mount point.
+   * Collectors whose output the fixture trees fully determine; the others read the live kernel,
+   * devices or APIs.
    */
-  private static final Pattern VOLATILE_VALUE = Pattern.compile(
-      "^((?:nodescope_collector_duration_seconds|nodescope_node_filesystem_(?:size|free|avail)_bytes)"
-          + "(?:\\{.*})?) \\S+$");
+  static final Set<String> FIXTURE_DRIVEN = Set.of("node", "pods");
+
+  /**
+   * Values no fixture can fix: run durations, and filesystem sizes, which statvfs reads from
+   * whatever filesystem holds the fixture's copy of each mount point.
+   */
+  private static final Pattern VOLATILE_VALUE =
+      Pattern.compile(
+          "^((?:nodescope_collector_duration_seconds|nodescope_node_filesystem_(?:size|free|avail)_bytes)"
+              + "(?:\\{.*})?) \\S+$");
+
   private static final Pattern BUILD_INFO = Pattern.compile("^nodescope_build_info\\{.*} 1$");
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   @Test
   void exposesWhatTheGoldenFileSays() throws Exception {
@@ -52,7 +58,8 @@ class EndToEndGoldenIT {
       if (volatileValue.matches()) {
         line = volatileValue.group(1) + " <varies>";
       } else if (BUILD_INFO.matcher(line).matches()) {
-        line = "nodescope_build_info{javaversion=\"<java>\",revision=\"<revision>\",version=\"<version>\"} 1";
+        line =
+            "nodescope_build_info{javaversion=\"<java>\",revision=\"<revision>\",version=\"<version>\"} 1";
       }
       out.append(line).append('\n');
     }

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** A writable copy of the fixture node's /proc, /sys and / trees, with the flags that point the agent at it. */
+/**
+ * A writable copy of the fixture node's /proc, /sys and / trees, with the flags that point the
+ * agent at it.
+ */
 final class FixtureNode {
   private static final Path SOURCE = Path.of("src/test/resources/fixtures/node");
 
@@ -31,20 +34,25 @@ final class FixtureNode {
   }
 
   List<String> pathFlags() {
-    return List.of("--path.procfs=" + procfs(), "--path.sysfs=" + root.resolve("sys"),
+    return List.of(
+        "--path.procfs=" + procfs(),
+        "--path.sysfs=" + root.resolve("sys"),
         "--path.rootfs=" + root.resolve("rootfs"));
   }
 
   /** Takes every file of /proc away, as when a host mount disappears under a running agent. */
   void removeProcfs() {
     try (Stream<Path> files = Files.walk(procfs())) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> {
-        try {
-          Files.delete(path);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      files
+          .sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              path -> {
+                try {
+                  Files.delete(path);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

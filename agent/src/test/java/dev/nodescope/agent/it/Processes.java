@@ -17,12 +17,19 @@ public final class Processes {
   /** What a finished command said, stdout and stderr together. */
   public record Result(int exitCode, String output) {}
 
-  /** Runs a command to completion, feeding it the given input; bounded so that a stuck tool fails the test. */
-  public static Result run(List<String> command, byte[] input, Duration limit) throws IOException, InterruptedException {
+  /**
+   * Runs a command to completion, feeding it the given input; bounded so that a stuck tool fails
+   * the test.
+   */
+  public static Result run(List<String> command, byte[] input, Duration limit)
+      throws IOException, InterruptedException {
     Path output = Files.createTempFile("nodescope-it", ".out");
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(output.toFile()).start();
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
       try (var stdin = process.getOutputStream()) {
         stdin.write(input);
       }

@@ -12,10 +12,12 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real Prometheus scrapes the jar on the fixture node; its HTTP API must hold every series the agent serves. */
+/**
+ * A real Prometheus scrapes the jar on the fixture node; its HTTP API must hold every series the
+ * agent serves.
+ */
 class PrometheusScrapeIT {
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   @Test
   void prometheusIngestsEverySeriesTheAgentServes() throws Exception {
@@ -33,7 +35,8 @@ class PrometheusScrapeIT {
       long deadline = System.nanoTime() + PrometheusServer.LIMIT.toNanos();
       while (!ingested.containsAll(served) && System.nanoTime() < deadline) {
         ingested.clear();
-        for (Map<String, Object> result : prometheus.query("count by (__name__) ({job=\"" + JOB + "\"})")) {
+        for (Map<String, Object> result :
+            prometheus.query("count by (__name__) ({job=\"" + JOB + "\"})")) {
           ingested.add(labels(result).get("__name__"));
         }
         Thread.sleep(200);
@@ -42,16 +45,23 @@ class PrometheusScrapeIT {
 
       List<Map<String, Object>> build = prometheus.query("nodescope_build_info");
       assertThat(build).hasSize(1);
-      assertThat(labels(build.get(0))).containsEntry("job", JOB).containsEntry("instance", agent.target())
+      assertThat(labels(build.get(0)))
+          .containsEntry("job", JOB)
+          .containsEntry("instance", agent.target())
           .containsKeys("version", "revision", "javaversion");
       assertThat(value(build.get(0))).isEqualTo("1");
 
       if (served.contains("nodescope_node_memory_total_bytes")) {
-        long memTotalKb = Files.readAllLines(node.procfs().resolve("meminfo")).stream()
-            .filter(line -> line.startsWith("MemTotal:")).map(line -> line.replaceAll("\\D", ""))
-            .mapToLong(Long::parseLong).findFirst().orElseThrow();
+        long memTotalKb =
+            Files.readAllLines(node.procfs().resolve("meminfo")).stream()
+                .filter(line -> line.startsWith("MemTotal:"))
+                .map(line -> line.replaceAll("\\D", ""))
+                .mapToLong(Long::parseLong)
+                .findFirst()
+                .orElseThrow();
         List<Map<String, Object>> memory = prometheus.query("nodescope_node_memory_total_bytes");
-        assertThat(Double.parseDouble(value(memory.get(0)))).as("MemTotal of the fixture, in bytes")
+        assertThat(Double.parseDouble(value(memory.get(0))))
+            .as("MemTotal of the fixture, in bytes")
             .isEqualTo(memTotalKb * 1024.0);
       }
     }

@@ -17,17 +17,25 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-/** A real Prometheus (Debian's binary) on loopback with its own config and data directory, scraping the agent. */
+/**
+ * A real Prometheus (Debian's binary) on loopback with its own config and data directory, scraping
+ * the agent.
+ */
 final class PrometheusServer implements AutoCloseable {
   /** The job name of the agent's target, as in the dashboards' queries. */
   static final String JOB = "nodescope";
-  /** How long a series may take to appear: Prometheus starting, then a scrape or two (rates need two). */
+
+  /**
+   * How long a series may take to appear: Prometheus starting, then a scrape or two (rates need
+   * two).
+   */
   static final Duration LIMIT = Duration.ofSeconds(90);
 
   private final Process process;
   private final Path log;
   private final int port;
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private PrometheusServer(Process process, Path log, int port) {
     this.process = process;
@@ -37,7 +45,10 @@ final class PrometheusServer implements AutoCloseable {
 
   static PrometheusServer scraping(AgentProcess agent, Path workDir) throws IOException {
     Capabilities.requireCommand("prometheus");
-    Path config = Files.writeString(workDir.resolve("prometheus.yml"), """
+    Path config =
+        Files.writeString(
+            workDir.resolve("prometheus.yml"),
+            """
         global:
           scrape_interval: 1s
           scrape_timeout: 1s
@@ -46,25 +57,36 @@ final class PrometheusServer implements AutoCloseable {
           - job_name: %s
             static_configs:
               - targets: ['%s']
-        """.formatted(JOB, agent.target()));
+        """
+                .formatted(JOB, agent.target()));
     int port = Processes.freePort();
     Path log = workDir.resolve("prometheus.log");
-    Process process = new ProcessBuilder("prometheus", "--config.file=" + config,
-        "--storage.tsdb.path=" + Files.createDirectories(workDir.resolve("prometheus-data")),
-        "--web.listen-address=127.0.0.1:" + port)
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process process =
+        new ProcessBuilder(
+                "prometheus",
+                "--config.file=" + config,
+                "--storage.tsdb.path="
+                    + Files.createDirectories(workDir.resolve("prometheus-data")),
+                "--web.listen-address=127.0.0.1:" + port)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     return new PrometheusServer(process, log, port);
   }
 
   /** The {@code data.result} of an instant query; empty until the series exists. */
   @SuppressWarnings("unchecked")
   List<Map<String, Object>> query(String promql) throws IOException, InterruptedException {
-    Map<String, Object> data = (Map<String, Object>) api("/api/v1/query?query="
-        + URLEncoder.encode(promql, StandardCharsets.UTF_8)).get("data");
+    Map<String, Object> data =
+        (Map<String, Object>)
+            api("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))
+                .get("data");
     return (List<Map<String, Object>>) data.get("result");
   }
 
-  /** False while Prometheus is still starting (not listening yet) or the query has no result yet. */
+  /**
+   * False while Prometheus is still starting (not listening yet) or the query has no result yet.
+   */
   boolean answers(String promql) throws InterruptedException {
     try {
       return !query(promql).isEmpty();
@@ -73,13 +95,23 @@ final class PrometheusServer implements AutoCloseable {
     }
   }
 
-  /** Waits up to {@link #LIMIT} for the query to return data; fails naming the targets and Prometheus's log. */
+  /**
+   * Waits up to {@link #LIMIT} for the query to return data; fails naming the targets and
+   * Prometheus's log.
+   */
   void awaitAnswer(String promql) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + LIMIT.toNanos();
     while (!answers(promql)) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("no result for " + promql + " within " + LIMIT.toSeconds() + "s; targets: "
-            + activeTargets() + "\n" + log());
+        throw new AssertionError(
+            "no result for "
+                + promql
+                + " within "
+                + LIMIT.toSeconds()
+                + "s; targets: "
+                + activeTargets()
+                + "\n"
+                + log());
       }
       Thread.sleep(200);
     }
@@ -96,15 +128,21 @@ final class PrometheusServer implements AutoCloseable {
     if (!process.isAlive()) {
       throw new AssertionError("prometheus exited with " + process.exitValue() + ":\n" + log());
     }
-    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() == 503) {
       // Listening but still starting: it answers "Service Unavailable" in plain text, not JSON.
       throw new IOException("prometheus not ready: " + response.body().trim());
     }
-    Map<String, Object> answer = new Yaml(new SafeConstructor(new LoaderOptions())).load(response.body());
+    Map<String, Object> answer =
+        new Yaml(new SafeConstructor(new LoaderOptions())).load(response.body());
     if (response.statusCode() != 200 || !"success".equals(answer.get("status"))) {
-      throw new AssertionError("prometheus answered " + response.statusCode() + ": " + response.body());
+      throw new AssertionError(
+          "prometheus answered " + response.statusCode() + ": " + response.body());
     }
     return answer;
   }

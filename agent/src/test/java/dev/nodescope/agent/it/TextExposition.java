@@ -6,8 +6,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Reads a scrape in Prometheus text format into series and values. Deliberately simple (one sample per line, no
- * timestamps): promtool and the OpenMetrics parser check the format; this only reads what the agent wrote.
+ * Reads a scrape in Prometheus text format into series and values. Deliberately simple (one sample
+ * per line, no timestamps): promtool and the OpenMetrics parser check the format; this only reads
+ * what the agent wrote.
  */
 final class TextExposition {
   private final Map<String, Double> series = new LinkedHashMap<>();
@@ -40,11 +41,12 @@ final class TextExposition {
   Map<String, Double> byCollector(String metric) {
     Map<String, Double> values = new LinkedHashMap<>();
     String prefix = metric + "{collector=\"";
-    series.forEach((key, value) -> {
-      if (key.startsWith(prefix)) {
-        values.put(key.substring(prefix.length(), key.indexOf('"', prefix.length())), value);
-      }
-    });
+    series.forEach(
+        (key, value) -> {
+          if (key.startsWith(prefix)) {
+            values.put(key.substring(prefix.length(), key.indexOf('"', prefix.length())), value);
+          }
+        });
     return values;
   }
 }

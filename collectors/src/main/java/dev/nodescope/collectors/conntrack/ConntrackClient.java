@@ -2,19 +2,22 @@ package dev.nodescope.collectors.conntrack;
 
 import dev.nodescope.collectors.netlink.NetlinkException;
 import dev.nodescope.collectors.netlink.NetlinkSocket;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Dumps the conntrack table and per-CPU statistics over ctnetlink. Every dump is bounded by a deadline and by the
- * number of datagrams, so a kernel that never sends NLMSG_DONE cannot hold a collection forever.
+ * Dumps the conntrack table and per-CPU statistics over ctnetlink. Every dump is bounded by a
+ * deadline and by the number of datagrams, so a kernel that never sends NLMSG_DONE cannot hold a
+ * collection forever.
  */
 public final class ConntrackClient implements AutoCloseable {
-  /** Large enough for the kernel's dump batches (it fills up to 32 KiB, or a page, per datagram). */
+  /**
+   * Large enough for the kernel's dump batches (it fills up to 32 KiB, or a page, per datagram).
+   */
   public static final int DATAGRAM_BYTES = 64 * 1024;
+
   private static final int MAX_DATAGRAMS_PER_DUMP = 1_000_000;
 
   private final NetlinkSocket socket;
@@ -30,9 +33,16 @@ public final class ConntrackClient implements AutoCloseable {
     return new ConntrackClient(NetlinkSocket.open(4 * 1024 * 1024, 1000));
   }
 
-  /** Streams every entry of one family's table to the sink; a netlink error (EPERM, say) is a NetlinkException. */
-  public void dump(int family, long timeoutMillis, Consumer<ConntrackEntry> sink) throws IOException {
-    run(CtnetlinkCodec.dumpRequest(family, sequence++), timeoutMillis, d -> d.entries().forEach(sink));
+  /**
+   * Streams every entry of one family's table to the sink; a netlink error (EPERM, say) is a
+   * NetlinkException.
+   */
+  public void dump(int family, long timeoutMillis, Consumer<ConntrackEntry> sink)
+      throws IOException {
+    run(
+        CtnetlinkCodec.dumpRequest(family, sequence++),
+        timeoutMillis,
+        d -> d.entries().forEach(sink));
   }
 
   public List<ConntrackCpuStats> cpuStats(long timeoutMillis) throws IOException {
@@ -46,7 +56,8 @@ public final class ConntrackClient implements AutoCloseable {
     return malformed;
   }
 
-  private void run(byte[] request, long timeoutMillis, Consumer<CtnetlinkCodec.Decoded> handler) throws IOException {
+  private void run(byte[] request, long timeoutMillis, Consumer<CtnetlinkCodec.Decoded> handler)
+      throws IOException {
     socket.send(request);
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     for (int i = 0; i < MAX_DATAGRAMS_PER_DUMP; i++) {

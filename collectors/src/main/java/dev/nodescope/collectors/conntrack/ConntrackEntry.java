@@ -1,8 +1,9 @@
 package dev.nodescope.collectors.conntrack;
 
 /**
- * One conntrack entry as ctnetlink reports it. Counters are -1 when the kernel sent none (accounting off);
- * tcpState is -1 for non-TCP entries; event says whether it came from a dump, a NEW or a DESTROY event.
+ * One conntrack entry as ctnetlink reports it. Counters are -1 when the kernel sent none
+ * (accounting off); tcpState is -1 for non-TCP entries; event says whether it came from a dump, a
+ * NEW or a DESTROY event.
  */
 public record ConntrackEntry(
     Event event,
@@ -19,7 +20,12 @@ public record ConntrackEntry(
     long mark,
     long id) {
 
-  public enum Event { DUMP, NEW, UPDATE, DESTROY }
+  public enum Event {
+    DUMP,
+    NEW,
+    UPDATE,
+    DESTROY
+  }
 
   public boolean hasCounters() {
     return originalBytes >= 0 && replyBytes >= 0;

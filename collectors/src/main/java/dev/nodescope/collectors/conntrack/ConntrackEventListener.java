@@ -1,7 +1,6 @@
 package dev.nodescope.collectors.conntrack;
 
 import dev.nodescope.collectors.netlink.NetlinkSocket;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,9 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Listens to conntrack NEW and DESTROY events on its own thread, so that connections that open and close between
- * two dumps still count with their final counters. Events wait in a bounded queue until the next collection drains
- * them; when it is full, or the kernel reports ENOBUFS, the loss is counted instead of growing memory.
+ * Listens to conntrack NEW and DESTROY events on its own thread, so that connections that open and
+ * close between two dumps still count with their final counters. Events wait in a bounded queue
+ * until the next collection drains them; when it is full, or the kernel reports ENOBUFS, the loss
+ * is counted instead of growing memory.
  */
 public final class ConntrackEventListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConntrackEventListener.class);
@@ -35,10 +35,13 @@ public final class ConntrackEventListener implements AutoCloseable {
   }
 
   /** Opens the event socket in the calling thread's network namespace and starts listening. */
-  public static ConntrackEventListener start(int receiveBufferBytes, int queueCapacity) throws IOException {
-    NetlinkSocket socket = NetlinkSocket.open(receiveBufferBytes, POLL_MILLIS, NetlinkSocket.GROUP_NEW,
-        NetlinkSocket.GROUP_DESTROY);
-    ConntrackEventListener listener = new ConntrackEventListener(socket, queueCapacity, "conntrack-events");
+  public static ConntrackEventListener start(int receiveBufferBytes, int queueCapacity)
+      throws IOException {
+    NetlinkSocket socket =
+        NetlinkSocket.open(
+            receiveBufferBytes, POLL_MILLIS, NetlinkSocket.GROUP_NEW, NetlinkSocket.GROUP_DESTROY);
+    ConntrackEventListener listener =
+        new ConntrackEventListener(socket, queueCapacity, "conntrack-events");
     listener.thread.start();
     return listener;
   }

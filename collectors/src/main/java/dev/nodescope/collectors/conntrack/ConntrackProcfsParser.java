@@ -1,22 +1,33 @@
 package dev.nodescope.collectors.conntrack;
 
 import dev.nodescope.collectors.netlink.Addresses;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Pure parser of the kernel's text tables: /proc/net/nf_conntrack (one connection per line, as ct_seq_show writes
- * it) and /proc/net/stat/nf_conntrack (a header, then one line of hex counters per CPU). A line it cannot read is
- * skipped (null), never thrown about. The text has no conntrack id, so entries are identified by their original
- * tuple and zone, which is what makes a connection unique in the table.
+ * Pure parser of the kernel's text tables: /proc/net/nf_conntrack (one connection per line, as
+ * ct_seq_show writes it) and /proc/net/stat/nf_conntrack (a header, then one line of hex counters
+ * per CPU). A line it cannot read is skipped (null), never thrown about. The text has no conntrack
+ * id, so entries are identified by their original tuple and zone, which is what makes a connection
+ * unique in the table.
  */
 final class ConntrackProcfsParser {
   /** TCP states in the order of enum tcp_conntrack, as the kernel names them in the table. */
-  private static final List<String> TCP_STATES = List.of("NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
-      "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2");
+  private static final List<String> TCP_STATES =
+      List.of(
+          "NONE",
+          "SYN_SENT",
+          "SYN_RECV",
+          "ESTABLISHED",
+          "FIN_WAIT",
+          "CLOSE_WAIT",
+          "LAST_ACK",
+          "TIME_WAIT",
+          "CLOSE",
+          "SYN_SENT2");
+
   private static final long IPS_SEEN_REPLY = 1 << 1;
   private static final long IPS_ASSURED = 1 << 2;
 
@@ -40,7 +51,8 @@ final class ConntrackProcfsParser {
     if (addressBytes == 0) {
       return null;
     }
-    // Two tuples, each "src= dst= [sport= dport=] [packets= bytes=]"; the second src= starts the reply tuple.
+    // Two tuples, each "src= dst= [sport= dport=] [packets= bytes=]"; the second src= starts the
+    // reply tuple.
     byte[][] src = new byte[2][];
     byte[][] dst = new byte[2][];
     int[][] ports = new int[2][2];
@@ -84,19 +96,35 @@ final class ConntrackProcfsParser {
         case "bytes" -> counters[tuple][1] = number == null ? -1 : number;
         case "mark" -> mark = number == null ? 0 : number;
         case "zone" -> zone = number == null ? 0 : (int) (number & 0xffff);
-        default -> { } // type/code/id of ICMP, keys of GRE, use=, delta-time=, secctx=: not needed
+        default -> {} // type/code/id of ICMP, keys of GRE, use=, delta-time=, secctx=: not needed
       }
     }
     if (tuple != 1 || src[0] == null || dst[0] == null || src[1] == null || dst[1] == null) {
       return null;
     }
-    ConntrackTuple original = new ConntrackTuple(src[0], dst[0], protocol, ports[0][0], ports[0][1]);
+    ConntrackTuple original =
+        new ConntrackTuple(src[0], dst[0], protocol, ports[0][0], ports[0][1]);
     ConntrackTuple reply = new ConntrackTuple(src[1], dst[1], protocol, ports[1][0], ports[1][1]);
-    return new ConntrackEntry(ConntrackEntry.Event.DUMP, family, original, reply, counters[0][0], counters[0][1],
-        counters[1][0], counters[1][1], status, tcpState, zone, mark, identity(original, zone));
+    return new ConntrackEntry(
+        ConntrackEntry.Event.DUMP,
+        family,
+        original,
+        reply,
+        counters[0][0],
+        counters[0][1],
+        counters[1][0],
+        counters[1][1],
+        status,
+        tcpState,
+        zone,
+        mark,
+        identity(original, zone));
   }
 
-  /** The per-CPU lines of /proc/net/stat/nf_conntrack, by the names in its header; malformed lines are skipped. */
+  /**
+   * The per-CPU lines of /proc/net/stat/nf_conntrack, by the names in its header; malformed lines
+   * are skipped.
+   */
   static List<ConntrackCpuStats> parseStats(String text) {
     String[] lines = text.split("\n");
     List<ConntrackCpuStats> out = new ArrayList<>();
@@ -117,15 +145,24 @@ final class ConntrackProcfsParser {
       } catch (NumberFormatException e) {
         continue;
       }
-      out.add(new ConntrackCpuStats(cpu, byName.getOrDefault("found", 0L), byName.getOrDefault("invalid", 0L),
-          byName.getOrDefault("insert", 0L), byName.getOrDefault("insert_failed", 0L),
-          byName.getOrDefault("drop", 0L), byName.getOrDefault("early_drop", 0L),
-          byName.getOrDefault("search_restart", 0L)));
+      out.add(
+          new ConntrackCpuStats(
+              cpu,
+              byName.getOrDefault("found", 0L),
+              byName.getOrDefault("invalid", 0L),
+              byName.getOrDefault("insert", 0L),
+              byName.getOrDefault("insert_failed", 0L),
+              byName.getOrDefault("drop", 0L),
+              byName.getOrDefault("early_drop", 0L),
+              byName.getOrDefault("search_restart", 0L)));
     }
     return out;
   }
 
-  /** 64-bit FNV-1a of the original tuple and zone: stable across reads, so counters carry forward per connection. */
+  /**
+   * 64-bit FNV-1a of the original tuple and zone: stable across reads, so counters carry forward
+   * per connection.
+   */
   private static long identity(ConntrackTuple t, int zone) {
     long h = 0xcbf29ce484222325L;
     for (byte[] part : new byte[][] {t.source(), t.destination()}) {
@@ -139,7 +176,10 @@ final class ConntrackProcfsParser {
     return h;
   }
 
-  /** A dotted quad, or the kernel's %pI6 form (eight groups of four hex digits); null otherwise. No DNS, ever. */
+  /**
+   * A dotted quad, or the kernel's %pI6 form (eight groups of four hex digits); null otherwise. No
+   * DNS, ever.
+   */
   private static byte[] address(String text, int size) {
     String[] parts = text.split(size == 4 ? "\\." : ":", -1);
     if (parts.length != (size == 4 ? 4 : 8)) {

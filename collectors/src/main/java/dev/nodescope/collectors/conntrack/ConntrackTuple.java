@@ -4,8 +4,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 
-/** One direction of a connection: addresses (4 or 16 bytes), IP protocol number and ports (0 when absent). */
-public record ConntrackTuple(byte[] source, byte[] destination, int protocol, int sourcePort, int destinationPort) {
+/**
+ * One direction of a connection: addresses (4 or 16 bytes), IP protocol number and ports (0 when
+ * absent).
+ */
+public record ConntrackTuple(
+    byte[] source, byte[] destination, int protocol, int sourcePort, int destinationPort) {
 
   public InetAddress sourceAddress() {
     return toAddress(source);
@@ -25,17 +29,32 @@ public record ConntrackTuple(byte[] source, byte[] destination, int protocol, in
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ConntrackTuple t && Arrays.equals(source, t.source) && Arrays.equals(destination, t.destination)
-        && protocol == t.protocol && sourcePort == t.sourcePort && destinationPort == t.destinationPort;
+    return o instanceof ConntrackTuple t
+        && Arrays.equals(source, t.source)
+        && Arrays.equals(destination, t.destination)
+        && protocol == t.protocol
+        && sourcePort == t.sourcePort
+        && destinationPort == t.destinationPort;
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * Arrays.hashCode(source) + Arrays.hashCode(destination)) + protocol * 65537 + sourcePort * 257 + destinationPort;
+    return 31 * (31 * Arrays.hashCode(source) + Arrays.hashCode(destination))
+        + protocol * 65537
+        + sourcePort * 257
+        + destinationPort;
   }
 
   @Override
   public String toString() {
-    return sourceAddress() + ":" + sourcePort + "->" + destinationAddress() + ":" + destinationPort + "/" + protocol;
+    return sourceAddress()
+        + ":"
+        + sourcePort
+        + "->"
+        + destinationAddress()
+        + ":"
+        + destinationPort
+        + "/"
+        + protocol;
   }
 }

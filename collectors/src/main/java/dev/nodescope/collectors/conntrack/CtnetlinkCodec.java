@@ -6,10 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Pure ctnetlink codec: builds request messages and decodes what the kernel sends back. Netlink headers and
- * attribute headers are in host byte order; attribute payloads (addresses, ports, counters) are big-endian.
- * Decoding never throws: a malformed message or attribute is counted and skipped, and every loop advances by at
- * least one aligned header, so truncated or hostile input cannot make it spin.
+ * Pure ctnetlink codec: builds request messages and decodes what the kernel sends back. Netlink
+ * headers and attribute headers are in host byte order; attribute payloads (addresses, ports,
+ * counters) are big-endian. Decoding never throws: a malformed message or attribute is counted and
+ * skipped, and every loop advances by at least one aligned header, so truncated or hostile input
+ * cannot make it spin.
  */
 public final class CtnetlinkCodec {
   static final int NLMSG_HDRLEN = 16;
@@ -67,8 +68,12 @@ public final class CtnetlinkCodec {
   private CtnetlinkCodec() {}
 
   /** What one receive buffer held. */
-  public record Decoded(List<ConntrackEntry> entries, List<ConntrackCpuStats> cpuStats, boolean done,
-      int errno, int malformed) {}
+  public record Decoded(
+      List<ConntrackEntry> entries,
+      List<ConntrackCpuStats> cpuStats,
+      boolean done,
+      int errno,
+      int malformed) {}
 
   /** A dump request (IPCTNL_MSG_CT_GET, NLM_F_DUMP) for one address family. */
   public static byte[] dumpRequest(int family, int sequence) {
@@ -93,7 +98,9 @@ public final class CtnetlinkCodec {
 
   /** Decodes every netlink message in buf[0, length). */
   public static Decoded decode(byte[] buf, int length) {
-    ByteBuffer b = ByteBuffer.wrap(buf, 0, Math.max(0, Math.min(length, buf.length))).order(ByteOrder.nativeOrder());
+    ByteBuffer b =
+        ByteBuffer.wrap(buf, 0, Math.max(0, Math.min(length, buf.length)))
+            .order(ByteOrder.nativeOrder());
     List<ConntrackEntry> entries = new ArrayList<>();
     List<ConntrackCpuStats> stats = new ArrayList<>();
     boolean done = false;
@@ -134,7 +141,8 @@ public final class CtnetlinkCodec {
             }
           }
         } catch (RuntimeException e) {
-          malformed++; // defensive: bounds are checked everywhere, but a bad attribute must never escape
+          malformed++; // defensive: bounds are checked everywhere, but a bad attribute must never
+          // escape
         }
       } else if (type != NLMSG_NOOP && type != NLMSG_OVERRUN) {
         malformed++;
@@ -154,10 +162,13 @@ public final class CtnetlinkCodec {
     if ((flags & NLM_F_MULTI) != 0) {
       return ConntrackEntry.Event.DUMP;
     }
-    return (flags & (NLM_F_CREATE | NLM_F_EXCL)) != 0 ? ConntrackEntry.Event.NEW : ConntrackEntry.Event.UPDATE;
+    return (flags & (NLM_F_CREATE | NLM_F_EXCL)) != 0
+        ? ConntrackEntry.Event.NEW
+        : ConntrackEntry.Event.UPDATE;
   }
 
-  private static ConntrackEntry decodeEntry(ByteBuffer b, int start, int end, int family, ConntrackEntry.Event event) {
+  private static ConntrackEntry decodeEntry(
+      ByteBuffer b, int start, int end, int family, ConntrackEntry.Event event) {
     ConntrackTuple orig = null;
     ConntrackTuple reply = null;
     long[] origCounters = {-1, -1};
@@ -185,15 +196,27 @@ public final class CtnetlinkCodec {
         case CTA_COUNTERS_ORIG -> decodeCounters(b, payload, payload + plen, origCounters);
         case CTA_COUNTERS_REPLY -> decodeCounters(b, payload, payload + plen, replyCounters);
         case CTA_PROTOINFO -> tcpState = decodeTcpState(b, payload, payload + plen);
-        default -> { }
+        default -> {}
       }
       p += align(alen);
     }
     if (orig == null) {
       return null;
     }
-    return new ConntrackEntry(event, family, orig, reply, origCounters[0], origCounters[1], replyCounters[0],
-        replyCounters[1], status, tcpState, zone, mark, id);
+    return new ConntrackEntry(
+        event,
+        family,
+        orig,
+        reply,
+        origCounters[0],
+        origCounters[1],
+        replyCounters[0],
+        replyCounters[1],
+        status,
+        tcpState,
+        zone,
+        mark,
+        id);
   }
 
   private static ConntrackTuple decodeTuple(ByteBuffer b, int start, int end) {
@@ -261,7 +284,8 @@ public final class CtnetlinkCodec {
       int atype = b.getShort(p + 2) & NLA_TYPE_MASK;
       int plen = alen - 4;
       if ((atype == CTA_COUNTERS_PACKETS || atype == CTA_COUNTERS_BYTES) && plen >= 8) {
-        packetsBytes[atype - CTA_COUNTERS_PACKETS] = (be32(b, p + 4) << 32 | be32(b, p + 8)) & Long.MAX_VALUE;
+        packetsBytes[atype - CTA_COUNTERS_PACKETS] =
+            (be32(b, p + 4) << 32 | be32(b, p + 8)) & Long.MAX_VALUE;
       } else if ((atype == CTA_COUNTERS32_PACKETS || atype == CTA_COUNTERS32_BYTES) && plen >= 4) {
         packetsBytes[atype - CTA_COUNTERS32_PACKETS] = be32(b, p + 4);
       }
@@ -305,8 +329,15 @@ public final class CtnetlinkCodec {
       }
       p += align(alen);
     }
-    return new ConntrackCpuStats(cpu, v[CTA_STATS_FOUND], v[CTA_STATS_INVALID], v[CTA_STATS_INSERT],
-        v[CTA_STATS_INSERT_FAILED], v[CTA_STATS_DROP], v[CTA_STATS_EARLY_DROP], v[CTA_STATS_SEARCH_RESTART]);
+    return new ConntrackCpuStats(
+        cpu,
+        v[CTA_STATS_FOUND],
+        v[CTA_STATS_INVALID],
+        v[CTA_STATS_INSERT],
+        v[CTA_STATS_INSERT_FAILED],
+        v[CTA_STATS_DROP],
+        v[CTA_STATS_EARLY_DROP],
+        v[CTA_STATS_SEARCH_RESTART]);
   }
 
   private static long u32(ByteBuffer b, int payload, int plen) {

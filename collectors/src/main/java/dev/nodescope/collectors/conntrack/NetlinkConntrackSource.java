@@ -1,12 +1,14 @@
 package dev.nodescope.collectors.conntrack;
 
 import dev.nodescope.collectors.netlink.Addresses;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** The conntrack table over ctnetlink: one dump per family, plus NEW and DESTROY events between dumps. */
+/**
+ * The conntrack table over ctnetlink: one dump per family, plus NEW and DESTROY events between
+ * dumps.
+ */
 public final class NetlinkConntrackSource implements ConntrackSource {
   private static final long DUMP_TIMEOUT_MILLIS = 8000;
   private static final int EVENT_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -21,14 +23,15 @@ public final class NetlinkConntrackSource implements ConntrackSource {
   }
 
   /**
-   * Opens both sockets in the calling thread's network namespace. The kernel checks CAP_NET_ADMIN per request, not
-   * at socket(), so a statistics request probes it before the source is trusted.
+   * Opens both sockets in the calling thread's network namespace. The kernel checks CAP_NET_ADMIN
+   * per request, not at socket(), so a statistics request probes it before the source is trusted.
    */
   public static NetlinkConntrackSource open() throws IOException {
     ConntrackClient client = ConntrackClient.open();
     try {
       client.cpuStats(DUMP_TIMEOUT_MILLIS);
-      return new NetlinkConntrackSource(client, ConntrackEventListener.start(EVENT_BUFFER_BYTES, EVENT_QUEUE));
+      return new NetlinkConntrackSource(
+          client, ConntrackEventListener.start(EVENT_BUFFER_BYTES, EVENT_QUEUE));
     } catch (IOException | RuntimeException e) {
       client.close();
       throw e;

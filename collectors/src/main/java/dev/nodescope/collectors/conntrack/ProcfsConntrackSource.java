@@ -12,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The conntrack table as text, for nodes where netlink is refused. No events: a connection that opens and closes
- * between two reads is not seen (TCP ones mostly are, since the kernel keeps them two minutes in TIME_WAIT).
+ * The conntrack table as text, for nodes where netlink is refused. No events: a connection that
+ * opens and closes between two reads is not seen (TCP ones mostly are, since the kernel keeps them
+ * two minutes in TIME_WAIT).
  */
 final class ProcfsConntrackSource implements ConntrackSource {
   private static final Logger LOG = LoggerFactory.getLogger(ProcfsConntrackSource.class);
@@ -39,7 +40,10 @@ final class ProcfsConntrackSource implements ConntrackSource {
         ConntrackEntry entry = ConntrackProcfsParser.parseLine(line);
         if (entry == null && !malformedLogged) {
           malformedLogged = true;
-          LOG.warn("skipping lines of {} that are not conntrack entries (logged once), first: {}", table, line);
+          LOG.warn(
+              "skipping lines of {} that are not conntrack entries (logged once), first: {}",
+              table,
+              line);
         } else if (entry != null) {
           sink.accept(entry);
         }
@@ -57,7 +61,10 @@ final class ProcfsConntrackSource implements ConntrackSource {
     return 0;
   }
 
-  /** From /proc/net/stat/nf_conntrack; none on kernels built without it (CONFIG_NF_CONNTRACK_PROCFS off). */
+  /**
+   * From /proc/net/stat/nf_conntrack; none on kernels built without it (CONFIG_NF_CONNTRACK_PROCFS
+   * off).
+   */
   @Override
   public List<ConntrackCpuStats> cpuStats() throws IOException {
     try {

@@ -40,23 +40,27 @@ public abstract class CollectorFactory {
     return descriptors;
   }
 
-  /** Flags of this collector beyond the enable switch and interval, named {@code --collector.<name>.*}. */
+  /**
+   * Flags of this collector beyond the enable switch and interval, named {@code
+   * --collector.<name>.*}.
+   */
   public List<Flag<?>> flags() {
     return List.of();
   }
 
   /**
-   * Whether this collector looks up peers beyond this node ({@link CollectorContext#cluster()}). The agent watches
-   * nodes, Services and EndpointSlices cluster-wide only when an enabled collector says yes, since those watches
-   * cost every API server; otherwise the context carries {@link ClusterDirectory#EMPTY}.
+   * Whether this collector looks up peers beyond this node ({@link CollectorContext#cluster()}).
+   * The agent watches nodes, Services and EndpointSlices cluster-wide only when an enabled
+   * collector says yes, since those watches cost every API server; otherwise the context carries
+   * {@link ClusterDirectory#EMPTY}.
    */
   public boolean needsClusterDirectory() {
     return false;
   }
 
   /**
-   * Opens the source. Throws {@link SourceUnavailableException} when the node simply lacks it; the agent tries
-   * again later in case it appears (a driver installed after boot).
+   * Opens the source. Throws {@link SourceUnavailableException} when the node simply lacks it; the
+   * agent tries again later in case it appears (a driver installed after boot).
    */
   public abstract Collector create(CollectorContext context) throws Exception;
 }

@@ -1,8 +1,8 @@
 package dev.nodescope.collectors.core;
 
 /**
- * How a collector's latest run went. {@code completedRuns} counts finished attempts of any outcome, which is what
- * readiness waits for.
+ * How a collector's latest run went. {@code completedRuns} counts finished attempts of any outcome,
+ * which is what readiness waits for.
  */
 public record CollectorHealth(
     String collector,

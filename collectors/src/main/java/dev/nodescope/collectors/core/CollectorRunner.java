@@ -13,12 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one collector on its own thread at its interval, with a deadline. A run that throws or overruns the deadline
- * is counted and logged; the previous snapshot is kept so the series do not flap, and other collectors are never
- * affected. A hung run keeps its thread: further runs are skipped (and counted) until it returns.
+ * Runs one collector on its own thread at its interval, with a deadline. A run that throws or
+ * overruns the deadline is counted and logged; the previous snapshot is kept so the series do not
+ * flap, and other collectors are never affected. A hung run keeps its thread: further runs are
+ * skipped (and counted) until it returns.
  */
 public final class CollectorRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CollectorRunner.class);
+
   /** How often a collector whose source is missing looks again: rare enough to cost nothing. */
   static final Duration SOURCE_RETRY = Duration.ofMinutes(1);
 
@@ -34,26 +36,37 @@ public final class CollectorRunner implements AutoCloseable {
   private ScheduledExecutorService scheduler;
   private Collector collector;
   private Future<?> inFlight;
+
   /**
-   * True from the start to the end of a run. A cancelled Future reports done at once even while its thread is still
-   * stuck in the collector, so the Future alone cannot tell that a run is hung.
+   * True from the start to the end of a run. A cancelled Future reports done at once even while its
+   * thread is still stuck in the collector, so the Future alone cannot tell that a run is hung.
    */
   private volatile boolean running;
+
   private long errors;
   private long completedRuns;
   private boolean sourceAvailable = true;
   private long nextSourceAttemptNanos;
   private String lastLoggedError;
-  /** Partial failures already logged; bounded because messages name files and entries, which can come and go. */
-  private final java.util.Set<String> loggedPartialFailures = java.util.Collections.newSetFromMap(
-      new java.util.LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > 1000;
-        }
-      });
 
-  public CollectorRunner(CollectorFactory factory, CollectorContext context, Duration interval, Duration deadline,
+  /**
+   * Partial failures already logged; bounded because messages name files and entries, which can
+   * come and go.
+   */
+  private final java.util.Set<String> loggedPartialFailures =
+      java.util.Collections.newSetFromMap(
+          new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > 1000;
+            }
+          });
+
+  public CollectorRunner(
+      CollectorFactory factory,
+      CollectorContext context,
+      Duration interval,
+      Duration deadline,
       SnapshotRegistry registry) {
     this.factory = factory;
     this.context = context;
@@ -62,11 +75,13 @@ public final class CollectorRunner implements AutoCloseable {
     this.registry = registry;
     this.clock = context.clock();
     this.descriptors = factory.descriptors();
-    this.worker = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "collector-" + factory.name());
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.worker =
+        Executors.newSingleThreadExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "collector-" + factory.name());
+              thread.setDaemon(true);
+              return thread;
+            });
     registry.register(factory.name());
   }
 
@@ -81,20 +96,24 @@ public final class CollectorRunner implements AutoCloseable {
   }
 
   /**
-   * One scheduled attempt. It never blocks the shared scheduler: the run happens on the collector's own thread
-   * and a watchdog checks the deadline.
+   * One scheduled attempt. It never blocks the shared scheduler: the run happens on the collector's
+   * own thread and a watchdog checks the deadline.
    */
   synchronized void tick() {
     if (running || (inFlight != null && !inFlight.isDone())) {
       errors++;
-      logOnce("collector " + name() + " is still running a collection that exceeded its deadline; skipping this run");
+      logOnce(
+          "collector "
+              + name()
+              + " is still running a collection that exceeded its deadline; skipping this run");
       report(0, false);
       return;
     }
     Future<?> run = worker.submit(this::runOnce);
     inFlight = run;
     long started = System.nanoTime();
-    scheduler.schedule(() -> enforceDeadline(run, started), deadline.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.schedule(
+        () -> enforceDeadline(run, started), deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private synchronized void enforceDeadline(Future<?> run, long startedNanos) {
@@ -127,7 +146,8 @@ public final class CollectorRunner implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception | Error e) {
-      // Errors too (a parser's StackOverflowError, an AssertionError): otherwise the run would never count as
+      // Errors too (a parser's StackOverflowError, an AssertionError): otherwise the run would
+      // never count as
       // completed and readiness would wait for it forever.
       if (Thread.currentThread().isInterrupted()) {
         return;
@@ -179,7 +199,9 @@ public final class CollectorRunner implements AutoCloseable {
       return true;
     } catch (SourceUnavailableException e) {
       if (sourceAvailable) {
-        LOG.info("collector {}: source not available on this node, no series until it appears: {}", name(),
+        LOG.info(
+            "collector {}: source not available on this node, no series until it appears: {}",
+            name(),
             e.getMessage());
       }
       sourceAvailable = false;
@@ -189,10 +211,15 @@ public final class CollectorRunner implements AutoCloseable {
   }
 
   private void report(double durationSeconds, boolean succeeded) {
-    registry.report(new CollectorHealth(name(), durationSeconds, succeeded, sourceAvailable, errors, completedRuns));
+    registry.report(
+        new CollectorHealth(
+            name(), durationSeconds, succeeded, sourceAvailable, errors, completedRuns));
   }
 
-  /** The same failure every interval would flood the log: say it once, and again when it changes or heals. */
+  /**
+   * The same failure every interval would flood the log: say it once, and again when it changes or
+   * heals.
+   */
   private void logOnce(String message) {
     if (!message.equals(lastLoggedError)) {
       LOG.warn(message);
@@ -202,7 +229,9 @@ public final class CollectorRunner implements AutoCloseable {
 
   private static String describe(Throwable e) {
     String message = e.getMessage();
-    return message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message;
+    return message == null
+        ? e.getClass().getSimpleName()
+        : e.getClass().getSimpleName() + ": " + message;
   }
 
   private static double seconds(long startedNanos) {

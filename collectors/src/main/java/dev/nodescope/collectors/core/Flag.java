@@ -9,8 +9,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A command-line flag in the Prometheus exporter style ({@code --web.listen-address=:9101}). The same names are
- * the keys of the YAML config file. Parsing errors carry a message meant for the one-line exit-2 report.
+ * A command-line flag in the Prometheus exporter style ({@code --web.listen-address=:9101}). The
+ * same names are the keys of the YAML config file. Parsing errors carry a message meant for the
+ * one-line exit-2 report.
  */
 public final class Flag<T> {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
@@ -21,7 +22,8 @@ public final class Flag<T> {
   private final Function<String, T> parser;
   private final String placeholder;
 
-  private Flag(String name, String help, T defaultValue, Function<String, T> parser, String placeholder) {
+  private Flag(
+      String name, String help, T defaultValue, Function<String, T> parser, String placeholder) {
     this.name = Objects.requireNonNull(name);
     this.help = Objects.requireNonNull(help);
     this.defaultValue = defaultValue;
@@ -46,52 +48,77 @@ public final class Flag<T> {
   }
 
   public static Flag<Path> path(String name, String defaultValue, String help) {
-    return new Flag<>(name, help, defaultValue == null ? null : Path.of(defaultValue), Path::of, "PATH");
+    return new Flag<>(
+        name, help, defaultValue == null ? null : Path.of(defaultValue), Path::of, "PATH");
   }
 
   /** A flag whose value must be one of the given words. */
-  public static Flag<String> oneOf(String name, String defaultValue, String help, String... allowed) {
+  public static Flag<String> oneOf(
+      String name, String defaultValue, String help, String... allowed) {
     java.util.List<String> words = java.util.List.of(allowed);
-    return new Flag<>(name, help + " One of: " + String.join(", ", words) + ".", defaultValue, value -> {
-      if (!words.contains(value)) {
-        throw new IllegalArgumentException("must be one of " + String.join(", ", words));
-      }
-      return value;
-    }, String.join("|", words));
-  }
-
-  /** A comma-separated list whose items must each be one of the given words; duplicates are dropped. */
-  public static Flag<java.util.List<String>> listOf(String name, java.util.List<String> defaultValue, String help,
-      String... allowed) {
-    java.util.List<String> words = java.util.List.of(allowed);
-    return new Flag<>(name, help + " Any of: " + String.join(", ", words) + ".", java.util.List.copyOf(defaultValue),
+    return new Flag<>(
+        name,
+        help + " One of: " + String.join(", ", words) + ".",
+        defaultValue,
         value -> {
-          java.util.List<String> items = java.util.Arrays.stream(value.split(",")).map(String::trim)
-              .filter(item -> !item.isEmpty()).distinct().toList();
-          for (String item : items) {
-            if (!words.contains(item)) {
-              throw new IllegalArgumentException("'" + item + "' is not one of " + String.join(", ", words));
-            }
+          if (!words.contains(value)) {
+            throw new IllegalArgumentException("must be one of " + String.join(", ", words));
           }
-          if (items.isEmpty()) {
-            throw new IllegalArgumentException("must name at least one of " + String.join(", ", words));
-          }
-          return items;
-        }, "LIST");
+          return value;
+        },
+        String.join("|", words));
   }
 
   /**
-   * This flag, refusing at parse time (so at start-up, exit 2) any value that fails the check, with the reason in
-   * the one-line report: {@code Flag.integer(...).requiring(n -> n > 0, "must be positive")}.
+   * A comma-separated list whose items must each be one of the given words; duplicates are dropped.
+   */
+  public static Flag<java.util.List<String>> listOf(
+      String name, java.util.List<String> defaultValue, String help, String... allowed) {
+    java.util.List<String> words = java.util.List.of(allowed);
+    return new Flag<>(
+        name,
+        help + " Any of: " + String.join(", ", words) + ".",
+        java.util.List.copyOf(defaultValue),
+        value -> {
+          java.util.List<String> items =
+              java.util.Arrays.stream(value.split(","))
+                  .map(String::trim)
+                  .filter(item -> !item.isEmpty())
+                  .distinct()
+                  .toList();
+          for (String item : items) {
+            if (!words.contains(item)) {
+              throw new IllegalArgumentException(
+                  "'" + item + "' is not one of " + String.join(", ", words));
+            }
+          }
+          if (items.isEmpty()) {
+            throw new IllegalArgumentException(
+                "must name at least one of " + String.join(", ", words));
+          }
+          return items;
+        },
+        "LIST");
+  }
+
+  /**
+   * This flag, refusing at parse time (so at start-up, exit 2) any value that fails the check, with
+   * the reason in the one-line report: {@code Flag.integer(...).requiring(n -> n > 0, "must be
+   * positive")}.
    */
   public Flag<T> requiring(Predicate<? super T> valid, String reason) {
-    return new Flag<>(name, help, defaultValue, value -> {
-      T parsed = parser.apply(value);
-      if (!valid.test(parsed)) {
-        throw new IllegalArgumentException(reason);
-      }
-      return parsed;
-    }, placeholder);
+    return new Flag<>(
+        name,
+        help,
+        defaultValue,
+        value -> {
+          T parsed = parser.apply(value);
+          if (!valid.test(parsed)) {
+            throw new IllegalArgumentException(reason);
+          }
+          return parsed;
+        },
+        placeholder);
   }
 
   public String name() {
@@ -106,7 +133,9 @@ public final class Flag<T> {
     return defaultValue;
   }
 
-  /** The default as a user would type it (durations as 1m30s, not PT1M30S); null when there is none. */
+  /**
+   * The default as a user would type it (durations as 1m30s, not PT1M30S); null when there is none.
+   */
   public String defaultText() {
     if (defaultValue instanceof Duration duration) {
       return formatDuration(duration);
@@ -170,12 +199,14 @@ public final class Flag<T> {
     int end = 0;
     while (matcher.find() && matcher.start() == end) {
       long amount = Long.parseLong(matcher.group(1));
-      total = total.plus(switch (matcher.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        default -> Duration.ofHours(amount);
-      });
+      total =
+          total.plus(
+              switch (matcher.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofHours(amount);
+              });
       end = matcher.end();
     }
     if (end == 0 || end != value.length()) {

@@ -4,13 +4,15 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * A metric as users see it on /metrics: the exact exposed name (counters end in {@code _total}), its type,
- * help text and label names. Collectors declare these up front so that exposition, the README table and the
- * CloudWatch bridge all work from one list, and a misspelt name fails at start-up rather than at scrape time.
+ * A metric as users see it on /metrics: the exact exposed name (counters end in {@code _total}),
+ * its type, help text and label names. Collectors declare these up front so that exposition, the
+ * README table and the CloudWatch bridge all work from one list, and a misspelt name fails at
+ * start-up rather than at scrape time.
  */
 public record MetricDescriptor(String name, MetricType type, String help, List<String> labelNames) {
   /** OpenTelemetry instrument names must start with a letter and stay within 255 characters. */
   private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]{0,254}");
+
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
   public MetricDescriptor {
@@ -19,14 +21,16 @@ public record MetricDescriptor(String name, MetricType type, String help, List<S
       throw new IllegalArgumentException("invalid metric name: " + name);
     }
     if (type == MetricType.COUNTER && !name.endsWith("_total")) {
-      // OpenMetrics requires the suffix on counters; the exporter would add it and break the declared name.
+      // OpenMetrics requires the suffix on counters; the exporter would add it and break the
+      // declared name.
       throw new IllegalArgumentException("counter name must end in _total: " + name);
     }
     if (type == MetricType.INFO && !name.endsWith("_info")) {
       throw new IllegalArgumentException("info metric name must end in _info: " + name);
     }
     if (type == MetricType.GAUGE && (name.endsWith("_total") || name.endsWith("_info"))) {
-      // promtool flags a gauge named like a counter, and the exporter strips _info from a gauge's name.
+      // promtool flags a gauge named like a counter, and the exporter strips _info from a gauge's
+      // name.
       throw new IllegalArgumentException("gauge name must not end in _total or _info: " + name);
     }
     for (String label : labelNames) {

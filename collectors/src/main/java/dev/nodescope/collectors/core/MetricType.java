@@ -5,6 +5,8 @@ public enum MetricType {
   GAUGE,
   /** Cumulative and never decreasing for a given label set while that series lives. */
   COUNTER,
-  /** Always 1; the labels carry the information (OpenMetrics info type, exposed as {@code <name>}). */
+  /**
+   * Always 1; the labels carry the information (OpenMetrics info type, exposed as {@code <name>}).
+   */
   INFO
 }

@@ -6,12 +6,13 @@ import java.util.Optional;
 
 /** Lookups of the pods on this node; empty when the agent runs without Kubernetes access. */
 public interface PodDirectory {
-  PodDirectory EMPTY = new PodDirectory() {
-    @Override
-    public Collection<PodInfo> pods() {
-      return List.of();
-    }
-  };
+  PodDirectory EMPTY =
+      new PodDirectory() {
+        @Override
+        public Collection<PodInfo> pods() {
+          return List.of();
+        }
+      };
 
   Collection<PodInfo> pods();
 

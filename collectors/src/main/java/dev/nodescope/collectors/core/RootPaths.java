@@ -3,8 +3,8 @@ package dev.nodescope.collectors.core;
 import java.nio.file.Path;
 
 /**
- * The host trees the agent reads. In a container they are the host's /proc, /sys and / mounted under /host; in
- * tests they are fixture trees. No collector opens an absolute path of its own.
+ * The host trees the agent reads. In a container they are the host's /proc, /sys and / mounted
+ * under /host; in tests they are fixture trees. No collector opens an absolute path of its own.
  */
 public record RootPaths(Path procfs, Path sysfs, Path rootfs) {
   public static RootPaths host() {

@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * What one collector run produced. Immutable, so the scrape path and the CloudWatch bridge read it without
- * locks while the collector builds the next one.
+ * What one collector run produced. Immutable, so the scrape path and the CloudWatch bridge read it
+ * without locks while the collector builds the next one.
  */
 public record Snapshot(String collector, Instant collectedAt, Map<String, MetricFamily> families) {
   public Snapshot {

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Collects samples during one run. Only descriptors the collector declared are accepted, so a collector cannot
- * expose a series that the README and exposition do not know about.
+ * Collects samples during one run. Only descriptors the collector declared are accepted, so a
+ * collector cannot expose a series that the README and exposition do not know about.
  */
 public final class SnapshotBuilder {
   private final String collector;
@@ -37,12 +37,17 @@ public final class SnapshotBuilder {
       throw new IllegalArgumentException(collector + " did not declare " + descriptor.name());
     }
     if (labelValues.size() != descriptor.labelNames().size()) {
-      throw new IllegalArgumentException(descriptor.name() + " takes labels " + descriptor.labelNames()
-          + " but got " + labelValues);
+      throw new IllegalArgumentException(
+          descriptor.name()
+              + " takes labels "
+              + descriptor.labelNames()
+              + " but got "
+              + labelValues);
     }
     for (String labelValue : labelValues) {
       if (labelValue == null) {
-        throw new IllegalArgumentException(descriptor.name() + " got a null label value: " + labelValues);
+        throw new IllegalArgumentException(
+            descriptor.name() + " got a null label value: " + labelValues);
       }
     }
     if (Double.isNaN(value) && descriptor.type() == MetricType.COUNTER) {
@@ -52,11 +57,19 @@ public final class SnapshotBuilder {
       throw new IllegalArgumentException(descriptor.name() + " is an info metric and must be 1");
     }
     Sample sample = new Sample(labelValues, value);
-    if (!labelSets.computeIfAbsent(descriptor.name(), name -> new HashSet<>()).add(sample.labelValues())) {
-      // Exposition would sum duplicate gauges and counters, and a duplicate info series fails the whole scrape:
+    if (!labelSets
+        .computeIfAbsent(descriptor.name(), name -> new HashSet<>())
+        .add(sample.labelValues())) {
+      // Exposition would sum duplicate gauges and counters, and a duplicate info series fails the
+      // whole scrape:
       // keep the first, report the rest.
-      partialFailure("duplicate series " + descriptor.name() + descriptor.labelNames() + "=" + labelValues
-          + " dropped");
+      partialFailure(
+          "duplicate series "
+              + descriptor.name()
+              + descriptor.labelNames()
+              + "="
+              + labelValues
+              + " dropped");
       return this;
     }
     samples.computeIfAbsent(descriptor.name(), name -> new ArrayList<>()).add(sample);
@@ -64,8 +77,9 @@ public final class SnapshotBuilder {
   }
 
   /**
-   * One part of the source was bad (a malformed line, one unreadable cgroup) while the rest was read. The run keeps
-   * what it has; each such problem counts in {@code nodescope_collector_errors_total} and is logged once.
+   * One part of the source was bad (a malformed line, one unreadable cgroup) while the rest was
+   * read. The run keeps what it has; each such problem counts in {@code
+   * nodescope_collector_errors_total} and is logged once.
    */
   public void partialFailure(String message) {
     partialFailures.add(message);

@@ -9,8 +9,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The latest snapshot and health of every collector. Collectors write, the scrape path and the bridge read; both
- * sides only swap or read references, so a slow scraper never holds up a collector and vice versa.
+ * The latest snapshot and health of every collector. Collectors write, the scrape path and the
+ * bridge read; both sides only swap or read references, so a slow scraper never holds up a
+ * collector and vice versa.
  */
 public final class SnapshotRegistry {
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
@@ -33,7 +34,10 @@ public final class SnapshotRegistry {
     health.put(collectorHealth.collector(), collectorHealth);
   }
 
-  /** Called on the collector's thread with every new snapshot, to prepare it for readers off the scrape path. */
+  /**
+   * Called on the collector's thread with every new snapshot, to prepare it for readers off the
+   * scrape path.
+   */
   public void onPublish(Consumer<Snapshot> listener) {
     listeners.add(listener);
   }
@@ -50,7 +54,9 @@ public final class SnapshotRegistry {
     return new ArrayList<>(health.values());
   }
 
-  /** True once every registered collector has finished at least one attempt, whatever its outcome. */
+  /**
+   * True once every registered collector has finished at least one attempt, whatever its outcome.
+   */
   public boolean initialCollectionDone() {
     return health.values().stream().allMatch(h -> h.completedRuns() > 0);
   }

@@ -13,18 +13,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the allowance statistics of every interface whose driver is ENA. The driver comes from the interface's
- * {@code device/driver} link in sysfs, so virtual interfaces (a pod's veth, bridges, lo) and other NICs cost no
- * ioctl. Statistics a driver version lacks are left out, without complaint.
+ * Reads the allowance statistics of every interface whose driver is ENA. The driver comes from the
+ * interface's {@code device/driver} link in sysfs, so virtual interfaces (a pod's veth, bridges,
+ * lo) and other NICs cost no ioctl. Statistics a driver version lacks are left out, without
+ * complaint.
  */
 final class EnaCollector implements Collector {
-  private static final Map<String, MetricDescriptor> STATS = Map.of(
-      "bw_in_allowance_exceeded", EnaCollectorFactory.BW_IN,
-      "bw_out_allowance_exceeded", EnaCollectorFactory.BW_OUT,
-      "pps_allowance_exceeded", EnaCollectorFactory.PPS,
-      "conntrack_allowance_exceeded", EnaCollectorFactory.CONNTRACK,
-      "linklocal_allowance_exceeded", EnaCollectorFactory.LINKLOCAL,
-      "conntrack_allowance_available", EnaCollectorFactory.CONNTRACK_AVAILABLE);
+  private static final Map<String, MetricDescriptor> STATS =
+      Map.of(
+          "bw_in_allowance_exceeded", EnaCollectorFactory.BW_IN,
+          "bw_out_allowance_exceeded", EnaCollectorFactory.BW_OUT,
+          "pps_allowance_exceeded", EnaCollectorFactory.PPS,
+          "conntrack_allowance_exceeded", EnaCollectorFactory.CONNTRACK,
+          "linklocal_allowance_exceeded", EnaCollectorFactory.LINKLOCAL,
+          "conntrack_allowance_available", EnaCollectorFactory.CONNTRACK_AVAILABLE);
 
   private final RootPaths paths;
   private final Ethtool ethtool;
@@ -41,19 +43,25 @@ final class EnaCollector implements Collector {
   public void collect(SnapshotBuilder out) throws IOException {
     for (String iface : interfaces(paths, driver)) {
       try {
-        ethtool.stats(iface).forEach((name, value) -> {
-          MetricDescriptor descriptor = STATS.get(name);
-          if (descriptor != null) {
-            out.add(descriptor, value, iface);
-          }
-        });
+        ethtool
+            .stats(iface)
+            .forEach(
+                (name, value) -> {
+                  MetricDescriptor descriptor = STATS.get(name);
+                  if (descriptor != null) {
+                    out.add(descriptor, value, iface);
+                  }
+                });
       } catch (IOException e) {
         out.partialFailure("ethtool statistics of " + iface + ": " + e.getMessage());
       }
     }
   }
 
-  /** Interfaces under {@code <sysfs>/class/net} driven by the driver, in name order; none without sysfs. */
+  /**
+   * Interfaces under {@code <sysfs>/class/net} driven by the driver, in name order; none without
+   * sysfs.
+   */
   static List<String> interfaces(RootPaths paths, String driver) throws IOException {
     List<String> found = new ArrayList<>();
     if (!Files.isDirectory(paths.sys("class/net"))) {
@@ -62,7 +70,8 @@ final class EnaCollector implements Collector {
     try (DirectoryStream<Path> all = Files.newDirectoryStream(paths.sys("class/net"))) {
       for (Path iface : all) {
         Path link = iface.resolve("device/driver");
-        if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).getFileName().toString().equals(driver)) {
+        if (Files.isSymbolicLink(link)
+            && Files.readSymbolicLink(link).getFileName().toString().equals(driver)) {
           found.add(iface.getFileName().toString());
         }
       }

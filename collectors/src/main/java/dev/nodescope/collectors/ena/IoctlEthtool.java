@@ -11,8 +11,9 @@ import jnr.ffi.Runtime;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * ETHTOOL_GSSET_INFO, ETHTOOL_GSTRINGS and ETHTOOL_GSTATS through the SIOCETHTOOL ioctl (linux/ethtool.h), on a
- * datagram socket of the calling thread's network namespace: no subprocess, one socket for the collector's life.
+ * ETHTOOL_GSSET_INFO, ETHTOOL_GSTRINGS and ETHTOOL_GSTATS through the SIOCETHTOOL ioctl
+ * (linux/ethtool.h), on a datagram socket of the calling thread's network namespace: no subprocess,
+ * one socket for the collector's life.
  */
 final class IoctlEthtool implements Ethtool {
   private static final int AF_INET = 2;
@@ -25,18 +26,23 @@ final class IoctlEthtool implements Ethtool {
   private static final int ETH_SS_STATS = 1;
   private static final int ETH_GSTRING_LEN = 32;
   private static final int IFNAMSIZ = 16;
+
   /** struct ifreq: the name, then a union whose ifr_data points at the ethtool command. */
   private static final int IFREQ_BYTES = 40;
+
   /**
-   * The kernel writes as many strings and values as the driver has at the time of each call, whatever count we
-   * asked for; room beyond the count we read keeps a driver that grows its set in between from writing past us.
+   * The kernel writes as many strings and values as the driver has at the time of each call,
+   * whatever count we asked for; room beyond the count we read keeps a driver that grows its set in
+   * between from writing past us.
    */
   private static final int HEADROOM = 64;
 
   public interface LibC {
-    @SaveError int socket(int domain, int type, int protocol);
+    @SaveError
+    int socket(int domain, int type, int protocol);
 
-    @SaveError int ioctl(int fd, long request, Pointer argument);
+    @SaveError
+    int ioctl(int fd, long request, Pointer argument);
 
     int close(int fd);
   }
@@ -62,7 +68,8 @@ final class IoctlEthtool implements Ethtool {
     if (count == 0) {
       return Map.of();
     }
-    Pointer strings = Memory.allocateDirect(runtime, 12 + (count + HEADROOM) * ETH_GSTRING_LEN, true);
+    Pointer strings =
+        Memory.allocateDirect(runtime, 12 + (count + HEADROOM) * ETH_GSTRING_LEN, true);
     strings.putInt(0, ETHTOOL_GSTRINGS);
     strings.putInt(4, ETH_SS_STATS);
     strings.putInt(8, count);
@@ -77,7 +84,9 @@ final class IoctlEthtool implements Ethtool {
     }
     Map<String, Long> stats = new LinkedHashMap<>();
     for (int i = 0; i < count; i++) {
-      stats.put(strings.getString(12 + (long) i * ETH_GSTRING_LEN, ETH_GSTRING_LEN, StandardCharsets.US_ASCII),
+      stats.put(
+          strings.getString(
+              12 + (long) i * ETH_GSTRING_LEN, ETH_GSTRING_LEN, StandardCharsets.US_ASCII),
           values.getLongLong(8 + 8L * i));
     }
     return stats;

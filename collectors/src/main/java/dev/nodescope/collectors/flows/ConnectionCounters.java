@@ -3,19 +3,26 @@ package dev.nodescope.collectors.flows;
 import java.util.Arrays;
 
 /**
- * The counters last seen per conntrack id, so that each observation adds only what a connection moved since. A
- * table of 150,000 connections is looked up once per entry per collection; boxed keys and records in a HashMap made
- * that the collector's main cost (cache misses on the node, the key and the value, plus a set of the ids alive), so
- * this is a linear-probing table in one primitive array, a slot's id, stamp and counters side by side (one cache
- * miss per lookup), swept in place. 48 bytes per slot, at most 64 per connection; the HashMap took about 100.
+ * The counters last seen per conntrack id, so that each observation adds only what a connection
+ * moved since. A table of 150,000 connections is looked up once per entry per collection; boxed
+ * keys and records in a HashMap made that the collector's main cost (cache misses on the node, the
+ * key and the value, plus a set of the ids alive), so this is a linear-probing table in one
+ * primitive array, a slot's id, stamp and counters side by side (one cache miss per lookup), swept
+ * in place. 48 bytes per slot, at most 64 per connection; the HashMap took about 100.
  */
 final class ConnectionCounters {
   private static final int MIN_SLOTS = 1024;
+
   /** Per slot: id, stamp, original packets, original bytes, reply packets, reply bytes. */
   private static final int STRIDE = 6;
+
   private static final int STAMP = 1;
   private static final int COUNTERS = 2;
-  /** The stamp of a free slot; others hold the generation (collection) in which the id was last observed. */
+
+  /**
+   * The stamp of a free slot; others hold the generation (collection) in which the id was last
+   * observed.
+   */
   private static final long FREE = 0;
 
   private long[] slots;
@@ -32,10 +39,16 @@ final class ConnectionCounters {
   }
 
   /**
-   * Records the counters now seen for the id and writes into {@code before} those seen last time (zeros for an id
-   * not seen before). Returns whether the id is new.
+   * Records the counters now seen for the id and writes into {@code before} those seen last time
+   * (zeros for an id not seen before). Returns whether the id is new.
    */
-  boolean observe(long id, long origPackets, long origBytes, long replyPackets, long replyBytes, long[] before) {
+  boolean observe(
+      long id,
+      long origPackets,
+      long origBytes,
+      long replyPackets,
+      long replyBytes,
+      long[] before) {
     if ((size + 1) * 4L > capacity() * 3L) {
       grow();
     }
@@ -69,8 +82,8 @@ final class ConnectionCounters {
   }
 
   /**
-   * Removes every id observed in neither this collection nor the one before: one collection of grace, for a
-   * DESTROY event that arrives just after the drain that would have matched it.
+   * Removes every id observed in neither this collection nor the one before: one collection of
+   * grace, for a DESTROY event that arrives just after the drain that would have matched it.
    */
   void sweep() {
     int mask = capacity() - 1;
@@ -78,7 +91,8 @@ final class ConnectionCounters {
     while (slots[start * STRIDE + STAMP] != FREE) {
       start++; // the load factor keeps free slots
     }
-    // From just after a free slot, so that no run of occupied slots wraps past the point where the walk started.
+    // From just after a free slot, so that no run of occupied slots wraps past the point where the
+    // walk started.
     for (int k = 1; k <= capacity(); k++) {
       int slot = (start + k) & mask;
       long stamp;
@@ -112,7 +126,10 @@ final class ConnectionCounters {
     return (int) (h ^ (h >>> 32)) & mask;
   }
 
-  /** Backward-shift deletion: later members of the run move up so that every lookup still finds its id. */
+  /**
+   * Backward-shift deletion: later members of the run move up so that every lookup still finds its
+   * id.
+   */
   private void removeAt(int slot) {
     int mask = capacity() - 1;
     int hole = slot;

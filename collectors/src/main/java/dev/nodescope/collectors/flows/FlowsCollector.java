@@ -1,13 +1,11 @@
 package dev.nodescope.collectors.flows;
 
 import dev.nodescope.collectors.conntrack.ConntrackCpuStats;
-
 import dev.nodescope.collectors.conntrack.ConntrackSource;
-import dev.nodescope.collectors.hostnet.HostNetworkSockets;
-
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.SnapshotBuilder;
+import dev.nodescope.collectors.hostnet.HostNetworkSockets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +20,10 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Dumps conntrack each interval, adds the events since the last dump, and exports capped flow series. */
+/**
+ * Dumps conntrack each interval, adds the events since the last dump, and exports capped flow
+ * series.
+ */
 final class FlowsCollector implements Collector {
   private static final Logger LOG = LoggerFactory.getLogger(FlowsCollector.class);
 
@@ -34,8 +35,12 @@ final class FlowsCollector implements Collector {
   private final Set<FlowAggregator.FlowKey> admitted = new HashSet<>();
   private boolean accountingOffLogged;
 
-  FlowsCollector(CollectorContext context, int maxSeries, boolean enableAccounting,
-      ConntrackSource.NetlinkOpener netlink) throws IOException {
+  FlowsCollector(
+      CollectorContext context,
+      int maxSeries,
+      boolean enableAccounting,
+      ConntrackSource.NetlinkOpener netlink)
+      throws IOException {
     this.context = context;
     this.maxSeries = maxSeries;
     if (enableAccounting) {
@@ -59,8 +64,8 @@ final class FlowsCollector implements Collector {
   }
 
   /**
-   * Admission is sticky: a series once exported stays exported (until its pod goes), so no counter ever moves
-   * between a flow series and an aggregate and every exported value only grows.
+   * Admission is sticky: a series once exported stays exported (until its pod goes), so no counter
+   * ever moves between a flow series and an aggregate and every exported value only grows.
    */
   private void exportFlows(SnapshotBuilder out) {
     admitted.retainAll(aggregator.totals().keySet());
@@ -68,22 +73,38 @@ final class FlowsCollector implements Collector {
     List<Map.Entry<FlowAggregator.FlowKey, FlowAggregator.FlowTotals>> rest = new ArrayList<>();
     for (var e : aggregator.totals().entrySet()) {
       if (admitted.contains(e.getKey())) {
-        emit(out, e.getKey(), e.getValue().bytes(), e.getValue().packets(), e.getValue().connections(),
+        emit(
+            out,
+            e.getKey(),
+            e.getValue().bytes(),
+            e.getValue().packets(),
+            e.getValue().connections(),
             e.getValue().active());
       } else {
         rest.add(e);
       }
     }
-    // Room for every aggregate that could be needed (one per pod and direction), so the cap holds whatever folds.
-    long aggregateRoom = aggregator.totals().keySet().stream().map(k -> k.namespace() + "/" + k.pod() + "/"
-        + k.direction()).distinct().count();
+    // Room for every aggregate that could be needed (one per pod and direction), so the cap holds
+    // whatever folds.
+    long aggregateRoom =
+        aggregator.totals().keySet().stream()
+            .map(k -> k.namespace() + "/" + k.pod() + "/" + k.direction())
+            .distinct()
+            .count();
     for (var e : rest) {
       FlowAggregator.FlowKey k = e.getKey();
-      FlowAggregator.FlowKey aggregate = new FlowAggregator.FlowKey(k.namespace(), k.pod(), k.direction(), "", "",
-          "", "unknown", "unknown", "", "", "");
+      FlowAggregator.FlowKey aggregate =
+          new FlowAggregator.FlowKey(
+              k.namespace(), k.pod(), k.direction(), "", "", "", "unknown", "unknown", "", "", "");
       if (admitted.size() + aggregateRoom < maxSeries) {
         admitted.add(k);
-        emit(out, k, e.getValue().bytes(), e.getValue().packets(), e.getValue().connections(), e.getValue().active());
+        emit(
+            out,
+            k,
+            e.getValue().bytes(),
+            e.getValue().packets(),
+            e.getValue().connections(),
+            e.getValue().active());
         continue;
       }
       long[] sum = folded.computeIfAbsent(aggregate, a -> new long[4]);
@@ -95,10 +116,26 @@ final class FlowsCollector implements Collector {
     folded.forEach((k, sum) -> emit(out, k, sum[0], sum[1], sum[2], sum[3]));
   }
 
-  private static void emit(SnapshotBuilder out, FlowAggregator.FlowKey k, long bytes, long packets, long connections,
+  private static void emit(
+      SnapshotBuilder out,
+      FlowAggregator.FlowKey k,
+      long bytes,
+      long packets,
+      long connections,
       long active) {
-    List<String> labels = List.of(k.namespace(), k.pod(), k.direction(), k.remoteNamespace(), k.remotePod(),
-        k.remoteService(), k.remoteKind(), k.locality(), k.protocol(), k.port(), k.role());
+    List<String> labels =
+        List.of(
+            k.namespace(),
+            k.pod(),
+            k.direction(),
+            k.remoteNamespace(),
+            k.remotePod(),
+            k.remoteService(),
+            k.remoteKind(),
+            k.locality(),
+            k.protocol(),
+            k.port(),
+            k.role());
     out.add(FlowsCollectorFactory.BYTES, bytes, labels);
     out.add(FlowsCollectorFactory.PACKETS, packets, labels);
     out.add(FlowsCollectorFactory.CONNECTIONS, connections, labels);
@@ -108,36 +145,50 @@ final class FlowsCollector implements Collector {
   private void exportTable(SnapshotBuilder out) throws IOException {
     readLong(out, "sys/net/netfilter/nf_conntrack_count", FlowsCollectorFactory.ENTRIES);
     readLong(out, "sys/net/netfilter/nf_conntrack_max", FlowsCollectorFactory.ENTRIES_LIMIT);
-    Long acct = readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsCollectorFactory.ACCOUNTING);
+    Long acct =
+        readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsCollectorFactory.ACCOUNTING);
     if (acct != null && acct == 0 && !accountingOffLogged) {
       accountingOffLogged = true;
-      LOG.warn("net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
-          + "set it to 1 or start with --collector.flows.enable-accounting");
+      LOG.warn(
+          "net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
+              + "set it to 1 or start with --collector.flows.enable-accounting");
     }
     out.add(FlowsCollectorFactory.SOURCE, 1, source.name());
     out.add(FlowsCollectorFactory.LOST_EVENTS, source.lostEvents());
     long[] sums = new long[7];
     for (ConntrackCpuStats s : source.cpuStats()) {
-      long[] v = {s.found(), s.invalid(), s.insert(), s.insertFailed(), s.drop(), s.earlyDrop(), s.searchRestart()};
+      long[] v = {
+        s.found(),
+        s.invalid(),
+        s.insert(),
+        s.insertFailed(),
+        s.drop(),
+        s.earlyDrop(),
+        s.searchRestart()
+      };
       for (int i = 0; i < v.length; i++) {
         sums[i] += v[i];
       }
     }
-    String[] names = {"found", "invalid", "insert", "insert_failed", "drop", "early_drop", "search_restart"};
+    String[] names = {
+      "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "search_restart"
+    };
     for (int i = 0; i < names.length; i++) {
       out.add(FlowsCollectorFactory.STATS, sums[i], names[i]);
     }
   }
 
   /**
-   * One read() call: a sysctl file answers only a read at offset 0, so reading it in pieces (as Files.readString
-   * does with a file whose size says 0) would return its first digit alone.
+   * One read() call: a sysctl file answers only a read at offset 0, so reading it in pieces (as
+   * Files.readString does with a file whose size says 0) would return its first digit alone.
    */
-  private Long readLong(SnapshotBuilder out, String relative, dev.nodescope.collectors.core.MetricDescriptor d) {
+  private Long readLong(
+      SnapshotBuilder out, String relative, dev.nodescope.collectors.core.MetricDescriptor d) {
     try (InputStream in = Files.newInputStream(context.paths().proc(relative))) {
       byte[] buf = new byte[32];
       int n = in.read(buf);
-      long value = Long.parseLong(new String(buf, 0, Math.max(0, n), StandardCharsets.US_ASCII).trim());
+      long value =
+          Long.parseLong(new String(buf, 0, Math.max(0, n), StandardCharsets.US_ASCII).trim());
       out.add(d, value);
       return value;
     } catch (IOException | NumberFormatException e) {

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * One interface's line of {@code /proc/net/dev}. Shared by the node collector (the host's interfaces) and the pods
- * collector (the interfaces of each pod's network namespace, read through {@code /proc/<pid>/net/dev}).
+ * One interface's line of {@code /proc/net/dev}. Shared by the node collector (the host's
+ * interfaces) and the pods collector (the interfaces of each pod's network namespace, read through
+ * {@code /proc/<pid>/net/dev}).
  */
 public record NetDevStats(
     String device,
@@ -19,13 +20,16 @@ public record NetDevStats(
     long transmitErrors,
     long transmitDrops) {
 
-  /** Receive has 8 columns (bytes packets errs drop fifo frame compressed multicast), then transmit. */
+  /**
+   * Receive has 8 columns (bytes packets errs drop fifo frame compressed multicast), then transmit.
+   */
   private static final int TRANSMIT_OFFSET = 8;
+
   private static final int COLUMNS = 16;
 
   /**
-   * Decodes the whole file. A line that is not {@code name: 16 counters} is reported to {@code malformed} and
-   * skipped, so one bad line never hides the other interfaces.
+   * Decodes the whole file. A line that is not {@code name: 16 counters} is reported to {@code
+   * malformed} and skipped, so one bad line never hides the other interfaces.
    */
   public static List<NetDevStats> parse(String text, Consumer<String> malformed) {
     List<NetDevStats> result = new ArrayList<>();
@@ -41,10 +45,17 @@ public record NetDevStats(
         continue;
       }
       try {
-        result.add(new NetDevStats(device,
-            counter(fields[0]), counter(fields[1]), counter(fields[2]), counter(fields[3]),
-            counter(fields[TRANSMIT_OFFSET]), counter(fields[TRANSMIT_OFFSET + 1]),
-            counter(fields[TRANSMIT_OFFSET + 2]), counter(fields[TRANSMIT_OFFSET + 3])));
+        result.add(
+            new NetDevStats(
+                device,
+                counter(fields[0]),
+                counter(fields[1]),
+                counter(fields[2]),
+                counter(fields[3]),
+                counter(fields[TRANSMIT_OFFSET]),
+                counter(fields[TRANSMIT_OFFSET + 1]),
+                counter(fields[TRANSMIT_OFFSET + 2]),
+                counter(fields[TRANSMIT_OFFSET + 3])));
       } catch (NumberFormatException e) {
         malformed.accept("malformed /proc/net/dev counters for " + device + ": " + line.trim());
       }
@@ -52,7 +63,10 @@ public record NetDevStats(
     return result;
   }
 
-  /** The kernel prints these as unsigned 64-bit; a negative result would be an overflowed u64 beyond 2^63. */
+  /**
+   * The kernel prints these as unsigned 64-bit; a negative result would be an overflowed u64 beyond
+   * 2^63.
+   */
   private static long counter(String field) {
     long value = Long.parseUnsignedLong(field);
     if (value < 0) {

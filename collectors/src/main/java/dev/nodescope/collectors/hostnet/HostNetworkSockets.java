@@ -1,19 +1,14 @@
 package dev.nodescope.collectors.hostnet;
 
-import dev.nodescope.collectors.netlink.Addresses;
-
 import dev.nodescope.collectors.conntrack.ConntrackClient;
-import dev.nodescope.collectors.flows.FlowAggregator;
-import dev.nodescope.collectors.netlink.NetlinkSocket;
-import dev.nodescope.collectors.netlink.SockDiagCodec;
-
-import dev.nodescope.collectors.conntrack.CtnetlinkCodec;
-import dev.nodescope.collectors.netlink.LocalSocket;
-
-import dev.nodescope.collectors.host.CgroupNames;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
+import dev.nodescope.collectors.host.CgroupNames;
+import dev.nodescope.collectors.netlink.Addresses;
+import dev.nodescope.collectors.netlink.LocalSocket;
+import dev.nodescope.collectors.netlink.NetlinkSocket;
+import dev.nodescope.collectors.netlink.SockDiagCodec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.DirectoryStream;
@@ -33,21 +28,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Attributes connections on the node's IPs to hostNetwork pods through the owning socket: the connection's ends
- * name a socket (sock_diag dump, or /proc/net/tcp* where sock_diag is refused), the socket's inode names a process
- * (its /proc/PID/fd links {@code socket:[inode]}), the process's cgroup names the pod's UID.
+ * Attributes connections on the node's IPs to hostNetwork pods through the owning socket: the
+ * connection's ends name a socket (sock_diag dump, or /proc/net/tcp* where sock_diag is refused),
+ * the socket's inode names a process (its /proc/PID/fd links {@code socket:[inode]}), the process's
+ * cgroup names the pod's UID.
  *
- * <p>Cheap by construction: nothing runs unless this node has a hostNetwork pod and a connection has an end on a
- * node IP; sockets are listed at most once per collection, and /proc is scanned at most once per collection, only
- * when a connection needs a socket whose owner is not known yet. Only processes that may belong to a hostNetwork
- * pod (a pod cgroup that is not one of the directory's other pods) have their descriptors read. Owners are cached
- * per inode, and forgotten when the socket is gone, so the cache never outgrows the node's socket table.
+ * <p>Cheap by construction: nothing runs unless this node has a hostNetwork pod and a connection
+ * has an end on a node IP; sockets are listed at most once per collection, and /proc is scanned at
+ * most once per collection, only when a connection needs a socket whose owner is not known yet.
+ * Only processes that may belong to a hostNetwork pod (a pod cgroup that is not one of the
+ * directory's other pods) have their descriptors read. Owners are cached per inode, and forgotten
+ * when the socket is gone, so the cache never outgrows the node's socket table.
  */
 public final class HostNetworkSockets implements SocketOwners {
   private static final Logger LOG = LoggerFactory.getLogger(HostNetworkSockets.class);
   private static final long DUMP_TIMEOUT_MILLIS = 5000;
   private static final int MAX_DATAGRAMS_PER_DUMP = 100_000;
-  /** An inode looked up whose process is not a hostNetwork pod's (a host daemon, or already closed). */
+
+  /**
+   * An inode looked up whose process is not a hostNetwork pod's (a host daemon, or already closed).
+   */
   private static final String NO_POD = "";
 
   private enum Table {
@@ -68,17 +68,23 @@ public final class HostNetworkSockets implements SocketOwners {
   }
 
   /** A socket's ends as conntrack sees them; null addresses and port 0 stand for "any". */
-  private record Ends(int protocol, InetAddress local, int localPort, InetAddress remote, int remotePort) {}
+  private record Ends(
+      int protocol, InetAddress local, int localPort, InetAddress remote, int remotePort) {}
 
   private final RootPaths paths;
+
   /** Tables read from /proc/net: sock_diag refused them, or this instance reads a fixture tree. */
   private final Set<Table> fromProcfs;
+
   private final Map<Long, String> podUidByInode = new HashMap<>();
+
   /**
-   * Owners found per connection end, this collection and the last: a connection whose socket closed since (its
-   * DESTROY event with the final counters, a TIME_WAIT entry still in the table) keeps the pod it had.
+   * Owners found per connection end, this collection and the last: a connection whose socket closed
+   * since (its DESTROY event with the final counters, a TIME_WAIT entry still in the table) keeps
+   * the pod it had.
    */
   private Map<Ends, String> owners = new HashMap<>();
+
   private Map<Ends, String> lastOwners = new HashMap<>();
   private final List<String> problems = new ArrayList<>();
   private int sequence = 1;
@@ -91,7 +97,10 @@ public final class HostNetworkSockets implements SocketOwners {
     this.fromProcfs = fromProcfs;
   }
 
-  /** Lists sockets with sock_diag on the calling thread's network namespace, falling back to /proc/net. */
+  /**
+   * Lists sockets with sock_diag on the calling thread's network namespace, falling back to
+   * /proc/net.
+   */
   public static HostNetworkSockets create(RootPaths paths) {
     return new HostNetworkSockets(paths, EnumSet.noneOf(Table.class));
   }
@@ -104,7 +113,8 @@ public final class HostNetworkSockets implements SocketOwners {
   @Override
   public void startCollection() {
     if (sockets == null) {
-      // Sockets were not listed last time, so closed ones were not pruned: a cached inode might have been reused.
+      // Sockets were not listed last time, so closed ones were not pruned: a cached inode might
+      // have been reused.
       podUidByInode.clear();
     }
     nodeIps = null;
@@ -115,15 +125,23 @@ public final class HostNetworkSockets implements SocketOwners {
   }
 
   @Override
-  public Optional<PodInfo> owner(PodDirectory pods, int protocol, InetAddress local, int localPort,
-      InetAddress remote, int remotePort) {
+  public Optional<PodInfo> owner(
+      PodDirectory pods,
+      int protocol,
+      InetAddress local,
+      int localPort,
+      InetAddress remote,
+      int remotePort) {
     if (protocol != LocalSocket.TCP && protocol != LocalSocket.UDP) {
       return Optional.empty();
     }
     if (nodeIps == null) {
       // A hostNetwork pod's IPs are the node's: no such pod, nothing to attribute.
-      nodeIps = pods.pods().stream().filter(PodInfo::hostNetwork).flatMap(p -> p.ips().stream())
-          .collect(Collectors.toSet());
+      nodeIps =
+          pods.pods().stream()
+              .filter(PodInfo::hostNetwork)
+              .flatMap(p -> p.ips().stream())
+              .collect(Collectors.toSet());
     }
     if (!nodeIps.contains(Addresses.text(local))) {
       return Optional.empty();
@@ -157,7 +175,10 @@ public final class HostNetworkSockets implements SocketOwners {
     return drained;
   }
 
-  /** The connected socket, else the listener or unconnected socket bound to the address, else to any address. */
+  /**
+   * The connected socket, else the listener or unconnected socket bound to the address, else to any
+   * address.
+   */
   private Long find(Ends ends) {
     Long inode = sockets.get(ends);
     if (inode == null) {
@@ -173,10 +194,13 @@ public final class HostNetworkSockets implements SocketOwners {
     Map<Ends, Long> table = new HashMap<>();
     for (Table t : Table.values()) {
       for (LocalSocket s : read(t)) {
-        boolean onNodeIp = s.localAddress() == null || nodeIps.contains(Addresses.text(s.localAddress()));
+        boolean onNodeIp =
+            s.localAddress() == null || nodeIps.contains(Addresses.text(s.localAddress()));
         if (s.inode() != 0 && onNodeIp) {
-          table.putIfAbsent(new Ends(s.protocol(), s.localAddress(), s.localPort(), s.remoteAddress(),
-              s.remotePort()), s.inode());
+          table.putIfAbsent(
+              new Ends(
+                  s.protocol(), s.localAddress(), s.localPort(), s.remoteAddress(), s.remotePort()),
+              s.inode());
         }
       }
     }
@@ -190,20 +214,26 @@ public final class HostNetworkSockets implements SocketOwners {
         return dump(t);
       } catch (IOException e) {
         fromProcfs.add(t);
-        LOG.info("hostNetwork attribution: sock_diag refused for {} ({}); reading {} from now on", t, e.getMessage(),
+        LOG.info(
+            "hostNetwork attribution: sock_diag refused for {} ({}); reading {} from now on",
+            t,
+            e.getMessage(),
             paths.proc(t.procFile));
       }
     }
     try {
-      ProcNetSockets.Parsed parsed = ProcNetSockets.parse(Files.readString(paths.proc(t.procFile)), t.protocol);
+      ProcNetSockets.Parsed parsed =
+          ProcNetSockets.parse(Files.readString(paths.proc(t.procFile)), t.protocol);
       if (parsed.malformed() > 0) {
-        problems.add("hostNetwork attribution: malformed lines in " + paths.proc(t.procFile) + " skipped");
+        problems.add(
+            "hostNetwork attribution: malformed lines in " + paths.proc(t.procFile) + " skipped");
       }
       return parsed.sockets();
     } catch (NoSuchFileException e) {
       return List.of(); // no IPv6 on this node
     } catch (IOException e) {
-      problems.add("hostNetwork attribution: cannot read " + paths.proc(t.procFile) + ": " + e.getMessage());
+      problems.add(
+          "hostNetwork attribution: cannot read " + paths.proc(t.procFile) + ": " + e.getMessage());
       return List.of();
     }
   }
@@ -235,16 +265,19 @@ public final class HostNetworkSockets implements SocketOwners {
   }
 
   /**
-   * One pass over the processes, for every listed socket whose owner is not known yet. Processes outside any pod
-   * cgroup, and those of pods known to have their own network namespace, are skipped without reading their
-   * descriptors.
+   * One pass over the processes, for every listed socket whose owner is not known yet. Processes
+   * outside any pod cgroup, and those of pods known to have their own network namespace, are
+   * skipped without reading their descriptors.
    */
   private void scanProcesses(PodDirectory pods) {
     scanned = true;
     Set<Long> wanted = new HashSet<>(sockets.values());
     wanted.removeAll(podUidByInode.keySet());
-    Set<String> ownNetworkPods = pods.pods().stream().filter(p -> !p.hostNetwork()).map(PodInfo::uid)
-        .collect(Collectors.toSet());
+    Set<String> ownNetworkPods =
+        pods.pods().stream()
+            .filter(p -> !p.hostNetwork())
+            .map(PodInfo::uid)
+            .collect(Collectors.toSet());
     try (DirectoryStream<Path> processes = Files.newDirectoryStream(paths.procfs(), "[0-9]*")) {
       for (Path process : processes) {
         Optional<String> uid = podUid(process);
@@ -253,7 +286,8 @@ public final class HostNetworkSockets implements SocketOwners {
         }
       }
     } catch (IOException e) {
-      problems.add("hostNetwork attribution: cannot list " + paths.procfs() + ": " + e.getMessage());
+      problems.add(
+          "hostNetwork attribution: cannot list " + paths.procfs() + ": " + e.getMessage());
     }
     wanted.forEach(inode -> podUidByInode.putIfAbsent(inode, NO_POD));
   }
@@ -280,7 +314,8 @@ public final class HostNetworkSockets implements SocketOwners {
         }
       }
     } catch (IOException | NumberFormatException e) {
-      // the process exited meanwhile, or its descriptors changed under us: what was found still holds
+      // the process exited meanwhile, or its descriptors changed under us: what was found still
+      // holds
     }
     return found;
   }

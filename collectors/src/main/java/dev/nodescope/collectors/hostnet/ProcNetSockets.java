@@ -1,16 +1,15 @@
 package dev.nodescope.collectors.hostnet;
 
 import dev.nodescope.collectors.netlink.LocalSocket;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The text tables /proc/net/tcp, tcp6, udp and udp6, for kernels that refuse sock_diag. Addresses are printed as
- * 32-bit words in the host's byte order ({@code 0100007F:1F90} is 127.0.0.1:8080 on x86); a malformed line is
- * counted and skipped.
+ * The text tables /proc/net/tcp, tcp6, udp and udp6, for kernels that refuse sock_diag. Addresses
+ * are printed as 32-bit words in the host's byte order ({@code 0100007F:1F90} is 127.0.0.1:8080 on
+ * x86); a malformed line is counted and skipped.
  */
 final class ProcNetSockets {
   record Parsed(List<LocalSocket> sockets, int malformed) {}
@@ -33,8 +32,14 @@ final class ProcNetSockets {
         }
         String[] local = fields[1].split(":");
         String[] remote = fields[2].split(":");
-        sockets.add(new LocalSocket(protocol, LocalSocket.address(words(local[0])), Integer.parseInt(local[1], 16),
-            LocalSocket.address(words(remote[0])), Integer.parseInt(remote[1], 16), Long.parseLong(fields[9])));
+        sockets.add(
+            new LocalSocket(
+                protocol,
+                LocalSocket.address(words(local[0])),
+                Integer.parseInt(local[1], 16),
+                LocalSocket.address(words(remote[0])),
+                Integer.parseInt(remote[1], 16),
+                Long.parseLong(fields[9])));
       } catch (RuntimeException e) {
         malformed++;
       }

@@ -18,10 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * Cluster-wide lookups for flow attribution, fed by informers with light stores: nodes (zone and addresses; this
- * watch can be left out in large clusters), Services (ClusterIPs) and EndpointSlices (endpoint IP → pod, node and
- * zone). Never every pod of the cluster: pods
- * appear here only as Service endpoints. See docs/design.md for the cost at 5,000 nodes.
+ * Cluster-wide lookups for flow attribution, fed by informers with light stores: nodes (zone and
+ * addresses; this watch can be left out in large clusters), Services (ClusterIPs) and
+ * EndpointSlices (endpoint IP → pod, node and zone). Never every pod of the cluster: pods appear
+ * here only as Service endpoints. See docs/design.md for the cost at 5,000 nodes.
  */
 final class ClusterIndex implements ClusterDirectory {
   static final String ZONE_LABEL = "topology.kubernetes.io/zone";
@@ -29,6 +29,7 @@ final class ClusterIndex implements ClusterDirectory {
   private final NodeStore nodes = new NodeStore();
   private final ServiceStore services = new ServiceStore();
   private final EndpointSliceStore endpointSlices = new EndpointSliceStore();
+
   /** Namespaces, node names and zones repeat across thousands of endpoints: one copy of each. */
   private final Map<String, String> names = new ConcurrentHashMap<>();
 
@@ -59,10 +60,14 @@ final class ClusterIndex implements ClusterDirectory {
     return nodes.byIp.lookup(ip);
   }
 
-  /** From the node's label; without the node watch, from the zone EndpointSlices give the node's endpoints. */
+  /**
+   * From the node's label; without the node watch, from the zone EndpointSlices give the node's
+   * endpoints.
+   */
   @Override
   public Optional<String> zoneOfNode(String nodeName) {
-    Optional<String> labelled = nodes.value(nodeName).map(NodeRecord::zone).filter(zone -> !zone.isEmpty());
+    Optional<String> labelled =
+        nodes.value(nodeName).map(NodeRecord::zone).filter(zone -> !zone.isEmpty());
     return labelled.isPresent() ? labelled : endpointSlices.zoneByNode.lookup(nodeName);
   }
 
@@ -87,7 +92,9 @@ final class ClusterIndex implements ClusterDirectory {
       if (node.getStatus() != null) {
         for (NodeAddress address : node.getStatus().getAddresses()) {
           // Hostnames and DNS names are not what a packet carries.
-          if (address.getType() != null && address.getType().endsWith("IP") && address.getAddress() != null) {
+          if (address.getType() != null
+              && address.getType().endsWith("IP")
+              && address.getAddress() != null) {
             addresses.add(address.getAddress());
           }
         }
@@ -97,8 +104,11 @@ final class ClusterIndex implements ClusterDirectory {
 
     @Override
     void reindex(String key, NodeRecord before, NodeRecord after) {
-      byIp.update(key, before == null ? List.of() : before.addresses(),
-          after == null ? List.of() : after.addresses(), after == null ? null : after.name());
+      byIp.update(
+          key,
+          before == null ? List.of() : before.addresses(),
+          after == null ? List.of() : after.addresses(),
+          after == null ? null : after.name());
     }
   }
 
@@ -122,14 +132,19 @@ final class ClusterIndex implements ClusterDirectory {
       }
       // Headless Services have "None"; ExternalName ones have none at all.
       ips.removeIf(ip -> ip.isEmpty() || "None".equals(ip));
-      return new ServiceRecord(new ServiceRef(shared(service.getMetadata().getNamespace()),
-          service.getMetadata().getName()), List.copyOf(ips));
+      return new ServiceRecord(
+          new ServiceRef(
+              shared(service.getMetadata().getNamespace()), service.getMetadata().getName()),
+          List.copyOf(ips));
     }
 
     @Override
     void reindex(String key, ServiceRecord before, ServiceRecord after) {
-      byClusterIp.update(key, before == null ? List.of() : before.clusterIps(),
-          after == null ? List.of() : after.clusterIps(), after == null ? null : after.service());
+      byClusterIp.update(
+          key,
+          before == null ? List.of() : before.clusterIps(),
+          after == null ? List.of() : after.clusterIps(),
+          after == null ? null : after.service());
     }
   }
 
@@ -143,7 +158,10 @@ final class ClusterIndex implements ClusterDirectory {
       super(EndpointSlice::new);
     }
 
-    /** Endpoints that are pods (the targetRef says so); other endpoints (manual IPs, nodes) name no pod. */
+    /**
+     * Endpoints that are pods (the targetRef says so); other endpoints (manual IPs, nodes) name no
+     * pod.
+     */
     @Override
     List<EndpointAddress> extract(EndpointSlice slice) {
       List<EndpointAddress> addresses = new ArrayList<>();
@@ -152,9 +170,12 @@ final class ClusterIndex implements ClusterDirectory {
         if (target == null || !"Pod".equals(target.getKind()) || target.getName() == null) {
           continue;
         }
-        String namespace = target.getNamespace() != null ? target.getNamespace()
-            : slice.getMetadata().getNamespace();
-        RemotePod pod = new RemotePod(shared(namespace), target.getName(), shared(endpoint.getNodeName()));
+        String namespace =
+            target.getNamespace() != null
+                ? target.getNamespace()
+                : slice.getMetadata().getNamespace();
+        RemotePod pod =
+            new RemotePod(shared(namespace), target.getName(), shared(endpoint.getNodeName()));
         String zone = shared(endpoint.getZone());
         for (String ip : endpoint.getAddresses()) {
           addresses.add(new EndpointAddress(ip, pod, zone));
@@ -174,7 +195,8 @@ final class ClusterIndex implements ClusterDirectory {
       }
       if (before != null) {
         Set<String> keptIps = kept.stream().map(EndpointAddress::ip).collect(Collectors.toSet());
-        Set<String> keptNodes = kept.stream().map(address -> address.pod().nodeName()).collect(Collectors.toSet());
+        Set<String> keptNodes =
+            kept.stream().map(address -> address.pod().nodeName()).collect(Collectors.toSet());
         for (EndpointAddress address : before) {
           if (!keptIps.contains(address.ip())) {
             byIp.release(address.ip(), key);

@@ -11,8 +11,8 @@ import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 
 /**
- * Reads the informers' stores (no API call of its own): every run reflects the pods the watch knows now, so the
- * series of a deleted pod disappear with the next run.
+ * Reads the informers' stores (no API call of its own): every run reflects the pods the watch knows
+ * now, so the series of a deleted pod disappear with the next run.
  */
 final class KubernetesCollector implements Collector {
   private final KubernetesMetadata metadata;
@@ -24,10 +24,24 @@ final class KubernetesCollector implements Collector {
   @Override
   public void collect(SnapshotBuilder out) {
     for (PodInfo pod : metadata.pods().pods()) {
-      out.add(POD_INFO, 1, pod.namespace(), pod.name(), pod.uid(), pod.nodeName(), pod.ownerKind(),
-          pod.ownerName(), Boolean.toString(pod.hostNetwork()), pod.ips().isEmpty() ? "" : pod.ips().get(0));
+      out.add(
+          POD_INFO,
+          1,
+          pod.namespace(),
+          pod.name(),
+          pod.uid(),
+          pod.nodeName(),
+          pod.ownerKind(),
+          pod.ownerName(),
+          Boolean.toString(pod.hostNetwork()),
+          pod.ips().isEmpty() ? "" : pod.ips().get(0));
       for (PodInfo.ContainerInfo container : pod.containers()) {
-        out.add(CONTAINER_RESTARTS, container.restartCount(), pod.namespace(), pod.name(), container.name());
+        out.add(
+            CONTAINER_RESTARTS,
+            container.restartCount(),
+            pod.namespace(),
+            pod.name(),
+            container.name());
       }
     }
     for (ResourceWatch watch : metadata.watches()) {

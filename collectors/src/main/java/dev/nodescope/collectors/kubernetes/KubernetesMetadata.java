@@ -20,66 +20,81 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's view of the API server: this node's pods (always, once connected: cheap, and the pods, GPU and
- * Neuron collectors join on them) and, on request, the light cluster-wide lookups that flow attribution needs.
- * Owns the client and every informer; closing it stops them all.
+ * The agent's view of the API server: this node's pods (always, once connected: cheap, and the
+ * pods, GPU and Neuron collectors join on them) and, on request, the light cluster-wide lookups
+ * that flow attribution needs. Owns the client and every informer; closing it stops them all.
  */
 public final class KubernetesMetadata implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesMetadata.class);
+
   /**
-   * fabric8 logs every retry during an API outage (the informer at WARN with a stack trace, the watch manager at
-   * INFO), which floods the log; {@link ResourceWatch} logs the outage once instead. Held here so that JUL keeps
-   * the levels. At debug level they are left alone.
+   * fabric8 logs every retry during an API outage (the informer at WARN with a stack trace, the
+   * watch manager at INFO), which floods the log; {@link ResourceWatch} logs the outage once
+   * instead. Held here so that JUL keeps the levels. At debug level they are left alone.
    */
-  private static final List<java.util.logging.Logger> FABRIC8_RETRY_LOGGERS = List.of(
-      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.informers.impl.cache.Reflector"),
-      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.AbstractWatchManager"));
+  private static final List<java.util.logging.Logger> FABRIC8_RETRY_LOGGERS =
+      List.of(
+          java.util.logging.Logger.getLogger(
+              "io.fabric8.kubernetes.client.informers.impl.cache.Reflector"),
+          java.util.logging.Logger.getLogger(
+              "io.fabric8.kubernetes.client.dsl.internal.AbstractWatchManager"));
+
   private static final Duration HEALTH_CHECK = Duration.ofSeconds(1);
+
   /**
-   * Cluster-wide lists come in pages: fabric8 parses a whole page into full objects before the light store sees
-   * them, and 5,000 full Nodes alone would take about 95 MB of heap at once.
+   * Cluster-wide lists come in pages: fabric8 parses a whole page into full objects before the
+   * light store sees them, and 5,000 full Nodes alone would take about 95 MB of heap at once.
    */
   private static final long LIST_PAGE = 500;
 
   private final KubernetesClient client;
   private final PodStore pods;
   private final List<ResourceWatch> watches = new CopyOnWriteArrayList<>();
+
   /** Notices lost watches and recoveries whether or not the kubernetes collector runs. */
-  private final ScheduledExecutorService healthCheck = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "kubernetes-watch-health");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService healthCheck =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "kubernetes-watch-health");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   private ClusterIndex cluster;
 
   private KubernetesMetadata(KubernetesClient client, String nodeName) {
     this.client = client;
     this.pods = new PodStore(this);
-    watches.add(new ResourceWatch("pods",
-        client.pods().inAnyNamespace().withField("spec.nodeName", nodeName), pods));
-    healthCheck.scheduleWithFixedDelay(() -> watches.forEach(ResourceWatch::check), HEALTH_CHECK.toMillis(),
-        HEALTH_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+    watches.add(
+        new ResourceWatch(
+            "pods", client.pods().inAnyNamespace().withField("spec.nodeName", nodeName), pods));
+    healthCheck.scheduleWithFixedDelay(
+        () -> watches.forEach(ResourceWatch::check),
+        HEALTH_CHECK.toMillis(),
+        HEALTH_CHECK.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Connects as {@link KubernetesAccess} finds the way, or returns empty in node mode (no way to reach an API
-   * server), which is said once here; the pod directory then stays empty. An API server that is configured but
-   * down is another matter: the watches retry in the background.
+   * Connects as {@link KubernetesAccess} finds the way, or returns empty in node mode (no way to
+   * reach an API server), which is said once here; the pod directory then stays empty. An API
+   * server that is configured but down is another matter: the watches retry in the background.
    */
-  public static Optional<KubernetesMetadata> connect(Path kubeconfigFlag, Map<String, String> env,
-      String nodeName) {
+  public static Optional<KubernetesMetadata> connect(
+      Path kubeconfigFlag, Map<String, String> env, String nodeName) {
     Optional<Config> config = KubernetesAccess.resolve(kubeconfigFlag, env);
     if (config.isEmpty()) {
-      LOG.info("no Kubernetes API access (no --kubernetes.kubeconfig, not in a cluster, no $KUBECONFIG): running "
-          + "in node mode, without pod metadata");
+      LOG.info(
+          "no Kubernetes API access (no --kubernetes.kubeconfig, not in a cluster, no $KUBECONFIG): running "
+              + "in node mode, without pod metadata");
       return Optional.empty();
     }
     return Optional.of(connect(config.get(), nodeName));
   }
 
   /**
-   * Starts watching this node's pods. Returns at once: the first list arrives in the background, and an API server
-   * that is down is retried until it answers.
+   * Starts watching this node's pods. Returns at once: the first list arrives in the background,
+   * and an API server that is down is retried until it answers.
    */
   public static KubernetesMetadata connect(Config config, String nodeName) {
     for (java.util.logging.Logger logger : FABRIC8_RETRY_LOGGERS) {
@@ -87,15 +102,23 @@ public final class KubernetesMetadata implements AutoCloseable {
         logger.setLevel(Level.SEVERE);
       }
     }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
-        .withHttpClientFactory(new JdkHttpClientFactory()).build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .build();
     LOG.info("Kubernetes API at {}: watching the pods of node {}", config.getMasterUrl(), nodeName);
     return new KubernetesMetadata(client, nodeName);
   }
 
-  /** The metadata behind a pod directory, when that directory is one of ours (not the empty one of node mode). */
+  /**
+   * The metadata behind a pod directory, when that directory is one of ours (not the empty one of
+   * node mode).
+   */
   static Optional<KubernetesMetadata> behind(PodDirectory directory) {
-    return directory instanceof PodStore store ? Optional.ofNullable(store.metadata()) : Optional.empty();
+    return directory instanceof PodStore store
+        ? Optional.ofNullable(store.metadata())
+        : Optional.empty();
   }
 
   public PodDirectory pods() {
@@ -103,21 +126,30 @@ public final class KubernetesMetadata implements AutoCloseable {
   }
 
   /**
-   * Starts (once) the cluster-wide watches of Services, EndpointSlices and, if {@code watchNodes}, nodes; call it
-   * only when an enabled collector needs them (see {@code CollectorFactory.needsClusterDirectory}), since they
-   * cost every API server. Without the node watch, node IPs are unknown and zones come from EndpointSlices.
+   * Starts (once) the cluster-wide watches of Services, EndpointSlices and, if {@code watchNodes},
+   * nodes; call it only when an enabled collector needs them (see {@code
+   * CollectorFactory.needsClusterDirectory}), since they cost every API server. Without the node
+   * watch, node IPs are unknown and zones come from EndpointSlices.
    */
   public synchronized ClusterDirectory startClusterDirectory(boolean watchNodes) {
     if (cluster == null) {
       cluster = new ClusterIndex();
       if (watchNodes) {
-        watches.add(new ResourceWatch("nodes", client.nodes().withLimit(LIST_PAGE), cluster.nodes()));
+        watches.add(
+            new ResourceWatch("nodes", client.nodes().withLimit(LIST_PAGE), cluster.nodes()));
       }
-      watches.add(new ResourceWatch("services", client.services().inAnyNamespace().withLimit(LIST_PAGE),
-          cluster.services()));
-      watches.add(new ResourceWatch("endpointslices",
-          client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(LIST_PAGE), cluster.endpointSlices()));
-      LOG.info("Kubernetes API: watching {}Services and EndpointSlices for flow attribution",
+      watches.add(
+          new ResourceWatch(
+              "services",
+              client.services().inAnyNamespace().withLimit(LIST_PAGE),
+              cluster.services()));
+      watches.add(
+          new ResourceWatch(
+              "endpointslices",
+              client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(LIST_PAGE),
+              cluster.endpointSlices()));
+      LOG.info(
+          "Kubernetes API: watching {}Services and EndpointSlices for flow attribution",
           watchNodes ? "nodes, " : "");
     }
     return cluster;

@@ -10,19 +10,24 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * The informer's store, keeping of each object only the few fields the agent joins on (a value extracted once, on
- * arrival) plus its identity for the informer's own bookkeeping (relists and deletions need keys and resource
- * versions). A full Node costs about 19 KB of heap; what is kept of it here well under 1 KB (docs/design.md).
+ * The informer's store, keeping of each object only the few fields the agent joins on (a value
+ * extracted once, on arrival) plus its identity for the informer's own bookkeeping (relists and
+ * deletions need keys and resource versions). A full Node costs about 19 KB of heap; what is kept
+ * of it here well under 1 KB (docs/design.md).
  *
- * <p>Writes come from the informer's thread, one at a time; readers (collectors on their own threads) read the
- * concurrent maps without locks. The value is indexed before the old one is unindexed, so a lookup during an update
- * never misses an object that exists before and after it (see {@link #reindex}).
+ * <p>Writes come from the informer's thread, one at a time; readers (collectors on their own
+ * threads) read the concurrent maps without locks. The value is indexed before the old one is
+ * unindexed, so a lookup during an update never misses an object that exists before and after it
+ * (see {@link #reindex}).
  */
 abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
   /** What the informer needs back of an object: its identity and version, as plain strings. */
   private record Identity(String namespace, String name, String uid, String resourceVersion) {
     static Identity of(ObjectMeta metadata) {
-      return new Identity(metadata.getNamespace(), metadata.getName(), metadata.getUid(),
+      return new Identity(
+          metadata.getNamespace(),
+          metadata.getName(),
+          metadata.getUid(),
           metadata.getResourceVersion());
     }
   }
@@ -40,8 +45,9 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
   abstract V extract(T object);
 
   /**
-   * Updates the lookups for one object: {@code before} is null for a new object, {@code after} null for a removed
-   * one. Implementations add what {@code after} has before dropping what only {@code before} had.
+   * Updates the lookups for one object: {@code before} is null for a new object, {@code after} null
+   * for a removed one. Implementations add what {@code after} has before dropping what only {@code
+   * before} had.
    */
   abstract void reindex(String key, V before, V after);
 
@@ -103,7 +109,10 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
     return byKey.values().stream().map(Kept::value);
   }
 
-  /** Built on demand (relists and deletions only): a kept fabric8 object would cost more than the value. */
+  /**
+   * Built on demand (relists and deletions only): a kept fabric8 object would cost more than the
+   * value.
+   */
   private T skeleton(Kept<V> kept) {
     if (kept == null) {
       return null;

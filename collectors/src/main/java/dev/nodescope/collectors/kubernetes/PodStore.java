@@ -17,7 +17,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** This node's pods as the informer sees them, reduced to {@link PodInfo} and indexed by UID and by IP. */
+/**
+ * This node's pods as the informer sees them, reduced to {@link PodInfo} and indexed by UID and by
+ * IP.
+ */
 final class PodStore extends LightStore<Pod, PodStore.Entry> implements PodDirectory {
   private static final String TEMPLATE_HASH_LABEL = "pod-template-hash";
 
@@ -36,7 +39,10 @@ final class PodStore extends LightStore<Pod, PodStore.Entry> implements PodDirec
     return metadata;
   }
 
-  /** A pod that has finished (Succeeded, Failed) keeps its IP in its status while a new pod may get it. */
+  /**
+   * A pod that has finished (Succeeded, Failed) keeps its IP in its status while a new pod may get
+   * it.
+   */
   record Entry(PodInfo info, boolean finished) {}
 
   @Override
@@ -82,20 +88,28 @@ final class PodStore extends LightStore<Pod, PodStore.Entry> implements PodDirec
     PodStatus status = Objects.requireNonNullElseGet(pod.getStatus(), PodStatus::new);
     String name = pod.getMetadata().getName();
     Owner owner = owner(pod);
-    return new PodInfo(pod.getMetadata().getNamespace(), name, pod.getMetadata().getUid(), ips(status),
-        owner.kind(), owner.name(), Boolean.TRUE.equals(spec.getHostNetwork()),
-        Objects.requireNonNullElse(spec.getNodeName(), ""), containers(status),
+    return new PodInfo(
+        pod.getMetadata().getNamespace(),
+        name,
+        pod.getMetadata().getUid(),
+        ips(status),
+        owner.kind(),
+        owner.name(),
+        Boolean.TRUE.equals(spec.getHostNetwork()),
+        Objects.requireNonNullElse(spec.getNodeName(), ""),
+        containers(status),
         prometheusAnnotations(pod.getMetadata().getAnnotations()));
   }
 
   private static Map<String, String> prometheusAnnotations(Map<String, String> annotations) {
     Map<String, String> kept = new java.util.HashMap<>();
     if (annotations != null) {
-      annotations.forEach((key, value) -> {
-        if (key.startsWith(PodInfo.ANNOTATION_PREFIX) && value != null) {
-          kept.put(key, value);
-        }
-      });
+      annotations.forEach(
+          (key, value) -> {
+            if (key.startsWith(PodInfo.ANNOTATION_PREFIX) && value != null) {
+              kept.put(key, value);
+            }
+          });
     }
     return kept;
   }
@@ -103,9 +117,9 @@ final class PodStore extends LightStore<Pod, PodStore.Entry> implements PodDirec
   record Owner(String kind, String name) {}
 
   /**
-   * The workload that owns the pod. A ReplicaSet stands for its Deployment when its name is the Deployment's plus
-   * the pod-template-hash, which is how the Deployment controller names it: this spares watching ReplicaSets. A
-   * pod without a controller owns itself.
+   * The workload that owns the pod. A ReplicaSet stands for its Deployment when its name is the
+   * Deployment's plus the pod-template-hash, which is how the Deployment controller names it: this
+   * spares watching ReplicaSets. A pod without a controller owns itself.
    */
   static Owner owner(Pod pod) {
     OwnerReference controller = null;
@@ -118,9 +132,15 @@ final class PodStore extends LightStore<Pod, PodStore.Entry> implements PodDirec
     if (controller == null) {
       return new Owner("Pod", pod.getMetadata().getName());
     }
-    String hash = pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get(TEMPLATE_HASH_LABEL);
+    String hash =
+        pod.getMetadata().getLabels() == null
+            ? null
+            : pod.getMetadata().getLabels().get(TEMPLATE_HASH_LABEL);
     String name = controller.getName();
-    if ("ReplicaSet".equals(controller.getKind()) && hash != null && !hash.isEmpty() && name.endsWith("-" + hash)
+    if ("ReplicaSet".equals(controller.getKind())
+        && hash != null
+        && !hash.isEmpty()
+        && name.endsWith("-" + hash)
         && name.length() > hash.length() + 1) {
       return new Owner("Deployment", name.substring(0, name.length() - hash.length() - 1));
     }
@@ -141,15 +161,19 @@ final class PodStore extends LightStore<Pod, PodStore.Entry> implements PodDirec
   }
 
   /**
-   * Containers the kubelet reports, init containers included (native sidecars are init containers that keep
-   * running); a container not started yet has no status and no id.
+   * Containers the kubelet reports, init containers included (native sidecars are init containers
+   * that keep running); a container not started yet has no status and no id.
    */
   private static List<ContainerInfo> containers(PodStatus status) {
     List<ContainerInfo> containers = new ArrayList<>();
-    for (List<ContainerStatus> statuses : List.of(status.getInitContainerStatuses(), status.getContainerStatuses())) {
+    for (List<ContainerStatus> statuses :
+        List.of(status.getInitContainerStatuses(), status.getContainerStatuses())) {
       for (ContainerStatus container : statuses) {
-        containers.add(new ContainerInfo(container.getName(), containerId(container.getContainerID()),
-            Objects.requireNonNullElse(container.getRestartCount(), 0)));
+        containers.add(
+            new ContainerInfo(
+                container.getName(),
+                containerId(container.getContainerID()),
+                Objects.requireNonNullElse(container.getRestartCount(), 0)));
       }
     }
     return containers;

@@ -9,10 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One list-and-watch of a resource into a light store, with its health: errors counted, an outage logged once
- * when it starts and once when it heals. fabric8 retries on its own with exponential backoff (capped at 32 times
- * the watch reconnect interval); the informer is told to retry even when the very first list fails, so that an
- * agent started while the API server is down catches up by itself.
+ * One list-and-watch of a resource into a light store, with its health: errors counted, an outage
+ * logged once when it starts and once when it heals. fabric8 retries on its own with exponential
+ * backoff (capped at 32 times the watch reconnect interval); the informer is told to retry even
+ * when the very first list fails, so that an agent started while the API server is down catches up
+ * by itself.
  */
 final class ResourceWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResourceWatch.class);
@@ -24,31 +25,34 @@ final class ResourceWatch implements AutoCloseable {
   private boolean failing;
   private volatile boolean synced;
 
-  <T extends HasMetadata> ResourceWatch(String resource, Informable<T> source, LightStore<T, ?> store) {
+  <T extends HasMetadata> ResourceWatch(
+      String resource, Informable<T> source, LightStore<T, ?> store) {
     this.resource = resource;
     this.store = store;
     SharedIndexInformer<T> informer = source.runnableInformer(0);
     informer.removeNamespaceIndex();
     informer.itemStore(store);
-    informer.exceptionHandler((started, error) -> {
-      onError(describe(error));
-      return true;
-    });
-    informer.addEventHandler(new ResourceEventHandler<T>() {
-      @Override
-      public void onList(String resourceVersion, boolean initial) {
-        check();
-      }
+    informer.exceptionHandler(
+        (started, error) -> {
+          onError(describe(error));
+          return true;
+        });
+    informer.addEventHandler(
+        new ResourceEventHandler<T>() {
+          @Override
+          public void onList(String resourceVersion, boolean initial) {
+            check();
+          }
 
-      @Override
-      public void onAdd(T object) {}
+          @Override
+          public void onAdd(T object) {}
 
-      @Override
-      public void onUpdate(T before, T after) {}
+          @Override
+          public void onUpdate(T before, T after) {}
 
-      @Override
-      public void onDelete(T object, boolean finalStateUnknown) {}
-    });
+          @Override
+          public void onDelete(T object, boolean finalStateUnknown) {}
+        });
     this.informer = informer;
     informer.start();
   }
@@ -63,9 +67,9 @@ final class ResourceWatch implements AutoCloseable {
   }
 
   /**
-   * Looks at the connection. fabric8 re-opens a dropped watch by itself, without telling the exception handler,
-   * so a lost watch is noticed here: counted as an error and logged like a failed list. Called by the health
-   * check and after each list, hence synchronized.
+   * Looks at the connection. fabric8 re-opens a dropped watch by itself, without telling the
+   * exception handler, so a lost watch is noticed here: counted as an error and logged like a
+   * failed list. Called by the health check and after each list, hence synchronized.
    */
   synchronized void check() {
     boolean now = informer.hasSynced() && informer.isWatching();
@@ -89,8 +93,11 @@ final class ResourceWatch implements AutoCloseable {
     errors.incrementAndGet();
     if (!failing) {
       failing = true;
-      LOG.warn("Kubernetes API: cannot list or watch {} ({}); the agent keeps what it knows and retries with "
-          + "backoff, and says so when it recovers", resource, cause);
+      LOG.warn(
+          "Kubernetes API: cannot list or watch {} ({}); the agent keeps what it knows and retries with "
+              + "backoff, and says so when it recovers",
+          resource,
+          cause);
     }
   }
 
@@ -107,7 +114,9 @@ final class ResourceWatch implements AutoCloseable {
       cause = cause.getCause();
     }
     String message = cause.getMessage();
-    return message == null ? cause.getClass().getSimpleName() : cause.getClass().getSimpleName() + ": " + message;
+    return message == null
+        ? cause.getClass().getSimpleName()
+        : cause.getClass().getSimpleName() + ": " + message;
   }
 
   @Override

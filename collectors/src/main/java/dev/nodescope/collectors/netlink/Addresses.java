@@ -11,7 +11,10 @@ public final class Addresses {
 
   private Addresses() {}
 
-  /** RFC 5952 text (2001:db8::1), the form Kubernetes uses for pod and service IPs; Java writes every group. */
+  /**
+   * RFC 5952 text (2001:db8::1), the form Kubernetes uses for pod and service IPs; Java writes
+   * every group.
+   */
   public static String text(InetAddress address) {
     String full = address.getHostAddress();
     if (!(address instanceof Inet6Address)) {
@@ -34,7 +37,8 @@ public final class Addresses {
     if (bestStart < 0) {
       return String.join(":", groups);
     }
-    return String.join(":", Arrays.copyOfRange(groups, 0, bestStart)) + "::"
+    return String.join(":", Arrays.copyOfRange(groups, 0, bestStart))
+        + "::"
         + String.join(":", Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
   }
 }

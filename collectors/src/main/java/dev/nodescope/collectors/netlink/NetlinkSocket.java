@@ -11,8 +11,9 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * A NETLINK_NETFILTER (or NETLINK_SOCK_DIAG) socket over libc (jnr-ffi). Receive timeouts bound every recv so a silent kernel can never
- * hang a collection; ENOBUFS (the kernel dropped messages because our buffer was full) is counted, not fatal.
+ * A NETLINK_NETFILTER (or NETLINK_SOCK_DIAG) socket over libc (jnr-ffi). Receive timeouts bound
+ * every recv so a silent kernel can never hang a collection; ENOBUFS (the kernel dropped messages
+ * because our buffer was full) is counted, not fatal.
  */
 public final class NetlinkSocket implements Closeable {
   private static final int AF_NETLINK = 16;
@@ -29,20 +30,27 @@ public final class NetlinkSocket implements Closeable {
   static final int EAGAIN = 11;
   static final int EINTR = 4;
   static final int ENOBUFS = 105;
+
   /** Multicast groups of conntrack events (NFNLGRP_CONNTRACK_*). */
   public static final int GROUP_NEW = 1;
+
   public static final int GROUP_DESTROY = 3;
 
   public interface LibC {
-    @SaveError int socket(int domain, int type, int protocol);
+    @SaveError
+    int socket(int domain, int type, int protocol);
 
-    @SaveError int bind(int fd, @In byte[] address, int length);
+    @SaveError
+    int bind(int fd, @In byte[] address, int length);
 
-    @SaveError long sendto(int fd, @In byte[] buf, long len, int flags, @In byte[] address, int addressLength);
+    @SaveError
+    long sendto(int fd, @In byte[] buf, long len, int flags, @In byte[] address, int addressLength);
 
-    @SaveError long recv(int fd, @Out byte[] buf, long len, int flags);
+    @SaveError
+    long recv(int fd, @Out byte[] buf, long len, int flags);
 
-    @SaveError int setsockopt(int fd, int level, int name, @In byte[] value, int length);
+    @SaveError
+    int setsockopt(int fd, int level, int name, @In byte[] value, int length);
 
     int close(int fd);
   }
@@ -61,8 +69,9 @@ public final class NetlinkSocket implements Closeable {
   }
 
   /**
-   * Opens and binds a socket on the calling thread's network namespace, joined to the given multicast groups
-   * (none for a dump socket), with the receive buffer asked for and a receive timeout.
+   * Opens and binds a socket on the calling thread's network namespace, joined to the given
+   * multicast groups (none for a dump socket), with the receive buffer asked for and a receive
+   * timeout.
    */
   public static NetlinkSocket open(int receiveBufferBytes, long receiveTimeoutMillis, int... groups)
       throws IOException {
@@ -70,11 +79,13 @@ public final class NetlinkSocket implements Closeable {
   }
 
   /** A NETLINK_SOCK_DIAG socket for dumping the calling thread's network namespace's sockets. */
-  public static NetlinkSocket openSockDiag(int receiveBufferBytes, long receiveTimeoutMillis) throws IOException {
+  public static NetlinkSocket openSockDiag(int receiveBufferBytes, long receiveTimeoutMillis)
+      throws IOException {
     return open(NETLINK_SOCK_DIAG, receiveBufferBytes, receiveTimeoutMillis);
   }
 
-  private static NetlinkSocket open(int protocol, int receiveBufferBytes, long receiveTimeoutMillis, int... groups)
+  private static NetlinkSocket open(
+      int protocol, int receiveBufferBytes, long receiveTimeoutMillis, int... groups)
       throws IOException {
     LibC libc = Holder.LIBC;
     int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
@@ -83,16 +94,20 @@ public final class NetlinkSocket implements Closeable {
     }
     NetlinkSocket socket = new NetlinkSocket(libc, fd);
     try {
-      // SO_RCVBUFFORCE passes rmem_max when we have CAP_NET_ADMIN; fall back to the capped SO_RCVBUF otherwise.
+      // SO_RCVBUFFORCE passes rmem_max when we have CAP_NET_ADMIN; fall back to the capped
+      // SO_RCVBUF otherwise.
       if (libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, nativeInt(receiveBufferBytes), 4) < 0) {
         libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, nativeInt(receiveBufferBytes), 4);
       }
       ByteBuffer timeval = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
       timeval.putLong(receiveTimeoutMillis / 1000).putLong((receiveTimeoutMillis % 1000) * 1000);
-      socket.check(libc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval.array(), 16), "SO_RCVTIMEO");
+      socket.check(
+          libc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval.array(), 16), "SO_RCVTIMEO");
       socket.check(libc.bind(fd, sockaddr(0), 12), "bind");
       for (int group : groups) {
-        socket.check(libc.setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, nativeInt(group), 4), "join group");
+        socket.check(
+            libc.setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, nativeInt(group), 4),
+            "join group");
       }
       return socket;
     } catch (IOException e) {
@@ -110,8 +125,8 @@ public final class NetlinkSocket implements Closeable {
   }
 
   /**
-   * Receives one datagram into buf. Returns its length, 0 on timeout, or -1 when the kernel reported ENOBUFS
-   * (messages were lost; counted in {@link #overruns()}).
+   * Receives one datagram into buf. Returns its length, 0 on timeout, or -1 when the kernel
+   * reported ENOBUFS (messages were lost; counted in {@link #overruns()}).
    */
   public int receive(byte[] buf) throws IOException {
     while (true) {
@@ -158,7 +173,12 @@ public final class NetlinkSocket implements Closeable {
   }
 
   private static byte[] sockaddr(int groups) {
-    return ByteBuffer.allocate(12).order(ByteOrder.nativeOrder()).putShort((short) AF_NETLINK).putShort((short) 0)
-        .putInt(0).putInt(groups).array();
+    return ByteBuffer.allocate(12)
+        .order(ByteOrder.nativeOrder())
+        .putShort((short) AF_NETLINK)
+        .putShort((short) 0)
+        .putInt(0)
+        .putInt(groups)
+        .array();
   }
 }

@@ -8,17 +8,20 @@ import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * Moves the calling thread (only it: setns is per thread) into a network namespace, so that netlink sockets it
- * opens afterwards see that namespace's conntrack table. Used to point the collector at a namespace in tests.
+ * Moves the calling thread (only it: setns is per thread) into a network namespace, so that netlink
+ * sockets it opens afterwards see that namespace's conntrack table. Used to point the collector at
+ * a namespace in tests.
  */
 public final class NetworkNamespace {
   private static final int O_RDONLY_CLOEXEC = 0x80000;
   private static final int CLONE_NEWNET = 0x40000000;
 
   public interface LibC {
-    @SaveError int open(@In byte[] path, int flags);
+    @SaveError
+    int open(@In byte[] path, int flags);
 
-    @SaveError int setns(int fd, int nstype);
+    @SaveError
+    int setns(int fd, int nstype);
 
     int close(int fd);
   }
@@ -35,11 +38,13 @@ public final class NetworkNamespace {
     byte[] path = (namespaceFile + "\0").getBytes(StandardCharsets.UTF_8);
     int fd = libc.open(path, O_RDONLY_CLOEXEC);
     if (fd < 0) {
-      throw new IOException("open " + namespaceFile + ": errno " + Runtime.getSystemRuntime().getLastError());
+      throw new IOException(
+          "open " + namespaceFile + ": errno " + Runtime.getSystemRuntime().getLastError());
     }
     try {
       if (libc.setns(fd, CLONE_NEWNET) < 0) {
-        throw new IOException("setns " + namespaceFile + ": errno " + Runtime.getSystemRuntime().getLastError());
+        throw new IOException(
+            "setns " + namespaceFile + ": errno " + Runtime.getSystemRuntime().getLastError());
       }
     } finally {
       libc.close(fd);

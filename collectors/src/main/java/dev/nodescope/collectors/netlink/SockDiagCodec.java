@@ -1,13 +1,13 @@
 package dev.nodescope.collectors.netlink;
 
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.Consumer;
 
 /**
- * NETLINK_SOCK_DIAG inet_diag messages (linux/inet_diag.h): the dump request for one family and protocol, and the
- * decoding of the replies into sockets. Pure: bytes in, sockets out; malformed messages are skipped, never thrown.
+ * NETLINK_SOCK_DIAG inet_diag messages (linux/inet_diag.h): the dump request for one family and
+ * protocol, and the decoding of the replies into sockets. Pure: bytes in, sockets out; malformed
+ * messages are skipped, never thrown.
  */
 public final class SockDiagCodec {
   private static final int NLMSG_HDRLEN = 16;
@@ -16,27 +16,42 @@ public final class SockDiagCodec {
   private static final int SOCK_DIAG_BY_FAMILY = 20;
   private static final int NLM_F_REQUEST = 0x1;
   private static final int NLM_F_DUMP = 0x300;
-  /** struct inet_diag_req_v2: family, protocol, ext, pad, states, then a 48-byte inet_diag_sockid. */
+
+  /**
+   * struct inet_diag_req_v2: family, protocol, ext, pad, states, then a 48-byte inet_diag_sockid.
+   */
   private static final int REQUEST_LEN = 56;
-  /** struct inet_diag_msg: family, state, timer, retrans, sockid (48), expires, rqueue, wqueue, uid, inode. */
+
+  /**
+   * struct inet_diag_msg: family, state, timer, retrans, sockid (48), expires, rqueue, wqueue, uid,
+   * inode.
+   */
   private static final int MESSAGE_LEN = 72;
+
   private static final int ALL_STATES = 0xffffffff;
 
-  /** What one datagram held: done when the dump ended, errno when the kernel refused it (0 otherwise). */
+  /**
+   * What one datagram held: done when the dump ended, errno when the kernel refused it (0
+   * otherwise).
+   */
   public record Decoded(boolean done, int errno, int malformed) {}
 
   private SockDiagCodec() {}
 
   public static byte[] dumpRequest(int family, int protocol, int sequence) {
     ByteBuffer b = ByteBuffer.allocate(NLMSG_HDRLEN + REQUEST_LEN).order(ByteOrder.nativeOrder());
-    b.putInt(NLMSG_HDRLEN + REQUEST_LEN).putShort((short) SOCK_DIAG_BY_FAMILY)
-        .putShort((short) (NLM_F_REQUEST | NLM_F_DUMP)).putInt(sequence).putInt(0);
+    b.putInt(NLMSG_HDRLEN + REQUEST_LEN)
+        .putShort((short) SOCK_DIAG_BY_FAMILY)
+        .putShort((short) (NLM_F_REQUEST | NLM_F_DUMP))
+        .putInt(sequence)
+        .putInt(0);
     b.put((byte) family).put((byte) protocol).put((byte) 0).put((byte) 0).putInt(ALL_STATES);
     return b.array(); // the rest, the socket id to match, stays zero: every socket
   }
 
   public static Decoded decode(byte[] buf, int length, int protocol, Consumer<LocalSocket> sink) {
-    ByteBuffer b = ByteBuffer.wrap(buf, 0, Math.min(length, buf.length)).order(ByteOrder.nativeOrder());
+    ByteBuffer b =
+        ByteBuffer.wrap(buf, 0, Math.min(length, buf.length)).order(ByteOrder.nativeOrder());
     int end = b.limit();
     int pos = 0;
     int malformed = 0;
@@ -82,7 +97,12 @@ public final class SockDiagCodec {
     b.get(at + 8, local);
     b.get(at + 24, remote);
     long inode = Integer.toUnsignedLong(b.getInt(at + 68));
-    return new LocalSocket(protocol, LocalSocket.address(local), localPort, LocalSocket.address(remote), remotePort,
+    return new LocalSocket(
+        protocol,
+        LocalSocket.address(local),
+        localPort,
+        LocalSocket.address(remote),
+        remotePort,
         inode);
   }
 }

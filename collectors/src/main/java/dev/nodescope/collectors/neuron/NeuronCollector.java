@@ -1,6 +1,7 @@
 package dev.nodescope.collectors.neuron;
 
 import dev.nodescope.collectors.core.Collector;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,13 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import dev.nodescope.collectors.core.PodResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads reports on its own thread (restarting the source with backoff from 1 s to 10 s) into {@link NeuronState};
- * {@link #collect} only copies that state and the problems seen since the last run.
+ * Reads reports on its own thread (restarting the source with backoff from 1 s to 10 s) into {@link
+ * NeuronState}; {@link #collect} only copies that state and the problems seen since the last run.
  */
 final class NeuronCollector implements Collector {
   private static final Logger LOG = LoggerFactory.getLogger(NeuronCollector.class);
@@ -47,7 +47,10 @@ final class NeuronCollector implements Collector {
     long silentNanos = System.nanoTime() - lastReportNanos;
     if (silentNanos > silenceLimit.toNanos()) {
       // A hung monitor: end it so that the reader restarts it.
-      problem("no report from neuron-monitor for over " + silenceLimit.toSeconds() + " s: restarting it");
+      problem(
+          "no report from neuron-monitor for over "
+              + silenceLimit.toSeconds()
+              + " s: restarting it");
       lastReportNanos = System.nanoTime();
       source.abort();
     }
@@ -92,7 +95,10 @@ final class NeuronCollector implements Collector {
       } catch (InterruptedException e) {
         return;
       }
-      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
     }
   }
 
@@ -142,7 +148,9 @@ final class NeuronCollector implements Collector {
     }
   }
 
-  /** Asked once per report: assignments change as pods come and go, and reports are seconds apart. */
+  /**
+   * Asked once per report: assignments change as pods come and go, and reports are seconds apart.
+   */
   private NeuronOwners owners() {
     try {
       return NeuronOwners.from(podResources.list());

@@ -13,16 +13,31 @@ import java.util.List;
 
 /** AWS Neuron metrics from neuron-monitor, under the names neuron-monitor-prometheus uses. */
 public final class NeuronCollectorFactory extends CollectorFactory {
-  private static final CollectorInfo INFO = new CollectorInfo("neuron", Duration.ofSeconds(5),
-      "AWS Trainium/Inferentia metrics from neuron-monitor.");
-  static final Flag<String> COMMAND = Flag.string("collector.neuron.command", "neuron-monitor",
-      "neuron-monitor command line (split as a shell splits words); the collector runs it with a config it writes.");
-  static final Flag<Duration> PERIOD = Flag.duration("collector.neuron.period", Duration.ofSeconds(5),
-      "Report period asked of neuron-monitor.").requiring(period -> !period.isZero(), "must be positive");
-  static final Flag<List<String>> GROUPS = Flag.listOf("collector.neuron.groups", ReportSource.GROUPS,
-      "Metric groups asked of neuron-monitor (comma-separated).", ReportSource.GROUPS.toArray(String[]::new));
-  static final Flag<String> REPORTS_FILE = Flag.string("collector.neuron.reports-file", "",
-      "Read reports from this file or FIFO (neuron-monitor as a sidecar) instead of running the command.");
+  private static final CollectorInfo INFO =
+      new CollectorInfo(
+          "neuron", Duration.ofSeconds(5), "AWS Trainium/Inferentia metrics from neuron-monitor.");
+  static final Flag<String> COMMAND =
+      Flag.string(
+          "collector.neuron.command",
+          "neuron-monitor",
+          "neuron-monitor command line (split as a shell splits words); the collector runs it with a config it writes.");
+  static final Flag<Duration> PERIOD =
+      Flag.duration(
+              "collector.neuron.period",
+              Duration.ofSeconds(5),
+              "Report period asked of neuron-monitor.")
+          .requiring(period -> !period.isZero(), "must be positive");
+  static final Flag<List<String>> GROUPS =
+      Flag.listOf(
+          "collector.neuron.groups",
+          ReportSource.GROUPS,
+          "Metric groups asked of neuron-monitor (comma-separated).",
+          ReportSource.GROUPS.toArray(String[]::new));
+  static final Flag<String> REPORTS_FILE =
+      Flag.string(
+          "collector.neuron.reports-file",
+          "",
+          "Read reports from this file or FIFO (neuron-monitor as a sidecar) instead of running the command.");
 
   public NeuronCollectorFactory() {
     super(INFO, NeuronMetrics.all());
@@ -37,23 +52,28 @@ public final class NeuronCollectorFactory extends CollectorFactory {
   public Collector create(CollectorContext context) throws Exception {
     String reportsFile = context.flags().get(REPORTS_FILE);
     if (!reportsFile.isEmpty()) {
-      return new NeuronCollector(ReportSource.file(Path.of(reportsFile)), context.podResources(),
-          silenceLimit(context));
+      return new NeuronCollector(
+          ReportSource.file(Path.of(reportsFile)), context.podResources(), silenceLimit(context));
     }
     List<String> command = ShellWords.split(context.flags().get(COMMAND));
     if (command.isEmpty() || findExecutable(command.get(0)) == null) {
-      throw new SourceUnavailableException("no " + (command.isEmpty() ? "neuron-monitor command" : command.get(0))
-          + " on this node: not a Neuron node");
+      throw new SourceUnavailableException(
+          "no "
+              + (command.isEmpty() ? "neuron-monitor command" : command.get(0))
+              + " on this node: not a Neuron node");
     }
-    return new NeuronCollector(ReportSource.command(command, context.flags().get(PERIOD),
-        context.flags().get(GROUPS)),
-        context.podResources(), silenceLimit(context));
+    return new NeuronCollector(
+        ReportSource.command(command, context.flags().get(PERIOD), context.flags().get(GROUPS)),
+        context.podResources(),
+        silenceLimit(context));
   }
 
   /** A monitor silent for three periods (at least 30 s) is taken as hung. */
   private static Duration silenceLimit(CollectorContext context) {
     Duration threePeriods = context.flags().get(PERIOD).multipliedBy(3);
-    return threePeriods.compareTo(Duration.ofSeconds(30)) < 0 ? Duration.ofSeconds(30) : threePeriods;
+    return threePeriods.compareTo(Duration.ofSeconds(30)) < 0
+        ? Duration.ofSeconds(30)
+        : threePeriods;
   }
 
   static Path findExecutable(String program) {

@@ -6,24 +6,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Which container the kubelet gave each NeuronCore and Neuron device, from {@code aws.amazon.com/neuroncore},
- * {@code aws.amazon.com/neurondevice} and {@code aws.amazon.com/neuron}. A core belongs to the owner of the core, or
- * else of its device; a device belongs to the owner of the device, or else to the one container holding its cores.
+ * Which container the kubelet gave each NeuronCore and Neuron device, from {@code
+ * aws.amazon.com/neuroncore}, {@code aws.amazon.com/neurondevice} and {@code
+ * aws.amazon.com/neuron}. A core belongs to the owner of the core, or else of its device; a device
+ * belongs to the owner of the device, or else to the one container holding its cores.
  */
 record NeuronOwners(Map<Long, List<String>> cores, Map<Long, List<String>> devices) {
   static final List<String> NOBODY = List.of("", "", "");
   static final NeuronOwners NONE = new NeuronOwners(Map.of(), Map.of());
   static final String CORE_RESOURCE = "aws.amazon.com/neuroncore";
-  static final List<String> DEVICE_RESOURCES = List.of("aws.amazon.com/neurondevice", "aws.amazon.com/neuron");
+  static final List<String> DEVICE_RESOURCES =
+      List.of("aws.amazon.com/neurondevice", "aws.amazon.com/neuron");
 
   /** Label values pod, namespace, container. */
   static NeuronOwners from(List<ContainerDevices> assignments) {
     Map<Long, List<String>> cores = new HashMap<>();
     Map<Long, List<String>> devices = new HashMap<>();
     for (ContainerDevices assignment : assignments) {
-      List<String> owner = List.of(assignment.pod(), assignment.namespace(), assignment.container());
-      Map<Long, List<String>> target = assignment.resourceName().equals(CORE_RESOURCE) ? cores
-          : DEVICE_RESOURCES.contains(assignment.resourceName()) ? devices : null;
+      List<String> owner =
+          List.of(assignment.pod(), assignment.namespace(), assignment.container());
+      Map<Long, List<String>> target =
+          assignment.resourceName().equals(CORE_RESOURCE)
+              ? cores
+              : DEVICE_RESOURCES.contains(assignment.resourceName()) ? devices : null;
       if (target == null) {
         continue;
       }
@@ -65,7 +70,10 @@ record NeuronOwners(Map<Long, List<String>> cores, Map<Long, List<String>> devic
     return coreOwner == null ? NOBODY : coreOwner;
   }
 
-  /** Device plugin IDs are indices ("3"), sometimes prefixed ("neuron3"): the trailing digits are the index. */
+  /**
+   * Device plugin IDs are indices ("3"), sometimes prefixed ("neuron3"): the trailing digits are
+   * the index.
+   */
   private static Long index(String id) {
     int start = id.length();
     while (start > 0 && Character.isDigit(id.charAt(start - 1))) {

@@ -11,14 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns one neuron-monitor report line into plain maps, lists, strings, numbers and nulls. Pure: bytes in, tree out;
- * a malformed or truncated line is an {@link IOException}. Nesting and size are bounded so a hostile line cannot
- * exhaust the heap.
+ * Turns one neuron-monitor report line into plain maps, lists, strings, numbers and nulls. Pure:
+ * bytes in, tree out; a malformed or truncated line is an {@link IOException}. Nesting and size are
+ * bounded so a hostile line cannot exhaust the heap.
  */
 public final class NeuronReportDecoder {
-  private static final JsonFactory FACTORY = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).maxStringLength(64 * 1024).build())
-      .build();
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(32)
+                  .maxStringLength(64 * 1024)
+                  .build())
+          .build();
 
   private NeuronReportDecoder() {}
 

@@ -10,19 +10,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the latest neuron-monitor reports say. Gauges come from the latest report; counters are sums of the per-period
- * counts of every report seen, so they never go backwards, whether the monitor restarts or runtimes come and go.
- * A group whose {@code error} is set, or whose shape is wrong, is skipped and reported; the rest of the report counts.
- * Thread-safe: the reader thread applies reports, the collector's thread writes snapshots.
+ * What the latest neuron-monitor reports say. Gauges come from the latest report; counters are sums
+ * of the per-period counts of every report seen, so they never go backwards, whether the monitor
+ * restarts or runtimes come and go. A group whose {@code error} is set, or whose shape is wrong, is
+ * skipped and reported; the rest of the report counts. Thread-safe: the reader thread applies
+ * reports, the collector's thread writes snapshots.
  */
 final class NeuronState {
   private static final List<String> ERROR_TYPES =
       List.of("generic", "numerical", "transient", "model", "runtime", "hardware");
-  private static final List<String> STATUS_TYPES = List.of(
-      "completed", "completed_with_err", "completed_with_num_err", "timed_out", "incorrect_input", "failed_to_queue");
-  private static final List<String> PERCENTILES = List.of("p0", "p1", "p25", "p50", "p75", "p99", "p100");
+  private static final List<String> STATUS_TYPES =
+      List.of(
+          "completed",
+          "completed_with_err",
+          "completed_with_num_err",
+          "timed_out",
+          "incorrect_input",
+          "failed_to_queue");
+  private static final List<String> PERCENTILES =
+      List.of("p0", "p1", "p25", "p50", "p75", "p99", "p100");
   private static final List<String> ECC_TYPES =
-      List.of("mem_ecc_corrected", "mem_ecc_uncorrected", "sram_ecc_corrected", "sram_ecc_uncorrected");
+      List.of(
+          "mem_ecc_corrected", "mem_ecc_uncorrected", "sram_ecc_corrected", "sram_ecc_uncorrected");
 
   private record Key(MetricDescriptor descriptor, List<String> labels) {}
 
@@ -41,8 +50,14 @@ final class NeuronState {
     if (groupOk("neuron_hardware_info", hardware, problems)) {
       Double perDevice = number(hardware.get("neuroncore_per_device_count"));
       coresPerDevice = perDevice == null ? null : perDevice.longValue();
-      latest.put(new Key(HARDWARE_INFO, with(instance, integer(hardware.get("neuron_device_count")),
-          integer(hardware.get("neuroncore_per_device_count")))), 1.0);
+      latest.put(
+          new Key(
+              HARDWARE_INFO,
+              with(
+                  instance,
+                  integer(hardware.get("neuron_device_count")),
+                  integer(hardware.get("neuroncore_per_device_count")))),
+          1.0);
     }
     Object runtimes = report.get("neuron_runtime_data");
     if (runtimes instanceof List<?> list) {
@@ -67,8 +82,13 @@ final class NeuronState {
     counters.forEach((key, value) -> out.add(key.descriptor(), value, key.labels()));
   }
 
-  private void applyRuntime(List<String> instance, Map<String, Object> runtime, NeuronOwners owners,
-      Long coresPerDevice, Map<Key, Double> latest, List<String> problems) {
+  private void applyRuntime(
+      List<String> instance,
+      Map<String, Object> runtime,
+      NeuronOwners owners,
+      Long coresPerDevice,
+      Map<Key, Double> latest,
+      List<String> problems) {
     if (runtime == null) {
       problems.add("a neuron_runtime_data entry is not an object");
       return;
@@ -88,12 +108,17 @@ final class NeuronState {
     if (groupOk("neuroncore_counters", cores, problems)) {
       Map<String, Object> inUse = map(cores.get("neuroncores_in_use"));
       if (inUse != null) {
-        inUse.forEach((core, counters) -> {
-          Double percent = number(map(counters) == null ? null : map(counters).get("neuroncore_utilization"));
-          if (percent != null) {
-            latest.put(new Key(CORE_UTILIZATION, coreLabels(base, core, owners, coresPerDevice)), percent / 100);
-          }
-        });
+        inUse.forEach(
+            (core, counters) -> {
+              Double percent =
+                  number(
+                      map(counters) == null ? null : map(counters).get("neuroncore_utilization"));
+              if (percent != null) {
+                latest.put(
+                    new Key(CORE_UTILIZATION, coreLabels(base, core, owners, coresPerDevice)),
+                    percent / 100);
+              }
+            });
       }
     }
 
@@ -119,17 +144,21 @@ final class NeuronState {
           }
         }
         Map<String, Object> breakdown = map(used.get("usage_breakdown"));
-        Map<String, Object> perCore = breakdown == null ? null : map(breakdown.get("neuroncore_memory_usage"));
+        Map<String, Object> perCore =
+            breakdown == null ? null : map(breakdown.get("neuroncore_memory_usage"));
         if (perCore != null) {
-          perCore.forEach((core, parts) -> {
-            Map<String, Object> partMap = map(parts);
-            for (int i = 0; i < MEMORY_PARTS.size(); i++) {
-              Double bytes = partMap == null ? null : number(partMap.get(MEMORY_PARTS.get(i)));
-              if (bytes != null) {
-                latest.put(new Key(CORE_MEMORY.get(i), coreLabels(base, core, owners, coresPerDevice)), bytes);
-              }
-            }
-          });
+          perCore.forEach(
+              (core, parts) -> {
+                Map<String, Object> partMap = map(parts);
+                for (int i = 0; i < MEMORY_PARTS.size(); i++) {
+                  Double bytes = partMap == null ? null : number(partMap.get(MEMORY_PARTS.get(i)));
+                  if (bytes != null) {
+                    latest.put(
+                        new Key(CORE_MEMORY.get(i), coreLabels(base, core, owners, coresPerDevice)),
+                        bytes);
+                  }
+                }
+              });
         }
       }
     }
@@ -151,13 +180,19 @@ final class NeuronState {
     }
   }
 
-  private void applySystem(List<String> instance, Map<String, Object> system, NeuronOwners owners,
-      Long coresPerDevice, Map<Key, Double> latest, List<String> problems) {
+  private void applySystem(
+      List<String> instance,
+      Map<String, Object> system,
+      NeuronOwners owners,
+      Long coresPerDevice,
+      Map<Key, Double> latest,
+      List<String> problems) {
     if (system == null) {
       return;
     }
     Map<String, Object> hw = map(system.get("neuron_hw_counters"));
-    if (groupOk("neuron_hw_counters", hw, problems) && hw.get("neuron_devices") instanceof List<?> devices) {
+    if (groupOk("neuron_hw_counters", hw, problems)
+        && hw.get("neuron_devices") instanceof List<?> devices) {
       for (Object entry : devices) {
         Map<String, Object> device = map(entry);
         String index = device == null ? null : integer(device.get("neuron_device_index"));
@@ -169,8 +204,11 @@ final class NeuronState {
         for (String type : ECC_TYPES) {
           Double count = number(device.get(type));
           if (count != null && count >= 0) {
-            counters.merge(new Key(ECC_EVENTS, with(with(instance, type, index), owner.toArray(String[]::new))),
-                count, Double::sum);
+            counters.merge(
+                new Key(
+                    ECC_EVENTS, with(with(instance, type, index), owner.toArray(String[]::new))),
+                count,
+                Double::sum);
           }
         }
       }
@@ -183,8 +221,10 @@ final class NeuronState {
       }
       Map<String, Object> average = map(vcpu.get("average_usage"));
       if (average != null) {
-        latest.put(new Key(SYSTEM_VCPU_USAGE, with(instance, "user")), ratio(average, "user", "nice"));
-        latest.put(new Key(SYSTEM_VCPU_USAGE, with(instance, "system")),
+        latest.put(
+            new Key(SYSTEM_VCPU_USAGE, with(instance, "user")), ratio(average, "user", "nice"));
+        latest.put(
+            new Key(SYSTEM_VCPU_USAGE, with(instance, "system")),
             ratio(average, "system", "io_wait", "irq", "soft_irq"));
       }
     }
@@ -197,7 +237,10 @@ final class NeuronState {
     }
   }
 
-  private void addCounts(MetricDescriptor descriptor, List<String> base, Map<String, Object> counts,
+  private void addCounts(
+      MetricDescriptor descriptor,
+      List<String> base,
+      Map<String, Object> counts,
       List<String> types) {
     if (counts == null) {
       return;
@@ -211,7 +254,8 @@ final class NeuronState {
     }
   }
 
-  private static List<String> coreLabels(List<String> base, String core, NeuronOwners owners, Long coresPerDevice) {
+  private static List<String> coreLabels(
+      List<String> base, String core, NeuronOwners owners, Long coresPerDevice) {
     return with(with(base, core), owners.ofCore(core, coresPerDevice).toArray(String[]::new));
   }
 
@@ -224,7 +268,8 @@ final class NeuronState {
     return Math.min(sum, 100) / 100;
   }
 
-  private static void putNumber(Map<Key, Double> latest, MetricDescriptor descriptor, List<String> labels, Object value) {
+  private static void putNumber(
+      Map<Key, Double> latest, MetricDescriptor descriptor, List<String> labels, Object value) {
     Double number = number(value);
     if (number != null) {
       latest.put(new Key(descriptor, labels), number);
@@ -236,12 +281,19 @@ final class NeuronState {
       return List.of("", "", "", "", "", "", "");
     }
     groupOk("instance_info", info, problems);
-    return List.of(text(info.get("instance_name")), text(info.get("instance_id")), text(info.get("instance_type")),
-        text(info.get("instance_availability_zone")), text(info.get("instance_region")), text(info.get("subnet_id")),
+    return List.of(
+        text(info.get("instance_name")),
+        text(info.get("instance_id")),
+        text(info.get("instance_type")),
+        text(info.get("instance_availability_zone")),
+        text(info.get("instance_region")),
+        text(info.get("subnet_id")),
         text(info.get("ultraserver_id")));
   }
 
-  /** A group is usable when present and its {@code error} is empty; a non-empty error is a problem. */
+  /**
+   * A group is usable when present and its {@code error} is empty; a non-empty error is a problem.
+   */
   private static boolean groupOk(String name, Map<String, Object> group, List<String> problems) {
     if (group == null) {
       return false;

@@ -22,14 +22,18 @@ interface ReportSource {
   void abort();
 
   /**
-   * A FIFO is read as a stream; a regular file is followed like {@code tail -f} (from its start, again from the start
-   * when it is truncated), so a sidecar may append to it.
+   * A FIFO is read as a stream; a regular file is followed like {@code tail -f} (from its start,
+   * again from the start when it is truncated), so a sidecar may append to it.
    */
   static ReportSource file(Path path) {
     return new ReportSource() {
       private volatile InputStream current;
       private volatile boolean aborted;
-      /** Where reading a regular file stopped: reopening resumes there, so no report is counted twice. */
+
+      /**
+       * Where reading a regular file stopped: reopening resumes there, so no report is counted
+       * twice.
+       */
       private volatile long position;
 
       @Override
@@ -94,10 +98,18 @@ interface ReportSource {
   }
 
   /** neuron-monitor's metric groups: the first four are per runtime, the rest per system. */
-  List<String> RUNTIME_GROUPS = List.of("neuroncore_counters", "memory_used", "neuron_runtime_vcpu_usage",
-      "execution_stats");
-  List<String> GROUPS = List.of("neuroncore_counters", "memory_used", "neuron_runtime_vcpu_usage", "execution_stats",
-      "vcpu_usage", "memory_info", "neuron_hw_counters");
+  List<String> RUNTIME_GROUPS =
+      List.of("neuroncore_counters", "memory_used", "neuron_runtime_vcpu_usage", "execution_stats");
+
+  List<String> GROUPS =
+      List.of(
+          "neuroncore_counters",
+          "memory_used",
+          "neuron_runtime_vcpu_usage",
+          "execution_stats",
+          "vcpu_usage",
+          "memory_info",
+          "neuron_hw_counters");
 
   static ReportSource command(List<String> command, Duration period, List<String> groups) {
     return new MonitorProcess(command, period, groups);
@@ -120,17 +132,34 @@ interface ReportSource {
       this.groups = List.copyOf(groups);
     }
 
-    /** The config neuron-monitor reads: the chosen groups; hardware counters carry their own period, as documented. */
+    /**
+     * The config neuron-monitor reads: the chosen groups; hardware counters carry their own period,
+     * as documented.
+     */
     static String config(Duration period, List<String> groups) {
-      String seconds = period.toMillis() % 1000 == 0 ? period.toSeconds() + "s" : period.toMillis() + "ms";
-      String runtime = groups.stream().filter(RUNTIME_GROUPS::contains)
-          .map(group -> "{\"type\":\"" + group + "\"}").collect(java.util.stream.Collectors.joining(","));
-      String system = groups.stream().filter(group -> !RUNTIME_GROUPS.contains(group))
-          .map(group -> group.equals("neuron_hw_counters")
-              ? "{\"period\":\"" + seconds + "\",\"type\":\"" + group + "\"}" : "{\"type\":\"" + group + "\"}")
-          .collect(java.util.stream.Collectors.joining(","));
-      return "{\"period\":\"" + seconds + "\",\"neuron_runtimes\":[{\"tag_filter\":\".*\",\"metrics\":[" + runtime
-          + "]}],\"system_metrics\":[" + system + "]}";
+      String seconds =
+          period.toMillis() % 1000 == 0 ? period.toSeconds() + "s" : period.toMillis() + "ms";
+      String runtime =
+          groups.stream()
+              .filter(RUNTIME_GROUPS::contains)
+              .map(group -> "{\"type\":\"" + group + "\"}")
+              .collect(java.util.stream.Collectors.joining(","));
+      String system =
+          groups.stream()
+              .filter(group -> !RUNTIME_GROUPS.contains(group))
+              .map(
+                  group ->
+                      group.equals("neuron_hw_counters")
+                          ? "{\"period\":\"" + seconds + "\",\"type\":\"" + group + "\"}"
+                          : "{\"type\":\"" + group + "\"}")
+              .collect(java.util.stream.Collectors.joining(","));
+      return "{\"period\":\""
+          + seconds
+          + "\",\"neuron_runtimes\":[{\"tag_filter\":\".*\",\"metrics\":["
+          + runtime
+          + "]}],\"system_metrics\":["
+          + system
+          + "]}";
     }
 
     @Override
@@ -141,19 +170,24 @@ interface ReportSource {
       List<String> argv = new ArrayList<>(command);
       argv.add("-c");
       argv.add(config.toString());
-      Process started = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .start();
+      Process started =
+          new ProcessBuilder(argv)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
       process = started;
       Thread stderr = new Thread(() -> logStderr(started), "neuron-monitor-stderr");
       stderr.setDaemon(true);
       stderr.start();
-      started.onExit().thenRun(() -> {
-        try {
-          Files.deleteIfExists(config);
-        } catch (IOException ignored) {
-          // A stray temp file is harmless.
-        }
-      });
+      started
+          .onExit()
+          .thenRun(
+              () -> {
+                try {
+                  Files.deleteIfExists(config);
+                } catch (IOException ignored) {
+                  // A stray temp file is harmless.
+                }
+              });
       return started.getInputStream();
     }
 
@@ -161,8 +195,9 @@ interface ReportSource {
       long windowStart = System.nanoTime();
       int logged = 0;
       long suppressed = 0;
-      try (BufferedReader reader = new BufferedReader(
-          new InputStreamReader(started.getErrorStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader reader =
+          new BufferedReader(
+              new InputStreamReader(started.getErrorStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = reader.readLine()) != null) {
           long now = System.nanoTime();
@@ -176,7 +211,8 @@ interface ReportSource {
           }
           if (logged < STDERR_LINES_PER_INTERVAL) {
             logged++;
-            LOG.warn("neuron-monitor: {}", line.length() > 500 ? line.substring(0, 500) + "…" : line);
+            LOG.warn(
+                "neuron-monitor: {}", line.length() > 500 ? line.substring(0, 500) + "…" : line);
           } else {
             suppressed++;
           }

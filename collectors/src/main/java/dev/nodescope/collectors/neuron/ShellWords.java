@@ -15,10 +15,12 @@ final class ShellWords {
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
       if (quote == '\'') {
-        if (c == '\'') quote = 0; else word.append(c);
+        if (c == '\'') quote = 0;
+        else word.append(c);
       } else if (quote == '"') {
         if (c == '"') quote = 0;
-        else if (c == '\\' && i + 1 < line.length() && "\"\\$`".indexOf(line.charAt(i + 1)) >= 0) word.append(line.charAt(++i));
+        else if (c == '\\' && i + 1 < line.length() && "\"\\$`".indexOf(line.charAt(i + 1)) >= 0)
+          word.append(line.charAt(++i));
         else word.append(c);
       } else if (c == '\'' || c == '"') {
         quote = c;

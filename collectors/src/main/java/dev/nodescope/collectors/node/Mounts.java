@@ -10,19 +10,46 @@ import java.util.regex.Pattern;
 
 /** The filesystems worth reporting, from a {@code /proc/<pid>/mounts} table. */
 final class Mounts {
-  /** node_exporter's default --collector.filesystem.fs-types-exclude: kernel and image filesystems. */
-  static final Set<String> PSEUDO_FILESYSTEMS = Set.of("autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2",
-      "configfs", "debugfs", "devpts", "devtmpfs", "fusectl", "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay",
-      "proc", "procfs", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "erofs", "sysfs", "tracefs");
+  /**
+   * node_exporter's default --collector.filesystem.fs-types-exclude: kernel and image filesystems.
+   */
+  static final Set<String> PSEUDO_FILESYSTEMS =
+      Set.of(
+          "autofs",
+          "binfmt_misc",
+          "bpf",
+          "cgroup",
+          "cgroup2",
+          "configfs",
+          "debugfs",
+          "devpts",
+          "devtmpfs",
+          "fusectl",
+          "hugetlbfs",
+          "iso9660",
+          "mqueue",
+          "nsfs",
+          "overlay",
+          "proc",
+          "procfs",
+          "pstore",
+          "rpc_pipefs",
+          "securityfs",
+          "selinuxfs",
+          "squashfs",
+          "erofs",
+          "sysfs",
+          "tracefs");
 
   /**
-   * node_exporter's default --collector.filesystem.mount-points-exclude, plus what a Kubernetes node mounts per
-   * pod and per container (volumes under /var/lib/kubelet, container rootfs under /run/containerd): thousands of
-   * series that repeat the node's disks.
+   * node_exporter's default --collector.filesystem.mount-points-exclude, plus what a Kubernetes
+   * node mounts per pod and per container (volumes under /var/lib/kubelet, container rootfs under
+   * /run/containerd): thousands of series that repeat the node's disks.
    */
-  static final Pattern EXCLUDED_MOUNT_POINTS = Pattern.compile(
-      "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+|var/lib/kubelet/.+"
-          + "|run/containerd/.+)($|/)");
+  static final Pattern EXCLUDED_MOUNT_POINTS =
+      Pattern.compile(
+          "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+|var/lib/kubelet/.+"
+              + "|run/containerd/.+)($|/)");
 
   record Mount(String device, String mountPoint, String fsType) {}
 
@@ -41,7 +68,8 @@ final class Mounts {
         continue;
       }
       Mount mount = new Mount(unescape(fields[0]), unescape(fields[1]), fields[2]);
-      if (PSEUDO_FILESYSTEMS.contains(mount.fsType()) || EXCLUDED_MOUNT_POINTS.matcher(mount.mountPoint()).find()) {
+      if (PSEUDO_FILESYSTEMS.contains(mount.fsType())
+          || EXCLUDED_MOUNT_POINTS.matcher(mount.mountPoint()).find()) {
         byMountPoint.remove(mount.mountPoint());
         continue;
       }
@@ -51,7 +79,10 @@ final class Mounts {
     return new ArrayList<>(byMountPoint.values());
   }
 
-  /** The kernel writes space, tab, newline and backslash in mount fields as three-digit octal escapes. */
+  /**
+   * The kernel writes space, tab, newline and backslash in mount fields as three-digit octal
+   * escapes.
+   */
   static String unescape(String field) {
     if (field.indexOf('\\') < 0) {
       return field;

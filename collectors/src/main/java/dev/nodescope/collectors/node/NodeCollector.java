@@ -3,9 +3,9 @@ package dev.nodescope.collectors.node;
 import static dev.nodescope.collectors.node.NodeCollectorFactory.*;
 
 import dev.nodescope.collectors.core.Collector;
-import dev.nodescope.collectors.host.NetDevStats;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
+import dev.nodescope.collectors.host.NetDevStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,9 +14,10 @@ import oshi.hardware.common.platform.linux.LinuxGlobalMemory;
 import oshi.util.driver.linux.proc.UpTime;
 
 /**
- * Reads the node's state in independent sections: a section that cannot be read is reported as a partial failure
- * and the others still publish. Memory and uptime come from OSHI's native-free readers (rooted at procfs by
- * {@link OshiRoot}); interfaces and filesystems are read directly because OSHI cannot root them at the path flags.
+ * Reads the node's state in independent sections: a section that cannot be read is reported as a
+ * partial failure and the others still publish. Memory and uptime come from OSHI's native-free
+ * readers (rooted at procfs by {@link OshiRoot}); interfaces and filesystems are read directly
+ * because OSHI cannot root them at the path flags.
  */
 final class NodeCollector implements Collector {
   /** Only the virtual-memory view uses the page size, and this collector does not read it. */
@@ -60,20 +61,33 @@ final class NodeCollector implements Collector {
     }
     for (ProcStat.CpuTimes cpu : stat.cpus()) {
       for (int mode = 0; mode < cpu.ticks().length; mode++) {
-        out.add(CPU_SECONDS, cpu.ticks()[mode] / ProcStat.TICKS_PER_SECOND, cpu.cpu(), ProcStat.MODES.get(mode));
+        out.add(
+            CPU_SECONDS,
+            cpu.ticks()[mode] / ProcStat.TICKS_PER_SECOND,
+            cpu.cpu(),
+            ProcStat.MODES.get(mode));
       }
     }
     out.add(CPUS, stat.cpus().size());
   }
 
-  /** OSHI answers 0 for a missing or malformed meminfo; no real node has no memory, so 0 means unreadable. */
+  /**
+   * OSHI answers 0 for a missing or malformed meminfo; no real node has no memory, so 0 means
+   * unreadable.
+   */
   private void readMemory(SnapshotBuilder out) throws IOException {
     requireReadableFile(paths.proc("meminfo"));
     long total = memory.getTotal();
     long available = memory.getAvailable();
     if (total <= 0 || available < 0 || available > total) {
-      throw new IOException("OSHI found no usable MemTotal/MemAvailable in " + paths.proc("meminfo")
-          + " (total " + total + ", available " + available + ")");
+      throw new IOException(
+          "OSHI found no usable MemTotal/MemAvailable in "
+              + paths.proc("meminfo")
+              + " (total "
+              + total
+              + ", available "
+              + available
+              + ")");
     }
     out.add(MEMORY_TOTAL, total);
     out.add(MEMORY_AVAILABLE, available);
@@ -105,8 +119,9 @@ final class NodeCollector implements Collector {
   }
 
   /**
-   * Init's view of the network (PID 1 lives in the host's namespace when procfs is the host's), so the agent need
-   * not share the host network; {@code net/dev} (the agent's own namespace) when there is no PID 1 to read.
+   * Init's view of the network (PID 1 lives in the host's namespace when procfs is the host's), so
+   * the agent need not share the host network; {@code net/dev} (the agent's own namespace) when
+   * there is no PID 1 to read.
    */
   private void readNetwork(SnapshotBuilder out) throws IOException {
     String text = readFirstPresent(paths.proc("1/net/dev"), paths.proc("net/dev"));
@@ -123,7 +138,9 @@ final class NodeCollector implements Collector {
     }
   }
 
-  /** Init's mount table is the host's when procfs is; {@code self/mounts} when PID 1 cannot be read. */
+  /**
+   * Init's mount table is the host's when procfs is; {@code self/mounts} when PID 1 cannot be read.
+   */
   private void readFilesystems(SnapshotBuilder out) throws IOException {
     String table = readFirstPresent(paths.proc("1/mounts"), paths.proc("self/mounts"));
     for (Mounts.Mount mount : Mounts.reportable(table, out::partialFailure)) {
@@ -144,8 +161,8 @@ final class NodeCollector implements Collector {
   }
 
   /**
-   * OSHI logs an error on every failed read, which at one run per interval would flood the log: a file it cannot
-   * read becomes our partial failure (logged once) before OSHI is asked.
+   * OSHI logs an error on every failed read, which at one run per interval would flood the log: a
+   * file it cannot read becomes our partial failure (logged once) before OSHI is asked.
    */
   private static void requireReadableFile(Path file) throws IOException {
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {

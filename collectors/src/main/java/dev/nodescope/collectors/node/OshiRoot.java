@@ -8,9 +8,10 @@ import oshi.util.linux.ProcPath;
 import oshi.util.linux.SysPath;
 
 /**
- * Points OSHI at the host's /proc and /sys. OSHI reads {@code oshi.util.proc.path} and {@code oshi.util.sys.path}
- * once per JVM, into static finals of ProcPath and SysPath, so the first binding wins for the life of the process.
- * A later binding to another root cannot take effect: it fails loudly rather than letting OSHI read the wrong tree.
+ * Points OSHI at the host's /proc and /sys. OSHI reads {@code oshi.util.proc.path} and {@code
+ * oshi.util.sys.path} once per JVM, into static finals of ProcPath and SysPath, so the first
+ * binding wins for the life of the process. A later binding to another root cannot take effect: it
+ * fails loudly rather than letting OSHI read the wrong tree.
  */
 final class OshiRoot {
   private OshiRoot() {}
@@ -18,7 +19,8 @@ final class OshiRoot {
   static synchronized void bind(RootPaths paths) {
     String procfs = oshiForm(paths.procfs());
     String sysfs = oshiForm(paths.sysfs());
-    // OSHI throws from a static initialiser (leaving the class unusable) when the path is missing: check first.
+    // OSHI throws from a static initialiser (leaving the class unusable) when the path is missing:
+    // check first.
     requireDirectory(procfs, "procfs");
     requireDirectory(sysfs, "sysfs");
     GlobalConfig.set(GlobalConfig.OSHI_UTIL_PROC_PATH, procfs);
@@ -41,8 +43,15 @@ final class OshiRoot {
   /** ProcPath keeps the root as given, SysPath with a trailing slash. */
   private static void requireBound(String what, String oshiRoot, String wanted) {
     if (!oshiForm(Path.of(oshiRoot)).equals(wanted)) {
-      throw new IllegalStateException("OSHI already reads " + what + " from " + oshiRoot + " in this process and"
-          + " cannot be moved to " + wanted + " (its root is fixed once per JVM)");
+      throw new IllegalStateException(
+          "OSHI already reads "
+              + what
+              + " from "
+              + oshiRoot
+              + " in this process and"
+              + " cannot be moved to "
+              + wanted
+              + " (its root is fixed once per JVM)");
     }
   }
 }

@@ -5,15 +5,22 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The per-CPU lines of {@code /proc/stat}, in clock ticks. Read here rather than through OSHI's CpuStat, which
- * numbers CPUs by position (wrong labels once a CPU is offline) and turns a malformed field into 0 (a counter
- * reset to every rate() downstream).
+ * The per-CPU lines of {@code /proc/stat}, in clock ticks. Read here rather than through OSHI's
+ * CpuStat, which numbers CPUs by position (wrong labels once a CPU is offline) and turns a
+ * malformed field into 0 (a counter reset to every rate() downstream).
  */
 record ProcStat(List<CpuTimes> cpus) {
-  /** The columns node_exporter exposes, in /proc/stat order; guest and guest_nice are already inside user and nice. */
-  static final List<String> MODES = List.of("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal");
+  /**
+   * The columns node_exporter exposes, in /proc/stat order; guest and guest_nice are already inside
+   * user and nice.
+   */
+  static final List<String> MODES =
+      List.of("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal");
 
-  /** USER_HZ: /proc/stat counts in 1/100 s on every Linux architecture, whatever the kernel's internal HZ. */
+  /**
+   * USER_HZ: /proc/stat counts in 1/100 s on every Linux architecture, whatever the kernel's
+   * internal HZ.
+   */
   static final double TICKS_PER_SECOND = 100;
 
   /** One CPU's ticks per mode, as many modes as this kernel prints (at most {@link #MODES}). */

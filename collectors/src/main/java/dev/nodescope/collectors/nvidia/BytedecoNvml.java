@@ -22,19 +22,24 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 
-/** {@link Nvml} over org.bytedeco's NVML binding (versioned names: the preset omits the unversioned ones). */
+/**
+ * {@link Nvml} over org.bytedeco's NVML binding (versioned names: the preset omits the unversioned
+ * ones).
+ */
 final class BytedecoNvml implements Nvml {
   private static final int STRING_BUFFER = 256;
+
   /** A field value's scopeId that sums NVLink throughput over every link (UINT_MAX). */
   private static final int ALL_LINKS = -1;
+
   /** Processes asked for at first; NVML says how many there are when the buffer is too small. */
   private static final int PROCESS_BUFFER = 64;
 
   private BytedecoNvml() {}
 
   /**
-   * Loads libjninvml and initialises NVML. Any LinkageError (no libnvidia-ml.so.1 on this node) is turned into an
-   * NvmlException here so that it never escapes the collector.
+   * Loads libjninvml and initialises NVML. Any LinkageError (no libnvidia-ml.so.1 on this node) is
+   * turned into an NvmlException here so that it never escapes the collector.
    */
   static BytedecoNvml open() throws NvmlException {
     int rc;
@@ -49,14 +54,16 @@ final class BytedecoNvml implements Nvml {
   }
 
   /**
-   * JavaCPP's Loader would also load libjnicudart (the nvml preset inherits cudart), which needs libcudart.so.13:
-   * absent on driver-only GPU nodes. libjninvml itself needs only libnvidia-ml.so.1, so it is loaded directly.
+   * JavaCPP's Loader would also load libjnicudart (the nvml preset inherits cudart), which needs
+   * libcudart.so.13: absent on driver-only GPU nodes. libjninvml itself needs only
+   * libnvidia-ml.so.1, so it is loaded directly.
    */
   private static void loadJniNvmlOnly() throws NvmlException {
     System.setProperty("org.bytedeco.javacpp.loadlibraries", "false");
     try {
-      java.io.File library = org.bytedeco.javacpp.Loader.cacheResource(
-          org.bytedeco.cuda.global.nvml.class, "/org/bytedeco/cuda/linux-x86_64/libjninvml.so");
+      java.io.File library =
+          org.bytedeco.javacpp.Loader.cacheResource(
+              org.bytedeco.cuda.global.nvml.class, "/org/bytedeco/cuda/linux-x86_64/libjninvml.so");
       if (library == null) {
         throw new NvmlException("finding libjninvml.so for linux-x86_64 in the class path", -1);
       }
@@ -73,8 +80,8 @@ final class BytedecoNvml implements Nvml {
   }
 
   /**
-   * The NUL-terminated string NVML wrote into a buffer. BytePointer.getString() alone would decode the whole
-   * buffer, bytes after the NUL included.
+   * The NUL-terminated string NVML wrote into a buffer. BytePointer.getString() alone would decode
+   * the whole buffer, bytes after the NUL included.
    */
   private static String cString(BytePointer buffer) {
     return buffer.limit(BytePointer.strlen(buffer)).getString();
@@ -125,7 +132,9 @@ final class BytedecoNvml implements Nvml {
         check("nvmlDeviceGetClockInfo(MEM)", nvmlDeviceGetClockInfo(device, NVML_CLOCK_MEM, value));
         return Integer.toUnsignedLong(value.get());
       case GPU_TEMP:
-        check("nvmlDeviceGetTemperature", nvmlDeviceGetTemperature(device, NVML_TEMPERATURE_GPU, value));
+        check(
+            "nvmlDeviceGetTemperature",
+            nvmlDeviceGetTemperature(device, NVML_TEMPERATURE_GPU, value));
         return Integer.toUnsignedLong(value.get());
       case MEMORY_TEMP:
         return fieldValue(device, NVML_FI_DEV_MEMORY_TEMP, 0, "MEMORY_TEMP");
@@ -133,33 +142,44 @@ final class BytedecoNvml implements Nvml {
         check("nvmlDeviceGetPowerUsage", nvmlDeviceGetPowerUsage(device, value));
         return Integer.toUnsignedLong(value.get());
       case TOTAL_ENERGY_MILLIJOULES:
-        check("nvmlDeviceGetTotalEnergyConsumption", nvmlDeviceGetTotalEnergyConsumption(device, wide));
+        check(
+            "nvmlDeviceGetTotalEnergyConsumption",
+            nvmlDeviceGetTotalEnergyConsumption(device, wide));
         return wide.get();
       case PCIE_REPLAYS:
         check("nvmlDeviceGetPcieReplayCounter", nvmlDeviceGetPcieReplayCounter(device, value));
         return Integer.toUnsignedLong(value.get());
       case GPU_UTIL:
-      case MEM_COPY_UTIL: {
-        nvmlUtilization_t utilization = new nvmlUtilization_t();
-        check("nvmlDeviceGetUtilizationRates", nvmlDeviceGetUtilizationRates(device, utilization));
-        return Integer.toUnsignedLong(reading == GpuReading.GPU_UTIL ? utilization.gpu() : utilization.memory());
-      }
+      case MEM_COPY_UTIL:
+        {
+          nvmlUtilization_t utilization = new nvmlUtilization_t();
+          check(
+              "nvmlDeviceGetUtilizationRates", nvmlDeviceGetUtilizationRates(device, utilization));
+          return Integer.toUnsignedLong(
+              reading == GpuReading.GPU_UTIL ? utilization.gpu() : utilization.memory());
+        }
       case ENC_UTIL:
-        check("nvmlDeviceGetEncoderUtilization", nvmlDeviceGetEncoderUtilization(device, value, new IntPointer(1)));
+        check(
+            "nvmlDeviceGetEncoderUtilization",
+            nvmlDeviceGetEncoderUtilization(device, value, new IntPointer(1)));
         return Integer.toUnsignedLong(value.get());
       case DEC_UTIL:
-        check("nvmlDeviceGetDecoderUtilization", nvmlDeviceGetDecoderUtilization(device, value, new IntPointer(1)));
+        check(
+            "nvmlDeviceGetDecoderUtilization",
+            nvmlDeviceGetDecoderUtilization(device, value, new IntPointer(1)));
         return Integer.toUnsignedLong(value.get());
       case FB_FREE_BYTES:
       case FB_USED_BYTES:
-      case FB_RESERVED_BYTES: {
-        nvmlMemory_v2_t memory = memoryInfo(device);
-        if (reading == GpuReading.FB_USED_BYTES) {
-          return memory.used();
+      case FB_RESERVED_BYTES:
+        {
+          nvmlMemory_v2_t memory = memoryInfo(device);
+          if (reading == GpuReading.FB_USED_BYTES) {
+            return memory.used();
+          }
+          return reading == GpuReading.FB_RESERVED_BYTES
+              ? memory.reserved()
+              : memory.total() - memory.reserved() - memory.used();
         }
-        return reading == GpuReading.FB_RESERVED_BYTES
-            ? memory.reserved() : memory.total() - memory.reserved() - memory.used();
-      }
       case ECC_SBE_VOL_TOTAL:
         return ecc(device, NVML_MEMORY_ERROR_TYPE_CORRECTED, NVML_VOLATILE_ECC);
       case ECC_DBE_VOL_TOTAL:
@@ -169,48 +189,84 @@ final class BytedecoNvml implements Nvml {
       case ECC_DBE_AGG_TOTAL:
         return ecc(device, NVML_MEMORY_ERROR_TYPE_UNCORRECTED, NVML_AGGREGATE_ECC);
       case CLOCK_EVENT_REASONS:
-        check("nvmlDeviceGetCurrentClocksEventReasons", nvmlDeviceGetCurrentClocksEventReasons(device, wide));
+        check(
+            "nvmlDeviceGetCurrentClocksEventReasons",
+            nvmlDeviceGetCurrentClocksEventReasons(device, wide));
         return wide.get();
       case NVLINK_BANDWIDTH_TOTAL:
-        return fieldValue(device, NVML_FI_DEV_NVLINK_THROUGHPUT_DATA_TX, ALL_LINKS, "NVLINK_THROUGHPUT_DATA_TX")
-            + fieldValue(device, NVML_FI_DEV_NVLINK_THROUGHPUT_DATA_RX, ALL_LINKS, "NVLINK_THROUGHPUT_DATA_RX");
+        return fieldValue(
+                device,
+                NVML_FI_DEV_NVLINK_THROUGHPUT_DATA_TX,
+                ALL_LINKS,
+                "NVLINK_THROUGHPUT_DATA_TX")
+            + fieldValue(
+                device,
+                NVML_FI_DEV_NVLINK_THROUGHPUT_DATA_RX,
+                ALL_LINKS,
+                "NVLINK_THROUGHPUT_DATA_RX");
       case NVLINK_CRC_FLIT_ERRORS:
-        return fieldValue(device, NVML_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL, 0,
+        return fieldValue(
+            device,
+            NVML_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL,
+            0,
             "NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL");
       case NVLINK_CRC_DATA_ERRORS:
-        return fieldValue(device, NVML_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL, 0,
+        return fieldValue(
+            device,
+            NVML_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL,
+            0,
             "NVLINK_CRC_DATA_ERROR_COUNT_TOTAL");
       case NVLINK_REPLAY_ERRORS:
-        return fieldValue(device, NVML_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL, 0, "NVLINK_REPLAY_ERROR_COUNT_TOTAL");
+        return fieldValue(
+            device,
+            NVML_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL,
+            0,
+            "NVLINK_REPLAY_ERROR_COUNT_TOTAL");
       case NVLINK_RECOVERY_ERRORS:
-        return fieldValue(device, NVML_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL, 0,
+        return fieldValue(
+            device,
+            NVML_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL,
+            0,
             "NVLINK_RECOVERY_ERROR_COUNT_TOTAL");
       case UNCORRECTABLE_REMAPPED_ROWS:
       case CORRECTABLE_REMAPPED_ROWS:
-      case ROW_REMAP_FAILURE: {
-        // NOT_SUPPORTED while MIG has active instances: the series are then absent, as NOT_SUPPORTED always is.
-        IntPointer correctable = new IntPointer(1);
-        IntPointer uncorrectable = new IntPointer(1);
-        IntPointer failure = new IntPointer(1);
-        check("nvmlDeviceGetRemappedRows",
-            nvmlDeviceGetRemappedRows(device, correctable, uncorrectable, new IntPointer(1), failure));
-        IntPointer chosen = reading == GpuReading.ROW_REMAP_FAILURE ? failure
-            : reading == GpuReading.CORRECTABLE_REMAPPED_ROWS ? correctable : uncorrectable;
-        return Integer.toUnsignedLong(chosen.get());
-      }
+      case ROW_REMAP_FAILURE:
+        {
+          // NOT_SUPPORTED while MIG has active instances: the series are then absent, as
+          // NOT_SUPPORTED always is.
+          IntPointer correctable = new IntPointer(1);
+          IntPointer uncorrectable = new IntPointer(1);
+          IntPointer failure = new IntPointer(1);
+          check(
+              "nvmlDeviceGetRemappedRows",
+              nvmlDeviceGetRemappedRows(
+                  device, correctable, uncorrectable, new IntPointer(1), failure));
+          IntPointer chosen =
+              reading == GpuReading.ROW_REMAP_FAILURE
+                  ? failure
+                  : reading == GpuReading.CORRECTABLE_REMAPPED_ROWS ? correctable : uncorrectable;
+          return Integer.toUnsignedLong(chosen.get());
+        }
       default:
         throw new IllegalStateException("unmapped reading " + reading);
     }
   }
 
-  private static long ecc(nvmlDevice_st device, int errorType, int counterType) throws NvmlException {
+  private static long ecc(nvmlDevice_st device, int errorType, int counterType)
+      throws NvmlException {
     LongPointer count = new LongPointer(1);
-    check("nvmlDeviceGetTotalEccErrors", nvmlDeviceGetTotalEccErrors(device, errorType, counterType, count));
+    check(
+        "nvmlDeviceGetTotalEccErrors",
+        nvmlDeviceGetTotalEccErrors(device, errorType, counterType, count));
     return count.get();
   }
 
-  /** One NVML field value as a long, whatever its declared type; the field's own return code is checked too. */
-  private static long fieldValue(nvmlDevice_st device, int fieldId, int scopeId, String field) throws NvmlException {
+  /**
+   * One NVML field value as a long, whatever its declared type; the field's own return code is
+   * checked too.
+   */
+  private static long fieldValue(nvmlDevice_st device, int fieldId, int scopeId, String field)
+      throws NvmlException {
     nvmlFieldValue_t value = new nvmlFieldValue_t();
     value.fieldId(fieldId).scopeId(scopeId);
     String call = "nvmlDeviceGetFieldValues(" + field + ")";
@@ -246,7 +302,8 @@ final class BytedecoNvml implements Nvml {
     nvmlDevice_st device = handle(index);
     IntPointer current = new IntPointer(1);
     int rc = nvmlDeviceGetMigMode(device, current, new IntPointer(1));
-    if (rc == NvmlException.NOT_SUPPORTED || (rc == NVML_SUCCESS && current.get() != NVML_DEVICE_MIG_ENABLE)) {
+    if (rc == NvmlException.NOT_SUPPORTED
+        || (rc == NVML_SUCCESS && current.get() != NVML_DEVICE_MIG_ENABLE)) {
       return List.of();
     }
     check("nvmlDeviceGetMigMode", rc);
@@ -267,8 +324,13 @@ final class BytedecoNvml implements Nvml {
       BytePointer uuid = new BytePointer(STRING_BUFFER);
       check("nvmlDeviceGetUUID(MIG)", nvmlDeviceGetUUID(mig, uuid, STRING_BUFFER));
       nvmlMemory_v2_t memory = memoryInfo(mig);
-      instances.add(new MigInstance(gpuInstanceId.get(), MigProfiles.fromDeviceName(cString(name)),
-          cString(uuid), memory.used(), memory.total() - memory.reserved() - memory.used()));
+      instances.add(
+          new MigInstance(
+              gpuInstanceId.get(),
+              MigProfiles.fromDeviceName(cString(name)),
+              cString(uuid),
+              memory.used(),
+              memory.total() - memory.reserved() - memory.used()));
     }
     return instances;
   }
@@ -282,7 +344,8 @@ final class BytedecoNvml implements Nvml {
       nvmlProcessInfo_v2_t infos = new nvmlProcessInfo_v2_t(capacity);
       int rc = nvmlDeviceGetComputeRunningProcesses_v3(device, count, infos);
       if (rc == NvmlException.INSUFFICIENT_SIZE) {
-        capacity = Math.max(count.get(), capacity * 2); // processes started meanwhile: ask again with room
+        capacity =
+            Math.max(count.get(), capacity * 2); // processes started meanwhile: ask again with room
         continue;
       }
       check("nvmlDeviceGetComputeRunningProcesses_v3", rc);
@@ -306,17 +369,21 @@ final class BytedecoNvml implements Nvml {
     }
     nvmlGpmSample_st sample = new nvmlGpmSample_st();
     check("nvmlGpmSampleAlloc", nvmlGpmSampleAlloc(sample));
-    int rc = gpuInstanceId == NO_GPU_INSTANCE
-        ? nvmlGpmSampleGet(device, sample) : nvmlGpmMigSampleGet(device, gpuInstanceId, sample);
+    int rc =
+        gpuInstanceId == NO_GPU_INSTANCE
+            ? nvmlGpmSampleGet(device, sample)
+            : nvmlGpmMigSampleGet(device, gpuInstanceId, sample);
     if (rc != NVML_SUCCESS) {
       nvmlGpmSampleFree(sample);
-      throw new NvmlException(gpuInstanceId == NO_GPU_INSTANCE ? "nvmlGpmSampleGet" : "nvmlGpmMigSampleGet", rc);
+      throw new NvmlException(
+          gpuInstanceId == NO_GPU_INSTANCE ? "nvmlGpmSampleGet" : "nvmlGpmMigSampleGet", rc);
     }
     return new NativeGpmSample(sample);
   }
 
   @Override
-  public Map<GpmMetric, Double> gpmMetrics(GpmSample earlier, GpmSample later) throws NvmlException {
+  public Map<GpmMetric, Double> gpmMetrics(GpmSample earlier, GpmSample later)
+      throws NvmlException {
     GpmMetric[] wanted = GpmMetric.values();
     nvmlGpmMetricsGet_t request = new nvmlGpmMetricsGet_t();
     request.version(NVML_GPM_METRICS_GET_VERSION);
@@ -366,7 +433,9 @@ final class BytedecoNvml implements Nvml {
 
     @Override
     public void register(int index) throws NvmlException {
-      check("nvmlDeviceRegisterEvents", nvmlDeviceRegisterEvents(handle(index), nvmlEventTypeXidCriticalError, set));
+      check(
+          "nvmlDeviceRegisterEvents",
+          nvmlDeviceRegisterEvents(handle(index), nvmlEventTypeXidCriticalError, set));
     }
 
     @Override

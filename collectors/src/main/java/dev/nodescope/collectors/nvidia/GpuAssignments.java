@@ -9,10 +9,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Which container the kubelet gave each GPU or MIG instance, keyed by what NVML knows (UUID, index, GPU instance id).
- * Device ids come as "GPU-uuid", "MIG-uuid" (a MIG device's own UUID, which NVML reports for each instance),
- * "MIG-GPU-uuid/gi/ci" (legacy MIG), "nvidiaN" or "nvidiaN/giM" (GKE), any of them with a "::N" suffix
- * (time-sliced replica; EKS writes it on MIG devices too).
+ * Which container the kubelet gave each GPU or MIG instance, keyed by what NVML knows (UUID, index,
+ * GPU instance id). Device ids come as "GPU-uuid", "MIG-uuid" (a MIG device's own UUID, which NVML
+ * reports for each instance), "MIG-GPU-uuid/gi/ci" (legacy MIG), "nvidiaN" or "nvidiaN/giM" (GKE),
+ * any of them with a "::N" suffix (time-sliced replica; EKS writes it on MIG devices too).
  */
 final class GpuAssignments {
   private static final Pattern UUID = Pattern.compile("(?:GPU|MIG)-[0-9a-fA-F-]+");
@@ -25,7 +25,8 @@ final class GpuAssignments {
     GpuAssignments assignments = new GpuAssignments();
     for (ContainerDevices container : containers) {
       String resource = container.resourceName();
-      if (!resource.equals("nvidia.com/gpu") && !resource.equals("nvidia.com/gpu.shared")
+      if (!resource.equals("nvidia.com/gpu")
+          && !resource.equals("nvidia.com/gpu.shared")
           && !resource.startsWith("nvidia.com/mig-")) {
         continue;
       }
@@ -48,7 +49,8 @@ final class GpuAssignments {
     }
     matcher = GKE.matcher(id);
     if (matcher.matches()) {
-      return Optional.of("#" + matcher.group(1) + (matcher.group(2) == null ? "" : "/" + matcher.group(2)));
+      return Optional.of(
+          "#" + matcher.group(1) + (matcher.group(2) == null ? "" : "/" + matcher.group(2)));
     }
     return Optional.empty();
   }
@@ -58,7 +60,10 @@ final class GpuAssignments {
   }
 
   Optional<ContainerDevices> migInstance(int index, String uuid, Nvml.MigInstance instance) {
-    return lookup(instance.uuid(), uuid + "/" + instance.gpuInstanceId(), "#" + index + "/" + instance.gpuInstanceId());
+    return lookup(
+        instance.uuid(),
+        uuid + "/" + instance.gpuInstanceId(),
+        "#" + index + "/" + instance.gpuInstanceId());
   }
 
   private Optional<ContainerDevices> lookup(String... keys) {

@@ -1,6 +1,9 @@
 package dev.nodescope.collectors.nvidia;
 
-/** MIG device names read "NVIDIA H100 80GB HBM3 MIG 1g.10gb"; dcgm's GPU_I_PROFILE is the part after "MIG ". */
+/**
+ * MIG device names read "NVIDIA H100 80GB HBM3 MIG 1g.10gb"; dcgm's GPU_I_PROFILE is the part after
+ * "MIG ".
+ */
 final class MigProfiles {
   private MigProfiles() {}
 

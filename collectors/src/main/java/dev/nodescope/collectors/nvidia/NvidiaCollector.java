@@ -4,10 +4,10 @@ import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.MetricType;
-import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.nvidia.XidWatcher.XidSource;
 import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.PodResources.ContainerDevices;
+import dev.nodescope.collectors.core.SnapshotBuilder;
+import dev.nodescope.collectors.nvidia.XidWatcher.XidSource;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -21,48 +21,77 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Maps NVML readings to dcgm-exporter names and labels. A failing GPU (lost from the bus, or one call erroring) is
- * counted in {@code nodescope_gpu_nvml_errors_total}, reported as a partial failure, and the other GPUs are still
- * collected; NOT_SUPPORTED just leaves the series out. XID events arrive on their own thread ({@link XidWatcher});
- * GPM ratios come from the sample of the previous collection and this one.
+ * Maps NVML readings to dcgm-exporter names and labels. A failing GPU (lost from the bus, or one
+ * call erroring) is counted in {@code nodescope_gpu_nvml_errors_total}, reported as a partial
+ * failure, and the other GPUs are still collected; NOT_SUPPORTED just leaves the series out. XID
+ * events arrive on their own thread ({@link XidWatcher}); GPM ratios come from the sample of the
+ * previous collection and this one.
  */
 public final class NvidiaCollector implements Collector {
   static final List<String> GPU_LABELS =
-      List.of("gpu", "UUID", "pci_bus_id", "device", "modelName", "Hostname", "DCGM_FI_DRIVER_VERSION",
-          "pod", "namespace", "container");
+      List.of(
+          "gpu",
+          "UUID",
+          "pci_bus_id",
+          "device",
+          "modelName",
+          "Hostname",
+          "DCGM_FI_DRIVER_VERSION",
+          "pod",
+          "namespace",
+          "container");
+
   /** GPU labels plus the MIG GPU instance, both empty on series of a whole GPU. */
   static final List<String> INSTANCE_LABELS = concat(GPU_LABELS, "GPU_I_PROFILE", "GPU_I_ID");
+
   static final Map<GpuReading, MetricDescriptor> GPU_DESCRIPTORS = gpuDescriptors();
-  static final MetricDescriptor MIG_FB_USED = migDescriptor("DCGM_FI_DEV_FB_USED_MIG",
-      "Framebuffer memory used by the MIG GPU instance (in MiB).");
-  static final MetricDescriptor MIG_FB_FREE = migDescriptor("DCGM_FI_DEV_FB_FREE_MIG",
-      "Framebuffer memory free in the MIG GPU instance (in MiB).");
+  static final MetricDescriptor MIG_FB_USED =
+      migDescriptor(
+          "DCGM_FI_DEV_FB_USED_MIG", "Framebuffer memory used by the MIG GPU instance (in MiB).");
+  static final MetricDescriptor MIG_FB_FREE =
+      migDescriptor(
+          "DCGM_FI_DEV_FB_FREE_MIG", "Framebuffer memory free in the MIG GPU instance (in MiB).");
   static final Map<GpmMetric, MetricDescriptor> GPM_DESCRIPTORS = gpmDescriptors();
-  static final MetricDescriptor XID_LAST = new MetricDescriptor("DCGM_FI_DEV_XID_ERRORS", MetricType.GAUGE,
-      "Value of the last XID error of the GPU (GPU_I_ID empty) or of the MIG GPU instance it named; 0 while none"
-          + " happened since the agent started.", concat(INSTANCE_LABELS, "err_code", "err_msg"));
-  static final MetricDescriptor XID_ERRORS = new MetricDescriptor("nodescope_gpu_xid_errors_total",
-      MetricType.COUNTER, "XID errors since the agent started, per XID; on the MIG GPU instance when NVML named one.",
-      concat(INSTANCE_LABELS, "xid"));
-  static final MetricDescriptor POD_MEMORY = new MetricDescriptor("nodescope_gpu_pod_memory_used_bytes",
-      MetricType.GAUGE, "GPU memory used by the processes of one container (from each process's cgroup), per GPU"
-          + " and MIG GPU instance; processes outside any known pod add up under empty pod labels.",
-      INSTANCE_LABELS);
-  static final MetricDescriptor NVML_ERRORS = MetricDescriptor.counter("nodescope_gpu_nvml_errors_total",
-      "Failed NVML calls since start, GPU_IS_LOST included, per GPU and function (gpu empty: no single GPU).",
-      "gpu", "function");
+  static final MetricDescriptor XID_LAST =
+      new MetricDescriptor(
+          "DCGM_FI_DEV_XID_ERRORS",
+          MetricType.GAUGE,
+          "Value of the last XID error of the GPU (GPU_I_ID empty) or of the MIG GPU instance it named; 0 while none"
+              + " happened since the agent started.",
+          concat(INSTANCE_LABELS, "err_code", "err_msg"));
+  static final MetricDescriptor XID_ERRORS =
+      new MetricDescriptor(
+          "nodescope_gpu_xid_errors_total",
+          MetricType.COUNTER,
+          "XID errors since the agent started, per XID; on the MIG GPU instance when NVML named one.",
+          concat(INSTANCE_LABELS, "xid"));
+  static final MetricDescriptor POD_MEMORY =
+      new MetricDescriptor(
+          "nodescope_gpu_pod_memory_used_bytes",
+          MetricType.GAUGE,
+          "GPU memory used by the processes of one container (from each process's cgroup), per GPU"
+              + " and MIG GPU instance; processes outside any known pod add up under empty pod labels.",
+          INSTANCE_LABELS);
+  static final MetricDescriptor NVML_ERRORS =
+      MetricDescriptor.counter(
+          "nodescope_gpu_nvml_errors_total",
+          "Failed NVML calls since start, GPU_IS_LOST included, per GPU and function (gpu empty: no single GPU).",
+          "gpu",
+          "function");
 
   private final Nvml nvml;
   private final String hostname;
   private final PodResources podResources;
   private final ProcessOwners processOwners;
   private final NvmlErrors errors = new NvmlErrors();
+
   /**
-   * Previous GPM sample per GPU UUID or MIG device UUID: a new instance gets a new UUID, never a stale sample.
-   * Guarded by itself, since the agent may close the collector while a run is still in flight, and a sample freed
-   * twice or used after being freed is native memory corruption.
+   * Previous GPM sample per GPU UUID or MIG device UUID: a new instance gets a new UUID, never a
+   * stale sample. Guarded by itself, since the agent may close the collector while a run is still
+   * in flight, and a sample freed twice or used after being freed is native memory corruption.
    */
   private final Map<String, Nvml.GpmSample> gpmSamples = new HashMap<>();
+
   private boolean gpmClosed;
   private XidWatcher xidWatcher;
 
@@ -112,18 +141,34 @@ public final class NvidiaCollector implements Collector {
         collectGpu(out, index, driverVersion, assignments, sampled);
       } catch (NvmlException e) {
         errors.record(Integer.toString(index), e);
-        out.partialFailure("GPU " + index + (e.gpuLost() ? " is lost (fell off the bus): " : ": ") + e.getMessage());
+        out.partialFailure(
+            "GPU "
+                + index
+                + (e.gpuLost() ? " is lost (fell off the bus): " : ": ")
+                + e.getMessage());
       }
     }
     closeGpmSamplesExcept(sampled);
     errors.totals().forEach((key, total) -> out.add(NVML_ERRORS, total, key));
   }
 
-  private void collectGpu(SnapshotBuilder out, int index, String driverVersion, GpuAssignments assignments,
-      Set<String> sampled) throws NvmlException {
+  private void collectGpu(
+      SnapshotBuilder out,
+      int index,
+      String driverVersion,
+      GpuAssignments assignments,
+      Set<String> sampled)
+      throws NvmlException {
     Nvml.GpuIdentity id = nvml.identity(index);
-    List<String> gpuLabels = List.of(Integer.toString(index), id.uuid(), id.pciBusId(), "nvidia" + index,
-        id.modelName(), hostname, driverVersion);
+    List<String> gpuLabels =
+        List.of(
+            Integer.toString(index),
+            id.uuid(),
+            id.pciBusId(),
+            "nvidia" + index,
+            id.modelName(),
+            hostname,
+            driverVersion);
     List<String> labels = withOwner(gpuLabels, assignments.gpu(index, id.uuid()));
     for (GpuReading reading : GpuReading.values()) {
       try {
@@ -136,22 +181,33 @@ public final class NvidiaCollector implements Collector {
     Map<Integer, List<String>> instanceLabels = new LinkedHashMap<>();
     List<Nvml.MigInstance> instances = nvml.migInstances(index);
     for (Nvml.MigInstance instance : instances) {
-      List<String> migLabels = concat(withOwner(gpuLabels, assignments.migInstance(index, id.uuid(), instance)),
-          instance.profile(), Integer.toString(instance.gpuInstanceId()));
+      List<String> migLabels =
+          concat(
+              withOwner(gpuLabels, assignments.migInstance(index, id.uuid(), instance)),
+              instance.profile(),
+              Integer.toString(instance.gpuInstanceId()));
       instanceLabels.put(instance.gpuInstanceId(), migLabels);
       out.add(MIG_FB_USED, instance.memoryUsedBytes() / (double) (1 << 20), migLabels);
       out.add(MIG_FB_FREE, instance.memoryFreeBytes() / (double) (1 << 20), migLabels);
     }
     gpm(out, index, id.uuid(), Nvml.NO_GPU_INSTANCE, wholeGpuLabels, sampled);
     for (Nvml.MigInstance instance : instances) {
-      gpm(out, index, instance.uuid(), instance.gpuInstanceId(), instanceLabels.get(instance.gpuInstanceId()),
+      gpm(
+          out,
+          index,
+          instance.uuid(),
+          instance.gpuInstanceId(),
+          instanceLabels.get(instance.gpuInstanceId()),
           sampled);
     }
     xids(out, index, gpuLabels, wholeGpuLabels, instanceLabels);
     podMemory(out, index, gpuLabels, instances);
   }
 
-  /** A call that failed for one GPU: NOT_SUPPORTED leaves its series out; a lost GPU ends this GPU's collection. */
+  /**
+   * A call that failed for one GPU: NOT_SUPPORTED leaves its series out; a lost GPU ends this GPU's
+   * collection.
+   */
   private void failed(SnapshotBuilder out, int index, NvmlException e) throws NvmlException {
     if (e.gpuLost()) {
       throw e;
@@ -162,8 +218,14 @@ public final class NvidiaCollector implements Collector {
     }
   }
 
-  private void gpm(SnapshotBuilder out, int index, String key, int gpuInstanceId, List<String> labels,
-      Set<String> sampled) throws NvmlException {
+  private void gpm(
+      SnapshotBuilder out,
+      int index,
+      String key,
+      int gpuInstanceId,
+      List<String> labels,
+      Set<String> sampled)
+      throws NvmlException {
     Nvml.GpmSample sample;
     try {
       sample = nvml.gpmSample(index, gpuInstanceId);
@@ -183,7 +245,10 @@ public final class NvidiaCollector implements Collector {
       }
       try {
         for (Map.Entry<GpmMetric, Double> metric : nvml.gpmMetrics(earlier, sample).entrySet()) {
-          out.add(GPM_DESCRIPTORS.get(metric.getKey()), metric.getValue() * metric.getKey().scale(), labels);
+          out.add(
+              GPM_DESCRIPTORS.get(metric.getKey()),
+              metric.getValue() * metric.getKey().scale(),
+              labels);
         }
       } catch (NvmlException e) {
         failed(out, index, e);
@@ -195,7 +260,8 @@ public final class NvidiaCollector implements Collector {
 
   private void closeGpmSamplesExcept(Set<String> sampled) {
     synchronized (gpmSamples) {
-      for (Iterator<Map.Entry<String, Nvml.GpmSample>> it = gpmSamples.entrySet().iterator(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, Nvml.GpmSample>> it = gpmSamples.entrySet().iterator();
+          it.hasNext(); ) {
         Map.Entry<String, Nvml.GpmSample> entry = it.next();
         if (!sampled.contains(entry.getKey())) {
           entry.getValue().close();
@@ -205,42 +271,61 @@ public final class NvidiaCollector implements Collector {
     }
   }
 
-  private void xids(SnapshotBuilder out, int index, List<String> gpuLabels, List<String> wholeGpuLabels,
+  private void xids(
+      SnapshotBuilder out,
+      int index,
+      List<String> gpuLabels,
+      List<String> wholeGpuLabels,
       Map<Integer, List<String>> instanceLabels) {
     Map<XidSource, Long> last = xidWatcher.lastXids();
     if (xidWatcher.watchedGpus().contains(index)) {
       long lastOfGpu = last.getOrDefault(new XidSource(index, Nvml.NO_GPU_INSTANCE), 0L);
       out.add(XID_LAST, lastOfGpu, withXid(wholeGpuLabels, lastOfGpu));
     }
-    last.forEach((source, xid) -> {
-      if (source.gpuIndex() == index && source.gpuInstanceId() != Nvml.NO_GPU_INSTANCE) {
-        out.add(XID_LAST, xid, withXid(labelsOf(source, gpuLabels, wholeGpuLabels, instanceLabels), xid));
-      }
-    });
-    xidWatcher.counts().forEach((source, perXid) -> {
-      if (source.gpuIndex() == index) {
-        List<String> labels = labelsOf(source, gpuLabels, wholeGpuLabels, instanceLabels);
-        perXid.forEach((xid, total) -> out.add(XID_ERRORS, total.sum(), concat(labels, Long.toString(xid))));
-      }
-    });
+    last.forEach(
+        (source, xid) -> {
+          if (source.gpuIndex() == index && source.gpuInstanceId() != Nvml.NO_GPU_INSTANCE) {
+            out.add(
+                XID_LAST,
+                xid,
+                withXid(labelsOf(source, gpuLabels, wholeGpuLabels, instanceLabels), xid));
+          }
+        });
+    xidWatcher
+        .counts()
+        .forEach(
+            (source, perXid) -> {
+              if (source.gpuIndex() == index) {
+                List<String> labels = labelsOf(source, gpuLabels, wholeGpuLabels, instanceLabels);
+                perXid.forEach(
+                    (xid, total) ->
+                        out.add(XID_ERRORS, total.sum(), concat(labels, Long.toString(xid))));
+              }
+            });
   }
 
   /** An instance destroyed since its XID keeps its GPU_I_ID, without pod or profile. */
-  private static List<String> labelsOf(XidSource source, List<String> gpuLabels, List<String> wholeGpuLabels,
+  private static List<String> labelsOf(
+      XidSource source,
+      List<String> gpuLabels,
+      List<String> wholeGpuLabels,
       Map<Integer, List<String>> instanceLabels) {
     if (source.gpuInstanceId() == Nvml.NO_GPU_INSTANCE) {
       return wholeGpuLabels;
     }
     List<String> labels = instanceLabels.get(source.gpuInstanceId());
-    return labels != null ? labels
-        : concat(withOwner(gpuLabels, Optional.empty()), "", Integer.toString(source.gpuInstanceId()));
+    return labels != null
+        ? labels
+        : concat(
+            withOwner(gpuLabels, Optional.empty()), "", Integer.toString(source.gpuInstanceId()));
   }
 
   private static List<String> withXid(List<String> labels, long xid) {
     return concat(labels, Long.toString(xid), XidMessages.of(xid));
   }
 
-  private void podMemory(SnapshotBuilder out, int index, List<String> gpuLabels, List<Nvml.MigInstance> instances)
+  private void podMemory(
+      SnapshotBuilder out, int index, List<String> gpuLabels, List<Nvml.MigInstance> instances)
       throws NvmlException {
     List<Nvml.GpuProcess> processes;
     try {
@@ -263,16 +348,25 @@ public final class NvidiaCollector implements Collector {
       }
       List<String> labels = new ArrayList<>(gpuLabels);
       labels.addAll(owner);
-      labels.add(process.gpuInstanceId() == Nvml.NO_GPU_INSTANCE ? "" : profileOf(instances, process.gpuInstanceId()));
-      labels.add(process.gpuInstanceId() == Nvml.NO_GPU_INSTANCE ? "" : Integer.toString(process.gpuInstanceId()));
+      labels.add(
+          process.gpuInstanceId() == Nvml.NO_GPU_INSTANCE
+              ? ""
+              : profileOf(instances, process.gpuInstanceId()));
+      labels.add(
+          process.gpuInstanceId() == Nvml.NO_GPU_INSTANCE
+              ? ""
+              : Integer.toString(process.gpuInstanceId()));
       used.merge(labels, process.usedMemoryBytes(), Long::sum);
     }
     used.forEach((labels, bytes) -> out.add(POD_MEMORY, bytes, labels));
   }
 
   private static String profileOf(List<Nvml.MigInstance> instances, int gpuInstanceId) {
-    return instances.stream().filter(instance -> instance.gpuInstanceId() == gpuInstanceId).findFirst()
-        .map(Nvml.MigInstance::profile).orElse("");
+    return instances.stream()
+        .filter(instance -> instance.gpuInstanceId() == gpuInstanceId)
+        .findFirst()
+        .map(Nvml.MigInstance::profile)
+        .orElse("");
   }
 
   private static List<String> withOwner(List<String> gpuLabels, Optional<ContainerDevices> owner) {

@@ -7,10 +7,16 @@ import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.time.Duration;
 
-/** The "nvidia" collector: dcgm-exporter compatible GPU metrics through NVML; absent driver = source unavailable. */
+/**
+ * The "nvidia" collector: dcgm-exporter compatible GPU metrics through NVML; absent driver = source
+ * unavailable.
+ */
 public final class NvidiaCollectorFactory extends CollectorFactory {
-  private static final CollectorInfo INFO = new CollectorInfo("nvidia", Duration.ofSeconds(30),
-      "NVIDIA GPU and MIG metrics through NVML, under dcgm-exporter names and labels");
+  private static final CollectorInfo INFO =
+      new CollectorInfo(
+          "nvidia",
+          Duration.ofSeconds(30),
+          "NVIDIA GPU and MIG metrics through NVML, under dcgm-exporter names and labels");
 
   public NvidiaCollectorFactory() {
     super(INFO, NvidiaCollector.descriptors());

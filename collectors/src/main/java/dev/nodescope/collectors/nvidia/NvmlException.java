@@ -1,6 +1,9 @@
 package dev.nodescope.collectors.nvidia;
 
-/** An NVML call returned something other than NVML_SUCCESS; {@link #returnCode} is the nvmlReturn_t value. */
+/**
+ * An NVML call returned something other than NVML_SUCCESS; {@link #returnCode} is the nvmlReturn_t
+ * value.
+ */
 public final class NvmlException extends Exception {
   public static final int NOT_SUPPORTED = 3;
   public static final int NOT_FOUND = 6;
@@ -17,7 +20,10 @@ public final class NvmlException extends Exception {
     this.returnCode = returnCode;
   }
 
-  /** The NVML function that failed (with the field or clock asked for, when one function reads several). */
+  /**
+   * The NVML function that failed (with the field or clock asked for, when one function reads
+   * several).
+   */
   public String function() {
     return function;
   }

@@ -8,9 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Waits for XID critical errors on its own daemon thread, so that collection never blocks on NVML's event wait. The
- * wait has a timeout so that {@link #close} can stop the thread before NVML is shut down. Collection reads the
- * counts and the last XID of each GPU (and of each MIG GPU instance an event named) from concurrent maps.
+ * Waits for XID critical errors on its own daemon thread, so that collection never blocks on NVML's
+ * event wait. The wait has a timeout so that {@link #close} can stop the thread before NVML is shut
+ * down. Collection reads the counts and the last XID of each GPU (and of each MIG GPU instance an
+ * event named) from concurrent maps.
  */
 final class XidWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(XidWatcher.class);
@@ -77,15 +78,21 @@ final class XidWatcher implements AutoCloseable {
   private void count(Nvml.XidEvent event) {
     XidSource gpu = new XidSource(event.gpuIndex(), Nvml.NO_GPU_INSTANCE);
     XidSource source = new XidSource(event.gpuIndex(), event.gpuInstanceId());
-    counts.computeIfAbsent(source, key -> new ConcurrentHashMap<>())
-        .computeIfAbsent(event.xid(), key -> new LongAdder()).increment();
+    counts
+        .computeIfAbsent(source, key -> new ConcurrentHashMap<>())
+        .computeIfAbsent(event.xid(), key -> new LongAdder())
+        .increment();
     last.put(gpu, event.xid());
     last.put(source, event.xid());
   }
 
   private void fail(String gpu, NvmlException e, String consequence) {
     if (errors.record(gpu, e)) {
-      LOG.warn("NVML XID events{}: {}; {}", gpu.isEmpty() ? "" : " of GPU " + gpu, e.getMessage(), consequence);
+      LOG.warn(
+          "NVML XID events{}: {}; {}",
+          gpu.isEmpty() ? "" : " of GPU " + gpu,
+          e.getMessage(),
+          consequence);
     }
   }
 
@@ -98,7 +105,9 @@ final class XidWatcher implements AutoCloseable {
     }
   }
 
-  /** GPUs whose XID events are watched: a GPU that cannot report them shows no "0, No Error" either. */
+  /**
+   * GPUs whose XID events are watched: a GPU that cannot report them shows no "0, No Error" either.
+   */
   Set<Integer> watchedGpus() {
     return watched;
   }
@@ -108,12 +117,18 @@ final class XidWatcher implements AutoCloseable {
     return counts;
   }
 
-  /** The last XID of each GPU (gpuInstanceId {@link Nvml#NO_GPU_INSTANCE}) and of each MIG instance an XID named. */
+  /**
+   * The last XID of each GPU (gpuInstanceId {@link Nvml#NO_GPU_INSTANCE}) and of each MIG instance
+   * an XID named.
+   */
   Map<XidSource, Long> lastXids() {
     return last;
   }
 
-  /** Stops the thread; it returns within one wait, then frees the event set, before NVML may be shut down. */
+  /**
+   * Stops the thread; it returns within one wait, then frees the event set, before NVML may be shut
+   * down.
+   */
   @Override
   public void close() {
     running = false;

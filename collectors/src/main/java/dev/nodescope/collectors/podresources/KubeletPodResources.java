@@ -1,7 +1,6 @@
 package dev.nodescope.collectors.podresources;
 
 import dev.nodescope.collectors.core.PodResources;
-
 import dev.nodescope.collectors.podresources.v1.PodResourcesApi;
 import dev.nodescope.collectors.podresources.v1.PodResourcesListerGrpc;
 import io.grpc.ManagedChannel;
@@ -31,19 +30,24 @@ public final class KubeletPodResources implements PodResources {
 
   private KubeletPodResources(Path socket) {
     eventLoop = new EpollEventLoopGroup(1);
-    channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .eventLoopGroup(eventLoop)
-        .channelType(EpollDomainSocketChannel.class)
-        .usePlaintext()
-        .maxInboundMessageSize(16 * 1024 * 1024)
-        .build();
+    channel =
+        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+            .eventLoopGroup(eventLoop)
+            .channelType(EpollDomainSocketChannel.class)
+            .usePlaintext()
+            .maxInboundMessageSize(16 * 1024 * 1024)
+            .build();
     stub = PodResourcesListerGrpc.newBlockingStub(channel);
   }
 
-  /** A client of the socket, or a PodResources that says once that there is none and lists nothing. */
+  /**
+   * A client of the socket, or a PodResources that says once that there is none and lists nothing.
+   */
   public static PodResources open(Path socket) {
     if (!Files.exists(socket)) {
-      LOG.info("no kubelet pod-resources socket at {}: GPU and Neuron series carry no pod labels", socket);
+      LOG.info(
+          "no kubelet pod-resources socket at {}: GPU and Neuron series carry no pod labels",
+          socket);
       return PodResources.NONE;
     }
     return new KubeletPodResources(socket);
@@ -53,8 +57,9 @@ public final class KubeletPodResources implements PodResources {
   public List<ContainerDevices> list() throws IOException {
     PodResourcesApi.ListPodResourcesResponse response;
     try {
-      response = stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .list(PodResourcesApi.ListPodResourcesRequest.getDefaultInstance());
+      response =
+          stub.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+              .list(PodResourcesApi.ListPodResourcesRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
       throw new IOException("kubelet pod-resources List failed: " + e.getStatus(), e);
     }
@@ -62,8 +67,13 @@ public final class KubeletPodResources implements PodResources {
     for (PodResourcesApi.PodResources pod : response.getPodResourcesList()) {
       for (PodResourcesApi.ContainerResources container : pod.getContainersList()) {
         for (PodResourcesApi.ContainerDevices assigned : container.getDevicesList()) {
-          devices.add(new ContainerDevices(pod.getNamespace(), pod.getName(), container.getName(),
-              assigned.getResourceName(), assigned.getDeviceIdsList()));
+          devices.add(
+              new ContainerDevices(
+                  pod.getNamespace(),
+                  pod.getName(),
+                  container.getName(),
+                  assigned.getResourceName(),
+                  assigned.getDeviceIdsList()));
         }
       }
     }

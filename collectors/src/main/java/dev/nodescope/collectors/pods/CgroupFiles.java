@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads the one-value and key-value files of cgroupfs; a file that does not parse is an IOException naming it. */
+/**
+ * Reads the one-value and key-value files of cgroupfs; a file that does not parse is an IOException
+ * naming it.
+ */
 final class CgroupFiles {
   private CgroupFiles() {}
 

@@ -9,8 +9,8 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
- * The resource accounting of one cgroup, as the kubelet reads it, for one cgroup version. Cgroups are named by
- * their path relative to the hierarchy root (the same under every v1 controller).
+ * The resource accounting of one cgroup, as the kubelet reads it, for one cgroup version. Cgroups
+ * are named by their path relative to the hierarchy root (the same under every v1 controller).
  */
 interface CgroupReader {
   /** Where the pod cgroups are listed. */

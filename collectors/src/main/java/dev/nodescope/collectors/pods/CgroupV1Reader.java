@@ -8,13 +8,15 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
- * cgroup v1: one hierarchy per controller, the same relative path in each. cpu and cpuacct are often co-mounted as
- * {@code cpu,cpuacct} (with {@code cpu} and {@code cpuacct} as symlinks to it); either layout works.
+ * cgroup v1: one hierarchy per controller, the same relative path in each. cpu and cpuacct are
+ * often co-mounted as {@code cpu,cpuacct} (with {@code cpu} and {@code cpuacct} as symlinks to it);
+ * either layout works.
  */
 final class CgroupV1Reader implements CgroupReader {
   /**
-   * The kernel's "no limit" in memory.limit_in_bytes is PAGE_COUNTER_MAX in bytes (9223372036854771712 with 4 KiB
-   * pages, a little different with other page sizes): anything this large is no limit.
+   * The kernel's "no limit" in memory.limit_in_bytes is PAGE_COUNTER_MAX in bytes
+   * (9223372036854771712 with 4 KiB pages, a little different with other page sizes): anything this
+   * large is no limit.
    */
   static final long UNLIMITED_MEMORY = 1L << 62;
 
@@ -29,7 +31,9 @@ final class CgroupV1Reader implements CgroupReader {
   }
 
   static CgroupV1Reader at(Path cgroupRoot) {
-    return new CgroupV1Reader(controller(cgroupRoot, "cpu"), controller(cgroupRoot, "cpuacct"),
+    return new CgroupV1Reader(
+        controller(cgroupRoot, "cpu"),
+        controller(cgroupRoot, "cpuacct"),
         cgroupRoot.resolve("memory"));
   }
 
@@ -38,7 +42,10 @@ final class CgroupV1Reader implements CgroupReader {
     return Files.isDirectory(separate) ? separate : cgroupRoot.resolve("cpu,cpuacct");
   }
 
-  /** The memory hierarchy lists the pods: every kubelet pod cgroup has a memory limit or accounting there. */
+  /**
+   * The memory hierarchy lists the pods: every kubelet pod cgroup has a memory limit or accounting
+   * there.
+   */
   @Override
   public Path hierarchy() {
     return memory;
@@ -54,7 +61,8 @@ final class CgroupV1Reader implements CgroupReader {
   public long memoryWorkingSetBytes(Path cgroup) throws IOException {
     Path dir = memory.resolve(cgroup);
     long usage = CgroupFiles.readLong(dir.resolve("memory.usage_in_bytes"));
-    return CgroupReader.workingSet(usage, CgroupFiles.readKey(dir.resolve("memory.stat"), "total_inactive_file"));
+    return CgroupReader.workingSet(
+        usage, CgroupFiles.readKey(dir.resolve("memory.stat"), "total_inactive_file"));
   }
 
   /** cfs_quota_us is -1 without a quota. */

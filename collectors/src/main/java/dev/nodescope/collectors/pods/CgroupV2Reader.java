@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
-/** cgroup v2: one unified hierarchy; cpu.stat, memory.current/stat, cpu.max and memory.max in each cgroup. */
+/**
+ * cgroup v2: one unified hierarchy; cpu.stat, memory.current/stat, cpu.max and memory.max in each
+ * cgroup.
+ */
 final class CgroupV2Reader implements CgroupReader {
   private final Path root;
 
@@ -28,7 +31,8 @@ final class CgroupV2Reader implements CgroupReader {
   public long memoryWorkingSetBytes(Path cgroup) throws IOException {
     Path dir = root.resolve(cgroup);
     long usage = CgroupFiles.readLong(dir.resolve("memory.current"));
-    return CgroupReader.workingSet(usage, CgroupFiles.readKey(dir.resolve("memory.stat"), "inactive_file"));
+    return CgroupReader.workingSet(
+        usage, CgroupFiles.readKey(dir.resolve("memory.stat"), "inactive_file"));
   }
 
   /** cpu.max is {@code $MAX $PERIOD}, where $MAX is {@code max} without a quota. */
@@ -53,7 +57,9 @@ final class CgroupV2Reader implements CgroupReader {
   public OptionalLong memoryLimitBytes(Path cgroup) throws IOException {
     Path file = root.resolve(cgroup).resolve("memory.max");
     String value = CgroupFiles.read(file);
-    return value.equals("max") ? OptionalLong.empty() : OptionalLong.of(CgroupFiles.parseLong(file, value));
+    return value.equals("max")
+        ? OptionalLong.empty()
+        : OptionalLong.of(CgroupFiles.parseLong(file, value));
   }
 
   @Override

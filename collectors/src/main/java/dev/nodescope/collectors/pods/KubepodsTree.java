@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The pod and container cgroups under the kubelet's {@code kubepods} cgroup, as paths relative to a hierarchy
- * root. Guaranteed pods sit directly under it, burstable and best-effort pods one level down under their QoS cgroup.
+ * The pod and container cgroups under the kubelet's {@code kubepods} cgroup, as paths relative to a
+ * hierarchy root. Guaranteed pods sit directly under it, burstable and best-effort pods one level
+ * down under their QoS cgroup.
  */
 final class KubepodsTree {
   /** The kubelet's top cgroup under the systemd driver, then under the cgroupfs driver. */
@@ -24,7 +25,9 @@ final class KubepodsTree {
 
   private KubepodsTree() {}
 
-  /** The kubelet's top cgroups present under this hierarchy root; empty when no kubelet runs here. */
+  /**
+   * The kubelet's top cgroups present under this hierarchy root; empty when no kubelet runs here.
+   */
   static List<Path> kubepodsRoots(Path hierarchy) {
     List<Path> roots = new ArrayList<>();
     for (String name : KUBEPODS) {
@@ -64,10 +67,13 @@ final class KubepodsTree {
     return new PodCgroup(uid, path, containers);
   }
 
-  /** Child cgroups in name order (stable output); a cgroup removed while we list it simply has none. */
+  /**
+   * Child cgroups in name order (stable output); a cgroup removed while we list it simply has none.
+   */
   private static List<Path> subdirectories(Path hierarchy, Path relative) throws IOException {
     List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(hierarchy.resolve(relative), Files::isDirectory)) {
+    try (DirectoryStream<Path> stream =
+        Files.newDirectoryStream(hierarchy.resolve(relative), Files::isDirectory)) {
       for (Path child : stream) {
         children.add(relative.resolve(child.getFileName().toString()));
       }

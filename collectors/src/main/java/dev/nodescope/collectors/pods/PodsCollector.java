@@ -3,11 +3,11 @@ package dev.nodescope.collectors.pods;
 import static dev.nodescope.collectors.pods.PodsCollectorFactory.*;
 
 import dev.nodescope.collectors.core.Collector;
-import dev.nodescope.collectors.host.NetDevStats;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
+import dev.nodescope.collectors.host.NetDevStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,9 +19,10 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
- * One pass over the kubelet's pod cgroups. Every run lists the cgroups afresh, so a pod's series end with its
- * cgroup. A cgroup that vanishes while being read is simply gone; any other unreadable or malformed file is a
- * partial failure of that one value, and every other pod and value is still published.
+ * One pass over the kubelet's pod cgroups. Every run lists the cgroups afresh, so a pod's series
+ * end with its cgroup. A cgroup that vanishes while being read is simply gone; any other unreadable
+ * or malformed file is a partial failure of that one value, and every other pod and value is still
+ * published.
  */
 final class PodsCollector implements Collector {
   private final RootPaths paths;
@@ -51,34 +52,48 @@ final class PodsCollector implements Collector {
         readNetwork(out, pod, podLabels, hostNetNamespace);
       }
       for (KubepodsTree.ContainerCgroup container : pod.containers()) {
-        containerName(info, container.id()).ifPresent(containerName -> readResources(out, container.path(),
-            CONTAINER, List.of(namespace, name, containerName, pod.uid())));
+        containerName(info, container.id())
+            .ifPresent(
+                containerName ->
+                    readResources(
+                        out,
+                        container.path(),
+                        CONTAINER,
+                        List.of(namespace, name, containerName, pod.uid())));
       }
     }
   }
 
   /**
-   * The name from the pod's metadata. A cgroup the metadata does not list is the sandbox (pause) container, or a
-   * container restarted since the metadata was last seen: its usage still counts in the pod's. Without metadata the
-   * id stands in for the name, so that each container keeps its own series.
+   * The name from the pod's metadata. A cgroup the metadata does not list is the sandbox (pause)
+   * container, or a container restarted since the metadata was last seen: its usage still counts in
+   * the pod's. Without metadata the id stands in for the name, so that each container keeps its own
+   * series.
    */
   private static Optional<String> containerName(Optional<PodInfo> info, String id) {
     if (info.isEmpty()) {
       return Optional.of(id);
     }
-    return info.get().containers().stream().filter(c -> c.id().equals(id)).map(PodInfo.ContainerInfo::name)
+    return info.get().containers().stream()
+        .filter(c -> c.id().equals(id))
+        .map(PodInfo.ContainerInfo::name)
         .findFirst();
   }
 
-  private void readResources(SnapshotBuilder out, Path cgroup, PodsCollectorFactory.ResourceMetrics metrics,
+  private void readResources(
+      SnapshotBuilder out,
+      Path cgroup,
+      PodsCollectorFactory.ResourceMetrics metrics,
       List<String> labels) {
     read(out, cgroup, "CPU usage", cgroups::cpuUsageSeconds)
         .ifPresent(seconds -> out.add(metrics.cpuUsage(), seconds, labels));
     read(out, cgroup, "memory working set", cgroups::memoryWorkingSetBytes)
         .ifPresent(bytes -> out.add(metrics.workingSet(), bytes, labels));
-    read(out, cgroup, "CPU limit", cgroups::cpuLimitCores).filter(OptionalDouble::isPresent)
+    read(out, cgroup, "CPU limit", cgroups::cpuLimitCores)
+        .filter(OptionalDouble::isPresent)
         .ifPresent(cores -> out.add(metrics.cpuLimit(), cores.getAsDouble(), labels));
-    read(out, cgroup, "memory limit", cgroups::memoryLimitBytes).filter(OptionalLong::isPresent)
+    read(out, cgroup, "memory limit", cgroups::memoryLimitBytes)
+        .filter(OptionalLong::isPresent)
         .ifPresent(bytes -> out.add(metrics.memoryLimit(), bytes.getAsLong(), labels));
   }
 
@@ -87,7 +102,8 @@ final class PodsCollector implements Collector {
       return Optional.of(read.from(cgroup));
     } catch (NoSuchFileException e) {
       if (Files.isDirectory(cgroups.hierarchy().resolve(cgroup))) {
-        out.partialFailure("cannot read " + what + " of cgroup " + cgroup + ": missing " + e.getFile());
+        out.partialFailure(
+            "cannot read " + what + " of cgroup " + cgroup + ": missing " + e.getFile());
       }
       return Optional.empty(); // otherwise the cgroup went away with its pod or container
     } catch (IOException e) {
@@ -97,12 +113,15 @@ final class PodsCollector implements Collector {
   }
 
   /**
-   * Traffic of the pod's network namespace, seen through the first of its processes that is still there. Under
-   * cgroup v2 only leaf cgroups hold processes, so the pod's own list is empty and its containers' are not. A pod
-   * whose processes share the host's namespace (hostNetwork) has no traffic of its own: the node collector reports
-   * the host's interfaces.
+   * Traffic of the pod's network namespace, seen through the first of its processes that is still
+   * there. Under cgroup v2 only leaf cgroups hold processes, so the pod's own list is empty and its
+   * containers' are not. A pod whose processes share the host's namespace (hostNetwork) has no
+   * traffic of its own: the node collector reports the host's interfaces.
    */
-  private void readNetwork(SnapshotBuilder out, KubepodsTree.PodCgroup pod, List<String> labels,
+  private void readNetwork(
+      SnapshotBuilder out,
+      KubepodsTree.PodCgroup pod,
+      List<String> labels,
       String hostNetNamespace) {
     List<Path> cgroupsWithProcesses = new ArrayList<>();
     cgroupsWithProcesses.add(pod.path());
@@ -119,7 +138,8 @@ final class PodsCollector implements Collector {
         } catch (NoSuchFileException e) {
           // exited since cgroup.procs was read: the next process shares the namespace
         } catch (IOException e) {
-          out.partialFailure("cannot read network of pod " + pod.uid() + " through pid " + pid + ": " + e);
+          out.partialFailure(
+              "cannot read network of pod " + pod.uid() + " through pid " + pid + ": " + e);
           return;
         }
       }
@@ -145,7 +165,10 @@ final class PodsCollector implements Collector {
     out.add(NETWORK_TRANSMIT_PACKETS, transmitPackets, labels);
   }
 
-  /** The namespace identity ({@code net:[inode]}), or null when it cannot be read (no permission, process gone). */
+  /**
+   * The namespace identity ({@code net:[inode]}), or null when it cannot be read (no permission,
+   * process gone).
+   */
   private static String netNamespace(Path process) {
     try {
       return Files.readSymbolicLink(process.resolve("ns/net")).toString();

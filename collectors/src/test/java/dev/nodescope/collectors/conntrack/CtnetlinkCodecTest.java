@@ -1,9 +1,9 @@
 package dev.nodescope.collectors.conntrack;
 
 import static dev.nodescope.collectors.conntrack.CtnetlinkCodec.*;
+import static dev.nodescope.collectors.conntrack.NetlinkMessages.*;
 import static dev.nodescope.collectors.netlink.Addresses.AF_INET;
 import static dev.nodescope.collectors.netlink.Addresses.AF_INET6;
-import static dev.nodescope.collectors.conntrack.NetlinkMessages.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -17,10 +17,15 @@ class CtnetlinkCodecTest {
   static final byte[] POD_B = {(byte) 192, 0, 2, 20};
 
   static byte[] tcpEntry(int flags, int msg) {
-    return ctMessage(msg, flags, AF_INET,
+    return ctMessage(
+        msg,
+        flags,
+        AF_INET,
         nested(CTA_TUPLE_ORIG, tuple(POD_A, CLUSTER_IP, 6, 40000, 80)),
         nested(CTA_TUPLE_REPLY, tuple(POD_B, POD_A, 6, 8080, 40000)),
-        nested(CTA_PROTOINFO, nested(CTA_PROTOINFO_TCP, attr(CTA_PROTOINFO_TCP_STATE, new byte[] {3}))),
+        nested(
+            CTA_PROTOINFO,
+            nested(CTA_PROTOINFO_TCP, attr(CTA_PROTOINFO_TCP_STATE, new byte[] {3}))),
         counters(CTA_COUNTERS_ORIG, 12, 1_500_000_000_000L),
         counters(CTA_COUNTERS_REPLY, 9, 4321),
         attr(CTA_STATUS, be(0x18e, 4)),
@@ -63,8 +68,13 @@ class CtnetlinkCodecTest {
   void decodesIpv6UdpEntryWithoutCounters() throws Exception {
     byte[] a = InetAddress.getByName("2001:db8::1").getAddress();
     byte[] b = InetAddress.getByName("2001:db8::2").getAddress();
-    byte[] msg = ctMessage(IPCTNL_MSG_CT_NEW, NLM_F_MULTI, AF_INET6,
-        nested(CTA_TUPLE_ORIG, tuple(a, b, 17, 5353, 53)), nested(CTA_TUPLE_REPLY, tuple(b, a, 17, 53, 5353)));
+    byte[] msg =
+        ctMessage(
+            IPCTNL_MSG_CT_NEW,
+            NLM_F_MULTI,
+            AF_INET6,
+            nested(CTA_TUPLE_ORIG, tuple(a, b, 17, 5353, 53)),
+            nested(CTA_TUPLE_REPLY, tuple(b, a, 17, 53, 5353)));
     Decoded d = decode(msg, msg.length);
     ConntrackEntry e = d.entries().get(0);
     assertThat(e.family()).isEqualTo(AF_INET6);
@@ -81,8 +91,10 @@ class CtnetlinkCodecTest {
     byte[] destroyed = tcpEntry(0, IPCTNL_MSG_CT_DELETE);
     byte[] updated = tcpEntry(0, IPCTNL_MSG_CT_NEW);
     byte[] all = concat(created, destroyed, updated);
-    assertThat(decode(all, all.length).entries()).extracting(ConntrackEntry::event).containsExactly(
-        ConntrackEntry.Event.NEW, ConntrackEntry.Event.DESTROY, ConntrackEntry.Event.UPDATE);
+    assertThat(decode(all, all.length).entries())
+        .extracting(ConntrackEntry::event)
+        .containsExactly(
+            ConntrackEntry.Event.NEW, ConntrackEntry.Event.DESTROY, ConntrackEntry.Event.UPDATE);
   }
 
   @Test
@@ -95,10 +107,19 @@ class CtnetlinkCodecTest {
 
   @Test
   void decodesPerCpuStatistics() {
-    byte[] msg = message(NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET_STATS_CPU, NLM_F_MULTI, 0, 3,
-        attr(CTA_STATS_FOUND, be(11, 4)), attr(CTA_STATS_INVALID, be(22, 4)), attr(CTA_STATS_INSERT, be(33, 4)),
-        attr(CTA_STATS_INSERT_FAILED, be(44, 4)), attr(CTA_STATS_DROP, be(55, 4)),
-        attr(CTA_STATS_EARLY_DROP, be(66, 4)), attr(CTA_STATS_SEARCH_RESTART, be(77, 4)));
+    byte[] msg =
+        message(
+            NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET_STATS_CPU,
+            NLM_F_MULTI,
+            0,
+            3,
+            attr(CTA_STATS_FOUND, be(11, 4)),
+            attr(CTA_STATS_INVALID, be(22, 4)),
+            attr(CTA_STATS_INSERT, be(33, 4)),
+            attr(CTA_STATS_INSERT_FAILED, be(44, 4)),
+            attr(CTA_STATS_DROP, be(55, 4)),
+            attr(CTA_STATS_EARLY_DROP, be(66, 4)),
+            attr(CTA_STATS_SEARCH_RESTART, be(77, 4)));
     Decoded d = decode(msg, msg.length);
     assertThat(d.cpuStats()).containsExactly(new ConntrackCpuStats(3, 11, 22, 33, 44, 55, 66, 77));
   }
@@ -106,8 +127,14 @@ class CtnetlinkCodecTest {
   @Test
   void skipsMalformedEntryAndKeepsTheRest() {
     byte[] good = tcpEntry(NLM_F_MULTI, IPCTNL_MSG_CT_NEW);
-    byte[] bad = ctMessage(IPCTNL_MSG_CT_NEW, NLM_F_MULTI, AF_INET,
-        attr(CTA_TUPLE_ORIG | 0x8000, new byte[] {(byte) 200, 0, 1, 0})); // inner length beyond its parent
+    byte[] bad =
+        ctMessage(
+            IPCTNL_MSG_CT_NEW,
+            NLM_F_MULTI,
+            AF_INET,
+            attr(
+                CTA_TUPLE_ORIG | 0x8000,
+                new byte[] {(byte) 200, 0, 1, 0})); // inner length beyond its parent
     byte[] buf = concat(bad, good, done());
     Decoded d = decode(buf, buf.length);
     assertThat(d.entries()).hasSize(1);
@@ -131,6 +158,7 @@ class CtnetlinkCodecTest {
     assertThat(b.getShort(6)).isEqualTo((short) (NLM_F_REQUEST | NLM_F_DUMP));
     assertThat(b.getInt(8)).isEqualTo(42);
     assertThat(b.get(16)).isEqualTo((byte) AF_INET6);
-    assertThat(ByteBuffer.wrap(cpuStatsRequest(1)).order(ByteOrder.nativeOrder()).getShort(4)).isEqualTo((short) 0x104);
+    assertThat(ByteBuffer.wrap(cpuStatsRequest(1)).order(ByteOrder.nativeOrder()).getShort(4))
+        .isEqualTo((short) 0x104);
   }
 }

@@ -31,17 +31,21 @@ final class NetlinkMessages {
   static byte[] tuple(byte[] src, byte[] dst, int proto, int sport, int dport) {
     boolean v4 = src.length == 4;
     return concat(
-        nested(CtnetlinkCodec.CTA_TUPLE_IP,
+        nested(
+            CtnetlinkCodec.CTA_TUPLE_IP,
             attr(v4 ? CtnetlinkCodec.CTA_IP_V4_SRC : CtnetlinkCodec.CTA_IP_V6_SRC, src),
             attr(v4 ? CtnetlinkCodec.CTA_IP_V4_DST : CtnetlinkCodec.CTA_IP_V6_DST, dst)),
-        nested(CtnetlinkCodec.CTA_TUPLE_PROTO,
+        nested(
+            CtnetlinkCodec.CTA_TUPLE_PROTO,
             attr(CtnetlinkCodec.CTA_PROTO_NUM, new byte[] {(byte) proto}),
             attr(CtnetlinkCodec.CTA_PROTO_SRC_PORT, be(sport, 2)),
             attr(CtnetlinkCodec.CTA_PROTO_DST_PORT, be(dport, 2))));
   }
 
   static byte[] counters(int type, long packets, long bytes) {
-    return nested(type, attr(CtnetlinkCodec.CTA_COUNTERS_PACKETS, be(packets, 8)),
+    return nested(
+        type,
+        attr(CtnetlinkCodec.CTA_COUNTERS_PACKETS, be(packets, 8)),
         attr(CtnetlinkCodec.CTA_COUNTERS_BYTES, be(bytes, 8)));
   }
 
@@ -60,14 +64,23 @@ final class NetlinkMessages {
 
   static byte[] done() {
     ByteBuffer b = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
-    b.putInt(20).putShort((short) CtnetlinkCodec.NLMSG_DONE).putShort((short) CtnetlinkCodec.NLM_F_MULTI).putInt(7)
-        .putInt(0).putInt(0);
+    b.putInt(20)
+        .putShort((short) CtnetlinkCodec.NLMSG_DONE)
+        .putShort((short) CtnetlinkCodec.NLM_F_MULTI)
+        .putInt(7)
+        .putInt(0)
+        .putInt(0);
     return b.array();
   }
 
   static byte[] error(int errno) {
     ByteBuffer b = ByteBuffer.allocate(36).order(ByteOrder.nativeOrder());
-    b.putInt(36).putShort((short) CtnetlinkCodec.NLMSG_ERROR).putShort((short) 0).putInt(7).putInt(0).putInt(-errno);
+    b.putInt(36)
+        .putShort((short) CtnetlinkCodec.NLMSG_ERROR)
+        .putShort((short) 0)
+        .putInt(7)
+        .putInt(0)
+        .putInt(-errno);
     return b.array();
   }
 

@@ -22,29 +22,35 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class CollectorRunnerTest {
-  private static final MetricDescriptor VALUE = MetricDescriptor.gauge("test_value", "A value.", "source");
+  private static final MetricDescriptor VALUE =
+      MetricDescriptor.gauge("test_value", "A value.", "source");
   private static final Duration INTERVAL = Duration.ofMillis(100);
-  /** Far above what a trivial collection takes, even on a loaded CI machine, so only the hung ones reach it. */
+
+  /**
+   * Far above what a trivial collection takes, even on a loaded CI machine, so only the hung ones
+   * reach it.
+   */
   private static final Duration DEADLINE = Duration.ofMillis(80);
 
   private final SnapshotRegistry registry = new SnapshotRegistry();
   private final List<CollectorRunner> runners = new ArrayList<>();
   private final List<String> warnings = new CopyOnWriteArrayList<>();
   private final Logger runnerLog = Logger.getLogger(CollectorRunner.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      if (record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
-        warnings.add(record.getMessage());
-      }
-    }
+  private final Handler capture =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          if (record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+            warnings.add(record.getMessage());
+          }
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
   private ScheduledExecutorService scheduler;
 
   @BeforeEach
@@ -61,16 +67,24 @@ class CollectorRunnerTest {
   }
 
   private CollectorRunner start(String name, FakeCollectors.Opener opener) {
-    CollectorRunner runner = new CollectorRunner(FakeCollectors.factory(name, List.of(VALUE), opener),
-        FakeCollectors.context(new RootPaths(Path.of("/nonexistent"), Path.of("/nonexistent"), Path.of("/"))),
-        INTERVAL, DEADLINE, registry);
+    CollectorRunner runner =
+        new CollectorRunner(
+            FakeCollectors.factory(name, List.of(VALUE), opener),
+            FakeCollectors.context(
+                new RootPaths(Path.of("/nonexistent"), Path.of("/nonexistent"), Path.of("/"))),
+            INTERVAL,
+            DEADLINE,
+            registry);
     runners.add(runner);
     runner.start(scheduler);
     return runner;
   }
 
   private CollectorHealth health(String name) {
-    return registry.health().stream().filter(h -> h.collector().equals(name)).findFirst().orElseThrow();
+    return registry.health().stream()
+        .filter(h -> h.collector().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static double valueOf(Snapshot snapshot) {
@@ -80,12 +94,15 @@ class CollectorRunnerTest {
   @Test
   void aThrowingCollectorKeepsItsLastSnapshotAndCountsEveryFailedRun() {
     AtomicInteger runs = new AtomicInteger();
-    start("flaky", context -> out -> {
-      if (runs.incrementAndGet() > 1) {
-        throw new IOException("/proc/flaky vanished");
-      }
-      out.add(VALUE, 1, "first");
-    });
+    start(
+        "flaky",
+        context ->
+            out -> {
+              if (runs.incrementAndGet() > 1) {
+                throw new IOException("/proc/flaky vanished");
+              }
+              out.add(VALUE, 1, "first");
+            });
 
     Eventually.await("three failed runs", () -> health("flaky").errors() >= 3);
 
@@ -93,15 +110,19 @@ class CollectorRunnerTest {
     assertThat(health.lastRunSucceeded()).isFalse();
     assertThat(health.errors()).isEqualTo(health.completedRuns() - 1);
     assertThat(valueOf(registry.latest("flaky"))).isEqualTo(1);
-    assertThat(warnings).containsOnlyOnce("collector flaky failed: IOException: /proc/flaky vanished");
+    assertThat(warnings)
+        .containsOnlyOnce("collector flaky failed: IOException: /proc/flaky vanished");
   }
 
   @Test
   void aCollectorThatThrowsDoesNotDisturbAnother() {
     AtomicInteger healthyRuns = new AtomicInteger();
-    start("broken", context -> out -> {
-      throw new IllegalStateException("bug");
-    });
+    start(
+        "broken",
+        context ->
+            out -> {
+              throw new IllegalStateException("bug");
+            });
     start("healthy", context -> out -> out.add(VALUE, healthyRuns.incrementAndGet(), "h"));
 
     Eventually.await("five healthy runs", () -> health("healthy").completedRuns() >= 5);
@@ -118,36 +139,48 @@ class CollectorRunnerTest {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger entered = new AtomicInteger();
     AtomicInteger healthyRuns = new AtomicInteger();
-    start("hung", context -> out -> {
-      entered.incrementAndGet();
-      awaitUninterruptibly(release);
-      out.add(VALUE, 7, "late");
-    });
+    start(
+        "hung",
+        context ->
+            out -> {
+              entered.incrementAndGet();
+              awaitUninterruptibly(release);
+              out.add(VALUE, 7, "late");
+            });
     start("healthy", context -> out -> out.add(VALUE, healthyRuns.incrementAndGet(), "h"));
 
     Eventually.await("errors while hung", () -> health("hung").errors() >= 4);
     CollectorHealth whileHung = health("hung");
     assertThat(whileHung.lastRunSucceeded()).isFalse();
-    assertThat(whileHung.completedRuns()).as("the deadline ends the attempt, so readiness is not held up")
+    assertThat(whileHung.completedRuns())
+        .as("the deadline ends the attempt, so readiness is not held up")
         .isPositive();
     assertThat(registry.initialCollectionDone()).isTrue();
     assertThat(entered).as("runs are skipped while one hangs, not queued behind it").hasValue(1);
-    assertThat(warnings).containsOnlyOnce("collector hung exceeded its deadline of 80ms",
-        "collector hung is still running a collection that exceeded its deadline; skipping this run");
+    assertThat(warnings)
+        .containsOnlyOnce(
+            "collector hung exceeded its deadline of 80ms",
+            "collector hung is still running a collection that exceeded its deadline; skipping this run");
     assertThat(health("healthy").lastRunSucceeded()).isTrue();
     int healthyBefore = healthyRuns.get();
-    Eventually.await("the healthy collector carries on", () -> healthyRuns.get() > healthyBefore + 3);
+    Eventually.await(
+        "the healthy collector carries on", () -> healthyRuns.get() > healthyBefore + 3);
 
     release.countDown();
-    Eventually.await("the hung collector runs again", () -> entered.get() >= 2 && health("hung").lastRunSucceeded());
+    Eventually.await(
+        "the hung collector runs again",
+        () -> entered.get() >= 2 && health("hung").lastRunSucceeded());
     assertThat(valueOf(registry.latest("hung"))).isEqualTo(7);
   }
 
   @Test
   void aCollectorThrowingAnErrorStillCompletesItsRunForReadiness() {
-    start("asserting", context -> out -> {
-      throw new AssertionError("impossible state");
-    });
+    start(
+        "asserting",
+        context ->
+            out -> {
+              throw new AssertionError("impossible state");
+            });
 
     Eventually.await("a completed run", () -> health("asserting").completedRuns() >= 1);
 
@@ -159,12 +192,16 @@ class CollectorRunnerTest {
   @Test
   void aCollectorBlockedInAnInterruptibleCallIsCancelledAtItsDeadline() {
     AtomicInteger entered = new AtomicInteger();
-    start("sleepy", context -> out -> {
-      entered.incrementAndGet();
-      Thread.sleep(Duration.ofHours(1).toMillis());
-    });
+    start(
+        "sleepy",
+        context ->
+            out -> {
+              entered.incrementAndGet();
+              Thread.sleep(Duration.ofHours(1).toMillis());
+            });
 
-    Eventually.await("several cancelled runs", () -> entered.get() >= 3 && health("sleepy").errors() >= 3);
+    Eventually.await(
+        "several cancelled runs", () -> entered.get() >= 3 && health("sleepy").errors() >= 3);
 
     assertThat(health("sleepy").lastRunSucceeded()).isFalse();
     assertThat(registry.latest("sleepy").families()).isEmpty();
@@ -174,10 +211,12 @@ class CollectorRunnerTest {
   @Test
   void aMissingSourceIsNotAnErrorAndIsNotAskedForAgainWithinTheRetryPeriod() {
     AtomicInteger opens = new AtomicInteger();
-    start("gpu", context -> {
-      opens.incrementAndGet();
-      throw new SourceUnavailableException("no libnvidia-ml.so.1");
-    });
+    start(
+        "gpu",
+        context -> {
+          opens.incrementAndGet();
+          throw new SourceUnavailableException("no libnvidia-ml.so.1");
+        });
 
     Eventually.await("several runs", () -> health("gpu").completedRuns() >= 5);
 
@@ -193,10 +232,12 @@ class CollectorRunnerTest {
   @Test
   void aSourceThatFailsToOpenIsAnErrorAndIsRetriedEveryRun() {
     AtomicInteger opens = new AtomicInteger();
-    start("denied", context -> {
-      opens.incrementAndGet();
-      throw new java.nio.file.AccessDeniedException("/sys/denied");
-    });
+    start(
+        "denied",
+        context -> {
+          opens.incrementAndGet();
+          throw new java.nio.file.AccessDeniedException("/sys/denied");
+        });
 
     Eventually.await("several runs", () -> health("denied").completedRuns() >= 3);
 
@@ -209,10 +250,13 @@ class CollectorRunnerTest {
 
   @Test
   void partialFailuresKeepTheGoodSeriesCountEachTimeAndLogOnce() {
-    start("partial", context -> out -> {
-      out.add(VALUE, 42, "good");
-      out.partialFailure("malformed line 3 of /proc/partial");
-    });
+    start(
+        "partial",
+        context ->
+            out -> {
+              out.add(VALUE, 42, "good");
+              out.partialFailure("malformed line 3 of /proc/partial");
+            });
 
     Eventually.await("three runs", () -> health("partial").completedRuns() >= 3);
 
@@ -228,13 +272,20 @@ class CollectorRunnerTest {
     CountDownLatch open = new CountDownLatch(1);
     registry.register("slow-to-start");
     assertThat(registry.initialCollectionDone()).isFalse();
-    CollectorRunner runner = new CollectorRunner(
-        FakeCollectors.factory("gate", List.of(VALUE), context -> out -> {
-          open.await();
-          out.add(VALUE, 1, "x");
-        }),
-        FakeCollectors.context(new RootPaths(Path.of("/p"), Path.of("/s"), Path.of("/"))),
-        Duration.ofSeconds(30), Duration.ofSeconds(30), registry);
+    CollectorRunner runner =
+        new CollectorRunner(
+            FakeCollectors.factory(
+                "gate",
+                List.of(VALUE),
+                context ->
+                    out -> {
+                      open.await();
+                      out.add(VALUE, 1, "x");
+                    }),
+            FakeCollectors.context(new RootPaths(Path.of("/p"), Path.of("/s"), Path.of("/"))),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            registry);
     runners.add(runner);
     runner.start(scheduler);
     registry.report(new CollectorHealth("slow-to-start", 0, true, true, 0, 1));

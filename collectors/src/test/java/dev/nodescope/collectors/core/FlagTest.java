@@ -28,7 +28,8 @@ class FlagTest {
   @Test
   void rejectsDurationsWithoutUnitsOrWithTrailingText() {
     for (String bad : new String[] {"10", "s", "1x", "1m garbage", "", "-5s", "1.5s"}) {
-      assertThatThrownBy(() -> Flag.parseDuration(bad)).as(bad)
+      assertThatThrownBy(() -> Flag.parseDuration(bad))
+          .as(bad)
           .hasMessage("must be a duration such as 500ms, 10s, 1m or 1h");
     }
   }
@@ -37,9 +38,11 @@ class FlagTest {
   void parsesTypedValuesWithOneLineReasons() {
     assertThat(Flag.bool("b", false, "B.").parse(" yes ")).isTrue();
     assertThat(Flag.bool("b", true, "B.").parse("0")).isFalse();
-    assertThatThrownBy(() -> Flag.bool("b", true, "B.").parse("maybe")).hasMessage("must be true or false");
+    assertThatThrownBy(() -> Flag.bool("b", true, "B.").parse("maybe"))
+        .hasMessage("must be true or false");
     assertThat(Flag.integer("i", 1, "I.").parse("42")).isEqualTo(42);
-    assertThatThrownBy(() -> Flag.integer("i", 1, "I.").parse("4x")).hasMessage("must be an integer");
+    assertThatThrownBy(() -> Flag.integer("i", 1, "I.").parse("4x"))
+        .hasMessage("must be an integer");
     Flag<String> format = Flag.oneOf("log.format", "logfmt", "Format.", "logfmt", "json");
     assertThat(format.parse("json")).isEqualTo("json");
     assertThat(format.help()).isEqualTo("Format. One of: logfmt, json.");
@@ -61,7 +64,8 @@ class FlagTest {
 
   @Test
   void listsParseCommaSeparatedWordsAndShowTheirDefaultAsTyped() {
-    Flag<java.util.List<String>> groups = Flag.listOf("g", java.util.List.of("a", "b"), "Groups.", "a", "b", "c");
+    Flag<java.util.List<String>> groups =
+        Flag.listOf("g", java.util.List.of("a", "b"), "Groups.", "a", "b", "c");
     assertThat(groups.defaultText()).isEqualTo("a,b");
     assertThat(groups.parse("c, a,c")).containsExactly("c", "a");
     assertThatThrownBy(() -> groups.parse("a,z")).hasMessage("'z' is not one of a, b, c");

@@ -7,11 +7,11 @@ import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SourceUnavailableException;
-import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.TestFlags;
 import java.io.IOException;
@@ -29,21 +29,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ENA mapping over a fixture sysfs (interfaces with their driver links) and statistics from fixture
- * {@code ethtool -S} outputs (see resources/ena/README.md: invented values, no ENA NIC here).
+ * The ENA mapping over a fixture sysfs (interfaces with their driver links) and statistics from
+ * fixture {@code ethtool -S} outputs (see resources/ena/README.md: invented values, no ENA NIC
+ * here).
  */
 class EnaCollectorTest {
   @TempDir Path sys;
   final Map<String, String> statsFiles = new LinkedHashMap<>();
   final List<String> asked = new ArrayList<>();
-  final Ethtool fixtureStats = iface -> {
-    asked.add(iface);
-    String file = statsFiles.get(iface);
-    if (file == null) {
-      throw new IOException("ETHTOOL_GSSET_INFO on " + iface + ": errno 19");
-    }
-    return parseEthtoolS(file);
-  };
+  final Ethtool fixtureStats =
+      iface -> {
+        asked.add(iface);
+        String file = statsFiles.get(iface);
+        if (file == null) {
+          throw new IOException("ETHTOOL_GSSET_INFO on " + iface + ": errno 19");
+        }
+        return parseEthtoolS(file);
+      };
 
   @Test
   void exportsTheAllowanceCountersOfEnaInterfacesOnly() throws Exception {
@@ -80,26 +82,35 @@ class EnaCollectorTest {
     nic("eth1", "ena", "ethtool-S-ena.txt");
     SnapshotBuilder out = builder();
     new EnaCollector(paths(), fixtureStats, "ena").collect(out);
-    assertThat(out.partialFailures()).singleElement().asString().contains("eth0").contains("errno 19");
-    assertThat(value(out.build(Clock.systemUTC()), EnaCollectorFactory.PPS, "eth1")).contains(9210.0);
+    assertThat(out.partialFailures())
+        .singleElement()
+        .asString()
+        .contains("eth0")
+        .contains("errno 19");
+    assertThat(value(out.build(Clock.systemUTC()), EnaCollectorFactory.PPS, "eth1"))
+        .contains(9210.0);
   }
 
   @Test
   void aNodeWithoutEnaHasNoSource() throws Exception {
     nic("eth0", "virtio_net", null);
     virtual("lo");
-    assertThatThrownBy(() -> new EnaCollectorFactory().create(context())).isInstanceOf(
-        SourceUnavailableException.class).hasMessageContaining("no network interface driven by ena");
+    assertThatThrownBy(() -> new EnaCollectorFactory().create(context()))
+        .isInstanceOf(SourceUnavailableException.class)
+        .hasMessageContaining("no network interface driven by ena");
   }
 
   @Test
   void aMissingSysfsIsNoSourceEither() {
     sys = sys.resolve("absent");
-    assertThatThrownBy(() -> new EnaCollectorFactory().create(context())).isInstanceOf(
-        SourceUnavailableException.class);
+    assertThatThrownBy(() -> new EnaCollectorFactory().create(context()))
+        .isInstanceOf(SourceUnavailableException.class);
   }
 
-  /** The driver name is injectable: the same collector reads any driver's NICs, here a veth named as ENA. */
+  /**
+   * The driver name is injectable: the same collector reads any driver's NICs, here a veth named as
+   * ENA.
+   */
   @Test
   void theDriverToReadIsAParameter() throws Exception {
     virtual("lo");
@@ -108,7 +119,10 @@ class EnaCollectorTest {
     assertThat(value(collect("ena"), EnaCollectorFactory.BW_IN, "veth0")).isEmpty();
   }
 
-  /** This machine's real sysfs, against `ethtool -i` for every interface: ENA found exactly when there is one. */
+  /**
+   * This machine's real sysfs, against `ethtool -i` for every interface: ENA found exactly when
+   * there is one.
+   */
   @Test
   void theHostsInterfacesAreJudgedAsEthtoolJudgesThem() throws Exception {
     Capabilities.requireCommand("ethtool");
@@ -116,7 +130,10 @@ class EnaCollectorTest {
     try (var interfaces = Files.list(Path.of("/sys/class/net"))) {
       for (Path iface : interfaces.toList()) {
         Process p = new ProcessBuilder("ethtool", "-i", iface.getFileName().toString()).start();
-        hostHasEna |= new String(p.getInputStream().readAllBytes()).lines().anyMatch(l -> l.equals("driver: ena"));
+        hostHasEna |=
+            new String(p.getInputStream().readAllBytes())
+                .lines()
+                .anyMatch(l -> l.equals("driver: ena"));
         p.waitFor();
       }
     }
@@ -140,16 +157,25 @@ class EnaCollectorTest {
     return new SnapshotBuilder("ena", new EnaCollectorFactory().descriptors());
   }
 
-  private static Optional<Double> value(Snapshot snapshot, MetricDescriptor descriptor, String device) {
+  private static Optional<Double> value(
+      Snapshot snapshot, MetricDescriptor descriptor, String device) {
     var family = snapshot.family(descriptor);
-    return family == null ? Optional.empty() : family.samples().stream()
-        .filter(s -> s.labelValues().equals(List.of(device))).map(s -> s.value()).findFirst();
+    return family == null
+        ? Optional.empty()
+        : family.samples().stream()
+            .filter(s -> s.labelValues().equals(List.of(device)))
+            .map(s -> s.value())
+            .findFirst();
   }
 
-  /** An interface with a device whose driver link ends in the driver's name, as sysfs has it for PCI NICs. */
+  /**
+   * An interface with a device whose driver link ends in the driver's name, as sysfs has it for PCI
+   * NICs.
+   */
   private void nic(String iface, String driver, String statsFile) throws IOException {
     Path device = Files.createDirectories(sys.resolve("class/net/" + iface + "/device"));
-    Files.createSymbolicLink(device.resolve("driver"), Path.of("../../../../bus/pci/drivers/" + driver));
+    Files.createSymbolicLink(
+        device.resolve("driver"), Path.of("../../../../bus/pci/drivers/" + driver));
     if (statsFile != null) {
       statsFiles.put(iface, statsFile);
     }
@@ -164,8 +190,14 @@ class EnaCollectorTest {
   }
 
   private CollectorContext context() {
-    return new CollectorContext(paths(), "node-a", TestFlags.DEFAULTS, PodDirectory.EMPTY, ClusterDirectory.EMPTY,
-        PodResources.NONE, Clock.systemUTC());
+    return new CollectorContext(
+        paths(),
+        "node-a",
+        TestFlags.DEFAULTS,
+        PodDirectory.EMPTY,
+        ClusterDirectory.EMPTY,
+        PodResources.NONE,
+        Clock.systemUTC());
   }
 
   /** `ethtool -S` text: a title line, then "name: value" per statistic, in the driver's order. */
@@ -180,7 +212,8 @@ class EnaCollectorTest {
     for (String line : text.split("\n")) {
       int colon = line.lastIndexOf(':');
       if (line.startsWith(" ") && colon > 0) {
-        stats.put(line.substring(0, colon).trim(), Long.parseLong(line.substring(colon + 1).trim()));
+        stats.put(
+            line.substring(0, colon).trim(), Long.parseLong(line.substring(colon + 1).trim()));
       }
     }
     return stats;

@@ -9,7 +9,10 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The primitive table against a HashMap doing the same, over random observations, forgets and sweeps. */
+/**
+ * The primitive table against a HashMap doing the same, over random observations, forgets and
+ * sweeps.
+ */
 class ConnectionCountersTest {
   @Test
   void behavesAsAMapOfIdsToTheirLastCounters() {
@@ -23,7 +26,8 @@ class ConnectionCountersTest {
       Set<Long> observed = new HashSet<>();
       int operations = random.nextInt(5000);
       for (int i = 0; i < operations; i++) {
-        // Few distinct ids, many of them neighbours: long probe runs, collisions and wrap-around deletions.
+        // Few distinct ids, many of them neighbours: long probe runs, collisions and wrap-around
+        // deletions.
         long id = random.nextBoolean() ? random.nextInt(3000) : random.nextLong();
         if (random.nextInt(10) == 0) {
           table.forget(id);
@@ -35,7 +39,9 @@ class ConnectionCountersTest {
         if (random.nextInt(50) == 0) {
           assertThat(table.contains(id)).isEqualTo(model.containsKey(id));
         }
-        long[] now = {random.nextInt(100), random.nextInt(100), random.nextInt(100), random.nextInt(100)};
+        long[] now = {
+          random.nextInt(100), random.nextInt(100), random.nextInt(100), random.nextInt(100)
+        };
         boolean isNew = table.observe(id, now[0], now[1], now[2], now[3], before);
         long[] expected = model.put(id, now);
         assertThat(isNew).isEqualTo(expected == null);

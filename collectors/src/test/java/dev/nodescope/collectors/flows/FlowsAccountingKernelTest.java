@@ -7,9 +7,9 @@ import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
@@ -21,10 +21,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** net.netfilter.nf_conntrack_acct off is reported, and --collector.flows.enable-accounting turns it on. */
+/**
+ * net.netfilter.nf_conntrack_acct off is reported, and --collector.flows.enable-accounting turns it
+ * on.
+ */
 class FlowsAccountingKernelTest {
-  @RegisterExtension
-  static final TestNetns NETNS = TestNetns.perClass("nsflows-acct");
+  @RegisterExtension static final TestNetns NETNS = TestNetns.perClass("nsflows-acct");
 
   @BeforeAll
   static void createNamespace() throws Exception {
@@ -47,15 +49,30 @@ class FlowsAccountingKernelTest {
     }
   }
 
-  /** What a collector created with the flag so set reports in nodescope_conntrack_accounting_enabled. */
+  /**
+   * What a collector created with the flag so set reports in
+   * nodescope_conntrack_accounting_enabled.
+   */
   private static double accountingEnabled(boolean enableAccounting) throws Exception {
-    FlagValues flags = TestFlags.with(Map.of(FlowsCollectorFactory.ENABLE_ACCOUNTING, enableAccounting));
-    CollectorContext context = new CollectorContext(RootPaths.host(), "node-a", flags, PodDirectory.EMPTY,
-        ClusterDirectory.EMPTY, PodResources.NONE, Clock.systemUTC());
+    FlagValues flags =
+        TestFlags.with(Map.of(FlowsCollectorFactory.ENABLE_ACCOUNTING, enableAccounting));
+    CollectorContext context =
+        new CollectorContext(
+            RootPaths.host(),
+            "node-a",
+            flags,
+            PodDirectory.EMPTY,
+            ClusterDirectory.EMPTY,
+            PodResources.NONE,
+            Clock.systemUTC());
     try (Collector collector = new FlowsCollectorFactory().create(context)) {
       SnapshotBuilder out = new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());
       collector.collect(out);
-      return out.build(Clock.systemUTC()).family(FlowsCollectorFactory.ACCOUNTING).samples().get(0).value();
+      return out.build(Clock.systemUTC())
+          .family(FlowsCollectorFactory.ACCOUNTING)
+          .samples()
+          .get(0)
+          .value();
     }
   }
 

@@ -7,13 +7,13 @@ import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.MetricDescriptor;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.kubernetes.KubeObjects;
 import dev.nodescope.collectors.kubernetes.KubernetesMetadata;
-import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.FakeApiServer;
@@ -48,11 +48,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The flows collector on a node as a CNI builds it: a node namespace routes between two pod namespaces through veth
- * pairs (IPv4 and IPv6), with conntrack accounting on and a DNAT rule standing for a Service's ClusterIP, and the
- * pods, Service and EndpointSlice served by a fake API server. Known traffic crosses it; the truth is the node's own
- * iptables counters on rules that match each pod's tracked traffic in FORWARD (after DNAT, as conntrack accounts
- * it), which the agent never reads.
+ * The flows collector on a node as a CNI builds it: a node namespace routes between two pod
+ * namespaces through veth pairs (IPv4 and IPv6), with conntrack accounting on and a DNAT rule
+ * standing for a Service's ClusterIP, and the pods, Service and EndpointSlice served by a fake API
+ * server. Known traffic crosses it; the truth is the node's own iptables counters on rules that
+ * match each pod's tracked traffic in FORWARD (after DNAT, as conntrack accounts it), which the
+ * agent never reads.
  */
 class FlowsTopologyKernelTest {
   private static final String NODE = "node-a";
@@ -74,33 +75,38 @@ class FlowsTopologyKernelTest {
   /** A pod: its name, its namespace, its veth pair's index and its addresses. */
   private record PodNet(String name, TestNetns netns, int index, String v4, String v6) {}
 
-  @RegisterExtension
-  static final TestNetns NODE_NETNS = TestNetns.perClass("nsft-node");
-  @RegisterExtension
-  static final TestNetns A_NETNS = TestNetns.perClass("nsft-a");
-  @RegisterExtension
-  static final TestNetns B_NETNS = TestNetns.perClass("nsft-b");
+  @RegisterExtension static final TestNetns NODE_NETNS = TestNetns.perClass("nsft-node");
+  @RegisterExtension static final TestNetns A_NETNS = TestNetns.perClass("nsft-a");
+  @RegisterExtension static final TestNetns B_NETNS = TestNetns.perClass("nsft-b");
   private static final PodNet A = new PodNet("a", A_NETNS, 1, "192.0.2.10", "2001:db8::10");
   private static final PodNet B = new PodNet("b", B_NETNS, 2, "192.0.2.20", "2001:db8::20");
 
   @BeforeAll
   static void buildNode() throws Exception {
-    for (String command : List.of("ip", "conntrack", "iptables", "ip6tables", "iptables-save", "ip6tables-save")) {
+    for (String command :
+        List.of("ip", "conntrack", "iptables", "ip6tables", "iptables-save", "ip6tables-save")) {
       Capabilities.requireCommand(command);
     }
     NODE_NETNS.run("ip link set lo up");
-    NODE_NETNS.run("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
-        + " net.netfilter.nf_conntrack_acct=1");
+    NODE_NETNS.run(
+        "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
+            + " net.netfilter.nf_conntrack_acct=1");
     for (PodNet pod : List.of(A, B)) {
-      // Routed, not bridged (as VPC CNI and Calico do): a /32 and /128 per pod, the node's side of the veth as
+      // Routed, not bridged (as VPC CNI and Calico do): a /32 and /128 per pod, the node's side of
+      // the veth as
       // the pod's gateway, a host route per pod on the node.
       TestNetns n = pod.netns();
       String veth = "veth" + pod.index();
       String gw4 = "198.51.100." + pod.index();
       String gw6 = "2001:db8:ff::" + pod.index();
       n.run("ip link set lo up");
-      Shell.sh("ip link add " + veth + " netns " + NODE_NETNS.name() + " type veth peer name eth0 netns "
-          + n.name());
+      Shell.sh(
+          "ip link add "
+              + veth
+              + " netns "
+              + NODE_NETNS.name()
+              + " type veth peer name eth0 netns "
+              + n.name());
       NODE_NETNS.run("ip addr add " + gw4 + "/32 dev " + veth);
       NODE_NETNS.run("ip -6 addr add " + gw6 + "/128 dev " + veth + " nodad");
       NODE_NETNS.run("ip link set " + veth + " up");
@@ -116,24 +122,53 @@ class FlowsTopologyKernelTest {
       // UDP to closed ports would draw ICMP errors, which conntrack does not account to the flow.
       n.run("iptables -A INPUT -p udp -j DROP");
       n.run("ip6tables -A INPUT -p udp -j DROP");
-      // The truth: tracked packets from and to the pod as the node forwards them (conntrack accounts each
-      // packet once, at PREROUTING; after DNAT the destination is the backend, as in the reply tuple).
+      // The truth: tracked packets from and to the pod as the node forwards them (conntrack
+      // accounts each
+      // packet once, at PREROUTING; after DNAT the destination is the backend, as in the reply
+      // tuple).
       for (String[] family : new String[][] {{"iptables", pod.v4()}, {"ip6tables", pod.v6()}}) {
         for (String[] rule : new String[][] {{"-s", "tx"}, {"-d", "rx"}}) {
-          NODE_NETNS.run(family[0] + " -A FORWARD " + rule[0] + " " + family[1]
-              + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment '" + rule[1] + " " + pod.name() + "'");
+          NODE_NETNS.run(
+              family[0]
+                  + " -A FORWARD "
+                  + rule[0]
+                  + " "
+                  + family[1]
+                  + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment '"
+                  + rule[1]
+                  + " "
+                  + pod.name()
+                  + "'");
         }
       }
     }
     // The short connections alone (A's side of them), to check what only DESTROY events carry.
-    NODE_NETNS.run("iptables -A FORWARD -s " + A.v4() + " -p tcp --dport " + SHORT_PORT
-        + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment 'tx a:" + SHORT_PORT + "'");
-    NODE_NETNS.run("iptables -A FORWARD -d " + A.v4() + " -p tcp --sport " + SHORT_PORT
-        + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment 'rx a:" + SHORT_PORT + "'");
-    NODE_NETNS.run("iptables -t nat -A PREROUTING -d " + CLUSTER_IP + " -p tcp --dport "
-        + SERVICE_PORT + " -j DNAT --to-destination " + B.v4() + ":" + BACKEND_PORT);
+    NODE_NETNS.run(
+        "iptables -A FORWARD -s "
+            + A.v4()
+            + " -p tcp --dport "
+            + SHORT_PORT
+            + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment 'tx a:"
+            + SHORT_PORT
+            + "'");
+    NODE_NETNS.run(
+        "iptables -A FORWARD -d "
+            + A.v4()
+            + " -p tcp --sport "
+            + SHORT_PORT
+            + " -m conntrack --ctstate NEW,ESTABLISHED -m comment --comment 'rx a:"
+            + SHORT_PORT
+            + "'");
+    NODE_NETNS.run(
+        "iptables -t nat -A PREROUTING -d "
+            + CLUSTER_IP
+            + " -p tcp --dport "
+            + SERVICE_PORT
+            + " -j DNAT --to-destination "
+            + B.v4()
+            + ":"
+            + BACKEND_PORT);
   }
-
 
   @Test
   void perPodCountersEqualTheNodesIptablesCounters() throws Exception {
@@ -147,17 +182,23 @@ class FlowsTopologyKernelTest {
       api.put(pod(B));
       api.put(KubeObjects.service(NAMESPACE, "web", CLUSTER_IP));
       api.put(KubeObjects.slice(NAMESPACE, "web-x1", new String[] {"b", B.v4(), NODE}));
-      try (KubernetesMetadata metadata = KubernetesMetadata.connect(api.writeKubeconfig(dir), Map.of(), NODE)
-          .orElseThrow()) {
+      try (KubernetesMetadata metadata =
+          KubernetesMetadata.connect(api.writeKubeconfig(dir), Map.of(), NODE).orElseThrow()) {
         ClusterDirectory cluster = metadata.startClusterDirectory(true);
-        Eventually.await("pods and Service known", () -> metadata.pods().byIp(A.v6()).isPresent()
-            && metadata.pods().byIp(B.v4()).isPresent() && cluster.serviceByClusterIp(CLUSTER_IP).isPresent()
-            && cluster.podByIp(B.v4()).isPresent());
-        CollectorContext full = context(metadata, cluster, FlowsCollectorFactory.MAX_SERIES.defaultValue());
+        Eventually.await(
+            "pods and Service known",
+            () ->
+                metadata.pods().byIp(A.v6()).isPresent()
+                    && metadata.pods().byIp(B.v4()).isPresent()
+                    && cluster.serviceByClusterIp(CLUSTER_IP).isPresent()
+                    && cluster.podByIp(B.v4()).isPresent());
+        CollectorContext full =
+            context(metadata, cluster, FlowsCollectorFactory.MAX_SERIES.defaultValue());
         CollectorContext capped = context(metadata, cluster, CAPPED_MAX_SERIES);
         Collector uncappedCollector = in(node, () -> new FlowsCollectorFactory().create(full));
         Collector cappedCollector = in(node, () -> new FlowsCollectorFactory().create(capped));
-        try (uncappedCollector; cappedCollector) {
+        try (uncappedCollector;
+            cappedCollector) {
           in(node, () -> collect(uncappedCollector) != null && collect(cappedCollector) != null);
 
           moveKnownTraffic(podA, podB);
@@ -167,13 +208,23 @@ class FlowsTopologyKernelTest {
           String entries = NODE_NETNS.output("conntrack", "-C").trim();
           Snapshot few = in(node, () -> collect(cappedCollector));
           Map<String, long[]> truth = iptablesCounters();
-          // The table's size and limit as the kernel and conntrack-tools say (several digits: read in one go).
-          assertThat(all.family(FlowsCollectorFactory.ENTRIES).samples()).singleElement()
+          // The table's size and limit as the kernel and conntrack-tools say (several digits: read
+          // in one go).
+          assertThat(all.family(FlowsCollectorFactory.ENTRIES).samples())
+              .singleElement()
               .satisfies(s -> assertThat((long) s.value()).isEqualTo(Long.parseLong(entries)));
-          assertThat(all.family(FlowsCollectorFactory.ENTRIES_LIMIT).samples()).singleElement()
-              .satisfies(s -> assertThat((long) s.value()).isEqualTo(Long.parseLong(
-                  Files.readAllLines(Path.of("/proc/sys/net/netfilter/nf_conntrack_max")).get(0))));
-          assertThat(all.family(FlowsCollectorFactory.SOURCE).samples()).singleElement()
+          assertThat(all.family(FlowsCollectorFactory.ENTRIES_LIMIT).samples())
+              .singleElement()
+              .satisfies(
+                  s ->
+                      assertThat((long) s.value())
+                          .isEqualTo(
+                              Long.parseLong(
+                                  Files.readAllLines(
+                                          Path.of("/proc/sys/net/netfilter/nf_conntrack_max"))
+                                      .get(0))));
+          assertThat(all.family(FlowsCollectorFactory.SOURCE).samples())
+              .singleElement()
               .satisfies(s -> assertThat(s.labelValues()).containsExactly("netlink"));
 
           for (PodNet pod : List.of(A, B)) {
@@ -181,64 +232,124 @@ class FlowsTopologyKernelTest {
               long[] expected = truth.get(direction + " " + pod.name());
               Predicate<Sample> mine = label("pod", pod.name()).and(label("direction", direction));
               for (Snapshot snapshot : List.of(all, few)) {
-                assertThat(sum(snapshot, FlowsCollectorFactory.BYTES, mine)).as("%s %s bytes", pod, direction)
+                assertThat(sum(snapshot, FlowsCollectorFactory.BYTES, mine))
+                    .as("%s %s bytes", pod, direction)
                     .isCloseTo(expected[1], withinPercentage(1));
-                assertThat(sum(snapshot, FlowsCollectorFactory.PACKETS, mine)).as("%s %s packets", pod, direction)
+                assertThat(sum(snapshot, FlowsCollectorFactory.PACKETS, mine))
+                    .as("%s %s packets", pod, direction)
                     .isCloseTo(expected[0], withinPercentage(1));
               }
             }
           }
-          assertThat(truth.get("tx a")[1]).as("the traffic moved").isGreaterThan(
-              (long) LARGE_TRANSFERS * LARGE_BYTES + IPV6_BYTES + (long) SHORT_CONNECTIONS * SHORT_BYTES);
+          assertThat(truth.get("tx a")[1])
+              .as("the traffic moved")
+              .isGreaterThan(
+                  (long) LARGE_TRANSFERS * LARGE_BYTES
+                      + IPV6_BYTES
+                      + (long) SHORT_CONNECTIONS * SHORT_BYTES);
 
           // One connection, two sides: a pod's tx to a peer is the peer's rx from it.
-          for (MetricDescriptor d : List.of(FlowsCollectorFactory.BYTES, FlowsCollectorFactory.PACKETS)) {
-            assertThat(sum(all, d, labels("a", "tx", "b"))).isEqualTo(sum(all, d, labels("b", "rx", "a")))
+          for (MetricDescriptor d :
+              List.of(FlowsCollectorFactory.BYTES, FlowsCollectorFactory.PACKETS)) {
+            assertThat(sum(all, d, labels("a", "tx", "b")))
+                .isEqualTo(sum(all, d, labels("b", "rx", "a")))
                 .isPositive();
-            assertThat(sum(all, d, labels("b", "tx", "a"))).isEqualTo(sum(all, d, labels("a", "rx", "b")))
+            assertThat(sum(all, d, labels("b", "tx", "a")))
+                .isEqualTo(sum(all, d, labels("a", "rx", "b")))
                 .isPositive();
           }
 
-          // Through the ClusterIP: named by its Service on the client's side, at the addressed port.
-          List<Sample> viaService = samples(all, FlowsCollectorFactory.BYTES,
-              label("pod", "a").and(label("direction", "tx")).and(label("port", SERVICE_PORT)));
-          assertThat(viaService).singleElement().satisfies(s -> {
-            assertThat(s.labelValues()).containsExactly(NAMESPACE, "a", "tx", NAMESPACE, "b", NAMESPACE + "/web",
-                "service", "same-node", "tcp", "80", "client");
-            assertThat(s.value()).isGreaterThan((double) LARGE_TRANSFERS * LARGE_BYTES);
-          });
-          assertThat(samples(all, FlowsCollectorFactory.CONNECTIONS,
-              label("pod", "b").and(label("port", BACKEND_PORT))))
+          // Through the ClusterIP: named by its Service on the client's side, at the addressed
+          // port.
+          List<Sample> viaService =
+              samples(
+                  all,
+                  FlowsCollectorFactory.BYTES,
+                  label("pod", "a").and(label("direction", "tx")).and(label("port", SERVICE_PORT)));
+          assertThat(viaService)
+              .singleElement()
+              .satisfies(
+                  s -> {
+                    assertThat(s.labelValues())
+                        .containsExactly(
+                            NAMESPACE,
+                            "a",
+                            "tx",
+                            NAMESPACE,
+                            "b",
+                            NAMESPACE + "/web",
+                            "service",
+                            "same-node",
+                            "tcp",
+                            "80",
+                            "client");
+                    assertThat(s.value()).isGreaterThan((double) LARGE_TRANSFERS * LARGE_BYTES);
+                  });
+          assertThat(
+                  samples(
+                      all,
+                      FlowsCollectorFactory.CONNECTIONS,
+                      label("pod", "b").and(label("port", BACKEND_PORT))))
               .as("the backend serves at its own port, for a client that is a pod, not a Service")
-              .allSatisfy(s -> assertThat(s.labelValues().subList(3, 7)).containsExactly(NAMESPACE, "a", "", "pod"))
-              .extracting(Sample::value).contains((double) LARGE_TRANSFERS);
+              .allSatisfy(
+                  s ->
+                      assertThat(s.labelValues().subList(3, 7))
+                          .containsExactly(NAMESPACE, "a", "", "pod"))
+              .extracting(Sample::value)
+              .contains((double) LARGE_TRANSFERS);
 
-          // Short connections, closed and gone from the table before the dump: counted from DESTROY events.
+          // Short connections, closed and gone from the table before the dump: counted from DESTROY
+          // events.
           for (String direction : List.of("tx", "rx")) {
             long[] expected = truth.get(direction + " a:" + SHORT_PORT);
-            Predicate<Sample> shortOnes = label("pod", "a").and(label("direction", direction))
-                .and(label("port", SHORT_PORT));
-            assertThat(sum(all, FlowsCollectorFactory.BYTES, shortOnes)).isCloseTo(expected[1], withinPercentage(1));
-            assertThat(sum(all, FlowsCollectorFactory.PACKETS, shortOnes)).isCloseTo(expected[0], withinPercentage(1));
+            Predicate<Sample> shortOnes =
+                label("pod", "a").and(label("direction", direction)).and(label("port", SHORT_PORT));
+            assertThat(sum(all, FlowsCollectorFactory.BYTES, shortOnes))
+                .isCloseTo(expected[1], withinPercentage(1));
+            assertThat(sum(all, FlowsCollectorFactory.PACKETS, shortOnes))
+                .isCloseTo(expected[0], withinPercentage(1));
           }
-          assertThat(samples(all, FlowsCollectorFactory.CONNECTIONS,
-              label("pod", "a").and(label("direction", "tx")).and(label("port", SHORT_PORT))))
-              .extracting(Sample::value).containsExactly((double) SHORT_CONNECTIONS);
+          assertThat(
+                  samples(
+                      all,
+                      FlowsCollectorFactory.CONNECTIONS,
+                      label("pod", "a")
+                          .and(label("direction", "tx"))
+                          .and(label("port", SHORT_PORT))))
+              .extracting(Sample::value)
+              .containsExactly((double) SHORT_CONNECTIONS);
           // UDP to many ports, and IPv6.
-          assertThat(samples(all, FlowsCollectorFactory.BYTES,
-              label("pod", "a").and(label("direction", "tx")).and(label("protocol", "udp")))).hasSize(UDP_PORTS);
-          assertThat(samples(all, FlowsCollectorFactory.BYTES,
-              label("pod", "b").and(label("direction", "rx")).and(label("port", IPV6_PORT))))
-              .extracting(Sample::value).singleElement()
+          assertThat(
+                  samples(
+                      all,
+                      FlowsCollectorFactory.BYTES,
+                      label("pod", "a")
+                          .and(label("direction", "tx"))
+                          .and(label("protocol", "udp"))))
+              .hasSize(UDP_PORTS);
+          assertThat(
+                  samples(
+                      all,
+                      FlowsCollectorFactory.BYTES,
+                      label("pod", "b")
+                          .and(label("direction", "rx"))
+                          .and(label("port", IPV6_PORT))))
+              .extracting(Sample::value)
+              .singleElement()
               .satisfies(v -> assertThat(v).isGreaterThan((double) IPV6_BYTES));
 
           // The cap holds for every flow metric, and the folded total is the same.
-          for (MetricDescriptor d : List.of(FlowsCollectorFactory.BYTES, FlowsCollectorFactory.PACKETS,
-              FlowsCollectorFactory.CONNECTIONS, FlowsCollectorFactory.ACTIVE)) {
+          for (MetricDescriptor d :
+              List.of(
+                  FlowsCollectorFactory.BYTES,
+                  FlowsCollectorFactory.PACKETS,
+                  FlowsCollectorFactory.CONNECTIONS,
+                  FlowsCollectorFactory.ACTIVE)) {
             assertThat(few.family(d).samples()).hasSizeLessThanOrEqualTo(CAPPED_MAX_SERIES);
             assertThat(sum(few, d, s -> true)).as(d.name()).isEqualTo(sum(all, d, s -> true));
           }
-          assertThat(all.family(FlowsCollectorFactory.BYTES).samples()).hasSizeGreaterThan(2 * UDP_PORTS);
+          assertThat(all.family(FlowsCollectorFactory.BYTES).samples())
+              .hasSizeGreaterThan(2 * UDP_PORTS);
 
           // A deleted pod's series go; its peer keeps its own.
           api.delete(pod(A));
@@ -258,61 +369,77 @@ class FlowsTopologyKernelTest {
   }
 
   /**
-   * Large transfers through the ClusterIP, hundreds of short connections, UDP to many ports, one IPv6 transfer;
-   * every loop bounded in count, every socket in time.
+   * Large transfers through the ClusterIP, hundreds of short connections, UDP to many ports, one
+   * IPv6 transfer; every loop bounded in count, every socket in time.
    */
-  private static void moveKnownTraffic(ExecutorService podA, ExecutorService podB) throws Exception {
+  private static void moveKnownTraffic(ExecutorService podA, ExecutorService podB)
+      throws Exception {
     List<Future<Long>> served = new ArrayList<>();
     served.add(serve(podB, new InetSocketAddress(B.v4(), BACKEND_PORT), LARGE_TRANSFERS));
     served.add(serve(podB, new InetSocketAddress(B.v4(), SHORT_PORT), SHORT_CONNECTIONS));
     served.add(serve(podB, new InetSocketAddress(InetAddress.getByName(B.v6()), IPV6_PORT), 1));
-    in(podA, () -> {
-      for (int i = 0; i < LARGE_TRANSFERS; i++) {
-        send(new InetSocketAddress(CLUSTER_IP, SERVICE_PORT), LARGE_BYTES);
-      }
-      for (int i = 0; i < SHORT_CONNECTIONS; i++) {
-        send(new InetSocketAddress(B.v4(), SHORT_PORT), SHORT_BYTES);
-      }
-      send(new InetSocketAddress(InetAddress.getByName(B.v6()), IPV6_PORT), IPV6_BYTES);
-      try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(A.v4(), 0))) {
-        for (int i = 0; i < UDP_PORTS; i++) {
-          byte[] payload = new byte[100 + i];
-          for (int copy = 0; copy < 2; copy++) {
-            udp.send(new DatagramPacket(payload, payload.length,
-                new InetSocketAddress(B.v4(), UDP_FIRST_PORT + i)));
+    in(
+        podA,
+        () -> {
+          for (int i = 0; i < LARGE_TRANSFERS; i++) {
+            send(new InetSocketAddress(CLUSTER_IP, SERVICE_PORT), LARGE_BYTES);
           }
-        }
-      }
-      return null;
-    });
-    assertThat(served.get(0).get(60, TimeUnit.SECONDS)).isEqualTo((long) LARGE_TRANSFERS * LARGE_BYTES);
-    assertThat(served.get(1).get(60, TimeUnit.SECONDS)).isEqualTo((long) SHORT_CONNECTIONS * SHORT_BYTES);
+          for (int i = 0; i < SHORT_CONNECTIONS; i++) {
+            send(new InetSocketAddress(B.v4(), SHORT_PORT), SHORT_BYTES);
+          }
+          send(new InetSocketAddress(InetAddress.getByName(B.v6()), IPV6_PORT), IPV6_BYTES);
+          try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(A.v4(), 0))) {
+            for (int i = 0; i < UDP_PORTS; i++) {
+              byte[] payload = new byte[100 + i];
+              for (int copy = 0; copy < 2; copy++) {
+                udp.send(
+                    new DatagramPacket(
+                        payload,
+                        payload.length,
+                        new InetSocketAddress(B.v4(), UDP_FIRST_PORT + i)));
+              }
+            }
+          }
+          return null;
+        });
+    assertThat(served.get(0).get(60, TimeUnit.SECONDS))
+        .isEqualTo((long) LARGE_TRANSFERS * LARGE_BYTES);
+    assertThat(served.get(1).get(60, TimeUnit.SECONDS))
+        .isEqualTo((long) SHORT_CONNECTIONS * SHORT_BYTES);
     assertThat(served.get(2).get(60, TimeUnit.SECONDS)).isEqualTo(IPV6_BYTES);
   }
 
-  /** Accepts that many connections one after the other, reads each to its end and closes it; returns the bytes. */
+  /**
+   * Accepts that many connections one after the other, reads each to its end and closes it; returns
+   * the bytes.
+   */
   private static Future<Long> serve(ExecutorService pod, InetSocketAddress address, int connections)
       throws Exception {
-    ServerSocket server = in(pod, () -> new ServerSocket(address.getPort(), 50, address.getAddress()));
+    ServerSocket server =
+        in(pod, () -> new ServerSocket(address.getPort(), 50, address.getAddress()));
     server.setSoTimeout(30_000);
-    return pod.submit(() -> {
-      long total = 0;
-      try (server) {
-        byte[] buf = new byte[64 * 1024];
-        for (int i = 0; i < connections; i++) {
-          try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-            s.setSoTimeout(30_000);
-            for (int n; (n = in.read(buf)) >= 0; ) {
-              total += n;
+    return pod.submit(
+        () -> {
+          long total = 0;
+          try (server) {
+            byte[] buf = new byte[64 * 1024];
+            for (int i = 0; i < connections; i++) {
+              try (Socket s = server.accept();
+                  InputStream in = s.getInputStream()) {
+                s.setSoTimeout(30_000);
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                  total += n;
+                }
+              }
             }
           }
-        }
-      }
-      return total;
-    });
+          return total;
+        });
   }
 
-  /** Sends the bytes, half-closes, and waits for the server's close, so the connection ends cleanly. */
+  /**
+   * Sends the bytes, half-closes, and waits for the server's close, so the connection ends cleanly.
+   */
   private static void send(InetSocketAddress to, int bytes) throws Exception {
     try (Socket s = new Socket()) {
       s.setSoTimeout(30_000);
@@ -328,19 +455,21 @@ class FlowsTopologyKernelTest {
   }
 
   /**
-   * Removes the short connections from the node's table once all have closed (TIME_WAIT), so that only their
-   * DESTROY events carry them; the kernel would keep them for two minutes otherwise.
+   * Removes the short connections from the node's table once all have closed (TIME_WAIT), so that
+   * only their DESTROY events carry them; the kernel would keep them for two minutes otherwise.
    */
   private static void deleteClosedShortConnections() throws Exception {
     String[] list = {"conntrack", "-L", "-p", "tcp", "--dport", Integer.toString(SHORT_PORT)};
-    Eventually.await("short connections closed", () -> {
-      try {
-        String text = NODE_NETNS.output(list);
-        return text.lines().filter(l -> l.contains("TIME_WAIT")).count() == SHORT_CONNECTIONS;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Eventually.await(
+        "short connections closed",
+        () -> {
+          try {
+            String text = NODE_NETNS.output(list);
+            return text.lines().filter(l -> l.contains("TIME_WAIT")).count() == SHORT_CONNECTIONS;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
     NODE_NETNS.run("conntrack -D -p tcp --dport " + SHORT_PORT + " > /dev/null 2>&1");
     assertThat(NODE_NETNS.output(list).lines().filter(l -> l.contains("dport=")).count()).isZero();
   }
@@ -348,7 +477,8 @@ class FlowsTopologyKernelTest {
   /** "tx a" (or "tx a:9000") → {packets, bytes}, summed over iptables and ip6tables. */
   private static Map<String, long[]> iptablesCounters() throws Exception {
     Map<String, long[]> counters = new HashMap<>();
-    Pattern rule = Pattern.compile("^\\[(\\d+):(\\d+)] -A FORWARD .*--comment \"?((?:tx|rx) [\\w:]+)\"?");
+    Pattern rule =
+        Pattern.compile("^\\[(\\d+):(\\d+)] -A FORWARD .*--comment \"?((?:tx|rx) [\\w:]+)\"?");
     for (String save : List.of("iptables-save", "ip6tables-save")) {
       for (String line : NODE_NETNS.output(save, "-c", "-t", "filter").split("\n")) {
         Matcher m = rule.matcher(line);
@@ -359,20 +489,33 @@ class FlowsTopologyKernelTest {
         }
       }
     }
-    assertThat(counters).containsOnlyKeys("tx a", "rx a", "tx b", "rx b", "tx a:" + SHORT_PORT,
-        "rx a:" + SHORT_PORT);
-    counters.forEach((name, c) -> System.out.printf("iptables %s: %d packets, %d bytes%n", name, c[0], c[1]));
+    assertThat(counters)
+        .containsOnlyKeys(
+            "tx a", "rx a", "tx b", "rx b", "tx a:" + SHORT_PORT, "rx a:" + SHORT_PORT);
+    counters.forEach(
+        (name, c) -> System.out.printf("iptables %s: %d packets, %d bytes%n", name, c[0], c[1]));
     return counters;
   }
 
   private static Pod pod(PodNet pod) {
-    return KubeObjects.deploymentPod(NAMESPACE, pod.name(), "uid-" + pod.name(), NODE, pod.v4(), "web", "abc12")
-        .editStatus().addNewPodIP(pod.v6()).endStatus().build();
+    return KubeObjects.deploymentPod(
+            NAMESPACE, pod.name(), "uid-" + pod.name(), NODE, pod.v4(), "web", "abc12")
+        .editStatus()
+        .addNewPodIP(pod.v6())
+        .endStatus()
+        .build();
   }
 
-  private static CollectorContext context(KubernetesMetadata metadata, ClusterDirectory cluster, int maxSeries) {
-    return new CollectorContext(RootPaths.host(), NODE, TestFlags.with(Map.of(FlowsCollectorFactory.MAX_SERIES,
-        maxSeries)), metadata.pods(), cluster, PodResources.NONE, Clock.systemUTC());
+  private static CollectorContext context(
+      KubernetesMetadata metadata, ClusterDirectory cluster, int maxSeries) {
+    return new CollectorContext(
+        RootPaths.host(),
+        NODE,
+        TestFlags.with(Map.of(FlowsCollectorFactory.MAX_SERIES, maxSeries)),
+        metadata.pods(),
+        cluster,
+        PodResources.NONE,
+        Clock.systemUTC());
   }
 
   private static Snapshot collect(Collector collector) throws Exception {
@@ -395,7 +538,8 @@ class FlowsTopologyKernelTest {
     return s -> s.labelValues().get(index).equals(value.toString());
   }
 
-  private static List<Sample> samples(Snapshot snapshot, MetricDescriptor d, Predicate<Sample> filter) {
+  private static List<Sample> samples(
+      Snapshot snapshot, MetricDescriptor d, Predicate<Sample> filter) {
     return snapshot.family(d).samples().stream().filter(filter).toList();
   }
 

@@ -18,7 +18,8 @@ class CgroupNamesTest {
     assertThat(CgroupNames.podUid("kubepods-burstable-pod" + systemdUid + ".slice")).contains(UID);
     assertThat(CgroupNames.podUid("kubepods-besteffort-pod" + systemdUid + ".slice")).contains(UID);
     // static pods have a 32-hex UID (a hash of the manifest)
-    assertThat(CgroupNames.podUid("pod6b3f0c8e6d3a4d1e9b0c2a1f3e5d7c9b")).contains("6b3f0c8e6d3a4d1e9b0c2a1f3e5d7c9b");
+    assertThat(CgroupNames.podUid("pod6b3f0c8e6d3a4d1e9b0c2a1f3e5d7c9b"))
+        .contains("6b3f0c8e6d3a4d1e9b0c2a1f3e5d7c9b");
     assertThat(CgroupNames.podUid("kubepods-burstable.slice")).isEmpty();
     assertThat(CgroupNames.podUid("burstable")).isEmpty();
   }
@@ -26,12 +27,21 @@ class CgroupNamesTest {
   @Test
   void podUidOfAProcessFromEitherCgroupVersion() {
     assertThat(uidOfProcess("4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)).contains(UID);
-    assertThat(uidOfProcess("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-        + UID.replace('-', '_') + ".slice/cri-containerd-" + ID + ".scope")).contains(UID);
+    assertThat(
+            uidOfProcess(
+                "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+                    + UID.replace('-', '_')
+                    + ".slice/cri-containerd-"
+                    + ID
+                    + ".scope"))
+        .contains(UID);
     assertThat(uidOfProcess("1:name=systemd:/system.slice/kubelet.service")).isEmpty();
     assertThat(uidOfProcess("0::/")).isEmpty();
-    assertThat(CgroupNames.podCgroupOfProcess(List.of("1:name=systemd:/system.slice/kubelet.service",
-        "4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)))
+    assertThat(
+            CgroupNames.podCgroupOfProcess(
+                List.of(
+                    "1:name=systemd:/system.slice/kubelet.service",
+                    "4:memory:/kubepods/besteffort/pod" + UID + "/" + ID)))
         .contains(new CgroupNames.PodCgroup(UID, Optional.of(ID)));
   }
 
@@ -52,8 +62,13 @@ class CgroupNamesTest {
   @Test
   void podAndContainerOfAProcessCgroupPath() {
     String systemdUid = UID.replace('-', '_');
-    assertThat(CgroupNames.podCgroup("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + systemdUid
-        + ".slice/cri-containerd-" + ID + ".scope"))
+    assertThat(
+            CgroupNames.podCgroup(
+                "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+                    + systemdUid
+                    + ".slice/cri-containerd-"
+                    + ID
+                    + ".scope"))
         .contains(new CgroupNames.PodCgroup(UID, Optional.of(ID)));
     assertThat(CgroupNames.podCgroup("/kubepods/besteffort/pod" + UID + "/" + ID))
         .contains(new CgroupNames.PodCgroup(UID, Optional.of(ID)));

@@ -6,9 +6,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
- * The process of a hand-made hostNetwork pod, run by {@link HostNetworkAttributionKernelTest} in its own JVM so
- * that it can sit in the pod's cgroup: it listens, connects out, sends and answers known amounts, and holds its
- * sockets open until its stdin closes.
+ * The process of a hand-made hostNetwork pod, run by {@link HostNetworkAttributionKernelTest} in
+ * its own JVM so that it can sit in the pod's cgroup: it listens, connects out, sends and answers
+ * known amounts, and holds its sockets open until its stdin closes.
  *
  * <p>Arguments: listenAddress listenPort bindAddress targetAddress targetPort bytes.
  */

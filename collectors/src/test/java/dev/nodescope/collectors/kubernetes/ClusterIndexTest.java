@@ -45,18 +45,28 @@ class ClusterIndexTest {
     api.put(node("node-b", "us-east-1b", "192.0.2.2"));
     api.put(service("shop", "web", "10.96.0.10"));
     api.put(service("shop", "db", "None")); // headless
-    api.put(slice("shop", "web-x1", new String[] {"web-1", "10.1.0.5", "node-b"},
-        new String[] {"web-2", "10.1.0.6", "node-a"}));
+    api.put(
+        slice(
+            "shop",
+            "web-x1",
+            new String[] {"web-1", "10.1.0.5", "node-b"},
+            new String[] {"web-2", "10.1.0.6", "node-a"}));
     // A second Service selecting the same pod: its slice claims the same IP.
     api.put(slice("shop", "web-canary-k2", new String[] {"web-1", "10.1.0.5", "node-b"}));
 
     metadata = KubernetesMetadata.connect(KubernetesMetadataTest.fastConfig(api.url()), "node-a");
     ClusterDirectory cluster = metadata.startClusterDirectory(true);
     assertThat(metadata.startClusterDirectory(true)).as("started once").isSameAs(cluster);
-    await("cluster synced", () -> metadata.watches().stream().allMatch(watch -> {
-      watch.check();
-      return watch.synced();
-    }) && metadata.watches().size() == 4);
+    await(
+        "cluster synced",
+        () ->
+            metadata.watches().stream()
+                    .allMatch(
+                        watch -> {
+                          watch.check();
+                          return watch.synced();
+                        })
+                && metadata.watches().size() == 4);
 
     assertThat(cluster.serviceByClusterIp("10.96.0.10")).contains(new ServiceRef("shop", "web"));
     assertThat(cluster.serviceByClusterIp("None")).isEmpty();
@@ -72,19 +82,26 @@ class ClusterIndexTest {
     api.delete(slice("shop", "web-canary-k2"));
     api.delete(service("shop", "web", "10.96.0.10"));
     api.put(node("node-b", "us-east-1c", "192.0.2.2"));
-    await("changes seen", () -> cluster.podByIp("10.1.0.6").isEmpty()
-        && cluster.serviceByClusterIp("10.96.0.10").isEmpty()
-        && cluster.zoneOfNode("node-b").equals(java.util.Optional.of("us-east-1c")));
-    assertThat(cluster.podByIp("10.1.0.5")).as("still claimed by the other slice")
+    await(
+        "changes seen",
+        () ->
+            cluster.podByIp("10.1.0.6").isEmpty()
+                && cluster.serviceByClusterIp("10.96.0.10").isEmpty()
+                && cluster.zoneOfNode("node-b").equals(java.util.Optional.of("us-east-1c")));
+    assertThat(cluster.podByIp("10.1.0.5"))
+        .as("still claimed by the other slice")
         .contains(new RemotePod("shop", "web-1", "node-b"));
 
     // Cluster-wide lists come in pages; this one needed none beyond the first.
-    assertThat(api.requests()).anySatisfy(request -> assertThat(request).startsWith("GET /api/v1/nodes?")
-        .contains("limit=500"));
+    assertThat(api.requests())
+        .anySatisfy(
+            request -> assertThat(request).startsWith("GET /api/v1/nodes?").contains("limit=500"));
 
     // Never every pod of the cluster: the only pod requests are scoped to this node.
-    assertThat(api.requests()).filteredOn(request -> request.startsWith("GET /api/v1/pods"))
-        .allSatisfy(request -> assertThat(request).contains("fieldSelector=spec.nodeName%3Dnode-a"));
+    assertThat(api.requests())
+        .filteredOn(request -> request.startsWith("GET /api/v1/pods"))
+        .allSatisfy(
+            request -> assertThat(request).contains("fieldSelector=spec.nodeName%3Dnode-a"));
   }
 
   @Test
@@ -95,10 +112,15 @@ class ClusterIndexTest {
     }
     metadata = KubernetesMetadata.connect(KubernetesMetadataTest.fastConfig(api.url()), "node-0");
     ClusterDirectory cluster = metadata.startClusterDirectory(true);
-    await("all nodes listed", () -> cluster.zoneOfNode("node-" + (nodes - 1)).isPresent()
-        && cluster.zoneOfNode("node-0").isPresent());
-    assertThat(api.requests()).filteredOn(request -> request.startsWith("GET /api/v1/nodes?")
-        && !request.contains("watch=true")).hasSize(3);
+    await(
+        "all nodes listed",
+        () ->
+            cluster.zoneOfNode("node-" + (nodes - 1)).isPresent()
+                && cluster.zoneOfNode("node-0").isPresent());
+    assertThat(api.requests())
+        .filteredOn(
+            request -> request.startsWith("GET /api/v1/nodes?") && !request.contains("watch=true"))
+        .hasSize(3);
     assertThat(cluster.zoneOfNode("node-1000")).contains("zone-1");
   }
 
@@ -114,7 +136,9 @@ class ClusterIndexTest {
     assertThat(api.requests()).noneMatch(request -> request.startsWith("GET /api/v1/nodes"));
 
     api.delete(slice("shop", "web-x1"));
-    await("zone forgotten with the last endpoint on the node", () -> cluster.zoneOfNode("node-b").isEmpty());
+    await(
+        "zone forgotten with the last endpoint on the node",
+        () -> cluster.zoneOfNode("node-b").isEmpty());
   }
 
   @Test
@@ -123,10 +147,14 @@ class ClusterIndexTest {
     api.put(service("shop", "web", "10.96.0.10"));
     metadata = KubernetesMetadata.connect(KubernetesMetadataTest.fastConfig(api.url()), "node-a");
     ClusterDirectory cluster = metadata.startClusterDirectory(true);
-    await("services listed despite the forbidden nodes",
+    await(
+        "services listed despite the forbidden nodes",
         () -> cluster.serviceByClusterIp("10.96.0.10").isPresent());
-    ResourceWatch nodes = metadata.watches().stream().filter(watch -> watch.resource().equals("nodes"))
-        .findFirst().orElseThrow();
+    ResourceWatch nodes =
+        metadata.watches().stream()
+            .filter(watch -> watch.resource().equals("nodes"))
+            .findFirst()
+            .orElseThrow();
     await("forbidden list counted", () -> nodes.errors() > 0);
     nodes.check();
     assertThat(nodes.synced()).isFalse();

@@ -16,44 +16,106 @@ public final class KubeObjects {
   private KubeObjects() {}
 
   /** A Deployment's pod: owned by ReplicaSet {deployment}-{hash}, labelled with the hash. */
-  public static PodBuilder deploymentPod(String namespace, String name, String uid, String node, String ip,
-      String deployment, String hash) {
+  public static PodBuilder deploymentPod(
+      String namespace,
+      String name,
+      String uid,
+      String node,
+      String ip,
+      String deployment,
+      String hash) {
     return new PodBuilder()
-        .withNewMetadata().withNamespace(namespace).withName(name).withUid(uid)
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .withUid(uid)
         .addToLabels("pod-template-hash", hash)
-        .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName(deployment + "-" + hash)
-        .withUid("rs-" + uid).withController(true).endOwnerReference()
+        .addNewOwnerReference()
+        .withApiVersion("apps/v1")
+        .withKind("ReplicaSet")
+        .withName(deployment + "-" + hash)
+        .withUid("rs-" + uid)
+        .withController(true)
+        .endOwnerReference()
         .endMetadata()
-        .withNewSpec().withNodeName(node).endSpec()
-        .withNewStatus().withPhase("Running").withPodIP(ip).addNewPodIP(ip).endStatus();
+        .withNewSpec()
+        .withNodeName(node)
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP(ip)
+        .addNewPodIP(ip)
+        .endStatus();
   }
 
   public static Pod withContainer(PodBuilder pod, String container, String id, int restarts) {
-    return pod.editStatus().addToContainerStatuses(new ContainerStatusBuilder().withName(container)
-        .withContainerID(id).withRestartCount(restarts).withReady(true).withImage("img").build()).endStatus().build();
+    return pod.editStatus()
+        .addToContainerStatuses(
+            new ContainerStatusBuilder()
+                .withName(container)
+                .withContainerID(id)
+                .withRestartCount(restarts)
+                .withReady(true)
+                .withImage("img")
+                .build())
+        .endStatus()
+        .build();
   }
 
   public static Node node(String name, String zone, String internalIp) {
-    return new NodeBuilder().withNewMetadata().withName(name)
-        .addToLabels("topology.kubernetes.io/zone", zone).endMetadata()
-        .withNewStatus().addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress()
-        .addNewAddress().withType("Hostname").withAddress(name).endAddress().endStatus().build();
+    return new NodeBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .addToLabels("topology.kubernetes.io/zone", zone)
+        .endMetadata()
+        .withNewStatus()
+        .addNewAddress()
+        .withType("InternalIP")
+        .withAddress(internalIp)
+        .endAddress()
+        .addNewAddress()
+        .withType("Hostname")
+        .withAddress(name)
+        .endAddress()
+        .endStatus()
+        .build();
   }
 
   public static Service service(String namespace, String name, String clusterIp) {
-    return new ServiceBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-        .withNewSpec().withClusterIP(clusterIp).addToClusterIPs(clusterIp).endSpec().build();
+    return new ServiceBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withClusterIP(clusterIp)
+        .addToClusterIPs(clusterIp)
+        .endSpec()
+        .build();
   }
 
   /** A slice with one endpoint per pod: {pod name, IP, node}; the zone is "zone-of-{node}". */
   public static EndpointSlice slice(String namespace, String name, String[]... pods) {
-    EndpointSliceBuilder slice = new EndpointSliceBuilder().withNewMetadata().withNamespace(namespace)
-        .withName(name).addToLabels("kubernetes.io/service-name", name.replaceAll("-[a-z0-9]+$", ""))
-        .endMetadata().withAddressType("IPv4");
+    EndpointSliceBuilder slice =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withNamespace(namespace)
+            .withName(name)
+            .addToLabels("kubernetes.io/service-name", name.replaceAll("-[a-z0-9]+$", ""))
+            .endMetadata()
+            .withAddressType("IPv4");
     for (String[] pod : pods) {
-      slice.addToEndpoints(new EndpointBuilder().addToAddresses(pod[1]).withNodeName(pod[2])
-          .withZone("zone-of-" + pod[2])
-          .withNewTargetRef().withKind("Pod").withNamespace(namespace).withName(pod[0]).endTargetRef().build());
+      slice.addToEndpoints(
+          new EndpointBuilder()
+              .addToAddresses(pod[1])
+              .withNodeName(pod[2])
+              .withZone("zone-of-" + pod[2])
+              .withNewTargetRef()
+              .withKind("Pod")
+              .withNamespace(namespace)
+              .withName(pod[0])
+              .endTargetRef()
+              .build());
     }
     return slice.build();
   }

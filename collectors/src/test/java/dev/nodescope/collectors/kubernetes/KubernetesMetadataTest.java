@@ -23,25 +23,28 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The node-scoped pod informer and the kubernetes collector against a fake API server on loopback. */
+/**
+ * The node-scoped pod informer and the kubernetes collector against a fake API server on loopback.
+ */
 class KubernetesMetadataTest {
   private static final String NODE = "node-a";
 
   private final List<LogRecord> logged = new ArrayList<>();
   private final Logger watchLogger = Logger.getLogger(ResourceWatch.class.getName());
   private final Logger fabric8Logger = Logger.getLogger("io.fabric8");
-  private final Handler capture = new Handler() {
-    @Override
-    public synchronized void publish(LogRecord record) {
-      logged.add(record);
-    }
+  private final Handler capture =
+      new Handler() {
+        @Override
+        public synchronized void publish(LogRecord record) {
+          logged.add(record);
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
 
   private FakeApiServer api;
   private KubernetesMetadata metadata;
@@ -74,17 +77,26 @@ class KubernetesMetadataTest {
   }
 
   private static Pod web(int restarts) {
-    return withContainer(deploymentPod("shop", "web-7d9f8b6c5d-abcde", "uid-web", NODE, "10.0.0.5", "web",
-        "7d9f8b6c5d"), "app", "containerd://c0ffee", restarts);
+    return withContainer(
+        deploymentPod(
+            "shop", "web-7d9f8b6c5d-abcde", "uid-web", NODE, "10.0.0.5", "web", "7d9f8b6c5d"),
+        "app",
+        "containerd://c0ffee",
+        restarts);
   }
 
   private static Pod elsewhere() {
-    return withContainer(deploymentPod("shop", "web-7d9f8b6c5d-zzzzz", "uid-other", "node-b", "10.0.1.9", "web",
-        "7d9f8b6c5d"), "app", "containerd://beef", 0);
+    return withContainer(
+        deploymentPod(
+            "shop", "web-7d9f8b6c5d-zzzzz", "uid-other", "node-b", "10.0.1.9", "web", "7d9f8b6c5d"),
+        "app",
+        "containerd://beef",
+        0);
   }
 
   private String collect() {
-    SnapshotBuilder builder = new SnapshotBuilder("kubernetes", new KubernetesCollectorFactory().descriptors());
+    SnapshotBuilder builder =
+        new SnapshotBuilder("kubernetes", new KubernetesCollectorFactory().descriptors());
     new KubernetesCollector(metadata).collect(builder);
     Snapshot snapshot = builder.build(Clock.systemUTC());
     return Golden.render(snapshot);
@@ -109,24 +121,54 @@ class KubernetesMetadataTest {
     metadata = KubernetesMetadata.connect(fastConfig(api.url()), NODE);
     await("pods synced", this::podsSynced);
 
-    assertThat(api.requests()).anySatisfy(request ->
-        assertThat(request).startsWith("GET /api/v1/pods?").contains("fieldSelector=spec.nodeName%3Dnode-a"));
+    assertThat(api.requests())
+        .anySatisfy(
+            request ->
+                assertThat(request)
+                    .startsWith("GET /api/v1/pods?")
+                    .contains("fieldSelector=spec.nodeName%3Dnode-a"));
     Golden.assertMatches(collect(), "golden/kubernetes.txt");
-    assertThat(metadata.pods().byIp("10.0.0.5")).map(pod -> pod.name()).contains("web-7d9f8b6c5d-abcde");
-    assertThat(metadata.pods().byUid("uid-web").orElseThrow().containers().get(0).id()).isEqualTo("c0ffee");
+    assertThat(metadata.pods().byIp("10.0.0.5"))
+        .map(pod -> pod.name())
+        .contains("web-7d9f8b6c5d-abcde");
+    assertThat(metadata.pods().byUid("uid-web").orElseThrow().containers().get(0).id())
+        .isEqualTo("c0ffee");
     assertThat(metadata.pods().byIp("10.0.1.9")).isEmpty();
 
     api.put(web(3));
     await("restart seen", () -> collect().contains("container=\"app\"} 3"));
 
-    Pod batch = withContainer(new io.fabric8.kubernetes.api.model.PodBuilder()
-        .withNewMetadata().withNamespace("jobs").withName("nightly-x1").withUid("uid-job").addNewOwnerReference()
-        .withKind("Job").withName("nightly").withController(true).endOwnerReference().endMetadata()
-        .withNewSpec().withNodeName(NODE).withHostNetwork(true).endSpec()
-        .withNewStatus().withPodIP("192.0.2.10").endStatus(), "run", "cri-o://abc", 1);
+    Pod batch =
+        withContainer(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withNamespace("jobs")
+                .withName("nightly-x1")
+                .withUid("uid-job")
+                .addNewOwnerReference()
+                .withKind("Job")
+                .withName("nightly")
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(NODE)
+                .withHostNetwork(true)
+                .endSpec()
+                .withNewStatus()
+                .withPodIP("192.0.2.10")
+                .endStatus(),
+            "run",
+            "cri-o://abc",
+            1);
     api.put(batch);
-    await("job pod seen", () -> collect().contains("owner_kind=\"Job\",owner_name=\"nightly\",host_network=\"true\""));
-    assertThat(metadata.pods().byIp("192.0.2.10")).as("host-network pods are not found by IP").isEmpty();
+    await(
+        "job pod seen",
+        () ->
+            collect().contains("owner_kind=\"Job\",owner_name=\"nightly\",host_network=\"true\""));
+    assertThat(metadata.pods().byIp("192.0.2.10"))
+        .as("host-network pods are not found by IP")
+        .isEmpty();
 
     api.delete(web(3));
     await("deleted pod gone", () -> !collect().contains("web-7d9f8b6c5d-abcde"));
@@ -141,10 +183,16 @@ class KubernetesMetadataTest {
     Thread.sleep(500); // several failed reconnects
     api.start();
 
-    await("caught up", () -> podsSynced() && metadata.pods().byUid("uid-api").isPresent()
-        && metadata.pods().byUid("uid-web").isEmpty());
+    await(
+        "caught up",
+        () ->
+            podsSynced()
+                && metadata.pods().byUid("uid-api").isPresent()
+                && metadata.pods().byUid("uid-web").isEmpty());
     String series = collect();
-    assertThat(series).contains("pod=\"api-5f6d7c8b9-qwert\"").doesNotContain("web-7d9f8b6c5d-abcde");
+    assertThat(series)
+        .contains("pod=\"api-5f6d7c8b9-qwert\"")
+        .doesNotContain("web-7d9f8b6c5d-abcde");
     assertThat(metadata.watches().get(0).errors()).isPositive();
     assertThat(warnings()).as("one warning for the outage, not one per retry").hasSize(1);
     assertThat(fabric8Lines()).as("fabric8's own retry messages stay out of the log").isEmpty();
@@ -157,14 +205,23 @@ class KubernetesMetadataTest {
     int before = api.requests().size();
     api.start();
 
-    await("caught up by a relist", () -> podsSynced() && metadata.pods().byUid("uid-api").isPresent()
-        && metadata.pods().byUid("uid-web").isEmpty());
+    await(
+        "caught up by a relist",
+        () ->
+            podsSynced()
+                && metadata.pods().byUid("uid-api").isPresent()
+                && metadata.pods().byUid("uid-web").isEmpty());
     assertThat(metadata.pods().byIp("10.0.0.5")).isEmpty();
     assertThat(api.requests().subList(before, api.requests().size()))
-        .anySatisfy(request -> assertThat(request).startsWith("GET /api/v1/pods?").doesNotContain("watch=true"));
+        .anySatisfy(
+            request ->
+                assertThat(request).startsWith("GET /api/v1/pods?").doesNotContain("watch=true"));
   }
 
-  /** Syncs pod web, stops the API server, and there replaces web by api, which the agent cannot see yet. */
+  /**
+   * Syncs pod web, stops the API server, and there replaces web by api, which the agent cannot see
+   * yet.
+   */
   private void replaceWebByApiWhileTheApiServerIsDown() throws Exception {
     api.put(web(0));
     metadata = KubernetesMetadata.connect(fastConfig(api.url()), NODE);
@@ -173,8 +230,13 @@ class KubernetesMetadataTest {
     await("watch lost", () -> !podsSynced());
     // Changes while the agent cannot see them: a restarted API server replays or relists them.
     api.delete(web(0));
-    api.put(withContainer(deploymentPod("shop", "api-5f6d7c8b9-qwert", "uid-api", NODE, "10.0.0.7", "api",
-        "5f6d7c8b9"), "app", "containerd://feed", 0));
+    api.put(
+        withContainer(
+            deploymentPod(
+                "shop", "api-5f6d7c8b9-qwert", "uid-api", NODE, "10.0.0.7", "api", "5f6d7c8b9"),
+            "app",
+            "containerd://feed",
+            0));
   }
 
   @Test
@@ -202,8 +264,13 @@ class KubernetesMetadataTest {
 
   private List<String> fabric8Lines() {
     synchronized (capture) {
-      return logged.stream().filter(record -> record.getLoggerName().startsWith("io.fabric8")
-          && record.getLevel().intValue() >= Level.INFO.intValue()).map(LogRecord::getMessage).toList();
+      return logged.stream()
+          .filter(
+              record ->
+                  record.getLoggerName().startsWith("io.fabric8")
+                      && record.getLevel().intValue() >= Level.INFO.intValue())
+          .map(LogRecord::getMessage)
+          .toList();
     }
   }
 }

@@ -2,10 +2,10 @@ package dev.nodescope.collectors.neuron;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.core.PodResources;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +24,12 @@ class NeuronCollectorTest {
 
   private static double ecc(Snapshot snapshot) {
     var family = snapshot.families().get(NeuronMetrics.ECC_EVENTS.name());
-    return family == null ? 0 : family.samples().stream().filter(s -> s.labelValues().equals(ECC_DEVICE_0))
-        .mapToDouble(Sample::value).sum();
+    return family == null
+        ? 0
+        : family.samples().stream()
+            .filter(s -> s.labelValues().equals(ECC_DEVICE_0))
+            .mapToDouble(Sample::value)
+            .sum();
   }
 
   @Test
@@ -34,8 +38,11 @@ class NeuronCollectorTest {
     List<String> command = List.of("bash", script.toString(), state.toString());
     List<String> problems = new ArrayList<>();
     double lastEcc = 0;
-    try (NeuronCollector collector = new NeuronCollector(
-        ReportSource.command(command, Duration.ofSeconds(7), ReportSource.GROUPS), PodResources.NONE, Duration.ofSeconds(2))) {
+    try (NeuronCollector collector =
+        new NeuronCollector(
+            ReportSource.command(command, Duration.ofSeconds(7), ReportSource.GROUPS),
+            PodResources.NONE,
+            Duration.ofSeconds(2))) {
       // Run 1 crashes after one report, run 2 hangs after one, run 3 reports 4: 1 + 2 + 4.
       for (int i = 0; i < 200 && ecc(last(collector, problems)) < 7; i++) {
         Snapshot snapshot = last(collector, problems);
@@ -52,7 +59,9 @@ class NeuronCollectorTest {
     }
     assertThat(Files.readString(state.resolve("runs")).trim()).isEqualTo("3");
     assertThat(Files.readString(state.resolve("config.json"), StandardCharsets.UTF_8))
-        .contains("\"period\":\"7s\"").contains("neuron_hw_counters").contains("execution_stats");
+        .contains("\"period\":\"7s\"")
+        .contains("neuron_hw_counters")
+        .contains("execution_stats");
     assertThat(problems).anyMatch(p -> p.startsWith("malformed neuron-monitor report skipped"));
     assertThat(problems).anyMatch(p -> p.startsWith("truncated neuron-monitor report"));
     assertThat(problems).anyMatch(p -> p.startsWith("no report from neuron-monitor for over 2 s"));
@@ -62,12 +71,13 @@ class NeuronCollectorTest {
   @Test
   void followsReportsAppendedToAFile() throws Exception {
     Path reports = state.resolve("reports.jsonl");
-    String line = "{\"system_data\":{\"neuron_hw_counters\":{\"error\":\"\",\"neuron_devices\":"
-        + "[{\"neuron_device_index\":0,\"mem_ecc_corrected\":3}]}},\"instance_info\":{\"instance_id\":\"i-1\"}}\n";
+    String line =
+        "{\"system_data\":{\"neuron_hw_counters\":{\"error\":\"\",\"neuron_devices\":"
+            + "[{\"neuron_device_index\":0,\"mem_ecc_corrected\":3}]}},\"instance_info\":{\"instance_id\":\"i-1\"}}\n";
     Files.writeString(reports, line);
     List<String> problems = new ArrayList<>();
-    try (NeuronCollector collector = new NeuronCollector(ReportSource.file(reports), PodResources.NONE,
-        Duration.ofMinutes(1))) {
+    try (NeuronCollector collector =
+        new NeuronCollector(ReportSource.file(reports), PodResources.NONE, Duration.ofMinutes(1))) {
       waitForReports(collector, 1);
       Files.writeString(reports, line, java.nio.file.StandardOpenOption.APPEND);
       waitForReports(collector, 2);
@@ -76,7 +86,8 @@ class NeuronCollectorTest {
     assertThat(problems).isEmpty();
   }
 
-  private static void waitForReports(NeuronCollector collector, long reports) throws InterruptedException {
+  private static void waitForReports(NeuronCollector collector, long reports)
+      throws InterruptedException {
     for (int i = 0; i < 100 && collector.reports() < reports; i++) {
       Thread.sleep(50);
     }

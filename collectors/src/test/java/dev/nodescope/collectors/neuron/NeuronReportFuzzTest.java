@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Mutated and random reports: the decoder either returns a map or says IOException (which the collector counts and
- * skips), and whatever it returns the state absorbs without throwing. Seeded, so a failure can be replayed.
+ * Mutated and random reports: the decoder either returns a map or says IOException (which the
+ * collector counts and skips), and whatever it returns the state absorbs without throwing. Seeded,
+ * so a failure can be replayed.
  */
 class NeuronReportFuzzTest {
   @Test

@@ -33,30 +33,40 @@ class NodeCollectorFixtureTest {
     assertThat(run.value(MEMORY_USED)).isEqualTo((memTotalKb - memAvailableKb) * 1024.0);
 
     List<String> stat = Files.readAllLines(paths.proc("stat"));
-    String[] cpu1 = stat.stream().filter(l -> l.startsWith("cpu1 ")).findFirst().orElseThrow().split("\\s+");
+    String[] cpu1 =
+        stat.stream().filter(l -> l.startsWith("cpu1 ")).findFirst().orElseThrow().split("\\s+");
     assertThat(run.value(CPU_SECONDS, "1", "user")).isEqualTo(Long.parseLong(cpu1[1]) / 100.0);
     assertThat(run.value(CPU_SECONDS, "1", "idle")).isEqualTo(Long.parseLong(cpu1[4]) / 100.0);
     assertThat(run.value(CPU_SECONDS, "1", "steal")).isEqualTo(Long.parseLong(cpu1[8]) / 100.0);
-    assertThat(run.value(CPUS)).isEqualTo(stat.stream().filter(l -> l.matches("cpu\\d+ .*")).count());
+    assertThat(run.value(CPUS))
+        .isEqualTo(stat.stream().filter(l -> l.matches("cpu\\d+ .*")).count());
 
     String uptime = Files.readString(paths.proc("uptime")).split(" ")[0];
     assertThat(run.value(UPTIME)).isEqualTo(Double.parseDouble(uptime));
     String[] load = Files.readString(paths.proc("loadavg")).split(" ");
     assertThat(run.value(LOAD15)).isEqualTo(Double.parseDouble(load[2]));
 
-    String eth0 = Files.readAllLines(paths.proc("net/dev")).stream().filter(l -> l.trim().startsWith("eth0:"))
-        .findFirst().orElseThrow();
+    String eth0 =
+        Files.readAllLines(paths.proc("net/dev")).stream()
+            .filter(l -> l.trim().startsWith("eth0:"))
+            .findFirst()
+            .orElseThrow();
     String[] counters = eth0.substring(eth0.indexOf(':') + 1).trim().split("\\s+");
     assertThat(run.value(NETWORK_RECEIVE_BYTES, "eth0")).isEqualTo(Double.parseDouble(counters[0]));
-    assertThat(run.value(NETWORK_TRANSMIT_PACKETS, "eth0")).isEqualTo(Double.parseDouble(counters[9]));
+    assertThat(run.value(NETWORK_TRANSMIT_PACKETS, "eth0"))
+        .isEqualTo(Double.parseDouble(counters[9]));
   }
 
-  /** Pseudo filesystems, /dev, /sys, per-pod volumes and container rootfs are left out; the last mount wins. */
+  /**
+   * Pseudo filesystems, /dev, /sys, per-pod volumes and container rootfs are left out; the last
+   * mount wins.
+   */
   @Test
   void reportsRealFilesystemsOnce() throws IOException {
     NodeFixture.Run run = NodeFixture.collect(NodeFixture.fresh());
 
-    assertThat(run.snapshot().family(FILESYSTEM_SIZE).samples()).extracting(s -> s.labelValues())
+    assertThat(run.snapshot().family(FILESYSTEM_SIZE).samples())
+        .extracting(s -> s.labelValues())
         .containsExactlyInAnyOrder(
             List.of("/dev/vda", "/", "ext4"),
             List.of("/dev/nvme1n1", "/var/lib/kubelet", "xfs"),
@@ -72,14 +82,18 @@ class NodeCollectorFixtureTest {
 
     assertThatThrownBy(() -> new NodeCollectorFactory().create(NodeFixture.context(other)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("OSHI already reads procfs from " + OshiRoot.oshiForm(fixture.procfs()))
+        .hasMessageContaining(
+            "OSHI already reads procfs from " + OshiRoot.oshiForm(fixture.procfs()))
         .hasMessageContaining("cannot be moved to " + OshiRoot.oshiForm(fixture.sysfs()));
     // the same root again is fine
     assertThat(new NodeCollectorFactory().create(NodeFixture.context(fixture))).isNotNull();
   }
 
   private static long meminfo(RootPaths paths, String key) throws IOException {
-    return Files.readAllLines(paths.proc("meminfo")).stream().filter(l -> l.startsWith(key))
-        .map(l -> Long.parseLong(l.split("\\s+")[1])).findFirst().orElseThrow();
+    return Files.readAllLines(paths.proc("meminfo")).stream()
+        .filter(l -> l.startsWith(key))
+        .map(l -> Long.parseLong(l.split("\\s+")[1]))
+        .findFirst()
+        .orElseThrow();
   }
 }

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The collector against this machine's /proc, compared with values read here independently. Counters are read
- * before and after the collection, and the collected value must lie between them. Runs in its own JVM (surefire
- * execution "host-procfs") because OSHI's root is fixed per JVM and the fixture tests bind it elsewhere.
+ * The collector against this machine's /proc, compared with values read here independently.
+ * Counters are read before and after the collection, and the collected value must lie between them.
+ * Runs in its own JVM (surefire execution "host-procfs") because OSHI's root is fixed per JVM and
+ * the fixture tests bind it elsewhere.
  */
 @Tag("host-procfs")
 class NodeCollectorHostTest {
@@ -35,7 +36,8 @@ class NodeCollectorHostTest {
     Collector collector = new NodeCollectorFactory().create(NodeFixture.context(RootPaths.host()));
     SnapshotBuilder builder = new SnapshotBuilder("node", DESCRIPTORS);
     collector.collect(builder);
-    NodeFixture.Run run = new NodeFixture.Run(builder.build(NodeFixture.CLOCK), builder.partialFailures());
+    NodeFixture.Run run =
+        new NodeFixture.Run(builder.build(NodeFixture.CLOCK), builder.partialFailures());
 
     Map<String, Long> ticksAfter = cpuTicks(proc);
     Map<String, Long> netAfter = netCounters(proc);
@@ -43,38 +45,52 @@ class NodeCollectorHostTest {
 
     assertThat(run.partialFailures()).isEmpty();
     assertThat(run.value(MEMORY_TOTAL)).isEqualTo(meminfoKb(proc, "MemTotal:") * 1024.0);
-    assertThat(run.value(MEMORY_AVAILABLE)).isCloseTo(meminfoKb(proc, "MemAvailable:") * 1024.0, within(256e6));
-    assertThat(run.value(CPUS)).isEqualTo(ticksBefore.keySet().stream().map(k -> k.split("/")[0]).distinct().count());
-    ticksBefore.forEach((key, before) -> {
-      String[] cpuMode = key.split("/");
-      double jiffies = run.value(CPU_SECONDS, cpuMode[0], cpuMode[1]) * 100;
-      assertThat(Math.round(jiffies)).as(key).isBetween(before, ticksAfter.get(key));
-    });
-    netBefore.forEach((key, before) -> {
-      String[] deviceColumn = key.split("/");
-      var descriptor = deviceColumn[1].equals("0") ? NETWORK_RECEIVE_BYTES : NETWORK_TRANSMIT_PACKETS;
-      assertThat((long) run.value(descriptor, deviceColumn[0])).as(key).isBetween(before, netAfter.get(key));
-    });
+    assertThat(run.value(MEMORY_AVAILABLE))
+        .isCloseTo(meminfoKb(proc, "MemAvailable:") * 1024.0, within(256e6));
+    assertThat(run.value(CPUS))
+        .isEqualTo(ticksBefore.keySet().stream().map(k -> k.split("/")[0]).distinct().count());
+    ticksBefore.forEach(
+        (key, before) -> {
+          String[] cpuMode = key.split("/");
+          double jiffies = run.value(CPU_SECONDS, cpuMode[0], cpuMode[1]) * 100;
+          assertThat(Math.round(jiffies)).as(key).isBetween(before, ticksAfter.get(key));
+        });
+    netBefore.forEach(
+        (key, before) -> {
+          String[] deviceColumn = key.split("/");
+          var descriptor =
+              deviceColumn[1].equals("0") ? NETWORK_RECEIVE_BYTES : NETWORK_TRANSMIT_PACKETS;
+          assertThat((long) run.value(descriptor, deviceColumn[0]))
+              .as(key)
+              .isBetween(before, netAfter.get(key));
+        });
     assertThat(run.value(UPTIME)).isBetween(uptimeBefore, uptimeAfter);
     String[] load = Files.readString(proc.resolve("loadavg")).split(" ");
     assertThat(run.value(LOAD15)).isCloseTo(Double.parseDouble(load[2]), within(0.5));
   }
 
-  /** The root filesystem's size from statfs as coreutils reports it: blocks times fundamental block size. */
+  /**
+   * The root filesystem's size from statfs as coreutils reports it: blocks times fundamental block
+   * size.
+   */
   @Test
   void rootFilesystemSizeMatchesStat() throws Exception {
     Capabilities.requireCommand("stat");
     Collector collector = new NodeCollectorFactory().create(NodeFixture.context(RootPaths.host()));
     SnapshotBuilder builder = new SnapshotBuilder("node", DESCRIPTORS);
     collector.collect(builder);
-    NodeFixture.Run run = new NodeFixture.Run(builder.build(NodeFixture.CLOCK), builder.partialFailures());
+    NodeFixture.Run run =
+        new NodeFixture.Run(builder.build(NodeFixture.CLOCK), builder.partialFailures());
 
     Process stat = new ProcessBuilder("stat", "-f", "-c", "%b %S %f %a %T", "/").start();
     assertThat(stat.waitFor(10, TimeUnit.SECONDS)).isTrue();
     String[] fields = new String(stat.getInputStream().readAllBytes()).trim().split(" ");
     long blockSize = Long.parseLong(fields[1]);
-    var root = run.snapshot().family(FILESYSTEM_SIZE).samples().stream()
-        .filter(s -> s.labelValues().get(1).equals("/")).findFirst().orElseThrow();
+    var root =
+        run.snapshot().family(FILESYSTEM_SIZE).samples().stream()
+            .filter(s -> s.labelValues().get(1).equals("/"))
+            .findFirst()
+            .orElseThrow();
 
     assertThat(root.value()).isEqualTo(Long.parseLong(fields[0]) * blockSize);
     double avail = run.value(FILESYSTEM_AVAIL, root.labelValues().toArray(String[]::new));
@@ -87,7 +103,9 @@ class NodeCollectorHostTest {
       if (line.matches("cpu\\d+ .*")) {
         String[] fields = line.split("\\s+");
         for (int mode = 0; mode < 8; mode++) {
-          ticks.put(fields[0].substring(3) + "/" + ProcStat.MODES.get(mode), Long.parseLong(fields[mode + 1]));
+          ticks.put(
+              fields[0].substring(3) + "/" + ProcStat.MODES.get(mode),
+              Long.parseLong(fields[mode + 1]));
         }
       }
     }
@@ -112,7 +130,10 @@ class NodeCollectorHostTest {
   }
 
   private static long meminfoKb(Path proc, String key) throws IOException {
-    return Files.readAllLines(proc.resolve("meminfo")).stream().filter(l -> l.startsWith(key))
-        .map(l -> Long.parseLong(l.split("\\s+")[1])).findFirst().orElseThrow();
+    return Files.readAllLines(proc.resolve("meminfo")).stream()
+        .filter(l -> l.startsWith(key))
+        .map(l -> Long.parseLong(l.split("\\s+")[1]))
+        .findFirst()
+        .orElseThrow();
   }
 }

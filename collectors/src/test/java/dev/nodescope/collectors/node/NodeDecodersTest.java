@@ -15,8 +15,11 @@ class NodeDecodersTest {
   @Test
   void cpuLabelsAreTheKernelsNumbersEvenWithAnOfflineCpu() {
     List<String> malformed = new ArrayList<>();
-    ProcStat stat = ProcStat.parse("cpu  9 9 9 9\ncpu0 1 2 3 4 5 6 7 8 9 10\ncpu2 10 20 30 40 50 60 70 80 0 0\n"
-        + "intr 1 2\n", malformed::add);
+    ProcStat stat =
+        ProcStat.parse(
+            "cpu  9 9 9 9\ncpu0 1 2 3 4 5 6 7 8 9 10\ncpu2 10 20 30 40 50 60 70 80 0 0\n"
+                + "intr 1 2\n",
+            malformed::add);
 
     assertThat(malformed).isEmpty();
     assertThat(stat.cpus()).extracting(ProcStat.CpuTimes::cpu).containsExactly("0", "2");
@@ -38,7 +41,8 @@ class NodeDecodersTest {
 
   @Test
   void overmountedPseudoFilesystemHidesTheOneBelow() {
-    List<Mounts.Mount> mounts = Mounts.reportable("/dev/sda1 /mnt ext4 rw 0 0\nproc /mnt proc rw 0 0\n", m -> {});
+    List<Mounts.Mount> mounts =
+        Mounts.reportable("/dev/sda1 /mnt ext4 rw 0 0\nproc /mnt proc rw 0 0\n", m -> {});
 
     assertThat(mounts).isEmpty();
   }
@@ -47,15 +51,19 @@ class NodeDecodersTest {
   @Test
   void decodersSurviveRandomDamage() throws Exception {
     Path fixture = NodeFixture.SOURCE.resolve("proc");
-    List<String> inputs = List.of(Files.readString(fixture.resolve("stat")), Files.readString(fixture.resolve("net/dev")),
-        Files.readString(fixture.resolve("1/mounts")));
+    List<String> inputs =
+        List.of(
+            Files.readString(fixture.resolve("stat")),
+            Files.readString(fixture.resolve("net/dev")),
+            Files.readString(fixture.resolve("1/mounts")));
     Random random = new Random(42);
     for (int round = 0; round < 3000; round++) {
       byte[] bytes = inputs.get(round % 3).getBytes(StandardCharsets.ISO_8859_1);
       for (int flips = random.nextInt(8); flips >= 0; flips--) {
         bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
       }
-      String damaged = new String(bytes, 0, random.nextInt(bytes.length + 1), StandardCharsets.ISO_8859_1);
+      String damaged =
+          new String(bytes, 0, random.nextInt(bytes.length + 1), StandardCharsets.ISO_8859_1);
       ProcStat.parse(damaged, m -> {});
       NetDevStats.parse(damaged, m -> {});
       Mounts.reportable(damaged, m -> {});

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An in-memory NVML: values per GPU, a return code per failing call, MIG instances, processes and GPM values that
- * tests change, and a queue of XID events that the watcher thread takes from.
+ * An in-memory NVML: values per GPU, a return code per failing call, MIG instances, processes and
+ * GPM values that tests change, and a queue of XID events that the watcher thread takes from.
  */
 final class FakeNvml implements Nvml {
   final List<GpuIdentity> gpus = new ArrayList<>();
@@ -24,12 +24,16 @@ final class FakeNvml implements Nvml {
   final Map<Integer, List<MigInstance>> mig = new HashMap<>();
   final Map<Integer, Integer> lost = new HashMap<>();
   final Map<Integer, List<GpuProcess>> processes = new HashMap<>();
+
   /** GPM values per [GPU index, GPU instance id]; absent = NOT_SUPPORTED, as before Hopper. */
   final Map<List<Integer>, Map<GpmMetric, Double>> gpm = new HashMap<>();
+
   final Set<Integer> xidNotSupported = ConcurrentHashMap.newKeySet();
   final Map<Integer, Integer> xidRegistrationFailures = new ConcurrentHashMap<>();
+
   /** When set, every event wait fails with this return code. */
   volatile Integer xidWaitFailure;
+
   final Set<Integer> xidRegistered = ConcurrentHashMap.newKeySet();
   final BlockingQueue<XidEvent> xids = new LinkedBlockingQueue<>();
   final AtomicInteger openGpmSamples = new AtomicInteger();
@@ -140,7 +144,8 @@ final class FakeNvml implements Nvml {
           throw new NvmlException("nvmlEventSetWait_v2", failure);
         }
         try {
-          // Shorter than asked, which NVML may also do, so that closing the collector in each test is quick.
+          // Shorter than asked, which NVML may also do, so that closing the collector in each test
+          // is quick.
           return Optional.ofNullable(xids.poll(Math.min(timeoutMillis, 50), TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();

@@ -8,12 +8,12 @@ import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.MetricType;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
+import dev.nodescope.collectors.core.PodResources;
+import dev.nodescope.collectors.core.PodResources.ContainerDevices;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.core.PodResources;
-import dev.nodescope.collectors.core.PodResources.ContainerDevices;
 import dev.nodescope.collectors.testing.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +29,7 @@ class NvidiaCollectorTest {
   private final FakeNvml nvml = new FakeNvml();
   private PodResources podResources = PodResources.NONE;
   private PodDirectory pods = PodDirectory.EMPTY;
-  @TempDir
-  Path proc;
+  @TempDir Path proc;
   private NvidiaCollector collector;
 
   @AfterEach
@@ -42,8 +41,17 @@ class NvidiaCollectorTest {
 
   private SnapshotBuilder collect() throws Exception {
     if (collector == null) {
-      collector = new NvidiaCollector(nvml, new CollectorContext(new RootPaths(proc, proc, proc), "node-a", null, pods,
-          ClusterDirectory.EMPTY, podResources, Clock.systemUTC()));
+      collector =
+          new NvidiaCollector(
+              nvml,
+              new CollectorContext(
+                  new RootPaths(proc, proc, proc),
+                  "node-a",
+                  null,
+                  pods,
+                  ClusterDirectory.EMPTY,
+                  podResources,
+                  Clock.systemUTC()));
     }
     SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaCollector.descriptors());
     collector.collect(out);
@@ -55,16 +63,25 @@ class NvidiaCollectorTest {
   }
 
   private static List<Sample> samples(Snapshot snapshot, String name) {
-    return snapshot.families().get(name) == null ? List.of() : snapshot.families().get(name).samples();
+    return snapshot.families().get(name) == null
+        ? List.of()
+        : snapshot.families().get(name).samples();
   }
 
   /** Each sample as "label=value,…=value" for the named labels, then "=" and the value. */
   private static List<String> rows(Snapshot snapshot, String name, String... labels) {
-    List<String> labelNames = snapshot.families().get(name) == null ? List.of()
-        : snapshot.families().get(name).descriptor().labelNames();
-    return samples(snapshot, name).stream().map(sample -> List.of(labels).stream()
-            .map(label -> sample.labelValues().get(labelNames.indexOf(label))).collect(Collectors.joining(","))
-            + "=" + sample.value())
+    List<String> labelNames =
+        snapshot.families().get(name) == null
+            ? List.of()
+            : snapshot.families().get(name).descriptor().labelNames();
+    return samples(snapshot, name).stream()
+        .map(
+            sample ->
+                List.of(labels).stream()
+                        .map(label -> sample.labelValues().get(labelNames.indexOf(label)))
+                        .collect(Collectors.joining(","))
+                    + "="
+                    + sample.value())
         .collect(Collectors.toList());
   }
 
@@ -80,32 +97,62 @@ class NvidiaCollectorTest {
     Snapshot snapshot = snapshot();
 
     List<String> labels =
-        List.of("0", "GPU-aaaa", "00000000:18:00.0", "nvidia0", "NVIDIA H100 80GB HBM3", "node-a", "580.95.05",
-            "", "", "");
-    assertThat(samples(snapshot, "DCGM_FI_DEV_POWER_USAGE")).containsExactly(new Sample(labels, 312.5));
+        List.of(
+            "0",
+            "GPU-aaaa",
+            "00000000:18:00.0",
+            "nvidia0",
+            "NVIDIA H100 80GB HBM3",
+            "node-a",
+            "580.95.05",
+            "",
+            "",
+            "");
+    assertThat(samples(snapshot, "DCGM_FI_DEV_POWER_USAGE"))
+        .containsExactly(new Sample(labels, 312.5));
     assertThat(samples(snapshot, "DCGM_FI_DEV_FB_USED")).containsExactly(new Sample(labels, 3072));
     assertThat(samples(snapshot, "DCGM_FI_DEV_SM_CLOCK"))
         .containsExactly(new Sample(labels, 1000 + GpuReading.SM_CLOCK.ordinal()));
     assertThat(samples(snapshot, "DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL"))
         .containsExactly(new Sample(labels, 123_456_789));
-    assertThat(samples(snapshot, "DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS")).containsExactly(new Sample(labels, 2));
-    assertThat(samples(snapshot, "DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS")).containsExactly(new Sample(labels, 5));
-    assertThat(samples(snapshot, "DCGM_FI_DEV_ROW_REMAP_FAILURE")).containsExactly(new Sample(labels, 0));
+    assertThat(samples(snapshot, "DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS"))
+        .containsExactly(new Sample(labels, 2));
+    assertThat(samples(snapshot, "DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS"))
+        .containsExactly(new Sample(labels, 5));
+    assertThat(samples(snapshot, "DCGM_FI_DEV_ROW_REMAP_FAILURE"))
+        .containsExactly(new Sample(labels, 0));
     assertThat(samples(snapshot, "DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL")).hasSize(1);
-    assertThat(NvidiaCollector.descriptors()).filteredOn(d -> d.name().startsWith("DCGM_"))
-        .extracting(MetricDescriptor::type).containsOnly(MetricType.GAUGE);
+    assertThat(NvidiaCollector.descriptors())
+        .filteredOn(d -> d.name().startsWith("DCGM_"))
+        .extracting(MetricDescriptor::type)
+        .containsOnly(MetricType.GAUGE);
     assertThat(NvidiaCollector.GPU_DESCRIPTORS.get(GpuReading.SM_CLOCK).labelNames())
-        .containsExactly("gpu", "UUID", "pci_bus_id", "device", "modelName", "Hostname", "DCGM_FI_DRIVER_VERSION",
-            "pod", "namespace", "container");
+        .containsExactly(
+            "gpu",
+            "UUID",
+            "pci_bus_id",
+            "device",
+            "modelName",
+            "Hostname",
+            "DCGM_FI_DRIVER_VERSION",
+            "pod",
+            "namespace",
+            "container");
     assertThat(samples(snapshot, "nodescope_gpu_nvml_errors_total")).isEmpty();
   }
 
   @Test
   void remappedRowsWhileMigIsActiveAreAbsentNotErrors() throws Exception {
     nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "A100", 10);
-    nvml.failures.put(0, Map.of(GpuReading.UNCORRECTABLE_REMAPPED_ROWS, NvmlException.NOT_SUPPORTED,
-        GpuReading.CORRECTABLE_REMAPPED_ROWS, NvmlException.NOT_SUPPORTED,
-        GpuReading.ROW_REMAP_FAILURE, NvmlException.NOT_SUPPORTED));
+    nvml.failures.put(
+        0,
+        Map.of(
+            GpuReading.UNCORRECTABLE_REMAPPED_ROWS,
+            NvmlException.NOT_SUPPORTED,
+            GpuReading.CORRECTABLE_REMAPPED_ROWS,
+            NvmlException.NOT_SUPPORTED,
+            GpuReading.ROW_REMAP_FAILURE,
+            NvmlException.NOT_SUPPORTED));
     nvml.mig.put(0, List.of(new Nvml.MigInstance(1, "1g.10gb", "MIG-1111", 1L << 20, 9L << 30)));
     SnapshotBuilder out = collect();
 
@@ -127,7 +174,8 @@ class NvidiaCollectorTest {
 
     assertThat(out.partialFailures()).singleElement().asString().contains("GPU 0 is lost");
     Snapshot snapshot = out.build(Clock.systemUTC());
-    assertThat(rows(snapshot, "DCGM_FI_DEV_GPU_TEMP", "UUID")).containsExactly("GPU-bbbb=" + (20.0 + 2));
+    assertThat(rows(snapshot, "DCGM_FI_DEV_GPU_TEMP", "UUID"))
+        .containsExactly("GPU-bbbb=" + (20.0 + 2));
     assertThat(rows(snapshot, "nodescope_gpu_nvml_errors_total", "gpu", "function"))
         .containsExactly("0,nvmlDeviceGetUUID=2.0");
   }
@@ -136,7 +184,8 @@ class NvidiaCollectorTest {
   void notSupportedIsSilentOtherErrorsAreCountedPerGpuAndFunction() throws Exception {
     nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "T4", 10);
     nvml.addGpu("GPU-bbbb", "00000000:2a:00.0", "T4", 20);
-    nvml.failures.put(0, Map.of(GpuReading.ENC_UTIL, NvmlException.NOT_SUPPORTED, GpuReading.DEC_UTIL, 999));
+    nvml.failures.put(
+        0, Map.of(GpuReading.ENC_UTIL, NvmlException.NOT_SUPPORTED, GpuReading.DEC_UTIL, 999));
     SnapshotBuilder out = collect();
 
     assertThat(out.partialFailures()).singleElement().asString().contains("DEC_UTIL");
@@ -151,8 +200,11 @@ class NvidiaCollectorTest {
   @Test
   void migInstancesFollowEachCycle() throws Exception {
     nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "H100", 10);
-    nvml.mig.put(0, List.of(new Nvml.MigInstance(1, "1g.10gb", "MIG-1111", 1L << 20, 9L << 30),
-        new Nvml.MigInstance(2, "3g.40gb", "MIG-2222", 2L << 20, 30L << 30)));
+    nvml.mig.put(
+        0,
+        List.of(
+            new Nvml.MigInstance(1, "1g.10gb", "MIG-1111", 1L << 20, 9L << 30),
+            new Nvml.MigInstance(2, "3g.40gb", "MIG-2222", 2L << 20, 30L << 30)));
     assertThat(rows(snapshot(), "DCGM_FI_DEV_FB_USED_MIG", "GPU_I_PROFILE", "GPU_I_ID"))
         .containsExactly("1g.10gb,1=1.0", "3g.40gb,2=2.0");
 
@@ -166,24 +218,48 @@ class NvidiaCollectorTest {
     nvml.addGpu("GPU-bbbb", "00000000:2a:00.0", "H100", 20);
     nvml.addGpu("GPU-cccc", "00000000:3b:00.0", "H100", 30);
     nvml.addGpu("GPU-dddd", "00000000:4c:00.0", "H100", 40);
-    nvml.mig.put(2, List.of(new Nvml.MigInstance(5, "1g.10gb", "MIG-5555", 1L << 20, 9L << 30),
-        new Nvml.MigInstance(6, "1g.10gb", "MIG-6666-0a0b", 1L << 20, 9L << 30),
-        new Nvml.MigInstance(7, "2g.20gb", "MIG-7777", 1L << 20, 9L << 30)));
+    nvml.mig.put(
+        2,
+        List.of(
+            new Nvml.MigInstance(5, "1g.10gb", "MIG-5555", 1L << 20, 9L << 30),
+            new Nvml.MigInstance(6, "1g.10gb", "MIG-6666-0a0b", 1L << 20, 9L << 30),
+            new Nvml.MigInstance(7, "2g.20gb", "MIG-7777", 1L << 20, 9L << 30)));
     nvml.mig.put(3, List.of(new Nvml.MigInstance(3, "3g.40gb", "MIG-3333", 1L << 20, 9L << 30)));
-    podResources = () -> List.of(
-        new ContainerDevices("ml", "llm-0", "server", "nvidia.com/gpu", List.of("GPU-aaaa::3")),
-        new ContainerDevices("ml", "llm-1", "server", "nvidia.com/gpu.shared", List.of("nvidia1::2")),
-        new ContainerDevices("ml", "legacy", "worker", "nvidia.com/mig-1g.10gb", List.of("MIG-GPU-cccc/5/0")),
-        new ContainerDevices("ml", "modern", "worker", "nvidia.com/mig-1g.10gb", List.of("MIG-6666-0a0b")),
-        new ContainerDevices("ml", "eks", "worker", "nvidia.com/mig-2g.20gb", List.of("MIG-7777::1")),
-        new ContainerDevices("ml", "gke", "worker", "nvidia.com/mig-3g.40gb", List.of("nvidia3/gi3")),
-        new ContainerDevices("ml", "other", "x", "aws.amazon.com/neuroncore", List.of("GPU-dddd")));
+    podResources =
+        () ->
+            List.of(
+                new ContainerDevices(
+                    "ml", "llm-0", "server", "nvidia.com/gpu", List.of("GPU-aaaa::3")),
+                new ContainerDevices(
+                    "ml", "llm-1", "server", "nvidia.com/gpu.shared", List.of("nvidia1::2")),
+                new ContainerDevices(
+                    "ml",
+                    "legacy",
+                    "worker",
+                    "nvidia.com/mig-1g.10gb",
+                    List.of("MIG-GPU-cccc/5/0")),
+                new ContainerDevices(
+                    "ml", "modern", "worker", "nvidia.com/mig-1g.10gb", List.of("MIG-6666-0a0b")),
+                new ContainerDevices(
+                    "ml", "eks", "worker", "nvidia.com/mig-2g.20gb", List.of("MIG-7777::1")),
+                new ContainerDevices(
+                    "ml", "gke", "worker", "nvidia.com/mig-3g.40gb", List.of("nvidia3/gi3")),
+                new ContainerDevices(
+                    "ml", "other", "x", "aws.amazon.com/neuroncore", List.of("GPU-dddd")));
     Snapshot snapshot = snapshot();
 
-    assertThat(rows(snapshot, "DCGM_FI_DEV_GPU_TEMP", "UUID", "pod", "namespace", "container")).containsExactly(
-        "GPU-aaaa,llm-0,ml,server=12.0", "GPU-bbbb,llm-1,ml,server=22.0", "GPU-cccc,,,=32.0", "GPU-dddd,,,=42.0");
-    assertThat(rows(snapshot, "DCGM_FI_DEV_FB_USED_MIG", "UUID", "GPU_I_ID", "pod")).containsExactly(
-        "GPU-cccc,5,legacy=1.0", "GPU-cccc,6,modern=1.0", "GPU-cccc,7,eks=1.0", "GPU-dddd,3,gke=1.0");
+    assertThat(rows(snapshot, "DCGM_FI_DEV_GPU_TEMP", "UUID", "pod", "namespace", "container"))
+        .containsExactly(
+            "GPU-aaaa,llm-0,ml,server=12.0",
+            "GPU-bbbb,llm-1,ml,server=22.0",
+            "GPU-cccc,,,=32.0",
+            "GPU-dddd,,,=42.0");
+    assertThat(rows(snapshot, "DCGM_FI_DEV_FB_USED_MIG", "UUID", "GPU_I_ID", "pod"))
+        .containsExactly(
+            "GPU-cccc,5,legacy=1.0",
+            "GPU-cccc,6,modern=1.0",
+            "GPU-cccc,7,eks=1.0",
+            "GPU-dddd,3,gke=1.0");
   }
 
   @Test
@@ -202,9 +278,10 @@ class NvidiaCollectorTest {
   @Test
   void unreachableKubeletKeepsMetricsWithoutPods() throws Exception {
     nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "H100", 10);
-    podResources = () -> {
-      throw new java.io.IOException("connection refused");
-    };
+    podResources =
+        () -> {
+          throw new java.io.IOException("connection refused");
+        };
     SnapshotBuilder out = collect();
     assertThat(out.partialFailures()).singleElement().asString().contains("connection refused");
     assertThat(samples(out.build(Clock.systemUTC()), "DCGM_FI_DEV_GPU_TEMP")).hasSize(1);
@@ -215,9 +292,13 @@ class NvidiaCollectorTest {
     nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "H100", 10);
     nvml.addGpu("GPU-bbbb", "00000000:2a:00.0", "H100", 20);
     nvml.mig.put(1, List.of(new Nvml.MigInstance(3, "1g.10gb", "MIG-3333", 1L << 20, 9L << 30)));
-    podResources = () -> List.of(
-        new ContainerDevices("ml", "small", "worker", "nvidia.com/mig-1g.10gb", List.of("MIG-3333")));
-    Eventually.await("both GPUs watched for XIDs",
+    podResources =
+        () ->
+            List.of(
+                new ContainerDevices(
+                    "ml", "small", "worker", "nvidia.com/mig-1g.10gb", List.of("MIG-3333")));
+    Eventually.await(
+        "both GPUs watched for XIDs",
         () -> rows(snapshotUnchecked(), "DCGM_FI_DEV_XID_ERRORS", "gpu").size() == 2);
     Snapshot before = snapshot();
     assertThat(rows(before, "DCGM_FI_DEV_XID_ERRORS", "gpu", "GPU_I_ID", "err_code", "err_msg"))
@@ -230,20 +311,37 @@ class NvidiaCollectorTest {
     nvml.xids.add(new Nvml.XidEvent(1, 31, 3));
     nvml.xids.add(new Nvml.XidEvent(1, 31, 9));
     Eventually.await("the five XID events are taken", nvml.xids::isEmpty);
-    Eventually.await("the last XID event is counted",
-        () -> rows(snapshotUnchecked(), "nodescope_gpu_xid_errors_total", "GPU_I_ID").contains("9=1.0"));
+    Eventually.await(
+        "the last XID event is counted",
+        () ->
+            rows(snapshotUnchecked(), "nodescope_gpu_xid_errors_total", "GPU_I_ID")
+                .contains("9=1.0"));
     Snapshot after = snapshot();
 
-    assertThat(rows(after, "nodescope_gpu_xid_errors_total", "gpu", "GPU_I_PROFILE", "GPU_I_ID", "pod", "xid"))
-        .containsExactlyInAnyOrder("0,,,,79=1.0", "0,,,,13=2.0", "1,1g.10gb,3,small,31=1.0", "1,,9,,31=1.0");
-    assertThat(rows(after, "DCGM_FI_DEV_XID_ERRORS", "gpu", "GPU_I_ID", "pod", "err_code", "err_msg"))
-        .containsExactlyInAnyOrder("0,,,13,Graphics Engine Exception=13.0", "1,,,31,GPU memory page fault=31.0",
-            "1,3,small,31,GPU memory page fault=31.0", "1,9,,31,GPU memory page fault=31.0");
+    assertThat(
+            rows(
+                after,
+                "nodescope_gpu_xid_errors_total",
+                "gpu",
+                "GPU_I_PROFILE",
+                "GPU_I_ID",
+                "pod",
+                "xid"))
+        .containsExactlyInAnyOrder(
+            "0,,,,79=1.0", "0,,,,13=2.0", "1,1g.10gb,3,small,31=1.0", "1,,9,,31=1.0");
+    assertThat(
+            rows(after, "DCGM_FI_DEV_XID_ERRORS", "gpu", "GPU_I_ID", "pod", "err_code", "err_msg"))
+        .containsExactlyInAnyOrder(
+            "0,,,13,Graphics Engine Exception=13.0",
+            "1,,,31,GPU memory page fault=31.0",
+            "1,3,small,31,GPU memory page fault=31.0",
+            "1,9,,31,GPU memory page fault=31.0");
     assertThat(nvml.xidRegistered).containsExactlyInAnyOrder(0, 1);
 
     collector.close();
     collector = null;
-    Eventually.await("the XID event set is freed when the collector closes", () -> nvml.xidSetFreed);
+    Eventually.await(
+        "the XID event set is freed when the collector closes", () -> nvml.xidSetFreed);
   }
 
   @Test
@@ -253,10 +351,14 @@ class NvidiaCollectorTest {
     nvml.xidNotSupported.add(0);
     collect();
     nvml.xids.add(new Nvml.XidEvent(1, 48, Nvml.NO_GPU_INSTANCE));
-    Eventually.await("the XID of GPU 1 is counted",
-        () -> rows(snapshotUnchecked(), "nodescope_gpu_xid_errors_total", "gpu", "xid").contains("1,48=1.0"));
+    Eventually.await(
+        "the XID of GPU 1 is counted",
+        () ->
+            rows(snapshotUnchecked(), "nodescope_gpu_xid_errors_total", "gpu", "xid")
+                .contains("1,48=1.0"));
     Snapshot snapshot = snapshot();
-    assertThat(rows(snapshot, "DCGM_FI_DEV_XID_ERRORS", "gpu", "err_code")).containsExactly("1,48=48.0");
+    assertThat(rows(snapshot, "DCGM_FI_DEV_XID_ERRORS", "gpu", "err_code"))
+        .containsExactly("1,48=48.0");
     assertThat(rows(snapshot, "DCGM_FI_DEV_GPU_TEMP", "gpu")).hasSize(2);
     assertThat(rows(snapshot, "nodescope_gpu_nvml_errors_total", "gpu")).isEmpty();
     assertThat(nvml.xidRegistered).containsExactly(1);
@@ -269,9 +371,12 @@ class NvidiaCollectorTest {
     nvml.xidRegistrationFailures.put(0, 999);
     nvml.xidWaitFailure = NvmlException.GPU_IS_LOST;
     collect();
-    Eventually.await("the failed registration and wait are counted", () -> rows(snapshotUnchecked(),
-        "nodescope_gpu_nvml_errors_total", "gpu", "function").containsAll(
-            List.of("0,nvmlDeviceRegisterEvents=1.0", ",nvmlEventSetWait_v2=1.0")));
+    Eventually.await(
+        "the failed registration and wait are counted",
+        () ->
+            rows(snapshotUnchecked(), "nodescope_gpu_nvml_errors_total", "gpu", "function")
+                .containsAll(
+                    List.of("0,nvmlDeviceRegisterEvents=1.0", ",nvmlEventSetWait_v2=1.0")));
 
     Snapshot snapshot = snapshot();
     assertThat(rows(snapshot, "DCGM_FI_DEV_GPU_TEMP", "gpu")).containsExactly("0=12.0", "1=22.0");
@@ -290,20 +395,36 @@ class NvidiaCollectorTest {
   void gpmRatiosNeedTwoSamplesAndFollowMigInstances() throws Exception {
     nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "H100", 10);
     nvml.addGpu("GPU-bbbb", "00000000:2a:00.0", "A100", 20);
-    nvml.mig.put(0, List.of(new Nvml.MigInstance(1, "1g.10gb", "MIG-1111", 1L << 20, 9L << 30),
-        new Nvml.MigInstance(2, "3g.40gb", "MIG-2222", 2L << 20, 30L << 30)));
-    nvml.gpm.put(List.of(0, Nvml.NO_GPU_INSTANCE), Map.of(GpmMetric.GR_ENGINE_ACTIVE, 87.5,
-        GpmMetric.PCIE_TX_BYTES, 3.0, GpmMetric.DRAM_ACTIVE, 40.0));
-    nvml.gpm.put(List.of(0, 1), Map.of(GpmMetric.SM_ACTIVE, 25.0, GpmMetric.PIPE_TENSOR_ACTIVE, 10.0));
+    nvml.mig.put(
+        0,
+        List.of(
+            new Nvml.MigInstance(1, "1g.10gb", "MIG-1111", 1L << 20, 9L << 30),
+            new Nvml.MigInstance(2, "3g.40gb", "MIG-2222", 2L << 20, 30L << 30)));
+    nvml.gpm.put(
+        List.of(0, Nvml.NO_GPU_INSTANCE),
+        Map.of(
+            GpmMetric.GR_ENGINE_ACTIVE,
+            87.5,
+            GpmMetric.PCIE_TX_BYTES,
+            3.0,
+            GpmMetric.DRAM_ACTIVE,
+            40.0));
+    nvml.gpm.put(
+        List.of(0, 1), Map.of(GpmMetric.SM_ACTIVE, 25.0, GpmMetric.PIPE_TENSOR_ACTIVE, 10.0));
     nvml.gpm.put(List.of(0, 2), Map.of(GpmMetric.SM_OCCUPANCY, 50.0));
     assertThat(snapshot().families().keySet()).noneMatch(name -> name.startsWith("DCGM_FI_PROF_"));
 
     Snapshot second = snapshot();
-    assertThat(rows(second, "DCGM_FI_PROF_GR_ENGINE_ACTIVE", "gpu", "GPU_I_ID")).containsExactly("0,=0.875");
-    assertThat(rows(second, "DCGM_FI_PROF_DRAM_ACTIVE", "gpu", "GPU_I_ID")).containsExactly("0,=0.4");
-    assertThat(rows(second, "DCGM_FI_PROF_PCIE_TX_BYTES", "gpu")).containsExactly("0=" + 3.0 * (1 << 20));
-    assertThat(rows(second, "DCGM_FI_PROF_SM_ACTIVE", "GPU_I_PROFILE", "GPU_I_ID")).containsExactly("1g.10gb,1=0.25");
-    assertThat(rows(second, "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "GPU_I_ID")).containsExactly("1=0.1");
+    assertThat(rows(second, "DCGM_FI_PROF_GR_ENGINE_ACTIVE", "gpu", "GPU_I_ID"))
+        .containsExactly("0,=0.875");
+    assertThat(rows(second, "DCGM_FI_PROF_DRAM_ACTIVE", "gpu", "GPU_I_ID"))
+        .containsExactly("0,=0.4");
+    assertThat(rows(second, "DCGM_FI_PROF_PCIE_TX_BYTES", "gpu"))
+        .containsExactly("0=" + 3.0 * (1 << 20));
+    assertThat(rows(second, "DCGM_FI_PROF_SM_ACTIVE", "GPU_I_PROFILE", "GPU_I_ID"))
+        .containsExactly("1g.10gb,1=0.25");
+    assertThat(rows(second, "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "GPU_I_ID"))
+        .containsExactly("1=0.1");
     assertThat(rows(second, "DCGM_FI_PROF_SM_OCCUPANCY", "GPU_I_ID")).containsExactly("2=0.5");
     assertThat(nvml.openGpmSamples).hasValue(3);
 
@@ -315,7 +436,8 @@ class NvidiaCollectorTest {
 
     nvml.mig.put(0, List.of(new Nvml.MigInstance(2, "3g.40gb", "MIG-2b2b", 2L << 20, 30L << 30)));
     assertThat(samples(snapshot(), "DCGM_FI_PROF_SM_OCCUPANCY"))
-        .as("a recreated instance (new MIG UUID, same GPU_I_ID) starts from a fresh sample").isEmpty();
+        .as("a recreated instance (new MIG UUID, same GPU_I_ID) starts from a fresh sample")
+        .isEmpty();
 
     collector.close();
     collector = null;
@@ -328,32 +450,81 @@ class NvidiaCollectorTest {
     String uidB = "1a2b3c4d-5e6f-4708-9a0b-c1d2e3f4a5b6";
     String containerA = "a1".repeat(32);
     String containerB = "b2".repeat(32);
-    cgroup(101, "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uidA.replace('-', '_')
-        + ".slice/cri-containerd-" + containerA + ".scope\n");
-    cgroup(102, "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uidA.replace('-', '_')
-        + ".slice/cri-containerd-" + containerA + ".scope\n");
-    cgroup(201, "12:memory:/kubepods/besteffort/pod" + uidB + "/" + containerB + "\n11:cpu:/kubepods/besteffort/pod"
-        + uidB + "/" + containerB + "\n");
+    cgroup(
+        101,
+        "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+            + uidA.replace('-', '_')
+            + ".slice/cri-containerd-"
+            + containerA
+            + ".scope\n");
+    cgroup(
+        102,
+        "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+            + uidA.replace('-', '_')
+            + ".slice/cri-containerd-"
+            + containerA
+            + ".scope\n");
+    cgroup(
+        201,
+        "12:memory:/kubepods/besteffort/pod"
+            + uidB
+            + "/"
+            + containerB
+            + "\n11:cpu:/kubepods/besteffort/pod"
+            + uidB
+            + "/"
+            + containerB
+            + "\n");
     cgroup(301, "0::/system.slice/nvidia-persistenced.service\n");
-    pods = () -> List.of(
-        new PodInfo("ml", "llm-a", uidA, List.of(), "Deployment", "llm", false, "node-a",
-            List.of(new PodInfo.ContainerInfo("server", containerA, 0))),
-        new PodInfo("ml", "llm-b", uidB, List.of(), "Deployment", "llm", false, "node-a",
-            List.of(new PodInfo.ContainerInfo("server", containerB, 0))));
+    pods =
+        () ->
+            List.of(
+                new PodInfo(
+                    "ml",
+                    "llm-a",
+                    uidA,
+                    List.of(),
+                    "Deployment",
+                    "llm",
+                    false,
+                    "node-a",
+                    List.of(new PodInfo.ContainerInfo("server", containerA, 0))),
+                new PodInfo(
+                    "ml",
+                    "llm-b",
+                    uidB,
+                    List.of(),
+                    "Deployment",
+                    "llm",
+                    false,
+                    "node-a",
+                    List.of(new PodInfo.ContainerInfo("server", containerB, 0))));
     nvml.addGpu("GPU-aaaa", "00000000:18:00.0", "L4", 10);
     nvml.addGpu("GPU-bbbb", "00000000:2a:00.0", "A100", 20);
     nvml.mig.put(1, List.of(new Nvml.MigInstance(4, "2g.20gb", "MIG-4444", 1L << 20, 9L << 30)));
-    nvml.processes.put(0, List.of(new Nvml.GpuProcess(101, 1L << 30, Nvml.NO_GPU_INSTANCE),
-        new Nvml.GpuProcess(102, 2L << 30, Nvml.NO_GPU_INSTANCE),
-        new Nvml.GpuProcess(201, 512L << 20, Nvml.NO_GPU_INSTANCE),
-        new Nvml.GpuProcess(301, 64L << 20, Nvml.NO_GPU_INSTANCE),
-        new Nvml.GpuProcess(999, 32L << 20, Nvml.NO_GPU_INSTANCE),
-        new Nvml.GpuProcess(102, -1, Nvml.NO_GPU_INSTANCE)));
+    nvml.processes.put(
+        0,
+        List.of(
+            new Nvml.GpuProcess(101, 1L << 30, Nvml.NO_GPU_INSTANCE),
+            new Nvml.GpuProcess(102, 2L << 30, Nvml.NO_GPU_INSTANCE),
+            new Nvml.GpuProcess(201, 512L << 20, Nvml.NO_GPU_INSTANCE),
+            new Nvml.GpuProcess(301, 64L << 20, Nvml.NO_GPU_INSTANCE),
+            new Nvml.GpuProcess(999, 32L << 20, Nvml.NO_GPU_INSTANCE),
+            new Nvml.GpuProcess(102, -1, Nvml.NO_GPU_INSTANCE)));
     nvml.processes.put(1, List.of(new Nvml.GpuProcess(201, 128L << 20, 4)));
     Snapshot snapshot = snapshot();
 
-    assertThat(rows(snapshot, "nodescope_gpu_pod_memory_used_bytes", "gpu", "pod", "namespace", "container",
-        "GPU_I_PROFILE", "GPU_I_ID")).containsExactly(
+    assertThat(
+            rows(
+                snapshot,
+                "nodescope_gpu_pod_memory_used_bytes",
+                "gpu",
+                "pod",
+                "namespace",
+                "container",
+                "GPU_I_PROFILE",
+                "GPU_I_ID"))
+        .containsExactly(
             "0,llm-a,ml,server,,=" + (double) (3L << 30),
             "0,llm-b,ml,server,,=" + (double) (512L << 20),
             "0,,,,,=" + (double) (96L << 20),

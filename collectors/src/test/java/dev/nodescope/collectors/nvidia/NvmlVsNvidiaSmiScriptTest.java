@@ -11,13 +11,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The comparison logic of scripts/nvml-vs-nvidia-smi.sh, which only a GPU machine can run for real: here the probe
- * and nvidia-smi are stand-ins printing fixed values, so that agreement, each tolerance and the exit status are
- * checked wherever the build runs.
+ * The comparison logic of scripts/nvml-vs-nvidia-smi.sh, which only a GPU machine can run for real:
+ * here the probe and nvidia-smi are stand-ins printing fixed values, so that agreement, each
+ * tolerance and the exit status are checked wherever the build runs.
  */
 class NvmlVsNvidiaSmiScriptTest {
-  private static final Path SCRIPT = Path.of("..", "scripts", "nvml-vs-nvidia-smi.sh").toAbsolutePath().normalize();
-  private static final String SMI = """
+  private static final Path SCRIPT =
+      Path.of("..", "scripts", "nvml-vs-nvidia-smi.sh").toAbsolutePath().normalize();
+  private static final String SMI =
+      """
       #!/bin/bash
       case "$*" in
         *query-gpu*) echo "0, GPU-aaaa, 00000000:18:00.0, NVIDIA H100 80GB HBM3, 580.95.05, 1980, 2619, 35, 70.12, \
@@ -28,7 +30,8 @@ class NvmlVsNvidiaSmiScriptTest {
         *nvlink*) printf 'GPU 0: NVIDIA H100\\n\\t Link 0: Data Tx: 1000 KiB\\n\\t Link 0: Data Rx: 2000 KiB\\n';;
       esac
       """;
-  private static final String PROBE = """
+  private static final String PROBE =
+      """
       driver,580.95.05
       0,uuid,GPU-aaaa
       0,pci_bus_id,00000000:18:00.0
@@ -53,16 +56,16 @@ class NvmlVsNvidiaSmiScriptTest {
       0,gpm_PCIE_TX_BYTES,1234.0
       """;
 
-  @TempDir
-  Path bin;
+  @TempDir Path bin;
 
   private record Result(int exitCode, String output) {}
 
   private Result run(String probe) throws Exception {
     executable("nvidia-smi", SMI);
     executable("probe", "#!/bin/bash\ncat <<'EOF'\n" + probe + "EOF\n");
-    ProcessBuilder builder = new ProcessBuilder("bash", SCRIPT.toString(), bin.resolve("probe").toString(), "unused")
-        .redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder("bash", SCRIPT.toString(), bin.resolve("probe").toString(), "unused")
+            .redirectErrorStream(true);
     builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -80,7 +83,8 @@ class NvmlVsNvidiaSmiScriptTest {
   void agreeingValuesWithinToleranceExitZero() throws Exception {
     Result result = run(PROBE);
 
-    assertThat(result.output()).doesNotContain("MISMATCH")
+    assertThat(result.output())
+        .doesNotContain("MISMATCH")
         .containsPattern("0 memory_temp +ours=41.0 +smi=40 +OK")
         .containsPattern("0 remapped_uncorrectable +ours=1.0 +smi=1 +OK")
         .containsPattern("0 nvlink_data_kib +ours=3050.0 +smi=3000 +OK")
@@ -91,22 +95,37 @@ class NvmlVsNvidiaSmiScriptTest {
 
   @Test
   void eachValueOutsideItsToleranceIsAMismatchAndExitsOne() throws Exception {
-    Result result = run(PROBE.replace("0,MEMORY_TEMP,41.0", "0,MEMORY_TEMP,44.0")
-        .replace("0,CORRECTABLE_REMAPPED_ROWS,2.0", "0,CORRECTABLE_REMAPPED_ROWS,3.0")
-        .replace("0,NVLINK_BANDWIDTH_TOTAL,3050.0", "0,NVLINK_BANDWIDTH_TOTAL,3200.0")
-        .replace("0,process,4242,1001", "0,process,4242,1100")
-        .replace("0,gpm_GR_ENGINE_ACTIVE,0.03", "0,gpm_GR_ENGINE_ACTIVE,3.0"));
+    Result result =
+        run(
+            PROBE
+                .replace("0,MEMORY_TEMP,41.0", "0,MEMORY_TEMP,44.0")
+                .replace("0,CORRECTABLE_REMAPPED_ROWS,2.0", "0,CORRECTABLE_REMAPPED_ROWS,3.0")
+                .replace("0,NVLINK_BANDWIDTH_TOTAL,3050.0", "0,NVLINK_BANDWIDTH_TOTAL,3200.0")
+                .replace("0,process,4242,1001", "0,process,4242,1100")
+                .replace("0,gpm_GR_ENGINE_ACTIVE,0.03", "0,gpm_GR_ENGINE_ACTIVE,3.0"));
 
-    assertThat(result.output().lines().filter(line -> line.endsWith("MISMATCH")).map(line -> line.split(" +")[1]))
-        .containsExactlyInAnyOrder("memory_temp", "remapped_correctable", "nvlink_data_kib", "process_4242",
+    assertThat(
+            result
+                .output()
+                .lines()
+                .filter(line -> line.endsWith("MISMATCH"))
+                .map(line -> line.split(" +")[1]))
+        .containsExactlyInAnyOrder(
+            "memory_temp",
+            "remapped_correctable",
+            "nvlink_data_kib",
+            "process_4242",
             "gpm_GR_ENGINE_ACTIVE");
     assertThat(result.exitCode()).isEqualTo(1);
   }
 
   @Test
   void valuesTheGpuDoesNotSupportAreSkipped() throws Exception {
-    Result result = run(PROBE.replace("0,MEMORY_TEMP,41.0", "0,MEMORY_TEMP,ERR 3")
-        .replace("0,NVLINK_BANDWIDTH_TOTAL,3050.0", "0,NVLINK_BANDWIDTH_TOTAL,ERR 3"));
+    Result result =
+        run(
+            PROBE
+                .replace("0,MEMORY_TEMP,41.0", "0,MEMORY_TEMP,ERR 3")
+                .replace("0,NVLINK_BANDWIDTH_TOTAL,3050.0", "0,NVLINK_BANDWIDTH_TOTAL,ERR 3"));
 
     assertThat(result.output()).doesNotContain("memory_temp").doesNotContain("nvlink_data_kib");
     assertThat(result.exitCode()).isZero();

@@ -12,14 +12,17 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A bad file costs its one value and a partial failure; a cgroup that vanishes takes its series with it quietly. */
+/**
+ * A bad file costs its one value and a partial failure; a cgroup that vanishes takes its series
+ * with it quietly.
+ */
 class PodsCollectorBadInputTest {
-  private static final String V2_POD_B = "sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/"
-      + "kubepods-burstable-pod5e6f7a8b_0000_4000_8000_00000000000b.slice";
+  private static final String V2_POD_B =
+      "sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/"
+          + "kubepods-burstable-pod5e6f7a8b_0000_4000_8000_00000000000b.slice";
   private static final String V2_APP_B = V2_POD_B + "/cri-containerd-" + APP_B + ".scope";
 
-  @TempDir
-  Path temp;
+  @TempDir Path temp;
 
   @Test
   void malformedFilesCostOnlyTheirValue() throws Exception {
@@ -31,10 +34,13 @@ class PodsCollectorBadInputTest {
 
     Run run = collect(tree, PodDirectory.EMPTY);
 
-    assertThat(run.partialFailures()).hasSize(4)
+    assertThat(run.partialFailures())
+        .hasSize(4)
         .anySatisfy(m -> assertThat(m).contains("CPU usage of cgroup").contains("'lots'"))
         .anySatisfy(m -> assertThat(m).contains("CPU limit of cgroup").contains("cpu.max: 50000"))
-        .anySatisfy(m -> assertThat(m).contains("memory working set of cgroup").contains("no inactive_file"))
+        .anySatisfy(
+            m ->
+                assertThat(m).contains("memory working set of cgroup").contains("no inactive_file"))
         .anySatisfy(m -> assertThat(m).contains("memory limit of cgroup").contains("'-5'"));
     String[] appB = {"", "", APP_B, POD_B};
     assertThat(run.value(CONTAINER.cpuUsage(), appB)).isEmpty();
@@ -51,13 +57,19 @@ class PodsCollectorBadInputTest {
     String pauseA = "a0".repeat(32);
     Files.delete(podA.resolve(pauseA).resolve("cgroup.procs"));
     Files.createDirectory(podA.resolve(pauseA).resolve("cgroup.procs")); // unreadable even for root
-    Files.createSymbolicLink(tree.resolve("proc/1002"), Path.of("1001")); // the app shares the pod's namespace
+    Files.createSymbolicLink(
+        tree.resolve("proc/1002"), Path.of("1001")); // the app shares the pod's namespace
 
     Run run = collect(tree, PodDirectory.EMPTY);
 
-    assertThat(run.partialFailures()).hasSize(2)
-        .anySatisfy(m -> assertThat(m).contains("memory working set of cgroup kubepods/pod" + POD_A + ": missing"))
-        .anySatisfy(m -> assertThat(m).contains("processes of cgroup kubepods/pod" + POD_A + "/" + pauseA));
+    assertThat(run.partialFailures())
+        .hasSize(2)
+        .anySatisfy(
+            m ->
+                assertThat(m)
+                    .contains("memory working set of cgroup kubepods/pod" + POD_A + ": missing"))
+        .anySatisfy(
+            m -> assertThat(m).contains("processes of cgroup kubepods/pod" + POD_A + "/" + pauseA));
     // the app container's process (1002) still leads to the pod's namespace
     assertThat(run.value(NETWORK_RECEIVE_BYTES, "", "", POD_A)).contains(987654321.0);
   }
@@ -87,8 +99,11 @@ class PodsCollectorBadInputTest {
     collector.collect(second);
 
     assertThat(second.partialFailures()).isEmpty();
-    assertThat(second.build(CLOCK).families().values()).allSatisfy(family -> assertThat(family.samples())
-        .noneMatch(sample -> sample.labelValues().contains(POD_B)));
+    assertThat(second.build(CLOCK).families().values())
+        .allSatisfy(
+            family ->
+                assertThat(family.samples())
+                    .noneMatch(sample -> sample.labelValues().contains(POD_B)));
     assertThat(second.build(CLOCK).family(POD.cpuUsage()).samples()).hasSize(2);
   }
 

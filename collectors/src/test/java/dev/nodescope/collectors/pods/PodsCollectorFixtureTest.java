@@ -10,14 +10,14 @@ import dev.nodescope.collectors.core.SourceUnavailableException;
 import dev.nodescope.collectors.testing.Golden;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
-import org.junit.jupiter.api.Test;
 
 /**
- * All four trees (cgroup v1 and v2, each under both kubelet drivers) carry the same pods with the same accounting,
- * written by make-fixtures.sh in each version's files and units, so all must give the one golden output: the
- * version and driver differences are all absorbed.
+ * All four trees (cgroup v1 and v2, each under both kubelet drivers) carry the same pods with the
+ * same accounting, written by make-fixtures.sh in each version's files and units, so all must give
+ * the one golden output: the version and driver differences are all absorbed.
  */
 class PodsCollectorFixtureTest {
   @ParameterizedTest
@@ -60,10 +60,13 @@ class PodsCollectorFixtureTest {
   void containersAreNamedFromMetadataAndTheSandboxIsLeftOut(String tree) throws Exception {
     Run run = collect(FIXTURES.resolve(tree), DIRECTORY);
 
-    assertThat(run.labels(CONTAINER.cpuUsage())).containsExactlyInAnyOrder(
-        List.of("inference", "llm-server-0", "server", POD_A),
-        List.of("", "", "b0".repeat(32), POD_B), List.of("", "", APP_B, POD_B), List.of("", "", SIDECAR_B, POD_B),
-        List.of("kube-system", "node-agent-x7k2p", "agent", POD_C));
+    assertThat(run.labels(CONTAINER.cpuUsage()))
+        .containsExactlyInAnyOrder(
+            List.of("inference", "llm-server-0", "server", POD_A),
+            List.of("", "", "b0".repeat(32), POD_B),
+            List.of("", "", APP_B, POD_B),
+            List.of("", "", SIDECAR_B, POD_B),
+            List.of("kube-system", "node-agent-x7k2p", "agent", POD_C));
   }
 
   /** Pod C shares the host's network namespace: its traffic is the node's, not its own. */
@@ -72,9 +75,11 @@ class PodsCollectorFixtureTest {
   void hostNetworkPodsHaveNoNetworkSeriesEvenWithoutMetadata(String tree) throws Exception {
     Run run = collect(FIXTURES.resolve(tree), PodDirectory.EMPTY);
 
-    assertThat(run.labels(NETWORK_RECEIVE_BYTES)).extracting(labels -> labels.get(2))
+    assertThat(run.labels(NETWORK_RECEIVE_BYTES))
+        .extracting(labels -> labels.get(2))
         .containsExactlyInAnyOrder(POD_A, POD_B);
-    assertThat(run.labels(POD.cpuUsage())).extracting(labels -> labels.get(2))
+    assertThat(run.labels(POD.cpuUsage()))
+        .extracting(labels -> labels.get(2))
         .containsExactlyInAnyOrder(POD_A, POD_B, POD_C);
   }
 
@@ -82,7 +87,8 @@ class PodsCollectorFixtureTest {
   void aNodeWithoutKubeletCgroupsHasNoSource() {
     Path noKubelet = Path.of("src/test/resources/fixtures/node");
 
-    assertThatThrownBy(() -> new PodsCollectorFactory().create(context(paths(noKubelet), PodDirectory.EMPTY)))
+    assertThatThrownBy(
+            () -> new PodsCollectorFactory().create(context(paths(noKubelet), PodDirectory.EMPTY)))
         .isInstanceOf(SourceUnavailableException.class);
   }
 }

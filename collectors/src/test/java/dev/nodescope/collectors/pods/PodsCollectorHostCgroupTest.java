@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A pod made by hand in this machine's real cgroup hierarchy (v1 cgroupfs layout, or v2 systemd layout), with a
- * process in its own network namespace. The truth: the limits the test wrote, and the kernel's counters read here.
+ * A pod made by hand in this machine's real cgroup hierarchy (v1 cgroupfs layout, or v2 systemd
+ * layout), with a process in its own network namespace. The truth: the limits the test wrote, and
+ * the kernel's counters read here.
  */
 class PodsCollectorHostCgroupTest {
   private static final Path CGROUP = Path.of("/sys/fs/cgroup");
@@ -42,14 +43,24 @@ class PodsCollectorHostCgroupTest {
       try {
         containerDirs = v2 ? makeV2(uid, containerId, created) : makeV1(uid, containerId, created);
       } catch (IOException e) {
-        refusal = ": " + e; // a read-only or delegated hierarchy (a container without its own cgroup rights)
+        refusal =
+            ": " + e; // a read-only or delegated hierarchy (a container without its own cgroup
+        // rights)
       }
-      Capabilities.require(!containerDirs.isEmpty(), "writable cgroup hierarchy at " + CGROUP + refusal);
-      // a veth pair inside the new namespace; the ARP request for a UDP datagram crosses it, then bash becomes sleep
-      process = new ProcessBuilder("unshare", "-n", "bash", "-c",
-          "ip link add nsveth0 type veth peer name nsveth1 && ip link set nsveth0 up && ip link set nsveth1 up"
-              + " && ip addr add 192.0.2.1/24 dev nsveth0"
-              + " && { echo probe > /dev/udp/192.0.2.9/9; sleep 1; exec sleep 120; }").start();
+      Capabilities.require(
+          !containerDirs.isEmpty(), "writable cgroup hierarchy at " + CGROUP + refusal);
+      // a veth pair inside the new namespace; the ARP request for a UDP datagram crosses it, then
+      // bash becomes sleep
+      process =
+          new ProcessBuilder(
+                  "unshare",
+                  "-n",
+                  "bash",
+                  "-c",
+                  "ip link add nsveth0 type veth peer name nsveth1 && ip link set nsveth0 up && ip link set nsveth1 up"
+                      + " && ip addr add 192.0.2.1/24 dev nsveth0"
+                      + " && { echo probe > /dev/udp/192.0.2.9/9; sleep 1; exec sleep 120; }")
+              .start();
       long pid = process.pid();
       for (Path dir : containerDirs) {
         Files.writeString(dir.resolve("cgroup.procs"), Long.toString(pid));
@@ -57,10 +68,13 @@ class PodsCollectorHostCgroupTest {
       waitForInterface(pid);
       long[] before = nonLoopbackTraffic(pid);
 
-      var collector = new PodsCollectorFactory().create(PodsFixture.context(RootPaths.host(), PodDirectory.EMPTY));
+      var collector =
+          new PodsCollectorFactory()
+              .create(PodsFixture.context(RootPaths.host(), PodDirectory.EMPTY));
       SnapshotBuilder builder = new SnapshotBuilder("pods", DESCRIPTORS);
       collector.collect(builder);
-      PodsFixture.Run run = new PodsFixture.Run(builder.build(PodsFixture.CLOCK), builder.partialFailures());
+      PodsFixture.Run run =
+          new PodsFixture.Run(builder.build(PodsFixture.CLOCK), builder.partialFailures());
 
       String[] container = {"", "", containerId, uid};
       String[] pod = {"", "", uid};
@@ -68,13 +82,17 @@ class PodsCollectorHostCgroupTest {
       assertThat(run.value(CONTAINER.memoryLimit(), container)).contains((double) MEMORY_LIMIT);
       assertThat(run.value(POD.cpuLimit(), pod)).isEmpty();
       double cpuSeconds = run.value(CONTAINER.cpuUsage(), container).orElseThrow();
-      assertThat(cpuSeconds).isGreaterThan(0).isCloseTo(kernelCpuSeconds(v2, containerDirs), within(0.05));
+      assertThat(cpuSeconds)
+          .isGreaterThan(0)
+          .isCloseTo(kernelCpuSeconds(v2, containerDirs), within(0.05));
       assertThat(run.value(CONTAINER.workingSet(), container).orElseThrow())
           .isCloseTo(kernelWorkingSet(v2, containerDirs), within(1e6));
       long[] after = nonLoopbackTraffic(pid);
       assertThat(after[0]).as("the ARP request crossed the veth pair").isPositive();
-      assertThat(run.value(NETWORK_RECEIVE_BYTES, pod).orElseThrow().longValue()).isBetween(before[0], after[0]);
-      assertThat(run.value(NETWORK_TRANSMIT_PACKETS, pod).orElseThrow().longValue()).isBetween(before[1], after[1]);
+      assertThat(run.value(NETWORK_RECEIVE_BYTES, pod).orElseThrow().longValue())
+          .isBetween(before[0], after[0]);
+      assertThat(run.value(NETWORK_TRANSMIT_PACKETS, pod).orElseThrow().longValue())
+          .isBetween(before[1], after[1]);
     } finally {
       if (process != null) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -86,7 +104,8 @@ class PodsCollectorHostCgroupTest {
     }
   }
 
-  private static List<Path> makeV1(String uid, String containerId, List<Path> created) throws IOException {
+  private static List<Path> makeV1(String uid, String containerId, List<Path> created)
+      throws IOException {
     List<Path> containerDirs = new ArrayList<>();
     for (String controller : List.of("cpu", "cpuacct", "memory")) {
       Path dir = CGROUP.resolve(controller);
@@ -118,11 +137,16 @@ class PodsCollectorHostCgroupTest {
     }
   }
 
-  private static List<Path> makeV2(String uid, String containerId, List<Path> created) throws IOException {
+  private static List<Path> makeV2(String uid, String containerId, List<Path> created)
+      throws IOException {
     String systemdUid = uid.replace('-', '_');
     Path dir = CGROUP;
-    for (String part : List.of("kubepods.slice", "kubepods-burstable.slice",
-        "kubepods-burstable-pod" + systemdUid + ".slice", "cri-containerd-" + containerId + ".scope")) {
+    for (String part :
+        List.of(
+            "kubepods.slice",
+            "kubepods-burstable.slice",
+            "kubepods-burstable-pod" + systemdUid + ".slice",
+            "cri-containerd-" + containerId + ".scope")) {
       Files.writeString(dir.resolve("cgroup.subtree_control"), "+cpu +memory");
       dir = dir.resolve(part);
       if (!Files.isDirectory(dir)) {
@@ -169,7 +193,10 @@ class PodsCollectorHostCgroupTest {
     throw new AssertionError("the test's network namespace never got its interface");
   }
 
-  /** Receive bytes and transmit packets summed over the namespace's interfaces but lo, parsed here by hand. */
+  /**
+   * Receive bytes and transmit packets summed over the namespace's interfaces but lo, parsed here
+   * by hand.
+   */
   private static long[] nonLoopbackTraffic(long pid) throws IOException {
     long[] totals = new long[2];
     List<String> lines = Files.readAllLines(Path.of("/proc/" + pid + "/net/dev"));

@@ -5,11 +5,11 @@ import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
+import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
-import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.testing.TestFlags;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,7 +18,10 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 
-/** The kubelet cgroup trees built by make-fixtures.sh, and the metadata the tests know about their pods. */
+/**
+ * The kubelet cgroup trees built by make-fixtures.sh, and the metadata the tests know about their
+ * pods.
+ */
 final class PodsFixture {
   static final Path FIXTURES = Path.of("src/test/resources/fixtures/pods");
   static final List<String> TREES =
@@ -32,12 +35,32 @@ final class PodsFixture {
   static final String PAUSE_C = "c0".repeat(32);
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
 
-  /** Pod A and C are known to the informer; pod B is not (just scheduled, or no Kubernetes access). */
-  static final PodDirectory DIRECTORY = () -> List.of(
-      new PodInfo("inference", "llm-server-0", POD_A, List.of("10.0.0.12"), "StatefulSet", "llm-server", false,
-          "node-1", List.of(new PodInfo.ContainerInfo("server", APP_A, 0))),
-      new PodInfo("kube-system", "node-agent-x7k2p", POD_C, List.of("192.0.2.10"), "DaemonSet", "node-agent",
-          true, "node-1", List.of(new PodInfo.ContainerInfo("agent", PAUSE_C, 1))));
+  /**
+   * Pod A and C are known to the informer; pod B is not (just scheduled, or no Kubernetes access).
+   */
+  static final PodDirectory DIRECTORY =
+      () ->
+          List.of(
+              new PodInfo(
+                  "inference",
+                  "llm-server-0",
+                  POD_A,
+                  List.of("10.0.0.12"),
+                  "StatefulSet",
+                  "llm-server",
+                  false,
+                  "node-1",
+                  List.of(new PodInfo.ContainerInfo("server", APP_A, 0))),
+              new PodInfo(
+                  "kube-system",
+                  "node-agent-x7k2p",
+                  POD_C,
+                  List.of("192.0.2.10"),
+                  "DaemonSet",
+                  "node-agent",
+                  true,
+                  "node-1",
+                  List.of(new PodInfo.ContainerInfo("agent", PAUSE_C, 1))));
 
   private PodsFixture() {}
 
@@ -46,14 +69,22 @@ final class PodsFixture {
   }
 
   static CollectorContext context(RootPaths paths, PodDirectory pods) {
-    return new CollectorContext(paths, "node-1", TestFlags.DEFAULTS, pods, ClusterDirectory.EMPTY, PodResources.NONE,
+    return new CollectorContext(
+        paths,
+        "node-1",
+        TestFlags.DEFAULTS,
+        pods,
+        ClusterDirectory.EMPTY,
+        PodResources.NONE,
         CLOCK);
   }
 
   record Run(Snapshot snapshot, List<String> partialFailures) {
     Optional<Double> value(MetricDescriptor descriptor, String... labels) {
-      return snapshot.family(descriptor).samples().stream().filter(s -> s.labelValues().equals(List.of(labels)))
-          .map(Sample::value).findFirst();
+      return snapshot.family(descriptor).samples().stream()
+          .filter(s -> s.labelValues().equals(List.of(labels)))
+          .map(Sample::value)
+          .findFirst();
     }
 
     List<List<String>> labels(MetricDescriptor descriptor) {

@@ -6,8 +6,9 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Gates for tests that need root, network namespaces, BPF or a Debian tool. Outside CI a missing capability skips
- * the test loudly; in CI as root nothing may be missing, so the same gap fails the test instead.
+ * Gates for tests that need root, network namespaces, BPF or a Debian tool. Outside CI a missing
+ * capability skips the test loudly; in CI as root nothing may be missing, so the same gap fails the
+ * test instead.
  */
 public final class Capabilities {
   private Capabilities() {}
@@ -20,7 +21,10 @@ public final class Capabilities {
     return "true".equals(System.getenv("CI")) && isRoot();
   }
 
-  /** Requires a condition; explains what is missing either by skipping (loudly) or, under CI as root, failing. */
+  /**
+   * Requires a condition; explains what is missing either by skipping (loudly) or, under CI as
+   * root, failing.
+   */
   public static void require(boolean present, String what) {
     if (present) {
       return;
@@ -38,12 +42,18 @@ public final class Capabilities {
   }
 
   /**
-   * A machine without the NVIDIA driver, for the tests of how the agent copes with its absence: a process cannot
-   * be kept from the driver the dynamic loader finds (on GPU machines scripts/nvml-vs-nvidia-smi.sh is the test).
+   * A machine without the NVIDIA driver, for the tests of how the agent copes with its absence: a
+   * process cannot be kept from the driver the dynamic loader finds (on GPU machines
+   * scripts/nvml-vs-nvidia-smi.sh is the test).
    */
   public static void requireNoNvidiaDriver() {
-    require(List.of("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", "/usr/lib64/libnvidia-ml.so.1",
-        "/usr/lib/libnvidia-ml.so.1").stream().noneMatch(library -> Files.exists(Path.of(library))),
+    require(
+        List.of(
+                "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1",
+                "/usr/lib64/libnvidia-ml.so.1",
+                "/usr/lib/libnvidia-ml.so.1")
+            .stream()
+            .noneMatch(library -> Files.exists(Path.of(library))),
         "a machine without the NVIDIA driver");
   }
 

@@ -22,27 +22,35 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A small Kubernetes API server on loopback that serves list and watch (HTTP streaming) of pods, nodes, Services
- * and EndpointSlices from objects the test puts, updates and deletes. It honours the one field selector the agent
- * uses ({@code spec.nodeName=}) and rejects any other, records every request, and can go down and come back on
- * the same port with its state (and resource versions) intact, as a restarted API server would.
+ * A small Kubernetes API server on loopback that serves list and watch (HTTP streaming) of pods,
+ * nodes, Services and EndpointSlices from objects the test puts, updates and deletes. It honours
+ * the one field selector the agent uses ({@code spec.nodeName=}) and rejects any other, records
+ * every request, and can go down and come back on the same port with its state (and resource
+ * versions) intact, as a restarted API server would.
  */
 public final class FakeApiServer implements AutoCloseable {
-  private static final Map<String, String> COLLECTIONS = Map.of(
-      "/api/v1/pods", "PodList",
-      "/api/v1/nodes", "NodeList",
-      "/api/v1/services", "ServiceList",
-      "/apis/discovery.k8s.io/v1/endpointslices", "EndpointSliceList");
+  private static final Map<String, String> COLLECTIONS =
+      Map.of(
+          "/api/v1/pods", "PodList",
+          "/api/v1/nodes", "NodeList",
+          "/api/v1/services", "ServiceList",
+          "/apis/discovery.k8s.io/v1/endpointslices", "EndpointSliceList");
 
   private record Event(long version, String collection, String type, HasMetadata object) {}
 
   private final Map<String, Map<String, HasMetadata>> objects = new LinkedHashMap<>();
   private final List<Event> events = new ArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
-  private final java.util.Set<String> forbidden = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<String> forbidden =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private long version = 1;
-  /** Watches from before this version get 410 Gone, as after etcd compaction or a watch-cache restart. */
+
+  /**
+   * Watches from before this version get 410 Gone, as after etcd compaction or a watch-cache
+   * restart.
+   */
   private long oldestWatchable = 0;
+
   private int port;
   private HttpServer server;
   private ExecutorService executor;
@@ -56,11 +64,13 @@ public final class FakeApiServer implements AutoCloseable {
   public synchronized void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
     port = server.getAddress().getPort();
-    executor = Executors.newCachedThreadPool(runnable -> {
-      Thread thread = new Thread(runnable, "fake-api-server");
-      thread.setDaemon(true);
-      return thread;
-    });
+    executor =
+        Executors.newCachedThreadPool(
+            runnable -> {
+              Thread thread = new Thread(runnable, "fake-api-server");
+              thread.setDaemon(true);
+              return thread;
+            });
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     up = true;
@@ -86,14 +96,17 @@ public final class FakeApiServer implements AutoCloseable {
   /** A kubeconfig file that points at this server, as --kubernetes.kubeconfig would name it. */
   public Path writeKubeconfig(Path directory) throws IOException {
     Path file = directory.resolve("kubeconfig");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         apiVersion: v1
         kind: Config
         clusters: [{name: fake, cluster: {server: "%s"}}]
         users: [{name: fake, user: {token: fake-token}}]
         contexts: [{name: fake, context: {cluster: fake, user: fake}}]
         current-context: fake
-        """.formatted(url()));
+        """
+            .formatted(url()));
     return file;
   }
 
@@ -167,14 +180,18 @@ public final class FakeApiServer implements AutoCloseable {
         return;
       }
       String selector = query.get("fieldSelector");
-      if (selector != null && !(path.equals("/api/v1/pods") && selector.startsWith("spec.nodeName="))) {
-        respond(exchange, 400, status(400, "BadRequest", "field selector not supported: " + selector));
+      if (selector != null
+          && !(path.equals("/api/v1/pods") && selector.startsWith("spec.nodeName="))) {
+        respond(
+            exchange, 400, status(400, "BadRequest", "field selector not supported: " + selector));
         return;
       }
       String nodeName = selector == null ? null : selector.substring("spec.nodeName=".length());
       if ("websocket".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Upgrade"))) {
-        // Like kubectl proxy: no WebSocket here, and the client falls back to an HTTP streaming watch.
-        respond(exchange, 503, status(503, "ServiceUnavailable", "websocket watches are not served"));
+        // Like kubectl proxy: no WebSocket here, and the client falls back to an HTTP streaming
+        // watch.
+        respond(
+            exchange, 503, status(503, "ServiceUnavailable", "websocket watches are not served"));
       } else if ("true".equals(query.get("watch"))) {
         watch(exchange, path, nodeName, Long.parseLong(query.getOrDefault("resourceVersion", "0")));
       } else {
@@ -183,10 +200,13 @@ public final class FakeApiServer implements AutoCloseable {
     }
   }
 
-  /** One page of the list: {@code limit} items from the offset in the continue token, as a real server pages. */
+  /**
+   * One page of the list: {@code limit} items from the offset in the continue token, as a real
+   * server pages.
+   */
   private synchronized String list(String path, String nodeName, Map<String, String> query) {
-    List<HasMetadata> matching = objects.get(path).values().stream().filter(object -> matches(object, nodeName))
-        .toList();
+    List<HasMetadata> matching =
+        objects.get(path).values().stream().filter(object -> matches(object, nodeName)).toList();
     int from = Integer.parseInt(query.getOrDefault("continue", "0"));
     int limit = Integer.parseInt(query.getOrDefault("limit", "0"));
     int to = limit > 0 ? Math.min(matching.size(), from + limit) : matching.size();
@@ -199,22 +219,32 @@ public final class FakeApiServer implements AutoCloseable {
         .formatted(COLLECTIONS.get(path), version, next, items);
   }
 
-  private void watch(HttpExchange exchange, String path, String nodeName, long since) throws IOException {
+  private void watch(HttpExchange exchange, String path, String nodeName, long since)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(200, 0);
     OutputStream body = exchange.getResponseBody();
     synchronized (this) {
       if (since < oldestWatchable) {
-        body.write(("{\"type\":\"ERROR\",\"object\":" + status(410, "Expired", "too old resource version: "
-            + since + " (" + oldestWatchable + ")") + "}\n").getBytes(StandardCharsets.UTF_8));
+        body.write(
+            ("{\"type\":\"ERROR\",\"object\":"
+                    + status(
+                        410,
+                        "Expired",
+                        "too old resource version: " + since + " (" + oldestWatchable + ")")
+                    + "}\n")
+                .getBytes(StandardCharsets.UTF_8));
         return;
       }
     }
-    // A bookmark at once (the client asks for them): fabric8 over the JDK client counts the watch as open only
+    // A bookmark at once (the client asks for them): fabric8 over the JDK client counts the watch
+    // as open only
     // when the first bytes of the body arrive.
-    body.write(("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"v1\","
-        + "\"metadata\":{\"resourceVersion\":\"%d\"}}}\n").formatted(
-            COLLECTIONS.get(path).replace("List", ""), since).getBytes(StandardCharsets.UTF_8));
+    body.write(
+        ("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"v1\","
+                + "\"metadata\":{\"resourceVersion\":\"%d\"}}}\n")
+            .formatted(COLLECTIONS.get(path).replace("List", ""), since)
+            .getBytes(StandardCharsets.UTF_8));
     body.flush();
     long sent = since;
     while (true) {
@@ -231,28 +261,35 @@ public final class FakeApiServer implements AutoCloseable {
           return;
         }
         for (Event event : events) {
-          if (event.version() > sent && event.collection().equals(path) && matches(event.object(), nodeName)) {
+          if (event.version() > sent
+              && event.collection().equals(path)
+              && matches(event.object(), nodeName)) {
             pending.add(event);
           }
         }
         sent = version;
       }
       for (Event event : pending) {
-        body.write(("{\"type\":\"%s\",\"object\":%s}\n".formatted(event.type(), Serialization.asJson(event.object())))
-            .getBytes(StandardCharsets.UTF_8));
+        body.write(
+            ("{\"type\":\"%s\",\"object\":%s}\n"
+                    .formatted(event.type(), Serialization.asJson(event.object())))
+                .getBytes(StandardCharsets.UTF_8));
       }
       body.flush();
     }
   }
 
   private static boolean matches(HasMetadata object, String nodeName) {
-    return nodeName == null || (object instanceof Pod pod && pod.getSpec() != null
-        && nodeName.equals(pod.getSpec().getNodeName()));
+    return nodeName == null
+        || (object instanceof Pod pod
+            && pod.getSpec() != null
+            && nodeName.equals(pod.getSpec().getNodeName()));
   }
 
   private static String status(int code, String reason, String message) {
     return ("{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\",\"code\":%d,"
-        + "\"reason\":\"%s\",\"message\":\"%s\"}").formatted(code, reason, message);
+            + "\"reason\":\"%s\",\"message\":\"%s\"}")
+        .formatted(code, reason, message);
   }
 
   private static void respond(HttpExchange exchange, int code, String json) throws IOException {
@@ -267,8 +304,11 @@ public final class FakeApiServer implements AutoCloseable {
     if (raw != null) {
       for (String pair : raw.split("&")) {
         int equals = pair.indexOf('=');
-        String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
-        String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+        String name =
+            URLDecoder.decode(
+                equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+        String value =
+            equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
         parameters.put(name, value);
       }
     }

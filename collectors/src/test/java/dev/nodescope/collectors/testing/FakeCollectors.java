@@ -7,13 +7,16 @@ import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
-import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.PodResources;
+import dev.nodescope.collectors.core.RootPaths;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
-/** Collectors made up for tests of the machinery around them (scheduling, exposition), not of a real source. */
+/**
+ * Collectors made up for tests of the machinery around them (scheduling, exposition), not of a real
+ * source.
+ */
 public final class FakeCollectors {
   private FakeCollectors() {}
 
@@ -23,8 +26,10 @@ public final class FakeCollectors {
     Collector open(CollectorContext context) throws Exception;
   }
 
-  public static CollectorFactory factory(String name, List<MetricDescriptor> descriptors, Opener opener) {
-    return new CollectorFactory(new CollectorInfo(name, Duration.ofSeconds(1), "a test collector"), descriptors) {
+  public static CollectorFactory factory(
+      String name, List<MetricDescriptor> descriptors, Opener opener) {
+    return new CollectorFactory(
+        new CollectorInfo(name, Duration.ofSeconds(1), "a test collector"), descriptors) {
       @Override
       public Collector create(CollectorContext context) throws Exception {
         return opener.open(context);
@@ -33,7 +38,13 @@ public final class FakeCollectors {
   }
 
   public static CollectorContext context(RootPaths paths) {
-    return new CollectorContext(paths, "test-node", null, PodDirectory.EMPTY, ClusterDirectory.EMPTY,
-        PodResources.NONE, Clock.systemUTC());
+    return new CollectorContext(
+        paths,
+        "test-node",
+        null,
+        PodDirectory.EMPTY,
+        ClusterDirectory.EMPTY,
+        PodResources.NONE,
+        Clock.systemUTC());
   }
 }

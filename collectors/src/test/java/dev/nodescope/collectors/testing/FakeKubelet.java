@@ -14,29 +14,41 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A real kubelet PodResources v1 gRPC server on a unix socket, answering List with a fixed response. */
+/**
+ * A real kubelet PodResources v1 gRPC server on a unix socket, answering List with a fixed
+ * response.
+ */
 public final class FakeKubelet implements AutoCloseable {
   private final EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
   private final AtomicInteger listCalls = new AtomicInteger();
   private final Server server;
 
-  public FakeKubelet(Path socket, PodResourcesApi.ListPodResourcesResponse response) throws IOException {
-    server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
-        .addService(new PodResourcesListerGrpc.PodResourcesListerImplBase() {
-          @Override
-          public void list(PodResourcesApi.ListPodResourcesRequest request,
-              StreamObserver<PodResourcesApi.ListPodResourcesResponse> observer) {
-            listCalls.incrementAndGet();
-            observer.onNext(response);
-            observer.onCompleted();
-          }
-        })
-        .build().start();
+  public FakeKubelet(Path socket, PodResourcesApi.ListPodResourcesResponse response)
+      throws IOException {
+    server =
+        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+            .channelType(EpollServerDomainSocketChannel.class)
+            .bossEventLoopGroup(loop)
+            .workerEventLoopGroup(loop)
+            .addService(
+                new PodResourcesListerGrpc.PodResourcesListerImplBase() {
+                  @Override
+                  public void list(
+                      PodResourcesApi.ListPodResourcesRequest request,
+                      StreamObserver<PodResourcesApi.ListPodResourcesResponse> observer) {
+                    listCalls.incrementAndGet();
+                    observer.onNext(response);
+                    observer.onCompleted();
+                  }
+                })
+            .build()
+            .start();
   }
 
   public static PodResourcesApi.ContainerDevices devices(String resource, String... ids) {
-    return PodResourcesApi.ContainerDevices.newBuilder().setResourceName(resource).addAllDeviceIds(List.of(ids))
+    return PodResourcesApi.ContainerDevices.newBuilder()
+        .setResourceName(resource)
+        .addAllDeviceIds(List.of(ids))
         .build();
   }
 

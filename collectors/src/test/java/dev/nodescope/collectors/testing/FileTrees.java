@@ -11,7 +11,10 @@ import java.util.stream.Stream;
 public final class FileTrees {
   private FileTrees() {}
 
-  /** Copies source to target; symbolic links are copied as links, as they stand on a real node (cgroup v1, /sys). */
+  /**
+   * Copies source to target; symbolic links are copied as links, as they stand on a real node
+   * (cgroup v1, /sys).
+   */
   public static Path copy(Path source, Path target) throws IOException {
     try (Stream<Path> files = Files.walk(source)) {
       for (Path file : (Iterable<Path>) files::iterator) {

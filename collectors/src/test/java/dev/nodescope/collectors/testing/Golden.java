@@ -12,8 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Golden files for collector output: a snapshot rendered as sorted {@code name{label="value"} value} lines. Run
- * with {@code -Dgolden.update=true} to rewrite them deliberately, then review the diff.
+ * Golden files for collector output: a snapshot rendered as sorted {@code name{label="value"}
+ * value} lines. Run with {@code -Dgolden.update=true} to rewrite them deliberately, then review the
+ * diff.
  */
 public final class Golden {
   private Golden() {}
@@ -25,7 +26,10 @@ public final class Golden {
       for (Sample sample : family.samples()) {
         StringBuilder line = new StringBuilder(family.descriptor().name()).append('{');
         for (int i = 0; i < names.size(); i++) {
-          line.append(i == 0 ? "" : ",").append(names.get(i)).append("=\"").append(sample.labelValues().get(i))
+          line.append(i == 0 ? "" : ",")
+              .append(names.get(i))
+              .append("=\"")
+              .append(sample.labelValues().get(i))
               .append('"');
         }
         lines.add(line.append("} ").append(format(sample.value())).toString());
@@ -36,10 +40,15 @@ public final class Golden {
   }
 
   private static String format(double value) {
-    return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+    return value == Math.rint(value) && Math.abs(value) < 1e15
+        ? Long.toString((long) value)
+        : Double.toString(value);
   }
 
-  /** Compares with the golden file under src/test/resources (path relative to it), or rewrites it on request. */
+  /**
+   * Compares with the golden file under src/test/resources (path relative to it), or rewrites it on
+   * request.
+   */
   public static void assertMatches(String actual, String resourcePath) throws IOException {
     Path file = Path.of("src/test/resources").resolve(resourcePath);
     if (Boolean.getBoolean("golden.update")) {
@@ -48,6 +57,8 @@ public final class Golden {
       return;
     }
     assertThat(file).as("golden file %s (create it with -Dgolden.update=true)", file).exists();
-    assertThat(actual).as("output differs from golden file %s", file).isEqualTo(Files.readString(file));
+    assertThat(actual)
+        .as("output differs from golden file %s", file)
+        .isEqualTo(Files.readString(file));
   }
 }

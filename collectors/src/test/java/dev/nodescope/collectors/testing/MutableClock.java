@@ -6,7 +6,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A UTC clock the test moves, so that code waiting for time to pass can be tested without waiting. */
+/**
+ * A UTC clock the test moves, so that code waiting for time to pass can be tested without waiting.
+ */
 public final class MutableClock extends Clock {
   private Instant now;
 

@@ -11,8 +11,8 @@ public final class Sockets {
   private Sockets() {}
 
   /**
-   * Whether the server closed the connection (end of stream or reset) within wait, without sending a byte first;
-   * false while it is still open.
+   * Whether the server closed the connection (end of stream or reset) within wait, without sending
+   * a byte first; false while it is still open.
    */
   public static boolean closedUnanswered(Socket socket, Duration wait) throws IOException {
     socket.setSoTimeout((int) wait.toMillis());

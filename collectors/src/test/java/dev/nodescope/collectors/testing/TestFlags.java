@@ -4,7 +4,10 @@ import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.FlagValues;
 import java.util.Map;
 
-/** Flag values for tests that create collectors: every flag at its default, but for those a test sets. */
+/**
+ * Flag values for tests that create collectors: every flag at its default, but for those a test
+ * sets.
+ */
 public final class TestFlags {
   public static final FlagValues DEFAULTS = with(Map.of());
 

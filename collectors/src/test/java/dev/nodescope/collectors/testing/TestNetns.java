@@ -14,12 +14,12 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A network namespace a test makes (`ip netns add`) and always deletes, with everything that lives in it (veth
- * ends, addresses, rules, conntrack entries). Its name carries the test process's id, so parallel runs of the suite
- * do not collide. Requires root and `ip` (see {@link Capabilities}). Either one for a whole class, made before its
- * {@code @BeforeAll} methods and deleted after its {@code @AfterAll} ones:
- * {@code @RegisterExtension static final TestNetns NETNS = TestNetns.perClass("nsena");}, or one made by
- * {@link #create} and closed by the test.
+ * A network namespace a test makes (`ip netns add`) and always deletes, with everything that lives
+ * in it (veth ends, addresses, rules, conntrack entries). Its name carries the test process's id,
+ * so parallel runs of the suite do not collide. Requires root and `ip` (see {@link Capabilities}).
+ * Either one for a whole class, made before its {@code @BeforeAll} methods and deleted after its
+ * {@code @AfterAll} ones: {@code @RegisterExtension static final TestNetns NETNS =
+ * TestNetns.perClass("nsena");}, or one made by {@link #create} and closed by the test.
  */
 public final class TestNetns implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   private final String name;
@@ -62,12 +62,17 @@ public final class TestNetns implements AutoCloseable, BeforeAllCallback, AfterA
     return name;
   }
 
-  /** Runs a command line inside the namespace (`ip netns exec`); fails unless it exits 0 in time. */
+  /**
+   * Runs a command line inside the namespace (`ip netns exec`); fails unless it exits 0 in time.
+   */
   public void run(String command) throws Exception {
     Shell.sh("ip netns exec " + name + " " + command);
   }
 
-  /** Runs a command inside the namespace and returns its standard output; fails unless it exits 0 in time. */
+  /**
+   * Runs a command inside the namespace and returns its standard output; fails unless it exits 0 in
+   * time.
+   */
   public String output(String... command) throws Exception {
     List<String> line = new ArrayList<>(List.of("ip", "netns", "exec", name));
     line.addAll(List.of(command));
@@ -75,8 +80,9 @@ public final class TestNetns implements AutoCloseable, BeforeAllCallback, AfterA
   }
 
   /**
-   * Loopback up with the given addresses (each a /32 on lo), conntrack accounting on, and a conntrack match in
-   * OUTPUT: the match registers the namespace's conntrack hooks, without which nothing local is tracked.
+   * Loopback up with the given addresses (each a /32 on lo), conntrack accounting on, and a
+   * conntrack match in OUTPUT: the match registers the namespace's conntrack hooks, without which
+   * nothing local is tracked.
    */
   public TestNetns trackLoopback(String... addresses) throws Exception {
     Capabilities.requireCommand("iptables");
@@ -90,25 +96,32 @@ public final class TestNetns implements AutoCloseable, BeforeAllCallback, AfterA
   }
 
   /**
-   * Threads that each enter the namespace before running anything, so that every socket they open lives there.
-   * The caller shuts the pool down.
+   * Threads that each enter the namespace before running anything, so that every socket they open
+   * lives there. The caller shuts the pool down.
    */
   public ExecutorService threads() {
-    return Executors.newCachedThreadPool(task -> {
-      Thread thread = new Thread(() -> {
-        try {
-          NetworkNamespace.enterOnCurrentThread("/var/run/netns/" + name);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        task.run();
-      }, "netns-" + name);
-      thread.setDaemon(true);
-      return thread;
-    });
+    return Executors.newCachedThreadPool(
+        task -> {
+          Thread thread =
+              new Thread(
+                  () -> {
+                    try {
+                      NetworkNamespace.enterOnCurrentThread("/var/run/netns/" + name);
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                    task.run();
+                  },
+                  "netns-" + name);
+          thread.setDaemon(true);
+          return thread;
+        });
   }
 
-  /** Runs a task on a thread inside the namespace and returns its result; fails unless it ends in time. */
+  /**
+   * Runs a task on a thread inside the namespace and returns its result; fails unless it ends in
+   * time.
+   */
   public <T> T call(long seconds, Callable<T> task) throws Exception {
     ExecutorService thread = threads();
     try {

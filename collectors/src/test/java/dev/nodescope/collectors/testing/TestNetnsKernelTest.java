@@ -9,12 +9,14 @@ import org.junit.jupiter.api.Test;
 class TestNetnsKernelTest {
   @Test
   void closeDeletesTheNamespaceAndWhatLivesInIt() throws Exception {
-    // The try closes it a second time: were that to run `ip netns del` again, it would fail the test.
+    // The try closes it a second time: were that to run `ip netns del` again, it would fail the
+    // test.
     try (TestNetns netns = TestNetns.create("nstestnetns")) {
       Path file = Path.of("/var/run/netns", netns.name());
       netns.trackLoopback("192.0.2.1");
       assertThat(file).exists();
-      assertThat(netns.output("ip", "-4", "addr", "show", "dev", "lo")).contains("inet 192.0.2.1/32");
+      assertThat(netns.output("ip", "-4", "addr", "show", "dev", "lo"))
+          .contains("inet 192.0.2.1/32");
       netns.close();
       assertThat(file).doesNotExist();
       assertThat(Shell.output("ip", "netns", "list")).doesNotContain(netns.name());

@@ -6,55 +6,57 @@ package dev.nodescope.collectors.podresources.v1;
 
 public final class PodResourcesApi {
   private PodResourcesApi() {}
-  public static void registerAllExtensions(
-      com.google.protobuf.ExtensionRegistryLite registry) {
+
+  public static void registerAllExtensions(com.google.protobuf.ExtensionRegistryLite registry) {}
+
+  public static void registerAllExtensions(com.google.protobuf.ExtensionRegistry registry) {
+    registerAllExtensions((com.google.protobuf.ExtensionRegistryLite) registry);
   }
 
-  public static void registerAllExtensions(
-      com.google.protobuf.ExtensionRegistry registry) {
-    registerAllExtensions(
-        (com.google.protobuf.ExtensionRegistryLite) registry);
-  }
-  public interface ListPodResourcesRequestOrBuilder extends
+  public interface ListPodResourcesRequestOrBuilder
+      extends
       // @@protoc_insertion_point(interface_extends:v1.ListPodResourcesRequest)
-      com.google.protobuf.MessageOrBuilder {
-  }
-  /**
-   * Protobuf type {@code v1.ListPodResourcesRequest}
-   */
-  public static final class ListPodResourcesRequest extends
-      com.google.protobuf.GeneratedMessageV3 implements
+      com.google.protobuf.MessageOrBuilder {}
+
+  /** Protobuf type {@code v1.ListPodResourcesRequest} */
+  public static final class ListPodResourcesRequest extends com.google.protobuf.GeneratedMessageV3
+      implements
       // @@protoc_insertion_point(message_implements:v1.ListPodResourcesRequest)
       ListPodResourcesRequestOrBuilder {
-  private static final long serialVersionUID = 0L;
+    private static final long serialVersionUID = 0L;
+
     // Use ListPodResourcesRequest.newBuilder() to construct.
     private ListPodResourcesRequest(com.google.protobuf.GeneratedMessageV3.Builder<?> builder) {
       super(builder);
     }
-    private ListPodResourcesRequest() {
-    }
+
+    private ListPodResourcesRequest() {}
 
     @java.lang.Override
     @SuppressWarnings({"unused"})
-    protected java.lang.Object newInstance(
-        UnusedPrivateParameter unused) {
+    protected java.lang.Object newInstance(UnusedPrivateParameter unused) {
       return new ListPodResourcesRequest();
     }
 
-    public static final com.google.protobuf.Descriptors.Descriptor
-        getDescriptor() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesRequest_descriptor;
+    public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_ListPodResourcesRequest_descriptor;
     }
 
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesRequest_fieldAccessorTable
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_ListPodResourcesRequest_fieldAccessorTable
           .ensureFieldAccessorsInitialized(
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest.Builder.class);
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+                  .class,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+                  .Builder.class);
     }
 
     private byte memoizedIsInitialized = -1;
+
     @java.lang.Override
     public final boolean isInitialized() {
       byte isInitialized = memoizedIsInitialized;
@@ -66,8 +68,7 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public void writeTo(com.google.protobuf.CodedOutputStream output)
-                        throws java.io.IOException {
+    public void writeTo(com.google.protobuf.CodedOutputStream output) throws java.io.IOException {
       getUnknownFields().writeTo(output);
     }
 
@@ -85,12 +86,15 @@ public final class PodResourcesApi {
     @java.lang.Override
     public boolean equals(final java.lang.Object obj) {
       if (obj == this) {
-       return true;
+        return true;
       }
-      if (!(obj instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest)) {
+      if (!(obj
+          instanceof
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest)) {
         return super.equals(obj);
       }
-      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest other = (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest) obj;
+      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest other =
+          (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest) obj;
 
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
@@ -108,90 +112,102 @@ public final class PodResourcesApi {
       return hash;
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(
-        java.nio.ByteBuffer data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(java.nio.ByteBuffer data)
+            throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(
-        java.nio.ByteBuffer data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(
-        com.google.protobuf.ByteString data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(
-        com.google.protobuf.ByteString data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(byte[] data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(
-        byte[] data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseDelimitedFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(
+            java.nio.ByteBuffer data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseDelimitedFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(com.google.protobuf.ByteString data)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(
-        com.google.protobuf.CodedInputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(
+            com.google.protobuf.ByteString data,
+            com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest parseFrom(
-        com.google.protobuf.CodedInputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(byte[] data) throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(byte[] data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseDelimitedFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseDelimitedFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(com.google.protobuf.CodedInputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        parseFrom(
+            com.google.protobuf.CodedInputStream input,
+            com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
     @java.lang.Override
-    public Builder newBuilderForType() { return newBuilder(); }
+    public Builder newBuilderForType() {
+      return newBuilder();
+    }
+
     public static Builder newBuilder() {
       return DEFAULT_INSTANCE.toBuilder();
     }
-    public static Builder newBuilder(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest prototype) {
+
+    public static Builder newBuilder(
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+            prototype) {
       return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
     }
+
     @java.lang.Override
     public Builder toBuilder() {
-      return this == DEFAULT_INSTANCE
-          ? new Builder() : new Builder().mergeFrom(this);
+      return this == DEFAULT_INSTANCE ? new Builder() : new Builder().mergeFrom(this);
     }
 
     @java.lang.Override
@@ -200,36 +216,38 @@ public final class PodResourcesApi {
       Builder builder = new Builder(parent);
       return builder;
     }
-    /**
-     * Protobuf type {@code v1.ListPodResourcesRequest}
-     */
-    public static final class Builder extends
-        com.google.protobuf.GeneratedMessageV3.Builder<Builder> implements
+
+    /** Protobuf type {@code v1.ListPodResourcesRequest} */
+    public static final class Builder
+        extends com.google.protobuf.GeneratedMessageV3.Builder<Builder>
+        implements
         // @@protoc_insertion_point(builder_implements:v1.ListPodResourcesRequest)
         dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequestOrBuilder {
-      public static final com.google.protobuf.Descriptors.Descriptor
-          getDescriptor() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesRequest_descriptor;
+      public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ListPodResourcesRequest_descriptor;
       }
 
       @java.lang.Override
       protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
           internalGetFieldAccessorTable() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesRequest_fieldAccessorTable
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ListPodResourcesRequest_fieldAccessorTable
             .ensureFieldAccessorsInitialized(
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest.Builder.class);
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+                    .class,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+                    .Builder.class);
       }
 
-      // Construct using dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest.newBuilder()
-      private Builder() {
+      // Construct using
+      // dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest.newBuilder()
+      private Builder() {}
 
-      }
-
-      private Builder(
-          com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
+      private Builder(com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
         super(parent);
-
       }
+
       @java.lang.Override
       public Builder clear() {
         super.clear();
@@ -237,19 +255,23 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public com.google.protobuf.Descriptors.Descriptor
-          getDescriptorForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesRequest_descriptor;
+      public com.google.protobuf.Descriptors.Descriptor getDescriptorForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ListPodResourcesRequest_descriptor;
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest getDefaultInstanceForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest.getDefaultInstance();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+          getDefaultInstanceForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+            .getDefaultInstance();
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest build() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest result = buildPartial();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+          build() {
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest result =
+            buildPartial();
         if (!result.isInitialized()) {
           throw newUninitializedMessageException(result);
         }
@@ -257,8 +279,11 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest buildPartial() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest result = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest(this);
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+          buildPartial() {
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest result =
+            new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest(
+                this);
         onBuilt();
         return result;
       }
@@ -267,46 +292,56 @@ public final class PodResourcesApi {
       public Builder clone() {
         return super.clone();
       }
+
       @java.lang.Override
       public Builder setField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.setField(field, value);
       }
+
       @java.lang.Override
-      public Builder clearField(
-          com.google.protobuf.Descriptors.FieldDescriptor field) {
+      public Builder clearField(com.google.protobuf.Descriptors.FieldDescriptor field) {
         return super.clearField(field);
       }
+
       @java.lang.Override
-      public Builder clearOneof(
-          com.google.protobuf.Descriptors.OneofDescriptor oneof) {
+      public Builder clearOneof(com.google.protobuf.Descriptors.OneofDescriptor oneof) {
         return super.clearOneof(oneof);
       }
+
       @java.lang.Override
       public Builder setRepeatedField(
           com.google.protobuf.Descriptors.FieldDescriptor field,
-          int index, java.lang.Object value) {
+          int index,
+          java.lang.Object value) {
         return super.setRepeatedField(field, index, value);
       }
+
       @java.lang.Override
       public Builder addRepeatedField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.addRepeatedField(field, value);
       }
+
       @java.lang.Override
       public Builder mergeFrom(com.google.protobuf.Message other) {
-        if (other instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest) {
-          return mergeFrom((dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest)other);
+        if (other
+            instanceof
+            dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest) {
+          return mergeFrom(
+              (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest)
+                  other);
         } else {
           super.mergeFrom(other);
           return this;
         }
       }
 
-      public Builder mergeFrom(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest other) {
-        if (other == dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest.getDefaultInstance()) return this;
+      public Builder mergeFrom(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest other) {
+        if (other
+            == dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+                .getDefaultInstance()) return this;
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
         return this;
@@ -333,12 +368,13 @@ public final class PodResourcesApi {
               case 0:
                 done = true;
                 break;
-              default: {
-                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
-                  done = true; // was an endgroup tag
-                }
-                break;
-              } // default:
+              default:
+                {
+                  if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                    done = true; // was an endgroup tag
+                  }
+                  break;
+                } // default:
             } // switch (tag)
           } // while (!done)
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -348,6 +384,7 @@ public final class PodResourcesApi {
         } // finally
         return this;
       }
+
       @java.lang.Override
       public final Builder setUnknownFields(
           final com.google.protobuf.UnknownFieldSet unknownFields) {
@@ -360,41 +397,46 @@ public final class PodResourcesApi {
         return super.mergeUnknownFields(unknownFields);
       }
 
-
       // @@protoc_insertion_point(builder_scope:v1.ListPodResourcesRequest)
     }
 
     // @@protoc_insertion_point(class_scope:v1.ListPodResourcesRequest)
-    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest DEFAULT_INSTANCE;
+    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .ListPodResourcesRequest
+        DEFAULT_INSTANCE;
+
     static {
-      DEFAULT_INSTANCE = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest();
+      DEFAULT_INSTANCE =
+          new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest();
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest getDefaultInstance() {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        getDefaultInstance() {
       return DEFAULT_INSTANCE;
     }
 
-    private static final com.google.protobuf.Parser<ListPodResourcesRequest>
-        PARSER = new com.google.protobuf.AbstractParser<ListPodResourcesRequest>() {
-      @java.lang.Override
-      public ListPodResourcesRequest parsePartialFrom(
-          com.google.protobuf.CodedInputStream input,
-          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-          throws com.google.protobuf.InvalidProtocolBufferException {
-        Builder builder = newBuilder();
-        try {
-          builder.mergeFrom(input, extensionRegistry);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw e.setUnfinishedMessage(builder.buildPartial());
-        } catch (com.google.protobuf.UninitializedMessageException e) {
-          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
-        } catch (java.io.IOException e) {
-          throw new com.google.protobuf.InvalidProtocolBufferException(e)
-              .setUnfinishedMessage(builder.buildPartial());
-        }
-        return builder.buildPartial();
-      }
-    };
+    private static final com.google.protobuf.Parser<ListPodResourcesRequest> PARSER =
+        new com.google.protobuf.AbstractParser<ListPodResourcesRequest>() {
+          @java.lang.Override
+          public ListPodResourcesRequest parsePartialFrom(
+              com.google.protobuf.CodedInputStream input,
+              com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+              throws com.google.protobuf.InvalidProtocolBufferException {
+            Builder builder = newBuilder();
+            try {
+              builder.mergeFrom(input, extensionRegistry);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              throw e.setUnfinishedMessage(builder.buildPartial());
+            } catch (com.google.protobuf.UninitializedMessageException e) {
+              throw e.asInvalidProtocolBufferException()
+                  .setUnfinishedMessage(builder.buildPartial());
+            } catch (java.io.IOException e) {
+              throw new com.google.protobuf.InvalidProtocolBufferException(e)
+                  .setUnfinishedMessage(builder.buildPartial());
+            }
+            return builder.buildPartial();
+          }
+        };
 
     public static com.google.protobuf.Parser<ListPodResourcesRequest> parser() {
       return PARSER;
@@ -406,118 +448,122 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest getDefaultInstanceForType() {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesRequest
+        getDefaultInstanceForType() {
       return DEFAULT_INSTANCE;
     }
-
   }
 
-  public interface ListPodResourcesResponseOrBuilder extends
+  public interface ListPodResourcesResponseOrBuilder
+      extends
       // @@protoc_insertion_point(interface_extends:v1.ListPodResourcesResponse)
       com.google.protobuf.MessageOrBuilder {
 
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
-    java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources> 
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+    java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources>
         getPodResourcesList();
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
-    dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getPodResources(int index);
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
-    int getPodResourcesCount();
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
-    java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder> 
-        getPodResourcesOrBuilderList();
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
-    dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder getPodResourcesOrBuilder(
+
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+    dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getPodResources(
         int index);
+
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+    int getPodResourcesCount();
+
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+    java.util.List<
+            ? extends
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder>
+        getPodResourcesOrBuilderList();
+
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+    dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder
+        getPodResourcesOrBuilder(int index);
   }
-  /**
-   * Protobuf type {@code v1.ListPodResourcesResponse}
-   */
-  public static final class ListPodResourcesResponse extends
-      com.google.protobuf.GeneratedMessageV3 implements
+
+  /** Protobuf type {@code v1.ListPodResourcesResponse} */
+  public static final class ListPodResourcesResponse extends com.google.protobuf.GeneratedMessageV3
+      implements
       // @@protoc_insertion_point(message_implements:v1.ListPodResourcesResponse)
       ListPodResourcesResponseOrBuilder {
-  private static final long serialVersionUID = 0L;
+    private static final long serialVersionUID = 0L;
+
     // Use ListPodResourcesResponse.newBuilder() to construct.
     private ListPodResourcesResponse(com.google.protobuf.GeneratedMessageV3.Builder<?> builder) {
       super(builder);
     }
+
     private ListPodResourcesResponse() {
       podResources_ = java.util.Collections.emptyList();
     }
 
     @java.lang.Override
     @SuppressWarnings({"unused"})
-    protected java.lang.Object newInstance(
-        UnusedPrivateParameter unused) {
+    protected java.lang.Object newInstance(UnusedPrivateParameter unused) {
       return new ListPodResourcesResponse();
     }
 
-    public static final com.google.protobuf.Descriptors.Descriptor
-        getDescriptor() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesResponse_descriptor;
+    public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_ListPodResourcesResponse_descriptor;
     }
 
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesResponse_fieldAccessorTable
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_ListPodResourcesResponse_fieldAccessorTable
           .ensureFieldAccessorsInitialized(
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse.Builder.class);
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+                  .class,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+                  .Builder.class);
     }
 
     public static final int POD_RESOURCES_FIELD_NUMBER = 1;
+
     @SuppressWarnings("serial")
-    private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources> podResources_;
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
+    private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources>
+        podResources_;
+
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
     @java.lang.Override
-    public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources> getPodResourcesList() {
+    public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources>
+        getPodResourcesList() {
       return podResources_;
     }
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
+
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
     @java.lang.Override
-    public java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder> 
+    public java.util.List<
+            ? extends
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder>
         getPodResourcesOrBuilderList() {
       return podResources_;
     }
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
+
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
     @java.lang.Override
     public int getPodResourcesCount() {
       return podResources_.size();
     }
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
+
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getPodResources(int index) {
-      return podResources_.get(index);
-    }
-    /**
-     * <code>repeated .v1.PodResources pod_resources = 1;</code>
-     */
-    @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder getPodResourcesOrBuilder(
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getPodResources(
         int index) {
       return podResources_.get(index);
     }
 
+    /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+    @java.lang.Override
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder
+        getPodResourcesOrBuilder(int index) {
+      return podResources_.get(index);
+    }
+
     private byte memoizedIsInitialized = -1;
+
     @java.lang.Override
     public final boolean isInitialized() {
       byte isInitialized = memoizedIsInitialized;
@@ -529,8 +575,7 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public void writeTo(com.google.protobuf.CodedOutputStream output)
-                        throws java.io.IOException {
+    public void writeTo(com.google.protobuf.CodedOutputStream output) throws java.io.IOException {
       for (int i = 0; i < podResources_.size(); i++) {
         output.writeMessage(1, podResources_.get(i));
       }
@@ -544,8 +589,7 @@ public final class PodResourcesApi {
 
       size = 0;
       for (int i = 0; i < podResources_.size(); i++) {
-        size += com.google.protobuf.CodedOutputStream
-          .computeMessageSize(1, podResources_.get(i));
+        size += com.google.protobuf.CodedOutputStream.computeMessageSize(1, podResources_.get(i));
       }
       size += getUnknownFields().getSerializedSize();
       memoizedSize = size;
@@ -555,15 +599,17 @@ public final class PodResourcesApi {
     @java.lang.Override
     public boolean equals(final java.lang.Object obj) {
       if (obj == this) {
-       return true;
+        return true;
       }
-      if (!(obj instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse)) {
+      if (!(obj
+          instanceof
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse)) {
         return super.equals(obj);
       }
-      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse other = (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse) obj;
+      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse other =
+          (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse) obj;
 
-      if (!getPodResourcesList()
-          .equals(other.getPodResourcesList())) return false;
+      if (!getPodResourcesList().equals(other.getPodResourcesList())) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -584,90 +630,102 @@ public final class PodResourcesApi {
       return hash;
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(
-        java.nio.ByteBuffer data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(java.nio.ByteBuffer data)
+            throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(
-        java.nio.ByteBuffer data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(
-        com.google.protobuf.ByteString data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(
-        com.google.protobuf.ByteString data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(byte[] data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(
-        byte[] data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseDelimitedFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(
+            java.nio.ByteBuffer data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseDelimitedFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(com.google.protobuf.ByteString data)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(
-        com.google.protobuf.CodedInputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(
+            com.google.protobuf.ByteString data,
+            com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse parseFrom(
-        com.google.protobuf.CodedInputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(byte[] data) throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(byte[] data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseDelimitedFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseDelimitedFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(com.google.protobuf.CodedInputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        parseFrom(
+            com.google.protobuf.CodedInputStream input,
+            com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
     @java.lang.Override
-    public Builder newBuilderForType() { return newBuilder(); }
+    public Builder newBuilderForType() {
+      return newBuilder();
+    }
+
     public static Builder newBuilder() {
       return DEFAULT_INSTANCE.toBuilder();
     }
-    public static Builder newBuilder(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse prototype) {
+
+    public static Builder newBuilder(
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+            prototype) {
       return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
     }
+
     @java.lang.Override
     public Builder toBuilder() {
-      return this == DEFAULT_INSTANCE
-          ? new Builder() : new Builder().mergeFrom(this);
+      return this == DEFAULT_INSTANCE ? new Builder() : new Builder().mergeFrom(this);
     }
 
     @java.lang.Override
@@ -676,36 +734,38 @@ public final class PodResourcesApi {
       Builder builder = new Builder(parent);
       return builder;
     }
-    /**
-     * Protobuf type {@code v1.ListPodResourcesResponse}
-     */
-    public static final class Builder extends
-        com.google.protobuf.GeneratedMessageV3.Builder<Builder> implements
+
+    /** Protobuf type {@code v1.ListPodResourcesResponse} */
+    public static final class Builder
+        extends com.google.protobuf.GeneratedMessageV3.Builder<Builder>
+        implements
         // @@protoc_insertion_point(builder_implements:v1.ListPodResourcesResponse)
         dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponseOrBuilder {
-      public static final com.google.protobuf.Descriptors.Descriptor
-          getDescriptor() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesResponse_descriptor;
+      public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ListPodResourcesResponse_descriptor;
       }
 
       @java.lang.Override
       protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
           internalGetFieldAccessorTable() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesResponse_fieldAccessorTable
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ListPodResourcesResponse_fieldAccessorTable
             .ensureFieldAccessorsInitialized(
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse.Builder.class);
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+                    .class,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+                    .Builder.class);
       }
 
-      // Construct using dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse.newBuilder()
-      private Builder() {
+      // Construct using
+      // dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse.newBuilder()
+      private Builder() {}
 
-      }
-
-      private Builder(
-          com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
+      private Builder(com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
         super(parent);
-
       }
+
       @java.lang.Override
       public Builder clear() {
         super.clear();
@@ -721,19 +781,23 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public com.google.protobuf.Descriptors.Descriptor
-          getDescriptorForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ListPodResourcesResponse_descriptor;
+      public com.google.protobuf.Descriptors.Descriptor getDescriptorForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ListPodResourcesResponse_descriptor;
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse getDefaultInstanceForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse.getDefaultInstance();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+          getDefaultInstanceForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+            .getDefaultInstance();
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse build() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse result = buildPartial();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+          build() {
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse result =
+            buildPartial();
         if (!result.isInitialized()) {
           throw newUninitializedMessageException(result);
         }
@@ -741,15 +805,22 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse buildPartial() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse result = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse(this);
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+          buildPartial() {
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse result =
+            new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse(
+                this);
         buildPartialRepeatedFields(result);
-        if (bitField0_ != 0) { buildPartial0(result); }
+        if (bitField0_ != 0) {
+          buildPartial0(result);
+        }
         onBuilt();
         return result;
       }
 
-      private void buildPartialRepeatedFields(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse result) {
+      private void buildPartialRepeatedFields(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+              result) {
         if (podResourcesBuilder_ == null) {
           if (((bitField0_ & 0x00000001) != 0)) {
             podResources_ = java.util.Collections.unmodifiableList(podResources_);
@@ -761,7 +832,9 @@ public final class PodResourcesApi {
         }
       }
 
-      private void buildPartial0(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse result) {
+      private void buildPartial0(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+              result) {
         int from_bitField0_ = bitField0_;
       }
 
@@ -769,46 +842,56 @@ public final class PodResourcesApi {
       public Builder clone() {
         return super.clone();
       }
+
       @java.lang.Override
       public Builder setField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.setField(field, value);
       }
+
       @java.lang.Override
-      public Builder clearField(
-          com.google.protobuf.Descriptors.FieldDescriptor field) {
+      public Builder clearField(com.google.protobuf.Descriptors.FieldDescriptor field) {
         return super.clearField(field);
       }
+
       @java.lang.Override
-      public Builder clearOneof(
-          com.google.protobuf.Descriptors.OneofDescriptor oneof) {
+      public Builder clearOneof(com.google.protobuf.Descriptors.OneofDescriptor oneof) {
         return super.clearOneof(oneof);
       }
+
       @java.lang.Override
       public Builder setRepeatedField(
           com.google.protobuf.Descriptors.FieldDescriptor field,
-          int index, java.lang.Object value) {
+          int index,
+          java.lang.Object value) {
         return super.setRepeatedField(field, index, value);
       }
+
       @java.lang.Override
       public Builder addRepeatedField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.addRepeatedField(field, value);
       }
+
       @java.lang.Override
       public Builder mergeFrom(com.google.protobuf.Message other) {
-        if (other instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse) {
-          return mergeFrom((dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse)other);
+        if (other
+            instanceof
+            dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse) {
+          return mergeFrom(
+              (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse)
+                  other);
         } else {
           super.mergeFrom(other);
           return this;
         }
       }
 
-      public Builder mergeFrom(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse other) {
-        if (other == dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse.getDefaultInstance()) return this;
+      public Builder mergeFrom(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse other) {
+        if (other
+            == dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+                .getDefaultInstance()) return this;
         if (podResourcesBuilder_ == null) {
           if (!other.podResources_.isEmpty()) {
             if (podResources_.isEmpty()) {
@@ -827,9 +910,10 @@ public final class PodResourcesApi {
               podResourcesBuilder_ = null;
               podResources_ = other.podResources_;
               bitField0_ = (bitField0_ & ~0x00000001);
-              podResourcesBuilder_ = 
-                com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
-                   getPodResourcesFieldBuilder() : null;
+              podResourcesBuilder_ =
+                  com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders
+                      ? getPodResourcesFieldBuilder()
+                      : null;
             } else {
               podResourcesBuilder_.addAllMessages(other.podResources_);
             }
@@ -861,25 +945,28 @@ public final class PodResourcesApi {
               case 0:
                 done = true;
                 break;
-              case 10: {
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources m =
-                    input.readMessage(
-                        dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.parser(),
-                        extensionRegistry);
-                if (podResourcesBuilder_ == null) {
-                  ensurePodResourcesIsMutable();
-                  podResources_.add(m);
-                } else {
-                  podResourcesBuilder_.addMessage(m);
-                }
-                break;
-              } // case 10
-              default: {
-                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
-                  done = true; // was an endgroup tag
-                }
-                break;
-              } // default:
+              case 10:
+                {
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources m =
+                      input.readMessage(
+                          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+                              .parser(),
+                          extensionRegistry);
+                  if (podResourcesBuilder_ == null) {
+                    ensurePodResourcesIsMutable();
+                    podResources_.add(m);
+                  } else {
+                    podResourcesBuilder_.addMessage(m);
+                  }
+                  break;
+                } // case 10
+              default:
+                {
+                  if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                    done = true; // was an endgroup tag
+                  }
+                  break;
+                } // default:
             } // switch (tag)
           } // while (!done)
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -889,33 +976,39 @@ public final class PodResourcesApi {
         } // finally
         return this;
       }
+
       private int bitField0_;
 
-      private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources> podResources_ =
-        java.util.Collections.emptyList();
+      private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources>
+          podResources_ = java.util.Collections.emptyList();
+
       private void ensurePodResourcesIsMutable() {
         if (!((bitField0_ & 0x00000001) != 0)) {
-          podResources_ = new java.util.ArrayList<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources>(podResources_);
+          podResources_ =
+              new java.util.ArrayList<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources>(
+                  podResources_);
           bitField0_ |= 0x00000001;
-         }
+        }
       }
 
       private com.google.protobuf.RepeatedFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder> podResourcesBuilder_;
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder>
+          podResourcesBuilder_;
 
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources> getPodResourcesList() {
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources>
+          getPodResourcesList() {
         if (podResourcesBuilder_ == null) {
           return java.util.Collections.unmodifiableList(podResources_);
         } else {
           return podResourcesBuilder_.getMessageList();
         }
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public int getPodResourcesCount() {
         if (podResourcesBuilder_ == null) {
           return podResources_.size();
@@ -923,19 +1016,18 @@ public final class PodResourcesApi {
           return podResourcesBuilder_.getCount();
         }
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getPodResources(int index) {
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getPodResources(
+          int index) {
         if (podResourcesBuilder_ == null) {
           return podResources_.get(index);
         } else {
           return podResourcesBuilder_.getMessage(index);
         }
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public Builder setPodResources(
           int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources value) {
         if (podResourcesBuilder_ == null) {
@@ -950,11 +1042,12 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public Builder setPodResources(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder builderForValue) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder
+              builderForValue) {
         if (podResourcesBuilder_ == null) {
           ensurePodResourcesIsMutable();
           podResources_.set(index, builderForValue.build());
@@ -964,10 +1057,10 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public Builder addPodResources(dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources value) {
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public Builder addPodResources(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources value) {
         if (podResourcesBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -980,9 +1073,8 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public Builder addPodResources(
           int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources value) {
         if (podResourcesBuilder_ == null) {
@@ -997,11 +1089,11 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public Builder addPodResources(
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder builderForValue) {
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder
+              builderForValue) {
         if (podResourcesBuilder_ == null) {
           ensurePodResourcesIsMutable();
           podResources_.add(builderForValue.build());
@@ -1011,11 +1103,12 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public Builder addPodResources(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder builderForValue) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder
+              builderForValue) {
         if (podResourcesBuilder_ == null) {
           ensurePodResourcesIsMutable();
           podResources_.add(index, builderForValue.build());
@@ -1025,24 +1118,23 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public Builder addAllPodResources(
-          java.lang.Iterable<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources> values) {
+          java.lang.Iterable<
+                  ? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources>
+              values) {
         if (podResourcesBuilder_ == null) {
           ensurePodResourcesIsMutable();
-          com.google.protobuf.AbstractMessageLite.Builder.addAll(
-              values, podResources_);
+          com.google.protobuf.AbstractMessageLite.Builder.addAll(values, podResources_);
           onChanged();
         } else {
           podResourcesBuilder_.addAllMessages(values);
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public Builder clearPodResources() {
         if (podResourcesBuilder_ == null) {
           podResources_ = java.util.Collections.emptyList();
@@ -1053,9 +1145,8 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
       public Builder removePodResources(int index) {
         if (podResourcesBuilder_ == null) {
           ensurePodResourcesIsMutable();
@@ -1066,62 +1157,72 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder getPodResourcesBuilder(
-          int index) {
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder
+          getPodResourcesBuilder(int index) {
         return getPodResourcesFieldBuilder().getBuilder(index);
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder getPodResourcesOrBuilder(
-          int index) {
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder
+          getPodResourcesOrBuilder(int index) {
         if (podResourcesBuilder_ == null) {
-          return podResources_.get(index);  } else {
+          return podResources_.get(index);
+        } else {
           return podResourcesBuilder_.getMessageOrBuilder(index);
         }
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder> 
-           getPodResourcesOrBuilderList() {
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public java.util.List<
+              ? extends
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder>
+          getPodResourcesOrBuilderList() {
         if (podResourcesBuilder_ != null) {
           return podResourcesBuilder_.getMessageOrBuilderList();
         } else {
           return java.util.Collections.unmodifiableList(podResources_);
         }
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder addPodResourcesBuilder() {
-        return getPodResourcesFieldBuilder().addBuilder(
-            dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.getDefaultInstance());
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder
+          addPodResourcesBuilder() {
+        return getPodResourcesFieldBuilder()
+            .addBuilder(
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+                    .getDefaultInstance());
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder addPodResourcesBuilder(
-          int index) {
-        return getPodResourcesFieldBuilder().addBuilder(
-            index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.getDefaultInstance());
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder
+          addPodResourcesBuilder(int index) {
+        return getPodResourcesFieldBuilder()
+            .addBuilder(
+                index,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+                    .getDefaultInstance());
       }
-      /**
-       * <code>repeated .v1.PodResources pod_resources = 1;</code>
-       */
-      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder> 
-           getPodResourcesBuilderList() {
+
+      /** <code>repeated .v1.PodResources pod_resources = 1;</code> */
+      public java.util.List<
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder>
+          getPodResourcesBuilderList() {
         return getPodResourcesFieldBuilder().getBuilderList();
       }
+
       private com.google.protobuf.RepeatedFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder> 
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder>
           getPodResourcesFieldBuilder() {
         if (podResourcesBuilder_ == null) {
-          podResourcesBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder>(
+          podResourcesBuilder_ =
+              new com.google.protobuf.RepeatedFieldBuilderV3<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder>(
                   podResources_,
                   ((bitField0_ & 0x00000001) != 0),
                   getParentForChildren(),
@@ -1130,6 +1231,7 @@ public final class PodResourcesApi {
         }
         return podResourcesBuilder_;
       }
+
       @java.lang.Override
       public final Builder setUnknownFields(
           final com.google.protobuf.UnknownFieldSet unknownFields) {
@@ -1142,41 +1244,46 @@ public final class PodResourcesApi {
         return super.mergeUnknownFields(unknownFields);
       }
 
-
       // @@protoc_insertion_point(builder_scope:v1.ListPodResourcesResponse)
     }
 
     // @@protoc_insertion_point(class_scope:v1.ListPodResourcesResponse)
-    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse DEFAULT_INSTANCE;
+    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .ListPodResourcesResponse
+        DEFAULT_INSTANCE;
+
     static {
-      DEFAULT_INSTANCE = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse();
+      DEFAULT_INSTANCE =
+          new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse();
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse getDefaultInstance() {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        getDefaultInstance() {
       return DEFAULT_INSTANCE;
     }
 
-    private static final com.google.protobuf.Parser<ListPodResourcesResponse>
-        PARSER = new com.google.protobuf.AbstractParser<ListPodResourcesResponse>() {
-      @java.lang.Override
-      public ListPodResourcesResponse parsePartialFrom(
-          com.google.protobuf.CodedInputStream input,
-          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-          throws com.google.protobuf.InvalidProtocolBufferException {
-        Builder builder = newBuilder();
-        try {
-          builder.mergeFrom(input, extensionRegistry);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw e.setUnfinishedMessage(builder.buildPartial());
-        } catch (com.google.protobuf.UninitializedMessageException e) {
-          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
-        } catch (java.io.IOException e) {
-          throw new com.google.protobuf.InvalidProtocolBufferException(e)
-              .setUnfinishedMessage(builder.buildPartial());
-        }
-        return builder.buildPartial();
-      }
-    };
+    private static final com.google.protobuf.Parser<ListPodResourcesResponse> PARSER =
+        new com.google.protobuf.AbstractParser<ListPodResourcesResponse>() {
+          @java.lang.Override
+          public ListPodResourcesResponse parsePartialFrom(
+              com.google.protobuf.CodedInputStream input,
+              com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+              throws com.google.protobuf.InvalidProtocolBufferException {
+            Builder builder = newBuilder();
+            try {
+              builder.mergeFrom(input, extensionRegistry);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              throw e.setUnfinishedMessage(builder.buildPartial());
+            } catch (com.google.protobuf.UninitializedMessageException e) {
+              throw e.asInvalidProtocolBufferException()
+                  .setUnfinishedMessage(builder.buildPartial());
+            } catch (java.io.IOException e) {
+              throw new com.google.protobuf.InvalidProtocolBufferException(e)
+                  .setUnfinishedMessage(builder.buildPartial());
+            }
+            return builder.buildPartial();
+          }
+        };
 
     public static com.google.protobuf.Parser<ListPodResourcesResponse> parser() {
       return PARSER;
@@ -1188,76 +1295,80 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse getDefaultInstanceForType() {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ListPodResourcesResponse
+        getDefaultInstanceForType() {
       return DEFAULT_INSTANCE;
     }
-
   }
 
-  public interface PodResourcesOrBuilder extends
+  public interface PodResourcesOrBuilder
+      extends
       // @@protoc_insertion_point(interface_extends:v1.PodResources)
       com.google.protobuf.MessageOrBuilder {
 
     /**
      * <code>string name = 1;</code>
+     *
      * @return The name.
      */
     java.lang.String getName();
+
     /**
      * <code>string name = 1;</code>
+     *
      * @return The bytes for name.
      */
-    com.google.protobuf.ByteString
-        getNameBytes();
+    com.google.protobuf.ByteString getNameBytes();
 
     /**
      * <code>string namespace = 2;</code>
+     *
      * @return The namespace.
      */
     java.lang.String getNamespace();
-    /**
-     * <code>string namespace = 2;</code>
-     * @return The bytes for namespace.
-     */
-    com.google.protobuf.ByteString
-        getNamespaceBytes();
 
     /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
+     * <code>string namespace = 2;</code>
+     *
+     * @return The bytes for namespace.
      */
-    java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources> 
+    com.google.protobuf.ByteString getNamespaceBytes();
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+    java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources>
         getContainersList();
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
-    dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources getContainers(int index);
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
-    int getContainersCount();
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
-    java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder> 
-        getContainersOrBuilderList();
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
-    dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder getContainersOrBuilder(
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+    dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources getContainers(
         int index);
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+    int getContainersCount();
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+    java.util.List<
+            ? extends
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi
+                    .ContainerResourcesOrBuilder>
+        getContainersOrBuilderList();
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+    dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder
+        getContainersOrBuilder(int index);
   }
-  /**
-   * Protobuf type {@code v1.PodResources}
-   */
-  public static final class PodResources extends
-      com.google.protobuf.GeneratedMessageV3 implements
+
+  /** Protobuf type {@code v1.PodResources} */
+  public static final class PodResources extends com.google.protobuf.GeneratedMessageV3
+      implements
       // @@protoc_insertion_point(message_implements:v1.PodResources)
       PodResourcesOrBuilder {
-  private static final long serialVersionUID = 0L;
+    private static final long serialVersionUID = 0L;
+
     // Use PodResources.newBuilder() to construct.
     private PodResources(com.google.protobuf.GeneratedMessageV3.Builder<?> builder) {
       super(builder);
     }
+
     private PodResources() {
       name_ = "";
       namespace_ = "";
@@ -1266,29 +1377,33 @@ public final class PodResourcesApi {
 
     @java.lang.Override
     @SuppressWarnings({"unused"})
-    protected java.lang.Object newInstance(
-        UnusedPrivateParameter unused) {
+    protected java.lang.Object newInstance(UnusedPrivateParameter unused) {
       return new PodResources();
     }
 
-    public static final com.google.protobuf.Descriptors.Descriptor
-        getDescriptor() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_PodResources_descriptor;
+    public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_PodResources_descriptor;
     }
 
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_PodResources_fieldAccessorTable
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_PodResources_fieldAccessorTable
           .ensureFieldAccessorsInitialized(
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder.class);
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.class,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder.class);
     }
 
     public static final int NAME_FIELD_NUMBER = 1;
+
     @SuppressWarnings("serial")
     private volatile java.lang.Object name_ = "";
+
     /**
      * <code>string name = 1;</code>
+     *
      * @return The name.
      */
     @java.lang.Override
@@ -1297,25 +1412,24 @@ public final class PodResourcesApi {
       if (ref instanceof java.lang.String) {
         return (java.lang.String) ref;
       } else {
-        com.google.protobuf.ByteString bs = 
-            (com.google.protobuf.ByteString) ref;
+        com.google.protobuf.ByteString bs = (com.google.protobuf.ByteString) ref;
         java.lang.String s = bs.toStringUtf8();
         name_ = s;
         return s;
       }
     }
+
     /**
      * <code>string name = 1;</code>
+     *
      * @return The bytes for name.
      */
     @java.lang.Override
-    public com.google.protobuf.ByteString
-        getNameBytes() {
+    public com.google.protobuf.ByteString getNameBytes() {
       java.lang.Object ref = name_;
       if (ref instanceof java.lang.String) {
-        com.google.protobuf.ByteString b = 
-            com.google.protobuf.ByteString.copyFromUtf8(
-                (java.lang.String) ref);
+        com.google.protobuf.ByteString b =
+            com.google.protobuf.ByteString.copyFromUtf8((java.lang.String) ref);
         name_ = b;
         return b;
       } else {
@@ -1324,10 +1438,13 @@ public final class PodResourcesApi {
     }
 
     public static final int NAMESPACE_FIELD_NUMBER = 2;
+
     @SuppressWarnings("serial")
     private volatile java.lang.Object namespace_ = "";
+
     /**
      * <code>string namespace = 2;</code>
+     *
      * @return The namespace.
      */
     @java.lang.Override
@@ -1336,25 +1453,24 @@ public final class PodResourcesApi {
       if (ref instanceof java.lang.String) {
         return (java.lang.String) ref;
       } else {
-        com.google.protobuf.ByteString bs = 
-            (com.google.protobuf.ByteString) ref;
+        com.google.protobuf.ByteString bs = (com.google.protobuf.ByteString) ref;
         java.lang.String s = bs.toStringUtf8();
         namespace_ = s;
         return s;
       }
     }
+
     /**
      * <code>string namespace = 2;</code>
+     *
      * @return The bytes for namespace.
      */
     @java.lang.Override
-    public com.google.protobuf.ByteString
-        getNamespaceBytes() {
+    public com.google.protobuf.ByteString getNamespaceBytes() {
       java.lang.Object ref = namespace_;
       if (ref instanceof java.lang.String) {
-        com.google.protobuf.ByteString b = 
-            com.google.protobuf.ByteString.copyFromUtf8(
-                (java.lang.String) ref);
+        com.google.protobuf.ByteString b =
+            com.google.protobuf.ByteString.copyFromUtf8((java.lang.String) ref);
         namespace_ = b;
         return b;
       } else {
@@ -1363,47 +1479,52 @@ public final class PodResourcesApi {
     }
 
     public static final int CONTAINERS_FIELD_NUMBER = 3;
+
     @SuppressWarnings("serial")
-    private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources> containers_;
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
+    private java.util.List<
+            dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources>
+        containers_;
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
     @java.lang.Override
-    public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources> getContainersList() {
+    public java.util.List<
+            dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources>
+        getContainersList() {
       return containers_;
     }
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
     @java.lang.Override
-    public java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder> 
+    public java.util.List<
+            ? extends
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi
+                    .ContainerResourcesOrBuilder>
         getContainersOrBuilderList() {
       return containers_;
     }
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
     @java.lang.Override
     public int getContainersCount() {
       return containers_.size();
     }
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources getContainers(int index) {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        getContainers(int index) {
       return containers_.get(index);
     }
-    /**
-     * <code>repeated .v1.ContainerResources containers = 3;</code>
-     */
+
+    /** <code>repeated .v1.ContainerResources containers = 3;</code> */
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder getContainersOrBuilder(
-        int index) {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder
+        getContainersOrBuilder(int index) {
       return containers_.get(index);
     }
 
     private byte memoizedIsInitialized = -1;
+
     @java.lang.Override
     public final boolean isInitialized() {
       byte isInitialized = memoizedIsInitialized;
@@ -1415,8 +1536,7 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public void writeTo(com.google.protobuf.CodedOutputStream output)
-                        throws java.io.IOException {
+    public void writeTo(com.google.protobuf.CodedOutputStream output) throws java.io.IOException {
       if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(name_)) {
         com.google.protobuf.GeneratedMessageV3.writeString(output, 1, name_);
       }
@@ -1442,8 +1562,7 @@ public final class PodResourcesApi {
         size += com.google.protobuf.GeneratedMessageV3.computeStringSize(2, namespace_);
       }
       for (int i = 0; i < containers_.size(); i++) {
-        size += com.google.protobuf.CodedOutputStream
-          .computeMessageSize(3, containers_.get(i));
+        size += com.google.protobuf.CodedOutputStream.computeMessageSize(3, containers_.get(i));
       }
       size += getUnknownFields().getSerializedSize();
       memoizedSize = size;
@@ -1453,19 +1572,17 @@ public final class PodResourcesApi {
     @java.lang.Override
     public boolean equals(final java.lang.Object obj) {
       if (obj == this) {
-       return true;
+        return true;
       }
       if (!(obj instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources)) {
         return super.equals(obj);
       }
-      dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources other = (dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources) obj;
+      dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources other =
+          (dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources) obj;
 
-      if (!getName()
-          .equals(other.getName())) return false;
-      if (!getNamespace()
-          .equals(other.getNamespace())) return false;
-      if (!getContainersList()
-          .equals(other.getContainersList())) return false;
+      if (!getName().equals(other.getName())) return false;
+      if (!getNamespace().equals(other.getNamespace())) return false;
+      if (!getContainersList().equals(other.getContainersList())) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -1491,89 +1608,95 @@ public final class PodResourcesApi {
     }
 
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
-        java.nio.ByteBuffer data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+        java.nio.ByteBuffer data) throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
-        java.nio.ByteBuffer data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        java.nio.ByteBuffer data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
         com.google.protobuf.ByteString data)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
         com.google.protobuf.ByteString data,
         com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(byte[] data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
+        byte[] data) throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
-        byte[] data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        byte[] data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
-    }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+        java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseDelimitedFrom(java.io.InputStream input)
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
+        java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input);
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseDelimitedFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+        parseDelimitedFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(PARSER, input);
     }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+        parseDelimitedFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
-        com.google.protobuf.CodedInputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
+        com.google.protobuf.CodedInputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources parseFrom(
         com.google.protobuf.CodedInputStream input,
         com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
     @java.lang.Override
-    public Builder newBuilderForType() { return newBuilder(); }
+    public Builder newBuilderForType() {
+      return newBuilder();
+    }
+
     public static Builder newBuilder() {
       return DEFAULT_INSTANCE.toBuilder();
     }
-    public static Builder newBuilder(dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources prototype) {
+
+    public static Builder newBuilder(
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources prototype) {
       return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
     }
+
     @java.lang.Override
     public Builder toBuilder() {
-      return this == DEFAULT_INSTANCE
-          ? new Builder() : new Builder().mergeFrom(this);
+      return this == DEFAULT_INSTANCE ? new Builder() : new Builder().mergeFrom(this);
     }
 
     @java.lang.Override
@@ -1582,36 +1705,37 @@ public final class PodResourcesApi {
       Builder builder = new Builder(parent);
       return builder;
     }
-    /**
-     * Protobuf type {@code v1.PodResources}
-     */
-    public static final class Builder extends
-        com.google.protobuf.GeneratedMessageV3.Builder<Builder> implements
+
+    /** Protobuf type {@code v1.PodResources} */
+    public static final class Builder
+        extends com.google.protobuf.GeneratedMessageV3.Builder<Builder>
+        implements
         // @@protoc_insertion_point(builder_implements:v1.PodResources)
         dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResourcesOrBuilder {
-      public static final com.google.protobuf.Descriptors.Descriptor
-          getDescriptor() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_PodResources_descriptor;
+      public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_PodResources_descriptor;
       }
 
       @java.lang.Override
       protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
           internalGetFieldAccessorTable() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_PodResources_fieldAccessorTable
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_PodResources_fieldAccessorTable
             .ensureFieldAccessorsInitialized(
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder.class);
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.class,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.Builder
+                    .class);
       }
 
-      // Construct using dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.newBuilder()
-      private Builder() {
+      // Construct using
+      // dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.newBuilder()
+      private Builder() {}
 
-      }
-
-      private Builder(
-          com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
+      private Builder(com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
         super(parent);
-
       }
+
       @java.lang.Override
       public Builder clear() {
         super.clear();
@@ -1629,19 +1753,22 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public com.google.protobuf.Descriptors.Descriptor
-          getDescriptorForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_PodResources_descriptor;
+      public com.google.protobuf.Descriptors.Descriptor getDescriptorForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_PodResources_descriptor;
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getDefaultInstanceForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.getDefaultInstance();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+          getDefaultInstanceForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+            .getDefaultInstance();
       }
 
       @java.lang.Override
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources build() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources result = buildPartial();
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources result =
+            buildPartial();
         if (!result.isInitialized()) {
           throw newUninitializedMessageException(result);
         }
@@ -1650,14 +1777,18 @@ public final class PodResourcesApi {
 
       @java.lang.Override
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources buildPartial() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources result = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources(this);
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources result =
+            new dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources(this);
         buildPartialRepeatedFields(result);
-        if (bitField0_ != 0) { buildPartial0(result); }
+        if (bitField0_ != 0) {
+          buildPartial0(result);
+        }
         onBuilt();
         return result;
       }
 
-      private void buildPartialRepeatedFields(dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources result) {
+      private void buildPartialRepeatedFields(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources result) {
         if (containersBuilder_ == null) {
           if (((bitField0_ & 0x00000004) != 0)) {
             containers_ = java.util.Collections.unmodifiableList(containers_);
@@ -1669,7 +1800,8 @@ public final class PodResourcesApi {
         }
       }
 
-      private void buildPartial0(dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources result) {
+      private void buildPartial0(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources result) {
         int from_bitField0_ = bitField0_;
         if (((from_bitField0_ & 0x00000001) != 0)) {
           result.name_ = name_;
@@ -1683,46 +1815,54 @@ public final class PodResourcesApi {
       public Builder clone() {
         return super.clone();
       }
+
       @java.lang.Override
       public Builder setField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.setField(field, value);
       }
+
       @java.lang.Override
-      public Builder clearField(
-          com.google.protobuf.Descriptors.FieldDescriptor field) {
+      public Builder clearField(com.google.protobuf.Descriptors.FieldDescriptor field) {
         return super.clearField(field);
       }
+
       @java.lang.Override
-      public Builder clearOneof(
-          com.google.protobuf.Descriptors.OneofDescriptor oneof) {
+      public Builder clearOneof(com.google.protobuf.Descriptors.OneofDescriptor oneof) {
         return super.clearOneof(oneof);
       }
+
       @java.lang.Override
       public Builder setRepeatedField(
           com.google.protobuf.Descriptors.FieldDescriptor field,
-          int index, java.lang.Object value) {
+          int index,
+          java.lang.Object value) {
         return super.setRepeatedField(field, index, value);
       }
+
       @java.lang.Override
       public Builder addRepeatedField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.addRepeatedField(field, value);
       }
+
       @java.lang.Override
       public Builder mergeFrom(com.google.protobuf.Message other) {
-        if (other instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources) {
-          return mergeFrom((dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources)other);
+        if (other
+            instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources) {
+          return mergeFrom(
+              (dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources) other);
         } else {
           super.mergeFrom(other);
           return this;
         }
       }
 
-      public Builder mergeFrom(dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources other) {
-        if (other == dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources.getDefaultInstance()) return this;
+      public Builder mergeFrom(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources other) {
+        if (other
+            == dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+                .getDefaultInstance()) return this;
         if (!other.getName().isEmpty()) {
           name_ = other.name_;
           bitField0_ |= 0x00000001;
@@ -1751,9 +1891,10 @@ public final class PodResourcesApi {
               containersBuilder_ = null;
               containers_ = other.containers_;
               bitField0_ = (bitField0_ & ~0x00000004);
-              containersBuilder_ = 
-                com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
-                   getContainersFieldBuilder() : null;
+              containersBuilder_ =
+                  com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders
+                      ? getContainersFieldBuilder()
+                      : null;
             } else {
               containersBuilder_.addAllMessages(other.containers_);
             }
@@ -1785,35 +1926,40 @@ public final class PodResourcesApi {
               case 0:
                 done = true;
                 break;
-              case 10: {
-                name_ = input.readStringRequireUtf8();
-                bitField0_ |= 0x00000001;
-                break;
-              } // case 10
-              case 18: {
-                namespace_ = input.readStringRequireUtf8();
-                bitField0_ |= 0x00000002;
-                break;
-              } // case 18
-              case 26: {
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources m =
-                    input.readMessage(
-                        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.parser(),
-                        extensionRegistry);
-                if (containersBuilder_ == null) {
-                  ensureContainersIsMutable();
-                  containers_.add(m);
-                } else {
-                  containersBuilder_.addMessage(m);
-                }
-                break;
-              } // case 26
-              default: {
-                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
-                  done = true; // was an endgroup tag
-                }
-                break;
-              } // default:
+              case 10:
+                {
+                  name_ = input.readStringRequireUtf8();
+                  bitField0_ |= 0x00000001;
+                  break;
+                } // case 10
+              case 18:
+                {
+                  namespace_ = input.readStringRequireUtf8();
+                  bitField0_ |= 0x00000002;
+                  break;
+                } // case 18
+              case 26:
+                {
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources m =
+                      input.readMessage(
+                          dev.nodescope.collectors.podresources.v1.PodResourcesApi
+                              .ContainerResources.parser(),
+                          extensionRegistry);
+                  if (containersBuilder_ == null) {
+                    ensureContainersIsMutable();
+                    containers_.add(m);
+                  } else {
+                    containersBuilder_.addMessage(m);
+                  }
+                  break;
+                } // case 26
+              default:
+                {
+                  if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                    done = true; // was an endgroup tag
+                  }
+                  break;
+                } // default:
             } // switch (tag)
           } // while (!done)
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -1823,18 +1969,20 @@ public final class PodResourcesApi {
         } // finally
         return this;
       }
+
       private int bitField0_;
 
       private java.lang.Object name_ = "";
+
       /**
        * <code>string name = 1;</code>
+       *
        * @return The name.
        */
       public java.lang.String getName() {
         java.lang.Object ref = name_;
         if (!(ref instanceof java.lang.String)) {
-          com.google.protobuf.ByteString bs =
-              (com.google.protobuf.ByteString) ref;
+          com.google.protobuf.ByteString bs = (com.google.protobuf.ByteString) ref;
           java.lang.String s = bs.toStringUtf8();
           name_ = s;
           return s;
@@ -1842,38 +1990,43 @@ public final class PodResourcesApi {
           return (java.lang.String) ref;
         }
       }
+
       /**
        * <code>string name = 1;</code>
+       *
        * @return The bytes for name.
        */
-      public com.google.protobuf.ByteString
-          getNameBytes() {
+      public com.google.protobuf.ByteString getNameBytes() {
         java.lang.Object ref = name_;
         if (ref instanceof String) {
-          com.google.protobuf.ByteString b = 
-              com.google.protobuf.ByteString.copyFromUtf8(
-                  (java.lang.String) ref);
+          com.google.protobuf.ByteString b =
+              com.google.protobuf.ByteString.copyFromUtf8((java.lang.String) ref);
           name_ = b;
           return b;
         } else {
           return (com.google.protobuf.ByteString) ref;
         }
       }
+
       /**
        * <code>string name = 1;</code>
+       *
        * @param value The name to set.
        * @return This builder for chaining.
        */
-      public Builder setName(
-          java.lang.String value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setName(java.lang.String value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         name_ = value;
         bitField0_ |= 0x00000001;
         onChanged();
         return this;
       }
+
       /**
        * <code>string name = 1;</code>
+       *
        * @return This builder for chaining.
        */
       public Builder clearName() {
@@ -1882,14 +2035,17 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       /**
        * <code>string name = 1;</code>
+       *
        * @param value The bytes for name to set.
        * @return This builder for chaining.
        */
-      public Builder setNameBytes(
-          com.google.protobuf.ByteString value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setNameBytes(com.google.protobuf.ByteString value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         checkByteStringIsUtf8(value);
         name_ = value;
         bitField0_ |= 0x00000001;
@@ -1898,15 +2054,16 @@ public final class PodResourcesApi {
       }
 
       private java.lang.Object namespace_ = "";
+
       /**
        * <code>string namespace = 2;</code>
+       *
        * @return The namespace.
        */
       public java.lang.String getNamespace() {
         java.lang.Object ref = namespace_;
         if (!(ref instanceof java.lang.String)) {
-          com.google.protobuf.ByteString bs =
-              (com.google.protobuf.ByteString) ref;
+          com.google.protobuf.ByteString bs = (com.google.protobuf.ByteString) ref;
           java.lang.String s = bs.toStringUtf8();
           namespace_ = s;
           return s;
@@ -1914,38 +2071,43 @@ public final class PodResourcesApi {
           return (java.lang.String) ref;
         }
       }
+
       /**
        * <code>string namespace = 2;</code>
+       *
        * @return The bytes for namespace.
        */
-      public com.google.protobuf.ByteString
-          getNamespaceBytes() {
+      public com.google.protobuf.ByteString getNamespaceBytes() {
         java.lang.Object ref = namespace_;
         if (ref instanceof String) {
-          com.google.protobuf.ByteString b = 
-              com.google.protobuf.ByteString.copyFromUtf8(
-                  (java.lang.String) ref);
+          com.google.protobuf.ByteString b =
+              com.google.protobuf.ByteString.copyFromUtf8((java.lang.String) ref);
           namespace_ = b;
           return b;
         } else {
           return (com.google.protobuf.ByteString) ref;
         }
       }
+
       /**
        * <code>string namespace = 2;</code>
+       *
        * @param value The namespace to set.
        * @return This builder for chaining.
        */
-      public Builder setNamespace(
-          java.lang.String value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setNamespace(java.lang.String value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         namespace_ = value;
         bitField0_ |= 0x00000002;
         onChanged();
         return this;
       }
+
       /**
        * <code>string namespace = 2;</code>
+       *
        * @return This builder for chaining.
        */
       public Builder clearNamespace() {
@@ -1954,14 +2116,17 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       /**
        * <code>string namespace = 2;</code>
+       *
        * @param value The bytes for namespace to set.
        * @return This builder for chaining.
        */
-      public Builder setNamespaceBytes(
-          com.google.protobuf.ByteString value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setNamespaceBytes(com.google.protobuf.ByteString value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         checkByteStringIsUtf8(value);
         namespace_ = value;
         bitField0_ |= 0x00000002;
@@ -1969,31 +2134,38 @@ public final class PodResourcesApi {
         return this;
       }
 
-      private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources> containers_ =
-        java.util.Collections.emptyList();
+      private java.util.List<
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources>
+          containers_ = java.util.Collections.emptyList();
+
       private void ensureContainersIsMutable() {
         if (!((bitField0_ & 0x00000004) != 0)) {
-          containers_ = new java.util.ArrayList<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources>(containers_);
+          containers_ =
+              new java.util.ArrayList<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources>(
+                  containers_);
           bitField0_ |= 0x00000004;
-         }
+        }
       }
 
       private com.google.protobuf.RepeatedFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder> containersBuilder_;
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder>
+          containersBuilder_;
 
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources> getContainersList() {
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public java.util.List<
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources>
+          getContainersList() {
         if (containersBuilder_ == null) {
           return java.util.Collections.unmodifiableList(containers_);
         } else {
           return containersBuilder_.getMessageList();
         }
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public int getContainersCount() {
         if (containersBuilder_ == null) {
           return containers_.size();
@@ -2001,21 +2173,21 @@ public final class PodResourcesApi {
           return containersBuilder_.getCount();
         }
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources getContainers(int index) {
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+          getContainers(int index) {
         if (containersBuilder_ == null) {
           return containers_.get(index);
         } else {
           return containersBuilder_.getMessage(index);
         }
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public Builder setContainers(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources value) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources value) {
         if (containersBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -2028,11 +2200,12 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public Builder setContainers(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder builderForValue) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder
+              builderForValue) {
         if (containersBuilder_ == null) {
           ensureContainersIsMutable();
           containers_.set(index, builderForValue.build());
@@ -2042,10 +2215,10 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public Builder addContainers(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources value) {
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public Builder addContainers(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources value) {
         if (containersBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -2058,11 +2231,11 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public Builder addContainers(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources value) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources value) {
         if (containersBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -2075,11 +2248,11 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public Builder addContainers(
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder builderForValue) {
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder
+              builderForValue) {
         if (containersBuilder_ == null) {
           ensureContainersIsMutable();
           containers_.add(builderForValue.build());
@@ -2089,11 +2262,12 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public Builder addContainers(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder builderForValue) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder
+              builderForValue) {
         if (containersBuilder_ == null) {
           ensureContainersIsMutable();
           containers_.add(index, builderForValue.build());
@@ -2103,24 +2277,24 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public Builder addAllContainers(
-          java.lang.Iterable<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources> values) {
+          java.lang.Iterable<
+                  ? extends
+                      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources>
+              values) {
         if (containersBuilder_ == null) {
           ensureContainersIsMutable();
-          com.google.protobuf.AbstractMessageLite.Builder.addAll(
-              values, containers_);
+          com.google.protobuf.AbstractMessageLite.Builder.addAll(values, containers_);
           onChanged();
         } else {
           containersBuilder_.addAllMessages(values);
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public Builder clearContainers() {
         if (containersBuilder_ == null) {
           containers_ = java.util.Collections.emptyList();
@@ -2131,9 +2305,8 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
       public Builder removeContainers(int index) {
         if (containersBuilder_ == null) {
           ensureContainersIsMutable();
@@ -2144,70 +2317,81 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder getContainersBuilder(
-          int index) {
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder
+          getContainersBuilder(int index) {
         return getContainersFieldBuilder().getBuilder(index);
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder getContainersOrBuilder(
-          int index) {
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder
+          getContainersOrBuilder(int index) {
         if (containersBuilder_ == null) {
-          return containers_.get(index);  } else {
+          return containers_.get(index);
+        } else {
           return containersBuilder_.getMessageOrBuilder(index);
         }
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder> 
-           getContainersOrBuilderList() {
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public java.util.List<
+              ? extends
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi
+                      .ContainerResourcesOrBuilder>
+          getContainersOrBuilderList() {
         if (containersBuilder_ != null) {
           return containersBuilder_.getMessageOrBuilderList();
         } else {
           return java.util.Collections.unmodifiableList(containers_);
         }
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder addContainersBuilder() {
-        return getContainersFieldBuilder().addBuilder(
-            dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.getDefaultInstance());
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder
+          addContainersBuilder() {
+        return getContainersFieldBuilder()
+            .addBuilder(
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+                    .getDefaultInstance());
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder addContainersBuilder(
-          int index) {
-        return getContainersFieldBuilder().addBuilder(
-            index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.getDefaultInstance());
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder
+          addContainersBuilder(int index) {
+        return getContainersFieldBuilder()
+            .addBuilder(
+                index,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+                    .getDefaultInstance());
       }
-      /**
-       * <code>repeated .v1.ContainerResources containers = 3;</code>
-       */
-      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder> 
-           getContainersBuilderList() {
+
+      /** <code>repeated .v1.ContainerResources containers = 3;</code> */
+      public java.util.List<
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder>
+          getContainersBuilderList() {
         return getContainersFieldBuilder().getBuilderList();
       }
+
       private com.google.protobuf.RepeatedFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder> 
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder>
           getContainersFieldBuilder() {
         if (containersBuilder_ == null) {
-          containersBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder>(
-                  containers_,
-                  ((bitField0_ & 0x00000004) != 0),
-                  getParentForChildren(),
-                  isClean());
+          containersBuilder_ =
+              new com.google.protobuf.RepeatedFieldBuilderV3<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+                      .Builder,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi
+                      .ContainerResourcesOrBuilder>(
+                  containers_, ((bitField0_ & 0x00000004) != 0), getParentForChildren(), isClean());
           containers_ = null;
         }
         return containersBuilder_;
       }
+
       @java.lang.Override
       public final Builder setUnknownFields(
           final com.google.protobuf.UnknownFieldSet unknownFields) {
@@ -2220,41 +2404,45 @@ public final class PodResourcesApi {
         return super.mergeUnknownFields(unknownFields);
       }
 
-
       // @@protoc_insertion_point(builder_scope:v1.PodResources)
     }
 
     // @@protoc_insertion_point(class_scope:v1.PodResources)
-    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources DEFAULT_INSTANCE;
+    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+        DEFAULT_INSTANCE;
+
     static {
-      DEFAULT_INSTANCE = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources();
+      DEFAULT_INSTANCE =
+          new dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources();
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getDefaultInstance() {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+        getDefaultInstance() {
       return DEFAULT_INSTANCE;
     }
 
-    private static final com.google.protobuf.Parser<PodResources>
-        PARSER = new com.google.protobuf.AbstractParser<PodResources>() {
-      @java.lang.Override
-      public PodResources parsePartialFrom(
-          com.google.protobuf.CodedInputStream input,
-          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-          throws com.google.protobuf.InvalidProtocolBufferException {
-        Builder builder = newBuilder();
-        try {
-          builder.mergeFrom(input, extensionRegistry);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw e.setUnfinishedMessage(builder.buildPartial());
-        } catch (com.google.protobuf.UninitializedMessageException e) {
-          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
-        } catch (java.io.IOException e) {
-          throw new com.google.protobuf.InvalidProtocolBufferException(e)
-              .setUnfinishedMessage(builder.buildPartial());
-        }
-        return builder.buildPartial();
-      }
-    };
+    private static final com.google.protobuf.Parser<PodResources> PARSER =
+        new com.google.protobuf.AbstractParser<PodResources>() {
+          @java.lang.Override
+          public PodResources parsePartialFrom(
+              com.google.protobuf.CodedInputStream input,
+              com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+              throws com.google.protobuf.InvalidProtocolBufferException {
+            Builder builder = newBuilder();
+            try {
+              builder.mergeFrom(input, extensionRegistry);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              throw e.setUnfinishedMessage(builder.buildPartial());
+            } catch (com.google.protobuf.UninitializedMessageException e) {
+              throw e.asInvalidProtocolBufferException()
+                  .setUnfinishedMessage(builder.buildPartial());
+            } catch (java.io.IOException e) {
+              throw new com.google.protobuf.InvalidProtocolBufferException(e)
+                  .setUnfinishedMessage(builder.buildPartial());
+            }
+            return builder.buildPartial();
+          }
+        };
 
     public static com.google.protobuf.Parser<PodResources> parser() {
       return PARSER;
@@ -2266,81 +2454,86 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources getDefaultInstanceForType() {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.PodResources
+        getDefaultInstanceForType() {
       return DEFAULT_INSTANCE;
     }
-
   }
 
-  public interface ContainerResourcesOrBuilder extends
+  public interface ContainerResourcesOrBuilder
+      extends
       // @@protoc_insertion_point(interface_extends:v1.ContainerResources)
       com.google.protobuf.MessageOrBuilder {
 
     /**
      * <code>string name = 1;</code>
+     *
      * @return The name.
      */
     java.lang.String getName();
-    /**
-     * <code>string name = 1;</code>
-     * @return The bytes for name.
-     */
-    com.google.protobuf.ByteString
-        getNameBytes();
 
     /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
+     * <code>string name = 1;</code>
+     *
+     * @return The bytes for name.
      */
-    java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices> 
+    com.google.protobuf.ByteString getNameBytes();
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+    java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices>
         getDevicesList();
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
     dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices getDevices(int index);
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
     int getDevicesCount();
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
-    java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder> 
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+    java.util.List<
+            ? extends
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder>
         getDevicesOrBuilderList();
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
-    dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder getDevicesOrBuilder(
-        int index);
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+    dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder
+        getDevicesOrBuilder(int index);
 
     /**
      * <code>repeated int64 cpu_ids = 3;</code>
+     *
      * @return A list containing the cpuIds.
      */
     java.util.List<java.lang.Long> getCpuIdsList();
+
     /**
      * <code>repeated int64 cpu_ids = 3;</code>
+     *
      * @return The count of cpuIds.
      */
     int getCpuIdsCount();
+
     /**
      * <code>repeated int64 cpu_ids = 3;</code>
+     *
      * @param index The index of the element to return.
      * @return The cpuIds at the given index.
      */
     long getCpuIds(int index);
   }
-  /**
-   * Protobuf type {@code v1.ContainerResources}
-   */
-  public static final class ContainerResources extends
-      com.google.protobuf.GeneratedMessageV3 implements
+
+  /** Protobuf type {@code v1.ContainerResources} */
+  public static final class ContainerResources extends com.google.protobuf.GeneratedMessageV3
+      implements
       // @@protoc_insertion_point(message_implements:v1.ContainerResources)
       ContainerResourcesOrBuilder {
-  private static final long serialVersionUID = 0L;
+    private static final long serialVersionUID = 0L;
+
     // Use ContainerResources.newBuilder() to construct.
     private ContainerResources(com.google.protobuf.GeneratedMessageV3.Builder<?> builder) {
       super(builder);
     }
+
     private ContainerResources() {
       name_ = "";
       devices_ = java.util.Collections.emptyList();
@@ -2349,29 +2542,34 @@ public final class PodResourcesApi {
 
     @java.lang.Override
     @SuppressWarnings({"unused"})
-    protected java.lang.Object newInstance(
-        UnusedPrivateParameter unused) {
+    protected java.lang.Object newInstance(UnusedPrivateParameter unused) {
       return new ContainerResources();
     }
 
-    public static final com.google.protobuf.Descriptors.Descriptor
-        getDescriptor() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerResources_descriptor;
+    public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_ContainerResources_descriptor;
     }
 
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerResources_fieldAccessorTable
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_ContainerResources_fieldAccessorTable
           .ensureFieldAccessorsInitialized(
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder.class);
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.class,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder
+                  .class);
     }
 
     public static final int NAME_FIELD_NUMBER = 1;
+
     @SuppressWarnings("serial")
     private volatile java.lang.Object name_ = "";
+
     /**
      * <code>string name = 1;</code>
+     *
      * @return The name.
      */
     @java.lang.Override
@@ -2380,25 +2578,24 @@ public final class PodResourcesApi {
       if (ref instanceof java.lang.String) {
         return (java.lang.String) ref;
       } else {
-        com.google.protobuf.ByteString bs = 
-            (com.google.protobuf.ByteString) ref;
+        com.google.protobuf.ByteString bs = (com.google.protobuf.ByteString) ref;
         java.lang.String s = bs.toStringUtf8();
         name_ = s;
         return s;
       }
     }
+
     /**
      * <code>string name = 1;</code>
+     *
      * @return The bytes for name.
      */
     @java.lang.Override
-    public com.google.protobuf.ByteString
-        getNameBytes() {
+    public com.google.protobuf.ByteString getNameBytes() {
       java.lang.Object ref = name_;
       if (ref instanceof java.lang.String) {
-        com.google.protobuf.ByteString b = 
-            com.google.protobuf.ByteString.copyFromUtf8(
-                (java.lang.String) ref);
+        com.google.protobuf.ByteString b =
+            com.google.protobuf.ByteString.copyFromUtf8((java.lang.String) ref);
         name_ = b;
         return b;
       } else {
@@ -2407,77 +2604,86 @@ public final class PodResourcesApi {
     }
 
     public static final int DEVICES_FIELD_NUMBER = 2;
+
     @SuppressWarnings("serial")
-    private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices> devices_;
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
+    private java.util.List<
+            dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices>
+        devices_;
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
     @java.lang.Override
-    public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices> getDevicesList() {
+    public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices>
+        getDevicesList() {
       return devices_;
     }
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
     @java.lang.Override
-    public java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder> 
+    public java.util.List<
+            ? extends
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder>
         getDevicesOrBuilderList() {
       return devices_;
     }
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
     @java.lang.Override
     public int getDevicesCount() {
       return devices_.size();
     }
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
+
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices getDevices(int index) {
-      return devices_.get(index);
-    }
-    /**
-     * <code>repeated .v1.ContainerDevices devices = 2;</code>
-     */
-    @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder getDevicesOrBuilder(
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices getDevices(
         int index) {
       return devices_.get(index);
     }
 
+    /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+    @java.lang.Override
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder
+        getDevicesOrBuilder(int index) {
+      return devices_.get(index);
+    }
+
     public static final int CPU_IDS_FIELD_NUMBER = 3;
+
     @SuppressWarnings("serial")
-    private com.google.protobuf.Internal.LongList cpuIds_ =
-        emptyLongList();
+    private com.google.protobuf.Internal.LongList cpuIds_ = emptyLongList();
+
     /**
      * <code>repeated int64 cpu_ids = 3;</code>
+     *
      * @return A list containing the cpuIds.
      */
     @java.lang.Override
-    public java.util.List<java.lang.Long>
-        getCpuIdsList() {
+    public java.util.List<java.lang.Long> getCpuIdsList() {
       return cpuIds_;
     }
+
     /**
      * <code>repeated int64 cpu_ids = 3;</code>
+     *
      * @return The count of cpuIds.
      */
     public int getCpuIdsCount() {
       return cpuIds_.size();
     }
+
     /**
      * <code>repeated int64 cpu_ids = 3;</code>
+     *
      * @param index The index of the element to return.
      * @return The cpuIds at the given index.
      */
     public long getCpuIds(int index) {
       return cpuIds_.getLong(index);
     }
+
     private int cpuIdsMemoizedSerializedSize = -1;
 
     private byte memoizedIsInitialized = -1;
+
     @java.lang.Override
     public final boolean isInitialized() {
       byte isInitialized = memoizedIsInitialized;
@@ -2489,8 +2695,7 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public void writeTo(com.google.protobuf.CodedOutputStream output)
-                        throws java.io.IOException {
+    public void writeTo(com.google.protobuf.CodedOutputStream output) throws java.io.IOException {
       getSerializedSize();
       if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(name_)) {
         com.google.protobuf.GeneratedMessageV3.writeString(output, 1, name_);
@@ -2518,20 +2723,18 @@ public final class PodResourcesApi {
         size += com.google.protobuf.GeneratedMessageV3.computeStringSize(1, name_);
       }
       for (int i = 0; i < devices_.size(); i++) {
-        size += com.google.protobuf.CodedOutputStream
-          .computeMessageSize(2, devices_.get(i));
+        size += com.google.protobuf.CodedOutputStream.computeMessageSize(2, devices_.get(i));
       }
       {
         int dataSize = 0;
         for (int i = 0; i < cpuIds_.size(); i++) {
-          dataSize += com.google.protobuf.CodedOutputStream
-            .computeInt64SizeNoTag(cpuIds_.getLong(i));
+          dataSize +=
+              com.google.protobuf.CodedOutputStream.computeInt64SizeNoTag(cpuIds_.getLong(i));
         }
         size += dataSize;
         if (!getCpuIdsList().isEmpty()) {
           size += 1;
-          size += com.google.protobuf.CodedOutputStream
-              .computeInt32SizeNoTag(dataSize);
+          size += com.google.protobuf.CodedOutputStream.computeInt32SizeNoTag(dataSize);
         }
         cpuIdsMemoizedSerializedSize = dataSize;
       }
@@ -2543,19 +2746,18 @@ public final class PodResourcesApi {
     @java.lang.Override
     public boolean equals(final java.lang.Object obj) {
       if (obj == this) {
-       return true;
+        return true;
       }
-      if (!(obj instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources)) {
+      if (!(obj
+          instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources)) {
         return super.equals(obj);
       }
-      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources other = (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources) obj;
+      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources other =
+          (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources) obj;
 
-      if (!getName()
-          .equals(other.getName())) return false;
-      if (!getDevicesList()
-          .equals(other.getDevicesList())) return false;
-      if (!getCpuIdsList()
-          .equals(other.getCpuIdsList())) return false;
+      if (!getName().equals(other.getName())) return false;
+      if (!getDevicesList().equals(other.getDevicesList())) return false;
+      if (!getCpuIdsList().equals(other.getCpuIdsList())) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -2582,90 +2784,101 @@ public final class PodResourcesApi {
       return hash;
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(
-        java.nio.ByteBuffer data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(java.nio.ByteBuffer data)
+            throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(
-        java.nio.ByteBuffer data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(
-        com.google.protobuf.ByteString data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(
-        com.google.protobuf.ByteString data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(byte[] data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(
-        byte[] data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseDelimitedFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(
+            java.nio.ByteBuffer data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseDelimitedFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(com.google.protobuf.ByteString data)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(
-        com.google.protobuf.CodedInputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(
+            com.google.protobuf.ByteString data,
+            com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources parseFrom(
-        com.google.protobuf.CodedInputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(byte[] data) throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(byte[] data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseDelimitedFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseDelimitedFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(com.google.protobuf.CodedInputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        parseFrom(
+            com.google.protobuf.CodedInputStream input,
+            com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
     @java.lang.Override
-    public Builder newBuilderForType() { return newBuilder(); }
+    public Builder newBuilderForType() {
+      return newBuilder();
+    }
+
     public static Builder newBuilder() {
       return DEFAULT_INSTANCE.toBuilder();
     }
-    public static Builder newBuilder(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources prototype) {
+
+    public static Builder newBuilder(
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources prototype) {
       return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
     }
+
     @java.lang.Override
     public Builder toBuilder() {
-      return this == DEFAULT_INSTANCE
-          ? new Builder() : new Builder().mergeFrom(this);
+      return this == DEFAULT_INSTANCE ? new Builder() : new Builder().mergeFrom(this);
     }
 
     @java.lang.Override
@@ -2674,36 +2887,37 @@ public final class PodResourcesApi {
       Builder builder = new Builder(parent);
       return builder;
     }
-    /**
-     * Protobuf type {@code v1.ContainerResources}
-     */
-    public static final class Builder extends
-        com.google.protobuf.GeneratedMessageV3.Builder<Builder> implements
+
+    /** Protobuf type {@code v1.ContainerResources} */
+    public static final class Builder
+        extends com.google.protobuf.GeneratedMessageV3.Builder<Builder>
+        implements
         // @@protoc_insertion_point(builder_implements:v1.ContainerResources)
         dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResourcesOrBuilder {
-      public static final com.google.protobuf.Descriptors.Descriptor
-          getDescriptor() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerResources_descriptor;
+      public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ContainerResources_descriptor;
       }
 
       @java.lang.Override
       protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
           internalGetFieldAccessorTable() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerResources_fieldAccessorTable
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ContainerResources_fieldAccessorTable
             .ensureFieldAccessorsInitialized(
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder.class);
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.class,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.Builder
+                    .class);
       }
 
-      // Construct using dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.newBuilder()
-      private Builder() {
+      // Construct using
+      // dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.newBuilder()
+      private Builder() {}
 
-      }
-
-      private Builder(
-          com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
+      private Builder(com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
         super(parent);
-
       }
+
       @java.lang.Override
       public Builder clear() {
         super.clear();
@@ -2721,19 +2935,22 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public com.google.protobuf.Descriptors.Descriptor
-          getDescriptorForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerResources_descriptor;
+      public com.google.protobuf.Descriptors.Descriptor getDescriptorForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ContainerResources_descriptor;
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources getDefaultInstanceForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.getDefaultInstance();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+          getDefaultInstanceForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+            .getDefaultInstance();
       }
 
       @java.lang.Override
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources build() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources result = buildPartial();
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources result =
+            buildPartial();
         if (!result.isInitialized()) {
           throw newUninitializedMessageException(result);
         }
@@ -2741,15 +2958,20 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources buildPartial() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources result = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources(this);
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+          buildPartial() {
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources result =
+            new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources(this);
         buildPartialRepeatedFields(result);
-        if (bitField0_ != 0) { buildPartial0(result); }
+        if (bitField0_ != 0) {
+          buildPartial0(result);
+        }
         onBuilt();
         return result;
       }
 
-      private void buildPartialRepeatedFields(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources result) {
+      private void buildPartialRepeatedFields(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources result) {
         if (devicesBuilder_ == null) {
           if (((bitField0_ & 0x00000002) != 0)) {
             devices_ = java.util.Collections.unmodifiableList(devices_);
@@ -2761,7 +2983,8 @@ public final class PodResourcesApi {
         }
       }
 
-      private void buildPartial0(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources result) {
+      private void buildPartial0(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources result) {
         int from_bitField0_ = bitField0_;
         if (((from_bitField0_ & 0x00000001) != 0)) {
           result.name_ = name_;
@@ -2776,46 +2999,55 @@ public final class PodResourcesApi {
       public Builder clone() {
         return super.clone();
       }
+
       @java.lang.Override
       public Builder setField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.setField(field, value);
       }
+
       @java.lang.Override
-      public Builder clearField(
-          com.google.protobuf.Descriptors.FieldDescriptor field) {
+      public Builder clearField(com.google.protobuf.Descriptors.FieldDescriptor field) {
         return super.clearField(field);
       }
+
       @java.lang.Override
-      public Builder clearOneof(
-          com.google.protobuf.Descriptors.OneofDescriptor oneof) {
+      public Builder clearOneof(com.google.protobuf.Descriptors.OneofDescriptor oneof) {
         return super.clearOneof(oneof);
       }
+
       @java.lang.Override
       public Builder setRepeatedField(
           com.google.protobuf.Descriptors.FieldDescriptor field,
-          int index, java.lang.Object value) {
+          int index,
+          java.lang.Object value) {
         return super.setRepeatedField(field, index, value);
       }
+
       @java.lang.Override
       public Builder addRepeatedField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.addRepeatedField(field, value);
       }
+
       @java.lang.Override
       public Builder mergeFrom(com.google.protobuf.Message other) {
-        if (other instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources) {
-          return mergeFrom((dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources)other);
+        if (other
+            instanceof
+            dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources) {
+          return mergeFrom(
+              (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources) other);
         } else {
           super.mergeFrom(other);
           return this;
         }
       }
 
-      public Builder mergeFrom(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources other) {
-        if (other == dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources.getDefaultInstance()) return this;
+      public Builder mergeFrom(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources other) {
+        if (other
+            == dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+                .getDefaultInstance()) return this;
         if (!other.getName().isEmpty()) {
           name_ = other.name_;
           bitField0_ |= 0x00000001;
@@ -2839,9 +3071,10 @@ public final class PodResourcesApi {
               devicesBuilder_ = null;
               devices_ = other.devices_;
               bitField0_ = (bitField0_ & ~0x00000002);
-              devicesBuilder_ = 
-                com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
-                   getDevicesFieldBuilder() : null;
+              devicesBuilder_ =
+                  com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders
+                      ? getDevicesFieldBuilder()
+                      : null;
             } else {
               devicesBuilder_.addAllMessages(other.devices_);
             }
@@ -2884,46 +3117,52 @@ public final class PodResourcesApi {
               case 0:
                 done = true;
                 break;
-              case 10: {
-                name_ = input.readStringRequireUtf8();
-                bitField0_ |= 0x00000001;
-                break;
-              } // case 10
-              case 18: {
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices m =
-                    input.readMessage(
-                        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.parser(),
-                        extensionRegistry);
-                if (devicesBuilder_ == null) {
-                  ensureDevicesIsMutable();
-                  devices_.add(m);
-                } else {
-                  devicesBuilder_.addMessage(m);
-                }
-                break;
-              } // case 18
-              case 24: {
-                long v = input.readInt64();
-                ensureCpuIdsIsMutable();
-                cpuIds_.addLong(v);
-                break;
-              } // case 24
-              case 26: {
-                int length = input.readRawVarint32();
-                int limit = input.pushLimit(length);
-                ensureCpuIdsIsMutable();
-                while (input.getBytesUntilLimit() > 0) {
-                  cpuIds_.addLong(input.readInt64());
-                }
-                input.popLimit(limit);
-                break;
-              } // case 26
-              default: {
-                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
-                  done = true; // was an endgroup tag
-                }
-                break;
-              } // default:
+              case 10:
+                {
+                  name_ = input.readStringRequireUtf8();
+                  bitField0_ |= 0x00000001;
+                  break;
+                } // case 10
+              case 18:
+                {
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices m =
+                      input.readMessage(
+                          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+                              .parser(),
+                          extensionRegistry);
+                  if (devicesBuilder_ == null) {
+                    ensureDevicesIsMutable();
+                    devices_.add(m);
+                  } else {
+                    devicesBuilder_.addMessage(m);
+                  }
+                  break;
+                } // case 18
+              case 24:
+                {
+                  long v = input.readInt64();
+                  ensureCpuIdsIsMutable();
+                  cpuIds_.addLong(v);
+                  break;
+                } // case 24
+              case 26:
+                {
+                  int length = input.readRawVarint32();
+                  int limit = input.pushLimit(length);
+                  ensureCpuIdsIsMutable();
+                  while (input.getBytesUntilLimit() > 0) {
+                    cpuIds_.addLong(input.readInt64());
+                  }
+                  input.popLimit(limit);
+                  break;
+                } // case 26
+              default:
+                {
+                  if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                    done = true; // was an endgroup tag
+                  }
+                  break;
+                } // default:
             } // switch (tag)
           } // while (!done)
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -2933,18 +3172,20 @@ public final class PodResourcesApi {
         } // finally
         return this;
       }
+
       private int bitField0_;
 
       private java.lang.Object name_ = "";
+
       /**
        * <code>string name = 1;</code>
+       *
        * @return The name.
        */
       public java.lang.String getName() {
         java.lang.Object ref = name_;
         if (!(ref instanceof java.lang.String)) {
-          com.google.protobuf.ByteString bs =
-              (com.google.protobuf.ByteString) ref;
+          com.google.protobuf.ByteString bs = (com.google.protobuf.ByteString) ref;
           java.lang.String s = bs.toStringUtf8();
           name_ = s;
           return s;
@@ -2952,38 +3193,43 @@ public final class PodResourcesApi {
           return (java.lang.String) ref;
         }
       }
+
       /**
        * <code>string name = 1;</code>
+       *
        * @return The bytes for name.
        */
-      public com.google.protobuf.ByteString
-          getNameBytes() {
+      public com.google.protobuf.ByteString getNameBytes() {
         java.lang.Object ref = name_;
         if (ref instanceof String) {
-          com.google.protobuf.ByteString b = 
-              com.google.protobuf.ByteString.copyFromUtf8(
-                  (java.lang.String) ref);
+          com.google.protobuf.ByteString b =
+              com.google.protobuf.ByteString.copyFromUtf8((java.lang.String) ref);
           name_ = b;
           return b;
         } else {
           return (com.google.protobuf.ByteString) ref;
         }
       }
+
       /**
        * <code>string name = 1;</code>
+       *
        * @param value The name to set.
        * @return This builder for chaining.
        */
-      public Builder setName(
-          java.lang.String value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setName(java.lang.String value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         name_ = value;
         bitField0_ |= 0x00000001;
         onChanged();
         return this;
       }
+
       /**
        * <code>string name = 1;</code>
+       *
        * @return This builder for chaining.
        */
       public Builder clearName() {
@@ -2992,14 +3238,17 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       /**
        * <code>string name = 1;</code>
+       *
        * @param value The bytes for name to set.
        * @return This builder for chaining.
        */
-      public Builder setNameBytes(
-          com.google.protobuf.ByteString value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setNameBytes(com.google.protobuf.ByteString value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         checkByteStringIsUtf8(value);
         name_ = value;
         bitField0_ |= 0x00000001;
@@ -3007,31 +3256,38 @@ public final class PodResourcesApi {
         return this;
       }
 
-      private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices> devices_ =
-        java.util.Collections.emptyList();
+      private java.util.List<
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices>
+          devices_ = java.util.Collections.emptyList();
+
       private void ensureDevicesIsMutable() {
         if (!((bitField0_ & 0x00000002) != 0)) {
-          devices_ = new java.util.ArrayList<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices>(devices_);
+          devices_ =
+              new java.util.ArrayList<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices>(
+                  devices_);
           bitField0_ |= 0x00000002;
-         }
+        }
       }
 
       private com.google.protobuf.RepeatedFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder> devicesBuilder_;
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder>
+          devicesBuilder_;
 
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices> getDevicesList() {
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public java.util.List<
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices>
+          getDevicesList() {
         if (devicesBuilder_ == null) {
           return java.util.Collections.unmodifiableList(devices_);
         } else {
           return devicesBuilder_.getMessageList();
         }
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public int getDevicesCount() {
         if (devicesBuilder_ == null) {
           return devices_.size();
@@ -3039,21 +3295,21 @@ public final class PodResourcesApi {
           return devicesBuilder_.getCount();
         }
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices getDevices(int index) {
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices getDevices(
+          int index) {
         if (devicesBuilder_ == null) {
           return devices_.get(index);
         } else {
           return devicesBuilder_.getMessage(index);
         }
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public Builder setDevices(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices value) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices value) {
         if (devicesBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -3066,11 +3322,12 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public Builder setDevices(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder builderForValue) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder
+              builderForValue) {
         if (devicesBuilder_ == null) {
           ensureDevicesIsMutable();
           devices_.set(index, builderForValue.build());
@@ -3080,10 +3337,10 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public Builder addDevices(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices value) {
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public Builder addDevices(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices value) {
         if (devicesBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -3096,11 +3353,11 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public Builder addDevices(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices value) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices value) {
         if (devicesBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -3113,11 +3370,11 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public Builder addDevices(
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder builderForValue) {
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder
+              builderForValue) {
         if (devicesBuilder_ == null) {
           ensureDevicesIsMutable();
           devices_.add(builderForValue.build());
@@ -3127,11 +3384,12 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public Builder addDevices(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder builderForValue) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder
+              builderForValue) {
         if (devicesBuilder_ == null) {
           ensureDevicesIsMutable();
           devices_.add(index, builderForValue.build());
@@ -3141,24 +3399,24 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public Builder addAllDevices(
-          java.lang.Iterable<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices> values) {
+          java.lang.Iterable<
+                  ? extends
+                      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices>
+              values) {
         if (devicesBuilder_ == null) {
           ensureDevicesIsMutable();
-          com.google.protobuf.AbstractMessageLite.Builder.addAll(
-              values, devices_);
+          com.google.protobuf.AbstractMessageLite.Builder.addAll(values, devices_);
           onChanged();
         } else {
           devicesBuilder_.addAllMessages(values);
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public Builder clearDevices() {
         if (devicesBuilder_ == null) {
           devices_ = java.util.Collections.emptyList();
@@ -3169,9 +3427,8 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
       public Builder removeDevices(int index) {
         if (devicesBuilder_ == null) {
           ensureDevicesIsMutable();
@@ -3182,110 +3439,126 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder getDevicesBuilder(
-          int index) {
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder
+          getDevicesBuilder(int index) {
         return getDevicesFieldBuilder().getBuilder(index);
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder getDevicesOrBuilder(
-          int index) {
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder
+          getDevicesOrBuilder(int index) {
         if (devicesBuilder_ == null) {
-          return devices_.get(index);  } else {
+          return devices_.get(index);
+        } else {
           return devicesBuilder_.getMessageOrBuilder(index);
         }
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder> 
-           getDevicesOrBuilderList() {
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public java.util.List<
+              ? extends
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi
+                      .ContainerDevicesOrBuilder>
+          getDevicesOrBuilderList() {
         if (devicesBuilder_ != null) {
           return devicesBuilder_.getMessageOrBuilderList();
         } else {
           return java.util.Collections.unmodifiableList(devices_);
         }
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder addDevicesBuilder() {
-        return getDevicesFieldBuilder().addBuilder(
-            dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.getDefaultInstance());
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder
+          addDevicesBuilder() {
+        return getDevicesFieldBuilder()
+            .addBuilder(
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+                    .getDefaultInstance());
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder addDevicesBuilder(
-          int index) {
-        return getDevicesFieldBuilder().addBuilder(
-            index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.getDefaultInstance());
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder
+          addDevicesBuilder(int index) {
+        return getDevicesFieldBuilder()
+            .addBuilder(
+                index,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+                    .getDefaultInstance());
       }
-      /**
-       * <code>repeated .v1.ContainerDevices devices = 2;</code>
-       */
-      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder> 
-           getDevicesBuilderList() {
+
+      /** <code>repeated .v1.ContainerDevices devices = 2;</code> */
+      public java.util.List<
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder>
+          getDevicesBuilderList() {
         return getDevicesFieldBuilder().getBuilderList();
       }
+
       private com.google.protobuf.RepeatedFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder> 
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder>
           getDevicesFieldBuilder() {
         if (devicesBuilder_ == null) {
-          devicesBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder>(
-                  devices_,
-                  ((bitField0_ & 0x00000002) != 0),
-                  getParentForChildren(),
-                  isClean());
+          devicesBuilder_ =
+              new com.google.protobuf.RepeatedFieldBuilderV3<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi
+                      .ContainerDevicesOrBuilder>(
+                  devices_, ((bitField0_ & 0x00000002) != 0), getParentForChildren(), isClean());
           devices_ = null;
         }
         return devicesBuilder_;
       }
 
       private com.google.protobuf.Internal.LongList cpuIds_ = emptyLongList();
+
       private void ensureCpuIdsIsMutable() {
         if (!cpuIds_.isModifiable()) {
           cpuIds_ = makeMutableCopy(cpuIds_);
         }
         bitField0_ |= 0x00000004;
       }
+
       /**
        * <code>repeated int64 cpu_ids = 3;</code>
+       *
        * @return A list containing the cpuIds.
        */
-      public java.util.List<java.lang.Long>
-          getCpuIdsList() {
+      public java.util.List<java.lang.Long> getCpuIdsList() {
         cpuIds_.makeImmutable();
         return cpuIds_;
       }
+
       /**
        * <code>repeated int64 cpu_ids = 3;</code>
+       *
        * @return The count of cpuIds.
        */
       public int getCpuIdsCount() {
         return cpuIds_.size();
       }
+
       /**
        * <code>repeated int64 cpu_ids = 3;</code>
+       *
        * @param index The index of the element to return.
        * @return The cpuIds at the given index.
        */
       public long getCpuIds(int index) {
         return cpuIds_.getLong(index);
       }
+
       /**
        * <code>repeated int64 cpu_ids = 3;</code>
+       *
        * @param index The index to set the value at.
        * @param value The cpuIds to set.
        * @return This builder for chaining.
        */
-      public Builder setCpuIds(
-          int index, long value) {
+      public Builder setCpuIds(int index, long value) {
 
         ensureCpuIdsIsMutable();
         cpuIds_.setLong(index, value);
@@ -3293,8 +3566,10 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       /**
        * <code>repeated int64 cpu_ids = 3;</code>
+       *
        * @param value The cpuIds to add.
        * @return This builder for chaining.
        */
@@ -3306,22 +3581,24 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       /**
        * <code>repeated int64 cpu_ids = 3;</code>
+       *
        * @param values The cpuIds to add.
        * @return This builder for chaining.
        */
-      public Builder addAllCpuIds(
-          java.lang.Iterable<? extends java.lang.Long> values) {
+      public Builder addAllCpuIds(java.lang.Iterable<? extends java.lang.Long> values) {
         ensureCpuIdsIsMutable();
-        com.google.protobuf.AbstractMessageLite.Builder.addAll(
-            values, cpuIds_);
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(values, cpuIds_);
         bitField0_ |= 0x00000004;
         onChanged();
         return this;
       }
+
       /**
        * <code>repeated int64 cpu_ids = 3;</code>
+       *
        * @return This builder for chaining.
        */
       public Builder clearCpuIds() {
@@ -3330,6 +3607,7 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       @java.lang.Override
       public final Builder setUnknownFields(
           final com.google.protobuf.UnknownFieldSet unknownFields) {
@@ -3342,41 +3620,45 @@ public final class PodResourcesApi {
         return super.mergeUnknownFields(unknownFields);
       }
 
-
       // @@protoc_insertion_point(builder_scope:v1.ContainerResources)
     }
 
     // @@protoc_insertion_point(class_scope:v1.ContainerResources)
-    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources DEFAULT_INSTANCE;
+    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        DEFAULT_INSTANCE;
+
     static {
-      DEFAULT_INSTANCE = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources();
+      DEFAULT_INSTANCE =
+          new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources();
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources getDefaultInstance() {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        getDefaultInstance() {
       return DEFAULT_INSTANCE;
     }
 
-    private static final com.google.protobuf.Parser<ContainerResources>
-        PARSER = new com.google.protobuf.AbstractParser<ContainerResources>() {
-      @java.lang.Override
-      public ContainerResources parsePartialFrom(
-          com.google.protobuf.CodedInputStream input,
-          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-          throws com.google.protobuf.InvalidProtocolBufferException {
-        Builder builder = newBuilder();
-        try {
-          builder.mergeFrom(input, extensionRegistry);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw e.setUnfinishedMessage(builder.buildPartial());
-        } catch (com.google.protobuf.UninitializedMessageException e) {
-          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
-        } catch (java.io.IOException e) {
-          throw new com.google.protobuf.InvalidProtocolBufferException(e)
-              .setUnfinishedMessage(builder.buildPartial());
-        }
-        return builder.buildPartial();
-      }
-    };
+    private static final com.google.protobuf.Parser<ContainerResources> PARSER =
+        new com.google.protobuf.AbstractParser<ContainerResources>() {
+          @java.lang.Override
+          public ContainerResources parsePartialFrom(
+              com.google.protobuf.CodedInputStream input,
+              com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+              throws com.google.protobuf.InvalidProtocolBufferException {
+            Builder builder = newBuilder();
+            try {
+              builder.mergeFrom(input, extensionRegistry);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              throw e.setUnfinishedMessage(builder.buildPartial());
+            } catch (com.google.protobuf.UninitializedMessageException e) {
+              throw e.asInvalidProtocolBufferException()
+                  .setUnfinishedMessage(builder.buildPartial());
+            } catch (java.io.IOException e) {
+              throw new com.google.protobuf.InvalidProtocolBufferException(e)
+                  .setUnfinishedMessage(builder.buildPartial());
+            }
+            return builder.buildPartial();
+          }
+        };
 
     public static com.google.protobuf.Parser<ContainerResources> parser() {
       return PARSER;
@@ -3388,112 +3670,128 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources getDefaultInstanceForType() {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerResources
+        getDefaultInstanceForType() {
       return DEFAULT_INSTANCE;
     }
-
   }
 
-  public interface ContainerDevicesOrBuilder extends
+  public interface ContainerDevicesOrBuilder
+      extends
       // @@protoc_insertion_point(interface_extends:v1.ContainerDevices)
       com.google.protobuf.MessageOrBuilder {
 
     /**
      * <code>string resource_name = 1;</code>
+     *
      * @return The resourceName.
      */
     java.lang.String getResourceName();
+
     /**
      * <code>string resource_name = 1;</code>
+     *
      * @return The bytes for resourceName.
      */
-    com.google.protobuf.ByteString
-        getResourceNameBytes();
+    com.google.protobuf.ByteString getResourceNameBytes();
 
     /**
      * <code>repeated string device_ids = 2;</code>
+     *
      * @return A list containing the deviceIds.
      */
-    java.util.List<java.lang.String>
-        getDeviceIdsList();
+    java.util.List<java.lang.String> getDeviceIdsList();
+
     /**
      * <code>repeated string device_ids = 2;</code>
+     *
      * @return The count of deviceIds.
      */
     int getDeviceIdsCount();
+
     /**
      * <code>repeated string device_ids = 2;</code>
+     *
      * @param index The index of the element to return.
      * @return The deviceIds at the given index.
      */
     java.lang.String getDeviceIds(int index);
+
     /**
      * <code>repeated string device_ids = 2;</code>
+     *
      * @param index The index of the value to return.
      * @return The bytes of the deviceIds at the given index.
      */
-    com.google.protobuf.ByteString
-        getDeviceIdsBytes(int index);
+    com.google.protobuf.ByteString getDeviceIdsBytes(int index);
 
     /**
      * <code>.v1.TopologyInfo topology = 3;</code>
+     *
      * @return Whether the topology field is set.
      */
     boolean hasTopology();
+
     /**
      * <code>.v1.TopologyInfo topology = 3;</code>
+     *
      * @return The topology.
      */
     dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo getTopology();
-    /**
-     * <code>.v1.TopologyInfo topology = 3;</code>
-     */
-    dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder getTopologyOrBuilder();
+
+    /** <code>.v1.TopologyInfo topology = 3;</code> */
+    dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder
+        getTopologyOrBuilder();
   }
-  /**
-   * Protobuf type {@code v1.ContainerDevices}
-   */
-  public static final class ContainerDevices extends
-      com.google.protobuf.GeneratedMessageV3 implements
+
+  /** Protobuf type {@code v1.ContainerDevices} */
+  public static final class ContainerDevices extends com.google.protobuf.GeneratedMessageV3
+      implements
       // @@protoc_insertion_point(message_implements:v1.ContainerDevices)
       ContainerDevicesOrBuilder {
-  private static final long serialVersionUID = 0L;
+    private static final long serialVersionUID = 0L;
+
     // Use ContainerDevices.newBuilder() to construct.
     private ContainerDevices(com.google.protobuf.GeneratedMessageV3.Builder<?> builder) {
       super(builder);
     }
+
     private ContainerDevices() {
       resourceName_ = "";
-      deviceIds_ =
-          com.google.protobuf.LazyStringArrayList.emptyList();
+      deviceIds_ = com.google.protobuf.LazyStringArrayList.emptyList();
     }
 
     @java.lang.Override
     @SuppressWarnings({"unused"})
-    protected java.lang.Object newInstance(
-        UnusedPrivateParameter unused) {
+    protected java.lang.Object newInstance(UnusedPrivateParameter unused) {
       return new ContainerDevices();
     }
 
-    public static final com.google.protobuf.Descriptors.Descriptor
-        getDescriptor() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerDevices_descriptor;
+    public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_ContainerDevices_descriptor;
     }
 
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerDevices_fieldAccessorTable
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_ContainerDevices_fieldAccessorTable
           .ensureFieldAccessorsInitialized(
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder.class);
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.class,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder
+                  .class);
     }
 
     private int bitField0_;
     public static final int RESOURCE_NAME_FIELD_NUMBER = 1;
+
     @SuppressWarnings("serial")
     private volatile java.lang.Object resourceName_ = "";
+
     /**
      * <code>string resource_name = 1;</code>
+     *
      * @return The resourceName.
      */
     @java.lang.Override
@@ -3502,25 +3800,24 @@ public final class PodResourcesApi {
       if (ref instanceof java.lang.String) {
         return (java.lang.String) ref;
       } else {
-        com.google.protobuf.ByteString bs = 
-            (com.google.protobuf.ByteString) ref;
+        com.google.protobuf.ByteString bs = (com.google.protobuf.ByteString) ref;
         java.lang.String s = bs.toStringUtf8();
         resourceName_ = s;
         return s;
       }
     }
+
     /**
      * <code>string resource_name = 1;</code>
+     *
      * @return The bytes for resourceName.
      */
     @java.lang.Override
-    public com.google.protobuf.ByteString
-        getResourceNameBytes() {
+    public com.google.protobuf.ByteString getResourceNameBytes() {
       java.lang.Object ref = resourceName_;
       if (ref instanceof java.lang.String) {
-        com.google.protobuf.ByteString b = 
-            com.google.protobuf.ByteString.copyFromUtf8(
-                (java.lang.String) ref);
+        com.google.protobuf.ByteString b =
+            com.google.protobuf.ByteString.copyFromUtf8((java.lang.String) ref);
         resourceName_ = b;
         return b;
       } else {
@@ -3529,69 +3826,87 @@ public final class PodResourcesApi {
     }
 
     public static final int DEVICE_IDS_FIELD_NUMBER = 2;
+
     @SuppressWarnings("serial")
     private com.google.protobuf.LazyStringArrayList deviceIds_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
+
     /**
      * <code>repeated string device_ids = 2;</code>
+     *
      * @return A list containing the deviceIds.
      */
-    public com.google.protobuf.ProtocolStringList
-        getDeviceIdsList() {
+    public com.google.protobuf.ProtocolStringList getDeviceIdsList() {
       return deviceIds_;
     }
+
     /**
      * <code>repeated string device_ids = 2;</code>
+     *
      * @return The count of deviceIds.
      */
     public int getDeviceIdsCount() {
       return deviceIds_.size();
     }
+
     /**
      * <code>repeated string device_ids = 2;</code>
+     *
      * @param index The index of the element to return.
      * @return The deviceIds at the given index.
      */
     public java.lang.String getDeviceIds(int index) {
       return deviceIds_.get(index);
     }
+
     /**
      * <code>repeated string device_ids = 2;</code>
+     *
      * @param index The index of the value to return.
      * @return The bytes of the deviceIds at the given index.
      */
-    public com.google.protobuf.ByteString
-        getDeviceIdsBytes(int index) {
+    public com.google.protobuf.ByteString getDeviceIdsBytes(int index) {
       return deviceIds_.getByteString(index);
     }
 
     public static final int TOPOLOGY_FIELD_NUMBER = 3;
     private dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo topology_;
+
     /**
      * <code>.v1.TopologyInfo topology = 3;</code>
+     *
      * @return Whether the topology field is set.
      */
     @java.lang.Override
     public boolean hasTopology() {
       return ((bitField0_ & 0x00000001) != 0);
     }
+
     /**
      * <code>.v1.TopologyInfo topology = 3;</code>
+     *
      * @return The topology.
      */
     @java.lang.Override
     public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo getTopology() {
-      return topology_ == null ? dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.getDefaultInstance() : topology_;
+      return topology_ == null
+          ? dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+              .getDefaultInstance()
+          : topology_;
     }
-    /**
-     * <code>.v1.TopologyInfo topology = 3;</code>
-     */
+
+    /** <code>.v1.TopologyInfo topology = 3;</code> */
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder getTopologyOrBuilder() {
-      return topology_ == null ? dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.getDefaultInstance() : topology_;
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder
+        getTopologyOrBuilder() {
+      return topology_ == null
+          ? dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+              .getDefaultInstance()
+          : topology_;
     }
 
     private byte memoizedIsInitialized = -1;
+
     @java.lang.Override
     public final boolean isInitialized() {
       byte isInitialized = memoizedIsInitialized;
@@ -3603,8 +3918,7 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public void writeTo(com.google.protobuf.CodedOutputStream output)
-                        throws java.io.IOException {
+    public void writeTo(com.google.protobuf.CodedOutputStream output) throws java.io.IOException {
       if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(resourceName_)) {
         com.google.protobuf.GeneratedMessageV3.writeString(output, 1, resourceName_);
       }
@@ -3635,8 +3949,7 @@ public final class PodResourcesApi {
         size += 1 * getDeviceIdsList().size();
       }
       if (((bitField0_ & 0x00000001) != 0)) {
-        size += com.google.protobuf.CodedOutputStream
-          .computeMessageSize(3, getTopology());
+        size += com.google.protobuf.CodedOutputStream.computeMessageSize(3, getTopology());
       }
       size += getUnknownFields().getSerializedSize();
       memoizedSize = size;
@@ -3646,21 +3959,20 @@ public final class PodResourcesApi {
     @java.lang.Override
     public boolean equals(final java.lang.Object obj) {
       if (obj == this) {
-       return true;
+        return true;
       }
-      if (!(obj instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices)) {
+      if (!(obj
+          instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices)) {
         return super.equals(obj);
       }
-      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices other = (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices) obj;
+      dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices other =
+          (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices) obj;
 
-      if (!getResourceName()
-          .equals(other.getResourceName())) return false;
-      if (!getDeviceIdsList()
-          .equals(other.getDeviceIdsList())) return false;
+      if (!getResourceName().equals(other.getResourceName())) return false;
+      if (!getDeviceIdsList().equals(other.getDeviceIdsList())) return false;
       if (hasTopology() != other.hasTopology()) return false;
       if (hasTopology()) {
-        if (!getTopology()
-            .equals(other.getTopology())) return false;
+        if (!getTopology().equals(other.getTopology())) return false;
       }
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
@@ -3688,90 +4000,101 @@ public final class PodResourcesApi {
       return hash;
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(
-        java.nio.ByteBuffer data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(java.nio.ByteBuffer data)
+            throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(
-        java.nio.ByteBuffer data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(
-        com.google.protobuf.ByteString data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(
-        com.google.protobuf.ByteString data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(byte[] data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(
-        byte[] data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws com.google.protobuf.InvalidProtocolBufferException {
-      return PARSER.parseFrom(data, extensionRegistry);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
-    }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseDelimitedFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(
+            java.nio.ByteBuffer data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseDelimitedFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(com.google.protobuf.ByteString data)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(
-        com.google.protobuf.CodedInputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(
+            com.google.protobuf.ByteString data,
+            com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices parseFrom(
-        com.google.protobuf.CodedInputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(byte[] data) throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(byte[] data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws com.google.protobuf.InvalidProtocolBufferException {
+      return PARSER.parseFrom(data, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseDelimitedFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseDelimitedFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(com.google.protobuf.CodedInputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
+    }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        parseFrom(
+            com.google.protobuf.CodedInputStream input,
+            com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
     @java.lang.Override
-    public Builder newBuilderForType() { return newBuilder(); }
+    public Builder newBuilderForType() {
+      return newBuilder();
+    }
+
     public static Builder newBuilder() {
       return DEFAULT_INSTANCE.toBuilder();
     }
-    public static Builder newBuilder(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices prototype) {
+
+    public static Builder newBuilder(
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices prototype) {
       return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
     }
+
     @java.lang.Override
     public Builder toBuilder() {
-      return this == DEFAULT_INSTANCE
-          ? new Builder() : new Builder().mergeFrom(this);
+      return this == DEFAULT_INSTANCE ? new Builder() : new Builder().mergeFrom(this);
     }
 
     @java.lang.Override
@@ -3780,49 +4103,52 @@ public final class PodResourcesApi {
       Builder builder = new Builder(parent);
       return builder;
     }
-    /**
-     * Protobuf type {@code v1.ContainerDevices}
-     */
-    public static final class Builder extends
-        com.google.protobuf.GeneratedMessageV3.Builder<Builder> implements
+
+    /** Protobuf type {@code v1.ContainerDevices} */
+    public static final class Builder
+        extends com.google.protobuf.GeneratedMessageV3.Builder<Builder>
+        implements
         // @@protoc_insertion_point(builder_implements:v1.ContainerDevices)
         dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevicesOrBuilder {
-      public static final com.google.protobuf.Descriptors.Descriptor
-          getDescriptor() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerDevices_descriptor;
+      public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ContainerDevices_descriptor;
       }
 
       @java.lang.Override
       protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
           internalGetFieldAccessorTable() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerDevices_fieldAccessorTable
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ContainerDevices_fieldAccessorTable
             .ensureFieldAccessorsInitialized(
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder.class);
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.class,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.Builder
+                    .class);
       }
 
-      // Construct using dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.newBuilder()
+      // Construct using
+      // dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.newBuilder()
       private Builder() {
         maybeForceBuilderInitialization();
       }
 
-      private Builder(
-          com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
+      private Builder(com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
         super(parent);
         maybeForceBuilderInitialization();
       }
+
       private void maybeForceBuilderInitialization() {
-        if (com.google.protobuf.GeneratedMessageV3
-                .alwaysUseFieldBuilders) {
+        if (com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders) {
           getTopologyFieldBuilder();
         }
       }
+
       @java.lang.Override
       public Builder clear() {
         super.clear();
         bitField0_ = 0;
         resourceName_ = "";
-        deviceIds_ =
-            com.google.protobuf.LazyStringArrayList.emptyList();
+        deviceIds_ = com.google.protobuf.LazyStringArrayList.emptyList();
         topology_ = null;
         if (topologyBuilder_ != null) {
           topologyBuilder_.dispose();
@@ -3832,19 +4158,22 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public com.google.protobuf.Descriptors.Descriptor
-          getDescriptorForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_ContainerDevices_descriptor;
+      public com.google.protobuf.Descriptors.Descriptor getDescriptorForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_ContainerDevices_descriptor;
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices getDefaultInstanceForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.getDefaultInstance();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+          getDefaultInstanceForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+            .getDefaultInstance();
       }
 
       @java.lang.Override
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices build() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices result = buildPartial();
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices result =
+            buildPartial();
         if (!result.isInitialized()) {
           throw newUninitializedMessageException(result);
         }
@@ -3852,14 +4181,19 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices buildPartial() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices result = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices(this);
-        if (bitField0_ != 0) { buildPartial0(result); }
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+          buildPartial() {
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices result =
+            new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices(this);
+        if (bitField0_ != 0) {
+          buildPartial0(result);
+        }
         onBuilt();
         return result;
       }
 
-      private void buildPartial0(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices result) {
+      private void buildPartial0(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices result) {
         int from_bitField0_ = bitField0_;
         if (((from_bitField0_ & 0x00000001) != 0)) {
           result.resourceName_ = resourceName_;
@@ -3870,9 +4204,7 @@ public final class PodResourcesApi {
         }
         int to_bitField0_ = 0;
         if (((from_bitField0_ & 0x00000004) != 0)) {
-          result.topology_ = topologyBuilder_ == null
-              ? topology_
-              : topologyBuilder_.build();
+          result.topology_ = topologyBuilder_ == null ? topology_ : topologyBuilder_.build();
           to_bitField0_ |= 0x00000001;
         }
         result.bitField0_ |= to_bitField0_;
@@ -3882,46 +4214,54 @@ public final class PodResourcesApi {
       public Builder clone() {
         return super.clone();
       }
+
       @java.lang.Override
       public Builder setField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.setField(field, value);
       }
+
       @java.lang.Override
-      public Builder clearField(
-          com.google.protobuf.Descriptors.FieldDescriptor field) {
+      public Builder clearField(com.google.protobuf.Descriptors.FieldDescriptor field) {
         return super.clearField(field);
       }
+
       @java.lang.Override
-      public Builder clearOneof(
-          com.google.protobuf.Descriptors.OneofDescriptor oneof) {
+      public Builder clearOneof(com.google.protobuf.Descriptors.OneofDescriptor oneof) {
         return super.clearOneof(oneof);
       }
+
       @java.lang.Override
       public Builder setRepeatedField(
           com.google.protobuf.Descriptors.FieldDescriptor field,
-          int index, java.lang.Object value) {
+          int index,
+          java.lang.Object value) {
         return super.setRepeatedField(field, index, value);
       }
+
       @java.lang.Override
       public Builder addRepeatedField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.addRepeatedField(field, value);
       }
+
       @java.lang.Override
       public Builder mergeFrom(com.google.protobuf.Message other) {
-        if (other instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices) {
-          return mergeFrom((dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices)other);
+        if (other
+            instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices) {
+          return mergeFrom(
+              (dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices) other);
         } else {
           super.mergeFrom(other);
           return this;
         }
       }
 
-      public Builder mergeFrom(dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices other) {
-        if (other == dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices.getDefaultInstance()) return this;
+      public Builder mergeFrom(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices other) {
+        if (other
+            == dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+                .getDefaultInstance()) return this;
         if (!other.getResourceName().isEmpty()) {
           resourceName_ = other.resourceName_;
           bitField0_ |= 0x00000001;
@@ -3966,30 +4306,32 @@ public final class PodResourcesApi {
               case 0:
                 done = true;
                 break;
-              case 10: {
-                resourceName_ = input.readStringRequireUtf8();
-                bitField0_ |= 0x00000001;
-                break;
-              } // case 10
-              case 18: {
-                java.lang.String s = input.readStringRequireUtf8();
-                ensureDeviceIdsIsMutable();
-                deviceIds_.add(s);
-                break;
-              } // case 18
-              case 26: {
-                input.readMessage(
-                    getTopologyFieldBuilder().getBuilder(),
-                    extensionRegistry);
-                bitField0_ |= 0x00000004;
-                break;
-              } // case 26
-              default: {
-                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
-                  done = true; // was an endgroup tag
-                }
-                break;
-              } // default:
+              case 10:
+                {
+                  resourceName_ = input.readStringRequireUtf8();
+                  bitField0_ |= 0x00000001;
+                  break;
+                } // case 10
+              case 18:
+                {
+                  java.lang.String s = input.readStringRequireUtf8();
+                  ensureDeviceIdsIsMutable();
+                  deviceIds_.add(s);
+                  break;
+                } // case 18
+              case 26:
+                {
+                  input.readMessage(getTopologyFieldBuilder().getBuilder(), extensionRegistry);
+                  bitField0_ |= 0x00000004;
+                  break;
+                } // case 26
+              default:
+                {
+                  if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                    done = true; // was an endgroup tag
+                  }
+                  break;
+                } // default:
             } // switch (tag)
           } // while (!done)
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -3999,18 +4341,20 @@ public final class PodResourcesApi {
         } // finally
         return this;
       }
+
       private int bitField0_;
 
       private java.lang.Object resourceName_ = "";
+
       /**
        * <code>string resource_name = 1;</code>
+       *
        * @return The resourceName.
        */
       public java.lang.String getResourceName() {
         java.lang.Object ref = resourceName_;
         if (!(ref instanceof java.lang.String)) {
-          com.google.protobuf.ByteString bs =
-              (com.google.protobuf.ByteString) ref;
+          com.google.protobuf.ByteString bs = (com.google.protobuf.ByteString) ref;
           java.lang.String s = bs.toStringUtf8();
           resourceName_ = s;
           return s;
@@ -4018,38 +4362,43 @@ public final class PodResourcesApi {
           return (java.lang.String) ref;
         }
       }
+
       /**
        * <code>string resource_name = 1;</code>
+       *
        * @return The bytes for resourceName.
        */
-      public com.google.protobuf.ByteString
-          getResourceNameBytes() {
+      public com.google.protobuf.ByteString getResourceNameBytes() {
         java.lang.Object ref = resourceName_;
         if (ref instanceof String) {
-          com.google.protobuf.ByteString b = 
-              com.google.protobuf.ByteString.copyFromUtf8(
-                  (java.lang.String) ref);
+          com.google.protobuf.ByteString b =
+              com.google.protobuf.ByteString.copyFromUtf8((java.lang.String) ref);
           resourceName_ = b;
           return b;
         } else {
           return (com.google.protobuf.ByteString) ref;
         }
       }
+
       /**
        * <code>string resource_name = 1;</code>
+       *
        * @param value The resourceName to set.
        * @return This builder for chaining.
        */
-      public Builder setResourceName(
-          java.lang.String value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setResourceName(java.lang.String value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         resourceName_ = value;
         bitField0_ |= 0x00000001;
         onChanged();
         return this;
       }
+
       /**
        * <code>string resource_name = 1;</code>
+       *
        * @return This builder for chaining.
        */
       public Builder clearResourceName() {
@@ -4058,14 +4407,17 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       /**
        * <code>string resource_name = 1;</code>
+       *
        * @param value The bytes for resourceName to set.
        * @return This builder for chaining.
        */
-      public Builder setResourceNameBytes(
-          com.google.protobuf.ByteString value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setResourceNameBytes(com.google.protobuf.ByteString value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         checkByteStringIsUtf8(value);
         resourceName_ = value;
         bitField0_ |= 0x00000001;
@@ -4075,107 +4427,125 @@ public final class PodResourcesApi {
 
       private com.google.protobuf.LazyStringArrayList deviceIds_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
+
       private void ensureDeviceIdsIsMutable() {
         if (!deviceIds_.isModifiable()) {
           deviceIds_ = new com.google.protobuf.LazyStringArrayList(deviceIds_);
         }
         bitField0_ |= 0x00000002;
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @return A list containing the deviceIds.
        */
-      public com.google.protobuf.ProtocolStringList
-          getDeviceIdsList() {
+      public com.google.protobuf.ProtocolStringList getDeviceIdsList() {
         deviceIds_.makeImmutable();
         return deviceIds_;
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @return The count of deviceIds.
        */
       public int getDeviceIdsCount() {
         return deviceIds_.size();
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @param index The index of the element to return.
        * @return The deviceIds at the given index.
        */
       public java.lang.String getDeviceIds(int index) {
         return deviceIds_.get(index);
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @param index The index of the value to return.
        * @return The bytes of the deviceIds at the given index.
        */
-      public com.google.protobuf.ByteString
-          getDeviceIdsBytes(int index) {
+      public com.google.protobuf.ByteString getDeviceIdsBytes(int index) {
         return deviceIds_.getByteString(index);
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @param index The index to set the value at.
        * @param value The deviceIds to set.
        * @return This builder for chaining.
        */
-      public Builder setDeviceIds(
-          int index, java.lang.String value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder setDeviceIds(int index, java.lang.String value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         ensureDeviceIdsIsMutable();
         deviceIds_.set(index, value);
         bitField0_ |= 0x00000002;
         onChanged();
         return this;
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @param value The deviceIds to add.
        * @return This builder for chaining.
        */
-      public Builder addDeviceIds(
-          java.lang.String value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder addDeviceIds(java.lang.String value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         ensureDeviceIdsIsMutable();
         deviceIds_.add(value);
         bitField0_ |= 0x00000002;
         onChanged();
         return this;
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @param values The deviceIds to add.
        * @return This builder for chaining.
        */
-      public Builder addAllDeviceIds(
-          java.lang.Iterable<java.lang.String> values) {
+      public Builder addAllDeviceIds(java.lang.Iterable<java.lang.String> values) {
         ensureDeviceIdsIsMutable();
-        com.google.protobuf.AbstractMessageLite.Builder.addAll(
-            values, deviceIds_);
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(values, deviceIds_);
         bitField0_ |= 0x00000002;
         onChanged();
         return this;
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @return This builder for chaining.
        */
       public Builder clearDeviceIds() {
-        deviceIds_ =
-          com.google.protobuf.LazyStringArrayList.emptyList();
-        bitField0_ = (bitField0_ & ~0x00000002);;
+        deviceIds_ = com.google.protobuf.LazyStringArrayList.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000002);
+        ;
         onChanged();
         return this;
       }
+
       /**
        * <code>repeated string device_ids = 2;</code>
+       *
        * @param value The bytes of the deviceIds to add.
        * @return This builder for chaining.
        */
-      public Builder addDeviceIdsBytes(
-          com.google.protobuf.ByteString value) {
-        if (value == null) { throw new NullPointerException(); }
+      public Builder addDeviceIdsBytes(com.google.protobuf.ByteString value) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
         checkByteStringIsUtf8(value);
         ensureDeviceIdsIsMutable();
         deviceIds_.add(value);
@@ -4186,29 +4556,39 @@ public final class PodResourcesApi {
 
       private dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo topology_;
       private com.google.protobuf.SingleFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo, dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder> topologyBuilder_;
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder>
+          topologyBuilder_;
+
       /**
        * <code>.v1.TopologyInfo topology = 3;</code>
+       *
        * @return Whether the topology field is set.
        */
       public boolean hasTopology() {
         return ((bitField0_ & 0x00000004) != 0);
       }
+
       /**
        * <code>.v1.TopologyInfo topology = 3;</code>
+       *
        * @return The topology.
        */
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo getTopology() {
         if (topologyBuilder_ == null) {
-          return topology_ == null ? dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.getDefaultInstance() : topology_;
+          return topology_ == null
+              ? dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+                  .getDefaultInstance()
+              : topology_;
         } else {
           return topologyBuilder_.getMessage();
         }
       }
-      /**
-       * <code>.v1.TopologyInfo topology = 3;</code>
-       */
-      public Builder setTopology(dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo value) {
+
+      /** <code>.v1.TopologyInfo topology = 3;</code> */
+      public Builder setTopology(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo value) {
         if (topologyBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -4221,11 +4601,11 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
-      /**
-       * <code>.v1.TopologyInfo topology = 3;</code>
-       */
+
+      /** <code>.v1.TopologyInfo topology = 3;</code> */
       public Builder setTopology(
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder builderForValue) {
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder
+              builderForValue) {
         if (topologyBuilder_ == null) {
           topology_ = builderForValue.build();
         } else {
@@ -4235,14 +4615,16 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
-      /**
-       * <code>.v1.TopologyInfo topology = 3;</code>
-       */
-      public Builder mergeTopology(dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo value) {
+
+      /** <code>.v1.TopologyInfo topology = 3;</code> */
+      public Builder mergeTopology(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo value) {
         if (topologyBuilder_ == null) {
-          if (((bitField0_ & 0x00000004) != 0) &&
-            topology_ != null &&
-            topology_ != dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.getDefaultInstance()) {
+          if (((bitField0_ & 0x00000004) != 0)
+              && topology_ != null
+              && topology_
+                  != dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+                      .getDefaultInstance()) {
             getTopologyBuilder().mergeFrom(value);
           } else {
             topology_ = value;
@@ -4256,9 +4638,8 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>.v1.TopologyInfo topology = 3;</code>
-       */
+
+      /** <code>.v1.TopologyInfo topology = 3;</code> */
       public Builder clearTopology() {
         bitField0_ = (bitField0_ & ~0x00000004);
         topology_ = null;
@@ -4269,41 +4650,46 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
-      /**
-       * <code>.v1.TopologyInfo topology = 3;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder getTopologyBuilder() {
+
+      /** <code>.v1.TopologyInfo topology = 3;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder
+          getTopologyBuilder() {
         bitField0_ |= 0x00000004;
         onChanged();
         return getTopologyFieldBuilder().getBuilder();
       }
-      /**
-       * <code>.v1.TopologyInfo topology = 3;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder getTopologyOrBuilder() {
+
+      /** <code>.v1.TopologyInfo topology = 3;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder
+          getTopologyOrBuilder() {
         if (topologyBuilder_ != null) {
           return topologyBuilder_.getMessageOrBuilder();
         } else {
-          return topology_ == null ?
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.getDefaultInstance() : topology_;
+          return topology_ == null
+              ? dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+                  .getDefaultInstance()
+              : topology_;
         }
       }
-      /**
-       * <code>.v1.TopologyInfo topology = 3;</code>
-       */
+
+      /** <code>.v1.TopologyInfo topology = 3;</code> */
       private com.google.protobuf.SingleFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo, dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder> 
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder>
           getTopologyFieldBuilder() {
         if (topologyBuilder_ == null) {
-          topologyBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo, dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder>(
-                  getTopology(),
-                  getParentForChildren(),
-                  isClean());
+          topologyBuilder_ =
+              new com.google.protobuf.SingleFieldBuilderV3<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder>(
+                  getTopology(), getParentForChildren(), isClean());
           topology_ = null;
         }
         return topologyBuilder_;
       }
+
       @java.lang.Override
       public final Builder setUnknownFields(
           final com.google.protobuf.UnknownFieldSet unknownFields) {
@@ -4316,41 +4702,45 @@ public final class PodResourcesApi {
         return super.mergeUnknownFields(unknownFields);
       }
 
-
       // @@protoc_insertion_point(builder_scope:v1.ContainerDevices)
     }
 
     // @@protoc_insertion_point(class_scope:v1.ContainerDevices)
-    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices DEFAULT_INSTANCE;
+    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        DEFAULT_INSTANCE;
+
     static {
-      DEFAULT_INSTANCE = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices();
+      DEFAULT_INSTANCE =
+          new dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices();
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices getDefaultInstance() {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        getDefaultInstance() {
       return DEFAULT_INSTANCE;
     }
 
-    private static final com.google.protobuf.Parser<ContainerDevices>
-        PARSER = new com.google.protobuf.AbstractParser<ContainerDevices>() {
-      @java.lang.Override
-      public ContainerDevices parsePartialFrom(
-          com.google.protobuf.CodedInputStream input,
-          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-          throws com.google.protobuf.InvalidProtocolBufferException {
-        Builder builder = newBuilder();
-        try {
-          builder.mergeFrom(input, extensionRegistry);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw e.setUnfinishedMessage(builder.buildPartial());
-        } catch (com.google.protobuf.UninitializedMessageException e) {
-          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
-        } catch (java.io.IOException e) {
-          throw new com.google.protobuf.InvalidProtocolBufferException(e)
-              .setUnfinishedMessage(builder.buildPartial());
-        }
-        return builder.buildPartial();
-      }
-    };
+    private static final com.google.protobuf.Parser<ContainerDevices> PARSER =
+        new com.google.protobuf.AbstractParser<ContainerDevices>() {
+          @java.lang.Override
+          public ContainerDevices parsePartialFrom(
+              com.google.protobuf.CodedInputStream input,
+              com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+              throws com.google.protobuf.InvalidProtocolBufferException {
+            Builder builder = newBuilder();
+            try {
+              builder.mergeFrom(input, extensionRegistry);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              throw e.setUnfinishedMessage(builder.buildPartial());
+            } catch (com.google.protobuf.UninitializedMessageException e) {
+              throw e.asInvalidProtocolBufferException()
+                  .setUnfinishedMessage(builder.buildPartial());
+            } catch (java.io.IOException e) {
+              throw new com.google.protobuf.InvalidProtocolBufferException(e)
+                  .setUnfinishedMessage(builder.buildPartial());
+            }
+            return builder.buildPartial();
+          }
+        };
 
     public static com.google.protobuf.Parser<ContainerDevices> parser() {
       return PARSER;
@@ -4362,118 +4752,116 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices getDefaultInstanceForType() {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.ContainerDevices
+        getDefaultInstanceForType() {
       return DEFAULT_INSTANCE;
     }
-
   }
 
-  public interface TopologyInfoOrBuilder extends
+  public interface TopologyInfoOrBuilder
+      extends
       // @@protoc_insertion_point(interface_extends:v1.TopologyInfo)
       com.google.protobuf.MessageOrBuilder {
 
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
-    java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode> 
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+    java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode>
         getNodesList();
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
     dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode getNodes(int index);
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
     int getNodesCount();
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
-    java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder> 
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+    java.util.List<
+            ? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder>
         getNodesOrBuilderList();
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
     dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder getNodesOrBuilder(
         int index);
   }
-  /**
-   * Protobuf type {@code v1.TopologyInfo}
-   */
-  public static final class TopologyInfo extends
-      com.google.protobuf.GeneratedMessageV3 implements
+
+  /** Protobuf type {@code v1.TopologyInfo} */
+  public static final class TopologyInfo extends com.google.protobuf.GeneratedMessageV3
+      implements
       // @@protoc_insertion_point(message_implements:v1.TopologyInfo)
       TopologyInfoOrBuilder {
-  private static final long serialVersionUID = 0L;
+    private static final long serialVersionUID = 0L;
+
     // Use TopologyInfo.newBuilder() to construct.
     private TopologyInfo(com.google.protobuf.GeneratedMessageV3.Builder<?> builder) {
       super(builder);
     }
+
     private TopologyInfo() {
       nodes_ = java.util.Collections.emptyList();
     }
 
     @java.lang.Override
     @SuppressWarnings({"unused"})
-    protected java.lang.Object newInstance(
-        UnusedPrivateParameter unused) {
+    protected java.lang.Object newInstance(UnusedPrivateParameter unused) {
       return new TopologyInfo();
     }
 
-    public static final com.google.protobuf.Descriptors.Descriptor
-        getDescriptor() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_TopologyInfo_descriptor;
+    public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_TopologyInfo_descriptor;
     }
 
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_TopologyInfo_fieldAccessorTable
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_TopologyInfo_fieldAccessorTable
           .ensureFieldAccessorsInitialized(
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder.class);
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.class,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder.class);
     }
 
     public static final int NODES_FIELD_NUMBER = 1;
+
     @SuppressWarnings("serial")
-    private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode> nodes_;
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
+    private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode>
+        nodes_;
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
     @java.lang.Override
-    public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode> getNodesList() {
+    public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode>
+        getNodesList() {
       return nodes_;
     }
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
     @java.lang.Override
-    public java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder> 
+    public java.util.List<
+            ? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder>
         getNodesOrBuilderList() {
       return nodes_;
     }
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
     @java.lang.Override
     public int getNodesCount() {
       return nodes_.size();
     }
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
     @java.lang.Override
     public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode getNodes(int index) {
       return nodes_.get(index);
     }
-    /**
-     * <code>repeated .v1.NUMANode nodes = 1;</code>
-     */
+
+    /** <code>repeated .v1.NUMANode nodes = 1;</code> */
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder getNodesOrBuilder(
-        int index) {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder
+        getNodesOrBuilder(int index) {
       return nodes_.get(index);
     }
 
     private byte memoizedIsInitialized = -1;
+
     @java.lang.Override
     public final boolean isInitialized() {
       byte isInitialized = memoizedIsInitialized;
@@ -4485,8 +4873,7 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public void writeTo(com.google.protobuf.CodedOutputStream output)
-                        throws java.io.IOException {
+    public void writeTo(com.google.protobuf.CodedOutputStream output) throws java.io.IOException {
       for (int i = 0; i < nodes_.size(); i++) {
         output.writeMessage(1, nodes_.get(i));
       }
@@ -4500,8 +4887,7 @@ public final class PodResourcesApi {
 
       size = 0;
       for (int i = 0; i < nodes_.size(); i++) {
-        size += com.google.protobuf.CodedOutputStream
-          .computeMessageSize(1, nodes_.get(i));
+        size += com.google.protobuf.CodedOutputStream.computeMessageSize(1, nodes_.get(i));
       }
       size += getUnknownFields().getSerializedSize();
       memoizedSize = size;
@@ -4511,15 +4897,15 @@ public final class PodResourcesApi {
     @java.lang.Override
     public boolean equals(final java.lang.Object obj) {
       if (obj == this) {
-       return true;
+        return true;
       }
       if (!(obj instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo)) {
         return super.equals(obj);
       }
-      dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo other = (dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo) obj;
+      dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo other =
+          (dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo) obj;
 
-      if (!getNodesList()
-          .equals(other.getNodesList())) return false;
+      if (!getNodesList().equals(other.getNodesList())) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -4541,89 +4927,95 @@ public final class PodResourcesApi {
     }
 
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
-        java.nio.ByteBuffer data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+        java.nio.ByteBuffer data) throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
-        java.nio.ByteBuffer data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        java.nio.ByteBuffer data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
         com.google.protobuf.ByteString data)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
         com.google.protobuf.ByteString data,
         com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(byte[] data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
+        byte[] data) throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
-        byte[] data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        byte[] data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
-    }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+        java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseDelimitedFrom(java.io.InputStream input)
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
+        java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input);
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseDelimitedFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+        parseDelimitedFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(PARSER, input);
     }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+        parseDelimitedFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
-        com.google.protobuf.CodedInputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
+        com.google.protobuf.CodedInputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo parseFrom(
         com.google.protobuf.CodedInputStream input,
         com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
     @java.lang.Override
-    public Builder newBuilderForType() { return newBuilder(); }
+    public Builder newBuilderForType() {
+      return newBuilder();
+    }
+
     public static Builder newBuilder() {
       return DEFAULT_INSTANCE.toBuilder();
     }
-    public static Builder newBuilder(dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo prototype) {
+
+    public static Builder newBuilder(
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo prototype) {
       return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
     }
+
     @java.lang.Override
     public Builder toBuilder() {
-      return this == DEFAULT_INSTANCE
-          ? new Builder() : new Builder().mergeFrom(this);
+      return this == DEFAULT_INSTANCE ? new Builder() : new Builder().mergeFrom(this);
     }
 
     @java.lang.Override
@@ -4632,36 +5024,37 @@ public final class PodResourcesApi {
       Builder builder = new Builder(parent);
       return builder;
     }
-    /**
-     * Protobuf type {@code v1.TopologyInfo}
-     */
-    public static final class Builder extends
-        com.google.protobuf.GeneratedMessageV3.Builder<Builder> implements
+
+    /** Protobuf type {@code v1.TopologyInfo} */
+    public static final class Builder
+        extends com.google.protobuf.GeneratedMessageV3.Builder<Builder>
+        implements
         // @@protoc_insertion_point(builder_implements:v1.TopologyInfo)
         dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfoOrBuilder {
-      public static final com.google.protobuf.Descriptors.Descriptor
-          getDescriptor() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_TopologyInfo_descriptor;
+      public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_TopologyInfo_descriptor;
       }
 
       @java.lang.Override
       protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
           internalGetFieldAccessorTable() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_TopologyInfo_fieldAccessorTable
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_TopologyInfo_fieldAccessorTable
             .ensureFieldAccessorsInitialized(
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder.class);
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.class,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.Builder
+                    .class);
       }
 
-      // Construct using dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.newBuilder()
-      private Builder() {
+      // Construct using
+      // dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.newBuilder()
+      private Builder() {}
 
-      }
-
-      private Builder(
-          com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
+      private Builder(com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
         super(parent);
-
       }
+
       @java.lang.Override
       public Builder clear() {
         super.clear();
@@ -4677,19 +5070,22 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public com.google.protobuf.Descriptors.Descriptor
-          getDescriptorForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_TopologyInfo_descriptor;
+      public com.google.protobuf.Descriptors.Descriptor getDescriptorForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_TopologyInfo_descriptor;
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo getDefaultInstanceForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.getDefaultInstance();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+          getDefaultInstanceForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+            .getDefaultInstance();
       }
 
       @java.lang.Override
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo build() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo result = buildPartial();
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo result =
+            buildPartial();
         if (!result.isInitialized()) {
           throw newUninitializedMessageException(result);
         }
@@ -4698,14 +5094,18 @@ public final class PodResourcesApi {
 
       @java.lang.Override
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo buildPartial() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo result = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo(this);
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo result =
+            new dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo(this);
         buildPartialRepeatedFields(result);
-        if (bitField0_ != 0) { buildPartial0(result); }
+        if (bitField0_ != 0) {
+          buildPartial0(result);
+        }
         onBuilt();
         return result;
       }
 
-      private void buildPartialRepeatedFields(dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo result) {
+      private void buildPartialRepeatedFields(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo result) {
         if (nodesBuilder_ == null) {
           if (((bitField0_ & 0x00000001) != 0)) {
             nodes_ = java.util.Collections.unmodifiableList(nodes_);
@@ -4717,7 +5117,8 @@ public final class PodResourcesApi {
         }
       }
 
-      private void buildPartial0(dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo result) {
+      private void buildPartial0(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo result) {
         int from_bitField0_ = bitField0_;
       }
 
@@ -4725,46 +5126,54 @@ public final class PodResourcesApi {
       public Builder clone() {
         return super.clone();
       }
+
       @java.lang.Override
       public Builder setField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.setField(field, value);
       }
+
       @java.lang.Override
-      public Builder clearField(
-          com.google.protobuf.Descriptors.FieldDescriptor field) {
+      public Builder clearField(com.google.protobuf.Descriptors.FieldDescriptor field) {
         return super.clearField(field);
       }
+
       @java.lang.Override
-      public Builder clearOneof(
-          com.google.protobuf.Descriptors.OneofDescriptor oneof) {
+      public Builder clearOneof(com.google.protobuf.Descriptors.OneofDescriptor oneof) {
         return super.clearOneof(oneof);
       }
+
       @java.lang.Override
       public Builder setRepeatedField(
           com.google.protobuf.Descriptors.FieldDescriptor field,
-          int index, java.lang.Object value) {
+          int index,
+          java.lang.Object value) {
         return super.setRepeatedField(field, index, value);
       }
+
       @java.lang.Override
       public Builder addRepeatedField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.addRepeatedField(field, value);
       }
+
       @java.lang.Override
       public Builder mergeFrom(com.google.protobuf.Message other) {
-        if (other instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo) {
-          return mergeFrom((dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo)other);
+        if (other
+            instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo) {
+          return mergeFrom(
+              (dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo) other);
         } else {
           super.mergeFrom(other);
           return this;
         }
       }
 
-      public Builder mergeFrom(dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo other) {
-        if (other == dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo.getDefaultInstance()) return this;
+      public Builder mergeFrom(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo other) {
+        if (other
+            == dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+                .getDefaultInstance()) return this;
         if (nodesBuilder_ == null) {
           if (!other.nodes_.isEmpty()) {
             if (nodes_.isEmpty()) {
@@ -4783,9 +5192,10 @@ public final class PodResourcesApi {
               nodesBuilder_ = null;
               nodes_ = other.nodes_;
               bitField0_ = (bitField0_ & ~0x00000001);
-              nodesBuilder_ = 
-                com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
-                   getNodesFieldBuilder() : null;
+              nodesBuilder_ =
+                  com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders
+                      ? getNodesFieldBuilder()
+                      : null;
             } else {
               nodesBuilder_.addAllMessages(other.nodes_);
             }
@@ -4817,25 +5227,28 @@ public final class PodResourcesApi {
               case 0:
                 done = true;
                 break;
-              case 10: {
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode m =
-                    input.readMessage(
-                        dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.parser(),
-                        extensionRegistry);
-                if (nodesBuilder_ == null) {
-                  ensureNodesIsMutable();
-                  nodes_.add(m);
-                } else {
-                  nodesBuilder_.addMessage(m);
-                }
-                break;
-              } // case 10
-              default: {
-                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
-                  done = true; // was an endgroup tag
-                }
-                break;
-              } // default:
+              case 10:
+                {
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode m =
+                      input.readMessage(
+                          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+                              .parser(),
+                          extensionRegistry);
+                  if (nodesBuilder_ == null) {
+                    ensureNodesIsMutable();
+                    nodes_.add(m);
+                  } else {
+                    nodesBuilder_.addMessage(m);
+                  }
+                  break;
+                } // case 10
+              default:
+                {
+                  if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                    done = true; // was an endgroup tag
+                  }
+                  break;
+                } // default:
             } // switch (tag)
           } // while (!done)
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -4845,33 +5258,38 @@ public final class PodResourcesApi {
         } // finally
         return this;
       }
+
       private int bitField0_;
 
-      private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode> nodes_ =
-        java.util.Collections.emptyList();
+      private java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode>
+          nodes_ = java.util.Collections.emptyList();
+
       private void ensureNodesIsMutable() {
         if (!((bitField0_ & 0x00000001) != 0)) {
-          nodes_ = new java.util.ArrayList<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode>(nodes_);
+          nodes_ =
+              new java.util.ArrayList<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode>(nodes_);
           bitField0_ |= 0x00000001;
-         }
+        }
       }
 
       private com.google.protobuf.RepeatedFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder> nodesBuilder_;
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder>
+          nodesBuilder_;
 
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
-      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode> getNodesList() {
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode>
+          getNodesList() {
         if (nodesBuilder_ == null) {
           return java.util.Collections.unmodifiableList(nodes_);
         } else {
           return nodesBuilder_.getMessageList();
         }
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public int getNodesCount() {
         if (nodesBuilder_ == null) {
           return nodes_.size();
@@ -4879,9 +5297,8 @@ public final class PodResourcesApi {
           return nodesBuilder_.getCount();
         }
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode getNodes(int index) {
         if (nodesBuilder_ == null) {
           return nodes_.get(index);
@@ -4889,9 +5306,8 @@ public final class PodResourcesApi {
           return nodesBuilder_.getMessage(index);
         }
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public Builder setNodes(
           int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode value) {
         if (nodesBuilder_ == null) {
@@ -4906,11 +5322,12 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public Builder setNodes(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder builderForValue) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder
+              builderForValue) {
         if (nodesBuilder_ == null) {
           ensureNodesIsMutable();
           nodes_.set(index, builderForValue.build());
@@ -4920,10 +5337,10 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
-      public Builder addNodes(dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode value) {
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+      public Builder addNodes(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode value) {
         if (nodesBuilder_ == null) {
           if (value == null) {
             throw new NullPointerException();
@@ -4936,9 +5353,8 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public Builder addNodes(
           int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode value) {
         if (nodesBuilder_ == null) {
@@ -4953,11 +5369,11 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public Builder addNodes(
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder builderForValue) {
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder
+              builderForValue) {
         if (nodesBuilder_ == null) {
           ensureNodesIsMutable();
           nodes_.add(builderForValue.build());
@@ -4967,11 +5383,12 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public Builder addNodes(
-          int index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder builderForValue) {
+          int index,
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder
+              builderForValue) {
         if (nodesBuilder_ == null) {
           ensureNodesIsMutable();
           nodes_.add(index, builderForValue.build());
@@ -4981,24 +5398,23 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public Builder addAllNodes(
-          java.lang.Iterable<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode> values) {
+          java.lang.Iterable<
+                  ? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode>
+              values) {
         if (nodesBuilder_ == null) {
           ensureNodesIsMutable();
-          com.google.protobuf.AbstractMessageLite.Builder.addAll(
-              values, nodes_);
+          com.google.protobuf.AbstractMessageLite.Builder.addAll(values, nodes_);
           onChanged();
         } else {
           nodesBuilder_.addAllMessages(values);
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public Builder clearNodes() {
         if (nodesBuilder_ == null) {
           nodes_ = java.util.Collections.emptyList();
@@ -5009,9 +5425,8 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
       public Builder removeNodes(int index) {
         if (nodesBuilder_ == null) {
           ensureNodesIsMutable();
@@ -5022,70 +5437,77 @@ public final class PodResourcesApi {
         }
         return this;
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder getNodesBuilder(
-          int index) {
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder
+          getNodesBuilder(int index) {
         return getNodesFieldBuilder().getBuilder(index);
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder getNodesOrBuilder(
-          int index) {
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder
+          getNodesOrBuilder(int index) {
         if (nodesBuilder_ == null) {
-          return nodes_.get(index);  } else {
+          return nodes_.get(index);
+        } else {
           return nodesBuilder_.getMessageOrBuilder(index);
         }
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
-      public java.util.List<? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder> 
-           getNodesOrBuilderList() {
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+      public java.util.List<
+              ? extends dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder>
+          getNodesOrBuilderList() {
         if (nodesBuilder_ != null) {
           return nodesBuilder_.getMessageOrBuilderList();
         } else {
           return java.util.Collections.unmodifiableList(nodes_);
         }
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder addNodesBuilder() {
-        return getNodesFieldBuilder().addBuilder(
-            dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.getDefaultInstance());
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder
+          addNodesBuilder() {
+        return getNodesFieldBuilder()
+            .addBuilder(
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+                    .getDefaultInstance());
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder addNodesBuilder(
-          int index) {
-        return getNodesFieldBuilder().addBuilder(
-            index, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.getDefaultInstance());
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder
+          addNodesBuilder(int index) {
+        return getNodesFieldBuilder()
+            .addBuilder(
+                index,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+                    .getDefaultInstance());
       }
-      /**
-       * <code>repeated .v1.NUMANode nodes = 1;</code>
-       */
-      public java.util.List<dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder> 
-           getNodesBuilderList() {
+
+      /** <code>repeated .v1.NUMANode nodes = 1;</code> */
+      public java.util.List<
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder>
+          getNodesBuilderList() {
         return getNodesFieldBuilder().getBuilderList();
       }
+
       private com.google.protobuf.RepeatedFieldBuilderV3<
-          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder> 
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder>
           getNodesFieldBuilder() {
         if (nodesBuilder_ == null) {
-          nodesBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder>(
-                  nodes_,
-                  ((bitField0_ & 0x00000001) != 0),
-                  getParentForChildren(),
-                  isClean());
+          nodesBuilder_ =
+              new com.google.protobuf.RepeatedFieldBuilderV3<
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder,
+                  dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder>(
+                  nodes_, ((bitField0_ & 0x00000001) != 0), getParentForChildren(), isClean());
           nodes_ = null;
         }
         return nodesBuilder_;
       }
+
       @java.lang.Override
       public final Builder setUnknownFields(
           final com.google.protobuf.UnknownFieldSet unknownFields) {
@@ -5098,41 +5520,45 @@ public final class PodResourcesApi {
         return super.mergeUnknownFields(unknownFields);
       }
 
-
       // @@protoc_insertion_point(builder_scope:v1.TopologyInfo)
     }
 
     // @@protoc_insertion_point(class_scope:v1.TopologyInfo)
-    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo DEFAULT_INSTANCE;
+    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+        DEFAULT_INSTANCE;
+
     static {
-      DEFAULT_INSTANCE = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo();
+      DEFAULT_INSTANCE =
+          new dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo();
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo getDefaultInstance() {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+        getDefaultInstance() {
       return DEFAULT_INSTANCE;
     }
 
-    private static final com.google.protobuf.Parser<TopologyInfo>
-        PARSER = new com.google.protobuf.AbstractParser<TopologyInfo>() {
-      @java.lang.Override
-      public TopologyInfo parsePartialFrom(
-          com.google.protobuf.CodedInputStream input,
-          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-          throws com.google.protobuf.InvalidProtocolBufferException {
-        Builder builder = newBuilder();
-        try {
-          builder.mergeFrom(input, extensionRegistry);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw e.setUnfinishedMessage(builder.buildPartial());
-        } catch (com.google.protobuf.UninitializedMessageException e) {
-          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
-        } catch (java.io.IOException e) {
-          throw new com.google.protobuf.InvalidProtocolBufferException(e)
-              .setUnfinishedMessage(builder.buildPartial());
-        }
-        return builder.buildPartial();
-      }
-    };
+    private static final com.google.protobuf.Parser<TopologyInfo> PARSER =
+        new com.google.protobuf.AbstractParser<TopologyInfo>() {
+          @java.lang.Override
+          public TopologyInfo parsePartialFrom(
+              com.google.protobuf.CodedInputStream input,
+              com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+              throws com.google.protobuf.InvalidProtocolBufferException {
+            Builder builder = newBuilder();
+            try {
+              builder.mergeFrom(input, extensionRegistry);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              throw e.setUnfinishedMessage(builder.buildPartial());
+            } catch (com.google.protobuf.UninitializedMessageException e) {
+              throw e.asInvalidProtocolBufferException()
+                  .setUnfinishedMessage(builder.buildPartial());
+            } catch (java.io.IOException e) {
+              throw new com.google.protobuf.InvalidProtocolBufferException(e)
+                  .setUnfinishedMessage(builder.buildPartial());
+            }
+            return builder.buildPartial();
+          }
+        };
 
     public static com.google.protobuf.Parser<TopologyInfo> parser() {
       return PARSER;
@@ -5144,61 +5570,66 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo getDefaultInstanceForType() {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.TopologyInfo
+        getDefaultInstanceForType() {
       return DEFAULT_INSTANCE;
     }
-
   }
 
-  public interface NUMANodeOrBuilder extends
+  public interface NUMANodeOrBuilder
+      extends
       // @@protoc_insertion_point(interface_extends:v1.NUMANode)
       com.google.protobuf.MessageOrBuilder {
 
     /**
      * <code>int64 ID = 1;</code>
+     *
      * @return The iD.
      */
     long getID();
   }
-  /**
-   * Protobuf type {@code v1.NUMANode}
-   */
-  public static final class NUMANode extends
-      com.google.protobuf.GeneratedMessageV3 implements
+
+  /** Protobuf type {@code v1.NUMANode} */
+  public static final class NUMANode extends com.google.protobuf.GeneratedMessageV3
+      implements
       // @@protoc_insertion_point(message_implements:v1.NUMANode)
       NUMANodeOrBuilder {
-  private static final long serialVersionUID = 0L;
+    private static final long serialVersionUID = 0L;
+
     // Use NUMANode.newBuilder() to construct.
     private NUMANode(com.google.protobuf.GeneratedMessageV3.Builder<?> builder) {
       super(builder);
     }
-    private NUMANode() {
-    }
+
+    private NUMANode() {}
 
     @java.lang.Override
     @SuppressWarnings({"unused"})
-    protected java.lang.Object newInstance(
-        UnusedPrivateParameter unused) {
+    protected java.lang.Object newInstance(UnusedPrivateParameter unused) {
       return new NUMANode();
     }
 
-    public static final com.google.protobuf.Descriptors.Descriptor
-        getDescriptor() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_NUMANode_descriptor;
+    public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_NUMANode_descriptor;
     }
 
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
         internalGetFieldAccessorTable() {
-      return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_NUMANode_fieldAccessorTable
+      return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+          .internal_static_v1_NUMANode_fieldAccessorTable
           .ensureFieldAccessorsInitialized(
-              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder.class);
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.class,
+              dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder.class);
     }
 
     public static final int ID_FIELD_NUMBER = 1;
     private long iD_ = 0L;
+
     /**
      * <code>int64 ID = 1;</code>
+     *
      * @return The iD.
      */
     @java.lang.Override
@@ -5207,6 +5638,7 @@ public final class PodResourcesApi {
     }
 
     private byte memoizedIsInitialized = -1;
+
     @java.lang.Override
     public final boolean isInitialized() {
       byte isInitialized = memoizedIsInitialized;
@@ -5218,8 +5650,7 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public void writeTo(com.google.protobuf.CodedOutputStream output)
-                        throws java.io.IOException {
+    public void writeTo(com.google.protobuf.CodedOutputStream output) throws java.io.IOException {
       if (iD_ != 0L) {
         output.writeInt64(1, iD_);
       }
@@ -5233,8 +5664,7 @@ public final class PodResourcesApi {
 
       size = 0;
       if (iD_ != 0L) {
-        size += com.google.protobuf.CodedOutputStream
-          .computeInt64Size(1, iD_);
+        size += com.google.protobuf.CodedOutputStream.computeInt64Size(1, iD_);
       }
       size += getUnknownFields().getSerializedSize();
       memoizedSize = size;
@@ -5244,15 +5674,15 @@ public final class PodResourcesApi {
     @java.lang.Override
     public boolean equals(final java.lang.Object obj) {
       if (obj == this) {
-       return true;
+        return true;
       }
       if (!(obj instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode)) {
         return super.equals(obj);
       }
-      dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode other = (dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode) obj;
+      dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode other =
+          (dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode) obj;
 
-      if (getID()
-          != other.getID()) return false;
+      if (getID() != other.getID()) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -5265,97 +5695,102 @@ public final class PodResourcesApi {
       int hash = 41;
       hash = (19 * hash) + getDescriptor().hashCode();
       hash = (37 * hash) + ID_FIELD_NUMBER;
-      hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
-          getID());
+      hash = (53 * hash) + com.google.protobuf.Internal.hashLong(getID());
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
     }
 
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
-        java.nio.ByteBuffer data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+        java.nio.ByteBuffer data) throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
-        java.nio.ByteBuffer data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        java.nio.ByteBuffer data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
         com.google.protobuf.ByteString data)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
         com.google.protobuf.ByteString data,
         com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(byte[] data)
-        throws com.google.protobuf.InvalidProtocolBufferException {
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
+        byte[] data) throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
-        byte[] data,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+        byte[] data, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws com.google.protobuf.InvalidProtocolBufferException {
       return PARSER.parseFrom(data, extensionRegistry);
     }
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(java.io.InputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
-    }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+        java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseDelimitedFrom(java.io.InputStream input)
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
+        java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input);
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseDelimitedFrom(
-        java.io.InputStream input,
-        com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseDelimitedWithIOException(PARSER, input, extensionRegistry);
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+        parseDelimitedFrom(java.io.InputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(PARSER, input);
     }
+
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+        parseDelimitedFrom(
+            java.io.InputStream input, com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+            throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseDelimitedWithIOException(
+          PARSER, input, extensionRegistry);
+    }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
-        com.google.protobuf.CodedInputStream input)
-        throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input);
+        com.google.protobuf.CodedInputStream input) throws java.io.IOException {
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(PARSER, input);
     }
+
     public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode parseFrom(
         com.google.protobuf.CodedInputStream input,
         com.google.protobuf.ExtensionRegistryLite extensionRegistry)
         throws java.io.IOException {
-      return com.google.protobuf.GeneratedMessageV3
-          .parseWithIOException(PARSER, input, extensionRegistry);
+      return com.google.protobuf.GeneratedMessageV3.parseWithIOException(
+          PARSER, input, extensionRegistry);
     }
 
     @java.lang.Override
-    public Builder newBuilderForType() { return newBuilder(); }
+    public Builder newBuilderForType() {
+      return newBuilder();
+    }
+
     public static Builder newBuilder() {
       return DEFAULT_INSTANCE.toBuilder();
     }
-    public static Builder newBuilder(dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode prototype) {
+
+    public static Builder newBuilder(
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode prototype) {
       return DEFAULT_INSTANCE.toBuilder().mergeFrom(prototype);
     }
+
     @java.lang.Override
     public Builder toBuilder() {
-      return this == DEFAULT_INSTANCE
-          ? new Builder() : new Builder().mergeFrom(this);
+      return this == DEFAULT_INSTANCE ? new Builder() : new Builder().mergeFrom(this);
     }
 
     @java.lang.Override
@@ -5364,36 +5799,36 @@ public final class PodResourcesApi {
       Builder builder = new Builder(parent);
       return builder;
     }
-    /**
-     * Protobuf type {@code v1.NUMANode}
-     */
-    public static final class Builder extends
-        com.google.protobuf.GeneratedMessageV3.Builder<Builder> implements
+
+    /** Protobuf type {@code v1.NUMANode} */
+    public static final class Builder
+        extends com.google.protobuf.GeneratedMessageV3.Builder<Builder>
+        implements
         // @@protoc_insertion_point(builder_implements:v1.NUMANode)
         dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANodeOrBuilder {
-      public static final com.google.protobuf.Descriptors.Descriptor
-          getDescriptor() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_NUMANode_descriptor;
+      public static final com.google.protobuf.Descriptors.Descriptor getDescriptor() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_NUMANode_descriptor;
       }
 
       @java.lang.Override
       protected com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
           internalGetFieldAccessorTable() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_NUMANode_fieldAccessorTable
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_NUMANode_fieldAccessorTable
             .ensureFieldAccessorsInitialized(
-                dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.class, dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder.class);
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.class,
+                dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.Builder.class);
       }
 
-      // Construct using dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.newBuilder()
-      private Builder() {
+      // Construct using
+      // dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.newBuilder()
+      private Builder() {}
 
-      }
-
-      private Builder(
-          com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
+      private Builder(com.google.protobuf.GeneratedMessageV3.BuilderParent parent) {
         super(parent);
-
       }
+
       @java.lang.Override
       public Builder clear() {
         super.clear();
@@ -5403,14 +5838,16 @@ public final class PodResourcesApi {
       }
 
       @java.lang.Override
-      public com.google.protobuf.Descriptors.Descriptor
-          getDescriptorForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.internal_static_v1_NUMANode_descriptor;
+      public com.google.protobuf.Descriptors.Descriptor getDescriptorForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi
+            .internal_static_v1_NUMANode_descriptor;
       }
 
       @java.lang.Override
-      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode getDefaultInstanceForType() {
-        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.getDefaultInstance();
+      public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+          getDefaultInstanceForType() {
+        return dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+            .getDefaultInstance();
       }
 
       @java.lang.Override
@@ -5424,13 +5861,17 @@ public final class PodResourcesApi {
 
       @java.lang.Override
       public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode buildPartial() {
-        dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode result = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode(this);
-        if (bitField0_ != 0) { buildPartial0(result); }
+        dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode result =
+            new dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode(this);
+        if (bitField0_ != 0) {
+          buildPartial0(result);
+        }
         onBuilt();
         return result;
       }
 
-      private void buildPartial0(dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode result) {
+      private void buildPartial0(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode result) {
         int from_bitField0_ = bitField0_;
         if (((from_bitField0_ & 0x00000001) != 0)) {
           result.iD_ = iD_;
@@ -5441,46 +5882,53 @@ public final class PodResourcesApi {
       public Builder clone() {
         return super.clone();
       }
+
       @java.lang.Override
       public Builder setField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.setField(field, value);
       }
+
       @java.lang.Override
-      public Builder clearField(
-          com.google.protobuf.Descriptors.FieldDescriptor field) {
+      public Builder clearField(com.google.protobuf.Descriptors.FieldDescriptor field) {
         return super.clearField(field);
       }
+
       @java.lang.Override
-      public Builder clearOneof(
-          com.google.protobuf.Descriptors.OneofDescriptor oneof) {
+      public Builder clearOneof(com.google.protobuf.Descriptors.OneofDescriptor oneof) {
         return super.clearOneof(oneof);
       }
+
       @java.lang.Override
       public Builder setRepeatedField(
           com.google.protobuf.Descriptors.FieldDescriptor field,
-          int index, java.lang.Object value) {
+          int index,
+          java.lang.Object value) {
         return super.setRepeatedField(field, index, value);
       }
+
       @java.lang.Override
       public Builder addRepeatedField(
-          com.google.protobuf.Descriptors.FieldDescriptor field,
-          java.lang.Object value) {
+          com.google.protobuf.Descriptors.FieldDescriptor field, java.lang.Object value) {
         return super.addRepeatedField(field, value);
       }
+
       @java.lang.Override
       public Builder mergeFrom(com.google.protobuf.Message other) {
         if (other instanceof dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode) {
-          return mergeFrom((dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode)other);
+          return mergeFrom(
+              (dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode) other);
         } else {
           super.mergeFrom(other);
           return this;
         }
       }
 
-      public Builder mergeFrom(dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode other) {
-        if (other == dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode.getDefaultInstance()) return this;
+      public Builder mergeFrom(
+          dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode other) {
+        if (other
+            == dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+                .getDefaultInstance()) return this;
         if (other.getID() != 0L) {
           setID(other.getID());
         }
@@ -5510,17 +5958,19 @@ public final class PodResourcesApi {
               case 0:
                 done = true;
                 break;
-              case 8: {
-                iD_ = input.readInt64();
-                bitField0_ |= 0x00000001;
-                break;
-              } // case 8
-              default: {
-                if (!super.parseUnknownField(input, extensionRegistry, tag)) {
-                  done = true; // was an endgroup tag
-                }
-                break;
-              } // default:
+              case 8:
+                {
+                  iD_ = input.readInt64();
+                  bitField0_ |= 0x00000001;
+                  break;
+                } // case 8
+              default:
+                {
+                  if (!super.parseUnknownField(input, extensionRegistry, tag)) {
+                    done = true; // was an endgroup tag
+                  }
+                  break;
+                } // default:
             } // switch (tag)
           } // while (!done)
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -5530,19 +5980,24 @@ public final class PodResourcesApi {
         } // finally
         return this;
       }
+
       private int bitField0_;
 
-      private long iD_ ;
+      private long iD_;
+
       /**
        * <code>int64 ID = 1;</code>
+       *
        * @return The iD.
        */
       @java.lang.Override
       public long getID() {
         return iD_;
       }
+
       /**
        * <code>int64 ID = 1;</code>
+       *
        * @param value The iD to set.
        * @return This builder for chaining.
        */
@@ -5553,8 +6008,10 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       /**
        * <code>int64 ID = 1;</code>
+       *
        * @return This builder for chaining.
        */
       public Builder clearID() {
@@ -5563,6 +6020,7 @@ public final class PodResourcesApi {
         onChanged();
         return this;
       }
+
       @java.lang.Override
       public final Builder setUnknownFields(
           final com.google.protobuf.UnknownFieldSet unknownFields) {
@@ -5575,41 +6033,44 @@ public final class PodResourcesApi {
         return super.mergeUnknownFields(unknownFields);
       }
 
-
       // @@protoc_insertion_point(builder_scope:v1.NUMANode)
     }
 
     // @@protoc_insertion_point(class_scope:v1.NUMANode)
-    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode DEFAULT_INSTANCE;
+    private static final dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+        DEFAULT_INSTANCE;
+
     static {
       DEFAULT_INSTANCE = new dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode();
     }
 
-    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode getDefaultInstance() {
+    public static dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+        getDefaultInstance() {
       return DEFAULT_INSTANCE;
     }
 
-    private static final com.google.protobuf.Parser<NUMANode>
-        PARSER = new com.google.protobuf.AbstractParser<NUMANode>() {
-      @java.lang.Override
-      public NUMANode parsePartialFrom(
-          com.google.protobuf.CodedInputStream input,
-          com.google.protobuf.ExtensionRegistryLite extensionRegistry)
-          throws com.google.protobuf.InvalidProtocolBufferException {
-        Builder builder = newBuilder();
-        try {
-          builder.mergeFrom(input, extensionRegistry);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          throw e.setUnfinishedMessage(builder.buildPartial());
-        } catch (com.google.protobuf.UninitializedMessageException e) {
-          throw e.asInvalidProtocolBufferException().setUnfinishedMessage(builder.buildPartial());
-        } catch (java.io.IOException e) {
-          throw new com.google.protobuf.InvalidProtocolBufferException(e)
-              .setUnfinishedMessage(builder.buildPartial());
-        }
-        return builder.buildPartial();
-      }
-    };
+    private static final com.google.protobuf.Parser<NUMANode> PARSER =
+        new com.google.protobuf.AbstractParser<NUMANode>() {
+          @java.lang.Override
+          public NUMANode parsePartialFrom(
+              com.google.protobuf.CodedInputStream input,
+              com.google.protobuf.ExtensionRegistryLite extensionRegistry)
+              throws com.google.protobuf.InvalidProtocolBufferException {
+            Builder builder = newBuilder();
+            try {
+              builder.mergeFrom(input, extensionRegistry);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              throw e.setUnfinishedMessage(builder.buildPartial());
+            } catch (com.google.protobuf.UninitializedMessageException e) {
+              throw e.asInvalidProtocolBufferException()
+                  .setUnfinishedMessage(builder.buildPartial());
+            } catch (java.io.IOException e) {
+              throw new com.google.protobuf.InvalidProtocolBufferException(e)
+                  .setUnfinishedMessage(builder.buildPartial());
+            }
+            return builder.buildPartial();
+          }
+        };
 
     public static com.google.protobuf.Parser<NUMANode> parser() {
       return PARSER;
@@ -5621,119 +6082,117 @@ public final class PodResourcesApi {
     }
 
     @java.lang.Override
-    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode getDefaultInstanceForType() {
+    public dev.nodescope.collectors.podresources.v1.PodResourcesApi.NUMANode
+        getDefaultInstanceForType() {
       return DEFAULT_INSTANCE;
     }
-
   }
 
   private static final com.google.protobuf.Descriptors.Descriptor
-    internal_static_v1_ListPodResourcesRequest_descriptor;
-  private static final 
-    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_v1_ListPodResourcesRequest_descriptor;
+  private static final com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_v1_ListPodResourcesRequest_fieldAccessorTable;
   private static final com.google.protobuf.Descriptors.Descriptor
-    internal_static_v1_ListPodResourcesResponse_descriptor;
-  private static final 
-    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_v1_ListPodResourcesResponse_descriptor;
+  private static final com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_v1_ListPodResourcesResponse_fieldAccessorTable;
   private static final com.google.protobuf.Descriptors.Descriptor
-    internal_static_v1_PodResources_descriptor;
-  private static final 
-    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_v1_PodResources_descriptor;
+  private static final com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_v1_PodResources_fieldAccessorTable;
   private static final com.google.protobuf.Descriptors.Descriptor
-    internal_static_v1_ContainerResources_descriptor;
-  private static final 
-    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_v1_ContainerResources_descriptor;
+  private static final com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_v1_ContainerResources_fieldAccessorTable;
   private static final com.google.protobuf.Descriptors.Descriptor
-    internal_static_v1_ContainerDevices_descriptor;
-  private static final 
-    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_v1_ContainerDevices_descriptor;
+  private static final com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_v1_ContainerDevices_fieldAccessorTable;
   private static final com.google.protobuf.Descriptors.Descriptor
-    internal_static_v1_TopologyInfo_descriptor;
-  private static final 
-    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_v1_TopologyInfo_descriptor;
+  private static final com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_v1_TopologyInfo_fieldAccessorTable;
   private static final com.google.protobuf.Descriptors.Descriptor
-    internal_static_v1_NUMANode_descriptor;
-  private static final 
-    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_v1_NUMANode_descriptor;
+  private static final com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_v1_NUMANode_fieldAccessorTable;
 
-  public static com.google.protobuf.Descriptors.FileDescriptor
-      getDescriptor() {
+  public static com.google.protobuf.Descriptors.FileDescriptor getDescriptor() {
     return descriptor;
   }
-  private static  com.google.protobuf.Descriptors.FileDescriptor
-      descriptor;
+
+  private static com.google.protobuf.Descriptors.FileDescriptor descriptor;
+
   static {
     java.lang.String[] descriptorData = {
-      "\n\tapi.proto\022\002v1\"\031\n\027ListPodResourcesReque" +
-      "st\"C\n\030ListPodResourcesResponse\022\'\n\rpod_re" +
-      "sources\030\001 \003(\0132\020.v1.PodResources\"[\n\014PodRe" +
-      "sources\022\014\n\004name\030\001 \001(\t\022\021\n\tnamespace\030\002 \001(\t" +
-      "\022*\n\ncontainers\030\003 \003(\0132\026.v1.ContainerResou" +
-      "rces\"Z\n\022ContainerResources\022\014\n\004name\030\001 \001(\t" +
-      "\022%\n\007devices\030\002 \003(\0132\024.v1.ContainerDevices\022" +
-      "\017\n\007cpu_ids\030\003 \003(\003\"a\n\020ContainerDevices\022\025\n\r" +
-      "resource_name\030\001 \001(\t\022\022\n\ndevice_ids\030\002 \003(\t\022" +
-      "\"\n\010topology\030\003 \001(\0132\020.v1.TopologyInfo\"+\n\014T" +
-      "opologyInfo\022\033\n\005nodes\030\001 \003(\0132\014.v1.NUMANode" +
-      "\"\026\n\010NUMANode\022\n\n\002ID\030\001 \001(\0032Y\n\022PodResources" +
-      "Lister\022C\n\004List\022\033.v1.ListPodResourcesRequ" +
-      "est\032\034.v1.ListPodResourcesResponse\"\000B;\n(d" +
-      "ev.nodescope.collectors.podresources.v1B" +
-      "\017PodResourcesApib\006proto3"
+      "\n\tapi.proto\022\002v1\"\031\n\027ListPodResourcesReque"
+          + "st\"C\n\030ListPodResourcesResponse\022\'\n\rpod_re"
+          + "sources\030\001 \003(\0132\020.v1.PodResources\"[\n\014PodRe"
+          + "sources\022\014\n\004name\030\001 \001(\t\022\021\n\tnamespace\030\002 \001(\t"
+          + "\022*\n\ncontainers\030\003 \003(\0132\026.v1.ContainerResou"
+          + "rces\"Z\n\022ContainerResources\022\014\n\004name\030\001 \001(\t"
+          + "\022%\n\007devices\030\002 \003(\0132\024.v1.ContainerDevices\022"
+          + "\017\n\007cpu_ids\030\003 \003(\003\"a\n\020ContainerDevices\022\025\n\r"
+          + "resource_name\030\001 \001(\t\022\022\n\ndevice_ids\030\002 \003(\t\022"
+          + "\"\n\010topology\030\003 \001(\0132\020.v1.TopologyInfo\"+\n\014T"
+          + "opologyInfo\022\033\n\005nodes\030\001 \003(\0132\014.v1.NUMANode"
+          + "\"\026\n\010NUMANode\022\n\n\002ID\030\001 \001(\0032Y\n\022PodResources"
+          + "Lister\022C\n\004List\022\033.v1.ListPodResourcesRequ"
+          + "est\032\034.v1.ListPodResourcesResponse\"\000B;\n(d"
+          + "ev.nodescope.collectors.podresources.v1B"
+          + "\017PodResourcesApib\006proto3"
     };
-    descriptor = com.google.protobuf.Descriptors.FileDescriptor
-      .internalBuildGeneratedFileFrom(descriptorData,
-        new com.google.protobuf.Descriptors.FileDescriptor[] {
-        });
+    descriptor =
+        com.google.protobuf.Descriptors.FileDescriptor.internalBuildGeneratedFileFrom(
+            descriptorData, new com.google.protobuf.Descriptors.FileDescriptor[] {});
     internal_static_v1_ListPodResourcesRequest_descriptor =
-      getDescriptor().getMessageTypes().get(0);
-    internal_static_v1_ListPodResourcesRequest_fieldAccessorTable = new
-      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
-        internal_static_v1_ListPodResourcesRequest_descriptor,
-        new java.lang.String[] { });
+        getDescriptor().getMessageTypes().get(0);
+    internal_static_v1_ListPodResourcesRequest_fieldAccessorTable =
+        new com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+            internal_static_v1_ListPodResourcesRequest_descriptor, new java.lang.String[] {});
     internal_static_v1_ListPodResourcesResponse_descriptor =
-      getDescriptor().getMessageTypes().get(1);
-    internal_static_v1_ListPodResourcesResponse_fieldAccessorTable = new
-      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
-        internal_static_v1_ListPodResourcesResponse_descriptor,
-        new java.lang.String[] { "PodResources", });
-    internal_static_v1_PodResources_descriptor =
-      getDescriptor().getMessageTypes().get(2);
-    internal_static_v1_PodResources_fieldAccessorTable = new
-      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
-        internal_static_v1_PodResources_descriptor,
-        new java.lang.String[] { "Name", "Namespace", "Containers", });
-    internal_static_v1_ContainerResources_descriptor =
-      getDescriptor().getMessageTypes().get(3);
-    internal_static_v1_ContainerResources_fieldAccessorTable = new
-      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
-        internal_static_v1_ContainerResources_descriptor,
-        new java.lang.String[] { "Name", "Devices", "CpuIds", });
-    internal_static_v1_ContainerDevices_descriptor =
-      getDescriptor().getMessageTypes().get(4);
-    internal_static_v1_ContainerDevices_fieldAccessorTable = new
-      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
-        internal_static_v1_ContainerDevices_descriptor,
-        new java.lang.String[] { "ResourceName", "DeviceIds", "Topology", });
-    internal_static_v1_TopologyInfo_descriptor =
-      getDescriptor().getMessageTypes().get(5);
-    internal_static_v1_TopologyInfo_fieldAccessorTable = new
-      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
-        internal_static_v1_TopologyInfo_descriptor,
-        new java.lang.String[] { "Nodes", });
-    internal_static_v1_NUMANode_descriptor =
-      getDescriptor().getMessageTypes().get(6);
-    internal_static_v1_NUMANode_fieldAccessorTable = new
-      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
-        internal_static_v1_NUMANode_descriptor,
-        new java.lang.String[] { "ID", });
+        getDescriptor().getMessageTypes().get(1);
+    internal_static_v1_ListPodResourcesResponse_fieldAccessorTable =
+        new com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+            internal_static_v1_ListPodResourcesResponse_descriptor,
+            new java.lang.String[] {
+              "PodResources",
+            });
+    internal_static_v1_PodResources_descriptor = getDescriptor().getMessageTypes().get(2);
+    internal_static_v1_PodResources_fieldAccessorTable =
+        new com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+            internal_static_v1_PodResources_descriptor,
+            new java.lang.String[] {
+              "Name", "Namespace", "Containers",
+            });
+    internal_static_v1_ContainerResources_descriptor = getDescriptor().getMessageTypes().get(3);
+    internal_static_v1_ContainerResources_fieldAccessorTable =
+        new com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+            internal_static_v1_ContainerResources_descriptor,
+            new java.lang.String[] {
+              "Name", "Devices", "CpuIds",
+            });
+    internal_static_v1_ContainerDevices_descriptor = getDescriptor().getMessageTypes().get(4);
+    internal_static_v1_ContainerDevices_fieldAccessorTable =
+        new com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+            internal_static_v1_ContainerDevices_descriptor,
+            new java.lang.String[] {
+              "ResourceName", "DeviceIds", "Topology",
+            });
+    internal_static_v1_TopologyInfo_descriptor = getDescriptor().getMessageTypes().get(5);
+    internal_static_v1_TopologyInfo_fieldAccessorTable =
+        new com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+            internal_static_v1_TopologyInfo_descriptor,
+            new java.lang.String[] {
+              "Nodes",
+            });
+    internal_static_v1_NUMANode_descriptor = getDescriptor().getMessageTypes().get(6);
+    internal_static_v1_NUMANode_fieldAccessorTable =
+        new com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+            internal_static_v1_NUMANode_descriptor,
+            new java.lang.String[] {
+              "ID",
+            });
   }
 
   // @@protoc_insertion_point(outer_class_scope)
