@@ -34,7 +34,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{- define "nodescope.image" -}}
 {{- if not .Values.image.repository }}
-{{- fail "image.repository is required: no image is published yet, build one from agent/target/nodescope-agent.jar (README: Deploying with Helm)" }}
+{{- fail "image.repository is required: no image is published, build one from agent/target/nodescope-agent.jar (helm/nodescope/README.md)" }}
 {{- end }}
 {{- if .Values.image.digest }}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest }}

@@ -66,12 +66,24 @@ final class AgentProcess implements AutoCloseable {
   /** The same with variables added to the agent's environment (a library path, say). */
   static AgentProcess start(Path workDir, List<String> args, Map<String, String> extraEnvironment)
       throws IOException, InterruptedException {
+    return start(workDir, List.of(), args, extraEnvironment);
+  }
+
+  /**
+   * The same, run through a launcher: a command that runs the rest of its arguments (setpriv, say,
+   * to start the agent with fewer capabilities).
+   */
+  static AgentProcess start(
+      Path workDir, List<String> launcher, List<String> args, Map<String, String> extraEnvironment)
+      throws IOException, InterruptedException {
     int port = Processes.freePort();
     List<String> all = new ArrayList<>(List.of("--web.listen-address=127.0.0.1:" + port));
     all.addAll(args);
     Path log = workDir.resolve("agent.log");
+    List<String> command = new ArrayList<>(launcher);
+    command.addAll(command(all));
     ProcessBuilder builder =
-        new ProcessBuilder(command(all)).redirectErrorStream(true).redirectOutput(log.toFile());
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = builder.environment();
     env.keySet().removeIf(name -> name.startsWith("KUBERNETES_") || name.equals("KUBECONFIG"));
     env.put("HOME", workDir.toString()); // no ~/.kube/config of the machine running the tests

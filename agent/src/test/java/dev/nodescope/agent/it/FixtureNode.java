@@ -13,7 +13,8 @@ import java.util.stream.Stream;
  * agent at it.
  */
 final class FixtureNode {
-  private static final Path SOURCE = Path.of("src/test/resources/fixtures/node");
+  /** The fixture node both modules' tests share (fixtures/node/README.md). */
+  static final Path SOURCE = Path.of("..", "fixtures", "node");
 
   final Path root;
 

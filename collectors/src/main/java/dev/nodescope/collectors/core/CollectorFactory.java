@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Everything the agent needs to know about a collector before creating it: its name (which becomes
- * {@code --collector.<name>}), its metrics (for exposition and the README) and its own flags.
+ * {@code --collector.<name>}), its metrics (for exposition and docs/metrics.md) and its own flags.
  */
 public abstract class CollectorFactory {
   private final CollectorInfo info;

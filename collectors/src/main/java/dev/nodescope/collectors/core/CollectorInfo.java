@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * What is fixed about a collector: its name (which becomes {@code --collector.<name>}), how often
- * it runs unless told otherwise, a one-line description for {@code --help} and the README, and
+ * it runs unless told otherwise, a one-line description for {@code --help} and the docs, and
  * whether it runs unless disabled.
  */
 public record CollectorInfo(

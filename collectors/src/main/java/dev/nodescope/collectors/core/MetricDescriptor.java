@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 /**
  * A metric as users see it on /metrics: the exact exposed name (counters end in {@code _total}),
  * its type, help text and label names. Collectors declare these up front so that exposition, the
- * README table and the CloudWatch bridge all work from one list, and a misspelt name fails at
+ * generated docs and the CloudWatch bridge all work from one list, and a misspelt name fails at
  * start-up rather than at scrape time.
  */
 public record MetricDescriptor(String name, MetricType type, String help, List<String> labelNames) {

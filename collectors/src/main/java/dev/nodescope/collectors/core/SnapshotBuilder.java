@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * Collects samples during one run. Only descriptors the collector declared are accepted, so a
- * collector cannot expose a series that the README and exposition do not know about.
+ * collector cannot expose a series that the docs and exposition do not know about.
  */
 public final class SnapshotBuilder {
   private final String collector;

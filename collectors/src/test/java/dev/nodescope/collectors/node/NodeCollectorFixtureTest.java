@@ -17,7 +17,7 @@ class NodeCollectorFixtureTest {
     NodeFixture.Run run = NodeFixture.collect(NodeFixture.fresh());
 
     assertThat(run.partialFailures()).isEmpty();
-    Golden.assertMatches(Golden.render(run.snapshot()), "fixtures/node/expected.golden");
+    Golden.assertMatches(Golden.render(run.snapshot()), "golden/node-fixture.golden");
   }
 
   /** The truth is the fixture text itself, decoded here independently of the collector. */

@@ -26,7 +26,9 @@ import java.util.List;
  * tests that need bad input rewrite files in the copy, which is rebuilt before each test.
  */
 final class NodeFixture {
-  static final Path SOURCE = Path.of("src/test/resources/fixtures/node");
+  /** The fixture node both modules' tests share (fixtures/node/README.md). */
+  static final Path SOURCE = Path.of("..", "fixtures", "node");
+
   static final Path COPY = Path.of("target/node-fixture-root").toAbsolutePath();
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
 

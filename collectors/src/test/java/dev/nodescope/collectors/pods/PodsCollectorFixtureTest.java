@@ -8,9 +8,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import dev.nodescope.collectors.testing.Golden;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -83,9 +86,12 @@ class PodsCollectorFixtureTest {
         .containsExactlyInAnyOrder(POD_A, POD_B, POD_C);
   }
 
+  /** A node tree whose cgroup hierarchy has no kubepods: a node that is not a kubelet's. */
   @Test
-  void aNodeWithoutKubeletCgroupsHasNoSource() {
-    Path noKubelet = Path.of("src/test/resources/fixtures/node");
+  void aNodeWithoutKubeletCgroupsHasNoSource(@TempDir Path noKubelet) throws IOException {
+    Files.createDirectories(noKubelet.resolve("proc"));
+    Files.createDirectories(noKubelet.resolve("sys/fs/cgroup/system.slice"));
+    Files.writeString(noKubelet.resolve("sys/fs/cgroup/cgroup.controllers"), "cpu memory\n");
 
     assertThatThrownBy(
             () -> new PodsCollectorFactory().create(context(paths(noKubelet), PodDirectory.EMPTY)))
