@@ -10,11 +10,11 @@ import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.CollectorInfo;
 import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.kubernetes.KubeObjects;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.testing.FakeApiServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -179,16 +179,7 @@ class AgentKubernetesTest {
   @Test
   void theClusterDirectoryIsWatchedOnlyForACollectorThatNeedsIt() throws Exception {
     try (FakeApiServer api = new FakeApiServer()) {
-      api.put(
-          new ServiceBuilder()
-              .withNewMetadata()
-              .withNamespace("shop")
-              .withName("web")
-              .endMetadata()
-              .withNewSpec()
-              .withClusterIP("10.96.0.10")
-              .endSpec()
-              .build());
+      api.put(KubeObjects.service("shop", "web", "10.96.0.10"));
       String kubeconfig = "--kubernetes.kubeconfig=" + api.writeKubeconfig(temp);
       ClusterProbe probe = new ClusterProbe();
       try (Agent agent =

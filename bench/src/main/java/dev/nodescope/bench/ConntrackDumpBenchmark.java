@@ -13,7 +13,7 @@ import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.netlink.Addresses;
-import dev.nodescope.collectors.netlink.NetworkNamespace;
+import dev.nodescope.collectors.testing.NetworkNamespace;
 import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

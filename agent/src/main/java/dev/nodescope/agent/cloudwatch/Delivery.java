@@ -47,10 +47,6 @@ final class Delivery {
     String label() {
       return name().toLowerCase(java.util.Locale.ROOT);
     }
-
-    boolean retryable() {
-      return this == THROTTLED || this == SERVER_ERROR || this == NETWORK_ERROR;
-    }
   }
 
   /** Waits between attempts; tests replace it so that they run without sleeping. */

@@ -2,13 +2,13 @@ package dev.nodescope.agent.it;
 
 import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.kubernetes.KubeObjects;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.FakeApiServer;
 import dev.nodescope.collectors.testing.Golden;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -173,18 +173,7 @@ class EndToEndGoldenIT {
             NODE_IP,
             true,
             Map.of()),
-        new ServiceBuilder()
-            .withNewMetadata()
-            .withNamespace("shop")
-            .withName("web")
-            .endMetadata()
-            .withNewSpec()
-            .withClusterIP("198.51.100.100")
-            .addNewPort()
-            .withPort(80)
-            .endPort()
-            .endSpec()
-            .build());
+        KubeObjects.service("shop", "web", "198.51.100.100"));
   }
 
   private static Pod pod(
@@ -256,7 +245,7 @@ class EndToEndGoldenIT {
 
   static String normalise(String exposition) {
     StringBuilder out = new StringBuilder();
-    for (String line : exposition.split("\n")) {
+    for (String line : (Iterable<String>) exposition.lines()::iterator) {
       Matcher volatileValue = VOLATILE_VALUE.matcher(line);
       if (volatileValue.matches()) {
         line = volatileValue.group(1) + " <varies>";

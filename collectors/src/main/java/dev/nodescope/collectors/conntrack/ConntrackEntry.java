@@ -26,8 +26,4 @@ public record ConntrackEntry(
     UPDATE,
     DESTROY
   }
-
-  public boolean hasCounters() {
-    return originalBytes >= 0 && replyBytes >= 0;
-  }
 }

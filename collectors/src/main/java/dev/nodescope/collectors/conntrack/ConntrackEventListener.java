@@ -85,10 +85,6 @@ public final class ConntrackEventListener implements AutoCloseable {
     return malformed.get();
   }
 
-  public boolean isRunning() {
-    return running;
-  }
-
   @Override
   public void close() throws InterruptedException {
     running = false;

@@ -1,6 +1,5 @@
 package dev.nodescope.collectors.testing;
 
-import dev.nodescope.collectors.netlink.NetworkNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

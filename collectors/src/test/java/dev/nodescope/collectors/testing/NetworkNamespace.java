@@ -1,4 +1,4 @@
-package dev.nodescope.collectors.netlink;
+package dev.nodescope.collectors.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +10,7 @@ import jnr.ffi.annotations.SaveError;
 /**
  * Moves the calling thread (only it: setns is per thread) into a network namespace, so that netlink
  * sockets it opens afterwards see that namespace's conntrack table. Used to point the collector at
- * a namespace in tests.
+ * a namespace in tests and benchmarks.
  */
 public final class NetworkNamespace {
   private static final int O_RDONLY_CLOEXEC = 0x80000;
