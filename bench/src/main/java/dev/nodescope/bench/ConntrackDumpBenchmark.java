@@ -6,27 +6,29 @@ import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.FlagValues;
-import dev.nodescope.collectors.core.PodDirectory;
-import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.flows.FlowsCollectorFactory;
+import dev.nodescope.collectors.kubernetes.KubeObjects;
+import dev.nodescope.collectors.kubernetes.KubernetesMetadata;
 import dev.nodescope.collectors.netlink.Addresses;
+import dev.nodescope.collectors.testing.Eventually;
+import dev.nodescope.collectors.testing.FakeApiServer;
 import dev.nodescope.collectors.testing.NetworkNamespace;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,20 +40,33 @@ import java.util.concurrent.TimeUnit;
  * /dev/null} on the same table in the same run, rounds interleaved. Run by
  * bench/conntrack-dump-vs-conntrack-tool.sh, which makes the namespace.
  *
- * <p>Usage: {@code ConntrackDumpBenchmark NETNS ENTRIES ROUNDS CPU_WINDOW_SECONDS}
+ * <p>Every end of every entry is a pod known from an API server (the fake one of the collectors'
+ * tests, watched through the agent's own informers), with a Service and EndpointSlices, so each
+ * entry is attributed as on a node of a cluster. Three shapes of table: {@code few} (every client
+ * to one port of one server: few series), {@code distinct} (every entry its own server port and so
+ * its own pod peer, far past the series cap) and {@code mix} (half each).
+ *
+ * <p>Usage: {@code ConntrackDumpBenchmark NETNS SHAPE ENTRIES ROUNDS CPU_WINDOW_SECONDS}
  */
 public final class ConntrackDumpBenchmark {
-  private static final String SERVER = "192.0.2.20";
-  private static final int CLIENTS = 3;
+  private static final String NODE = "bench-node";
+  private static final String NAMESPACE = "bench";
+  private static final String[] CLIENTS = {"192.0.2.10", "192.0.2.11", "192.0.2.12"};
+  private static final String[] SERVERS = {"192.0.2.20", "192.0.2.21", "192.0.2.22"};
+  private static final String CLUSTER_IP = "198.51.100.53";
+  private static final int FEW_KEYS_PORT = 53;
   private static final int FIRST_SOURCE_PORT = 10000;
+  private static final int FIRST_SERVER_PORT = 1024;
+  private static final int SERVER_PORTS = 60000;
 
   private ConntrackDumpBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     String netns = args[0];
-    int entries = Integer.parseInt(args[1]);
-    int rounds = Integer.parseInt(args[2]);
-    int cpuWindowSeconds = Integer.parseInt(args[3]);
+    String shape = args[1];
+    int entries = Integer.parseInt(args[2]);
+    int rounds = Integer.parseInt(args[3]);
+    int cpuWindowSeconds = Integer.parseInt(args[4]);
     ExecutorService inNamespace =
         Executors.newSingleThreadExecutor(
             task -> {
@@ -69,18 +84,58 @@ public final class ConntrackDumpBenchmark {
               thread.setDaemon(true);
               return thread;
             });
-    try {
-      run(inNamespace, netns, entries, rounds, cpuWindowSeconds);
+    Path kubeconfigDir = Files.createTempDirectory("nodescope-bench");
+    try (FakeApiServer api = new FakeApiServer()) {
+      putCluster(api);
+      try (KubernetesMetadata metadata =
+          KubernetesMetadata.connect(api.writeKubeconfig(kubeconfigDir), Map.of(), NODE)
+              .orElseThrow()) {
+        ClusterDirectory cluster = metadata.startClusterDirectory(true);
+        Eventually.await(
+            "pods, Service and endpoints known",
+            () ->
+                metadata.pods().pods().size() == CLIENTS.length + SERVERS.length
+                    && cluster.serviceByClusterIp(CLUSTER_IP).isPresent()
+                    && cluster.podByIp(SERVERS[SERVERS.length - 1]).isPresent());
+        run(
+            inNamespace,
+            netns,
+            shape,
+            entries,
+            rounds,
+            cpuWindowSeconds,
+            context(metadata, cluster));
+      }
     } finally {
       inNamespace.shutdownNow();
+      try (var files = Files.list(kubeconfigDir)) {
+        for (Path file : files.toList()) {
+          Files.delete(file);
+        }
+      }
+      Files.delete(kubeconfigDir);
     }
   }
 
   private static void run(
-      ExecutorService ns, String netns, int entries, int rounds, int cpuWindowSeconds)
+      ExecutorService ns,
+      String netns,
+      String shape,
+      int entries,
+      int rounds,
+      int cpuWindowSeconds,
+      CollectorContext context)
       throws Exception {
     long filled = System.nanoTime();
-    in(ns, () -> fill(entries));
+    switch (shape) {
+      case "few" -> in(ns, () -> fillFewKeys(entries, 0));
+      case "distinct" -> in(ns, () -> fillDistinctKeys(entries));
+      case "mix" -> {
+        in(ns, () -> fillFewKeys(entries / 2, 0));
+        in(ns, () -> fillDistinctKeys(entries - entries / 2));
+      }
+      default -> throw new IllegalArgumentException("shape is few, distinct or mix: " + shape);
+    }
     long count =
         Long.parseLong(
             new String(
@@ -98,7 +153,7 @@ public final class ConntrackDumpBenchmark {
     if (count < entries) {
       throw new IllegalStateException("table holds " + count + " entries, wanted " + entries);
     }
-    Collector collector = in(ns, () -> new FlowsCollectorFactory().create(context()));
+    Collector collector = in(ns, () -> new FlowsCollectorFactory().create(context));
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     ConntrackClient client = in(ns, ConntrackClient::open);
@@ -148,8 +203,9 @@ public final class ConntrackDumpBenchmark {
 
     System.out.printf(
         Locale.ROOT,
-        "%n| measure (%d entries, %d rounds after %d warm-up) | agent | conntrack -L | "
+        "%n| %s keys: measure (%d entries, %d rounds after %d warm-up) | agent | conntrack -L | "
             + "ratio |%n|---|---|---|---|%n",
+        shape,
         count,
         rounds,
         warmup);
@@ -179,17 +235,36 @@ public final class ConntrackDumpBenchmark {
   }
 
   /**
-   * UDP from many source ports: {@value #CLIENTS} client addresses, each sending one datagram from
-   * consecutive source ports to one server port, as resolver traffic does. Bounded by {@code
-   * entries}.
+   * Few keys: the clients each send one datagram from consecutive source ports to one port of the
+   * first server, as resolver traffic does. Bounded by {@code entries}.
    */
-  private static Void fill(int entries) throws Exception {
+  private static Void fillFewKeys(int entries, int sourcePortOffset) throws Exception {
     byte[] payload = new byte[64];
-    InetSocketAddress server = new InetSocketAddress(SERVER, 53);
+    InetSocketAddress server = new InetSocketAddress(SERVERS[0], FEW_KEYS_PORT);
     for (int i = 0; i < entries; i++) {
-      String client = "192.0.2." + (10 + i % CLIENTS);
-      try (DatagramSocket socket =
-          new DatagramSocket(new InetSocketAddress(client, FIRST_SOURCE_PORT + i / CLIENTS))) {
+      String client = CLIENTS[i % CLIENTS.length];
+      int port = FIRST_SOURCE_PORT + sourcePortOffset + i / CLIENTS.length;
+      try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(client, port))) {
+        socket.send(new DatagramPacket(payload, payload.length, server));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * All-distinct keys: one socket of the first client sends one datagram to each port of each
+   * server in turn, so every entry is a pod peer of its own on both ends. Bounded by {@code
+   * entries} (at most {@value #SERVER_PORTS} ports per server).
+   */
+  private static Void fillDistinctKeys(int entries) throws Exception {
+    if (entries > SERVER_PORTS * SERVERS.length) {
+      throw new IllegalArgumentException("at most " + SERVER_PORTS * SERVERS.length + " entries");
+    }
+    byte[] payload = new byte[64];
+    try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(CLIENTS[0], 9999))) {
+      for (int i = 0; i < entries; i++) {
+        InetSocketAddress server =
+            new InetSocketAddress(SERVERS[i / SERVER_PORTS], FIRST_SERVER_PORT + i % SERVER_PORTS);
         socket.send(new DatagramPacket(payload, payload.length, server));
       }
     }
@@ -237,47 +312,30 @@ public final class ConntrackDumpBenchmark {
     };
   }
 
-  private static CollectorContext context() {
-    Map<String, PodInfo> byIp = new HashMap<>();
-    for (int i = 0; i < CLIENTS; i++) {
-      String ip = "192.0.2." + (10 + i);
-      byIp.put(
-          ip,
-          new PodInfo(
-              "bench",
-              "client-" + i,
-              "uid-" + i,
-              List.of(ip),
-              "Deployment",
-              "client",
-              false,
-              "node",
-              List.of()));
+  /**
+   * This node with its zone, the pods at both ends, and a Service whose endpoints are the servers.
+   */
+  private static void putCluster(FakeApiServer api) {
+    api.put(KubeObjects.node(NODE, "zone-a", "203.0.113.1"));
+    List<String[]> endpoints = new ArrayList<>();
+    for (int i = 0; i < CLIENTS.length; i++) {
+      api.put(pod("client-" + i, CLIENTS[i], "client"));
     }
-    byIp.put(
-        SERVER,
-        new PodInfo(
-            "kube-system",
-            "resolver",
-            "uid-s",
-            List.of(SERVER),
-            "Deployment",
-            "resolver",
-            false,
-            "node",
-            List.of()));
-    PodDirectory pods =
-        new PodDirectory() {
-          @Override
-          public Collection<PodInfo> pods() {
-            return byIp.values();
-          }
+    for (int i = 0; i < SERVERS.length; i++) {
+      api.put(pod("resolver-" + i, SERVERS[i], "resolver"));
+      endpoints.add(new String[] {"resolver-" + i, SERVERS[i], NODE});
+    }
+    api.put(KubeObjects.service(NAMESPACE, "resolver", CLUSTER_IP));
+    api.put(KubeObjects.slice(NAMESPACE, "resolver-x1", endpoints.toArray(String[][]::new)));
+  }
 
-          @Override
-          public Optional<PodInfo> byIp(String ip) {
-            return Optional.ofNullable(byIp.get(ip));
-          }
-        };
+  private static Pod pod(String name, String ip, String deployment) {
+    return KubeObjects.deploymentPod(NAMESPACE, name, "uid-" + name, NODE, ip, deployment, "abc12")
+        .build();
+  }
+
+  /** As deployed: the agent's defaults for every flag, this node's pods and the cluster. */
+  private static CollectorContext context(KubernetesMetadata metadata, ClusterDirectory cluster) {
     FlagValues defaults =
         new FlagValues() {
           @Override
@@ -287,10 +345,10 @@ public final class ConntrackDumpBenchmark {
         };
     return new CollectorContext(
         RootPaths.host(),
-        "node",
+        NODE,
         defaults,
-        pods,
-        ClusterDirectory.EMPTY,
+        metadata.pods(),
+        cluster,
         PodResources.NONE,
         Clock.systemUTC());
   }
