@@ -1,5 +1,6 @@
 package dev.nodescope.collectors.flows;
 
+import dev.nodescope.collectors.conntrack.CiliumConntrackSource;
 import dev.nodescope.collectors.conntrack.ConntrackCpuStats;
 import dev.nodescope.collectors.conntrack.ConntrackSource;
 import dev.nodescope.collectors.core.Collector;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,18 +41,26 @@ final class FlowsCollector implements Collector {
       boolean enableAccounting,
       ConntrackSource.NetlinkOpener netlink)
       throws IOException {
+    this(context, maxSeries, openNetfilter(context, enableAccounting, netlink));
+  }
+
+  /** Reading the given source, Cilium's maps say. */
+  FlowsCollector(CollectorContext context, int maxSeries, ConntrackSource source)
+      throws IOException {
     this.context = context;
     this.maxSeries = maxSeries;
-    if (enableAccounting) {
-      Files.writeString(acctPath(), "1\n");
-    }
-    this.source = ConntrackSource.open(context.paths(), netlink);
+    this.source = source;
     this.hostNetwork = HostNetworkSockets.create(context.paths());
     this.aggregator = new FlowAggregator(context.nodeName(), hostNetwork);
   }
 
-  private Path acctPath() {
-    return context.paths().proc("sys/net/netfilter/nf_conntrack_acct");
+  private static ConntrackSource openNetfilter(
+      CollectorContext context, boolean enableAccounting, ConntrackSource.NetlinkOpener netlink)
+      throws IOException {
+    if (enableAccounting) {
+      Files.writeString(context.paths().proc("sys/net/netfilter/nf_conntrack_acct"), "1\n");
+    }
+    return ConntrackSource.open(context.paths(), netlink);
   }
 
   @Override
@@ -147,7 +155,11 @@ final class FlowsCollector implements Collector {
     readLong(out, "sys/net/netfilter/nf_conntrack_max", FlowsCollectorFactory.ENTRIES_LIMIT);
     Long acct =
         readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsCollectorFactory.ACCOUNTING);
-    if (acct != null && acct == 0 && !accountingOffLogged) {
+    if (source instanceof CiliumConntrackSource cilium) {
+      cilium
+          .accountingEnabled()
+          .ifPresent(on -> out.add(FlowsCollectorFactory.CILIUM_ACCOUNTING, on ? 1 : 0));
+    } else if (acct != null && acct == 0 && !accountingOffLogged) {
       accountingOffLogged = true;
       LOG.warn(
           "net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
@@ -155,8 +167,12 @@ final class FlowsCollector implements Collector {
     }
     out.add(FlowsCollectorFactory.SOURCE, 1, source.name());
     out.add(FlowsCollectorFactory.LOST_EVENTS, source.lostEvents());
+    List<ConntrackCpuStats> cpuStats = source.cpuStats();
+    if (cpuStats.isEmpty()) {
+      return; // Cilium's maps have no such statistics
+    }
     long[] sums = new long[7];
-    for (ConntrackCpuStats s : source.cpuStats()) {
+    for (ConntrackCpuStats s : cpuStats) {
       long[] v = {
         s.found(),
         s.invalid(),
