@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CiliumConntrackBenchmark {
   private static final int CILIUM_TCP_MAX = 524_288;
-  private static final int CLIENTS = 4;
+  private static final int CLIENTS = 16;
 
   private CiliumConntrackBenchmark() {}
 
@@ -63,8 +63,9 @@ public final class CiliumConntrackBenchmark {
   }
 
   /**
-   * TCP connections from {@value #CLIENTS} client pods, many source ports each, to one server pod
-   * on port 8080: OUT entries as Cilium writes them at the clients' egress. Bounded by entries.
+   * TCP connections from {@value #CLIENTS} client pods (192.0.2.10 onwards), many source ports
+   * each, to one server pod on port 8080: OUT entries as Cilium writes them at the clients' egress.
+   * Bounded by entries.
    */
   private static void fill(BpfMap map, int entries) throws Exception {
     ByteBuffer key = ByteBuffer.allocate(14).order(ByteOrder.BIG_ENDIAN);
@@ -157,20 +158,34 @@ public final class CiliumConntrackBenchmark {
     };
   }
 
-  /** The four client pods and the server pod known; Cilium's maps in the directory, 1.15. */
+  /** The client pods and the server pod known; Cilium's maps in the directory, 1.15. */
   private static CollectorContext context(Path directory) {
     List<PodInfo> pods = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {
       String ip = "192.0.2." + (10 + i);
       pods.add(
           new PodInfo(
-              "bench", "client-" + i, "uid-" + i, List.of(ip), "Deployment", "client", false,
-              "node", List.of()));
+              "bench",
+              "client-" + i,
+              "uid-" + i,
+              List.of(ip),
+              "Deployment",
+              "client",
+              false,
+              "node",
+              List.of()));
     }
     pods.add(
         new PodInfo(
-            "bench", "server", "uid-s", List.of("192.0.2.20"), "Deployment", "server", false,
-            "node", List.of()));
+            "bench",
+            "server",
+            "uid-s",
+            List.of("192.0.2.20"),
+            "Deployment",
+            "server",
+            false,
+            "node",
+            List.of()));
     PodDirectory directoryOfPods = () -> pods;
     FlagValues flags =
         new FlagValues() {
