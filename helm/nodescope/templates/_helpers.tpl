@@ -77,6 +77,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if .Values.flows.enableAccounting }}
 - --collector.flows.enable-accounting
 {{- end }}
+{{- if .Values.flows.cilium.enabled }}
+- --collector.flows.cilium-bpf-path={{ .Values.flows.cilium.bpfFilesystem }}/tc/globals
+- --collector.flows.cilium-version={{ .Values.flows.cilium.version }}
+{{- end }}
 {{- if eq .Values.neuron.mode "disabled" }}
 - --no-collector.neuron
 {{- else if eq .Values.neuron.mode "sidecar" }}

@@ -357,12 +357,12 @@ public final class ConntrackDumpBenchmark {
     return ns.submit(task).get(10, TimeUnit.MINUTES);
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     List<Double> sorted = values.stream().sorted().toList();
     return sorted.get(sorted.size() / 2);
   }
 
-  private static void row(String measure, double agent, double peer) {
+  static void row(String measure, double agent, double peer) {
     System.out.printf(
         Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", measure, agent, peer, agent / peer);
   }

@@ -445,6 +445,40 @@ class HelmChartTest {
         .doesNotContain("ServiceAccount", "ClusterRole", "ClusterRoleBinding");
   }
 
+  /**
+   * Cilium support: the host's BPF filesystem read-only where the flag looks, and BPF the one
+   * capability it adds; nothing of it without the value.
+   */
+  @Test
+  void ciliumMountsTheBpfFilesystemReadOnlyAndAddsOnlyBpf() throws IOException {
+    PodSpec pod =
+        one(render("flows: {cilium: {enabled: true, version: \"1.16\"}}"), DaemonSet.class)
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    Container agent = agent(pod);
+    assertThat(agent.getSecurityContext().getCapabilities().getAdd())
+        .containsExactlyInAnyOrder("NET_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH", "BPF");
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(mount -> mount.getMountPath().equals("/sys/fs/bpf"))
+        .singleElement()
+        .satisfies(
+            mount -> {
+              assertThat(mount.getReadOnly()).isTrue();
+              assertThat(mount.getMountPropagation()).isEqualTo("HostToContainer");
+              assertThat(volume(pod, mount.getName()).getHostPath().getPath())
+                  .isEqualTo("/sys/fs/bpf");
+            });
+    FlagValues flags = parse(agent);
+    assertThat(flag(flags, "collector.flows.cilium-bpf-path").toString())
+        .isEqualTo("/sys/fs/bpf/tc/globals");
+    assertThat(flag(flags, "collector.flows.cilium-version")).isEqualTo("1.16");
+
+    Container plain = agent(one(render(""), DaemonSet.class).getSpec().getTemplate().getSpec());
+    assertThat(plain.getVolumeMounts()).noneMatch(m -> m.getMountPath().startsWith("/sys/fs/bpf"));
+    assertThat(plain.getSecurityContext().getCapabilities().getAdd()).doesNotContain("BPF");
+  }
+
   @Test
   void irsaAudienceIsTheDefaultOutsideChinaAndCanBeSet() throws IOException {
     String role =

@@ -1,6 +1,7 @@
 package dev.nodescope.collectors.flows;
 
 import dev.nodescope.collectors.attribution.SeriesAdmission;
+import dev.nodescope.collectors.conntrack.CiliumConntrackSource;
 import dev.nodescope.collectors.conntrack.ConntrackCpuStats;
 import dev.nodescope.collectors.conntrack.ConntrackSource;
 import dev.nodescope.collectors.core.Collector;
@@ -11,7 +12,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,18 +35,25 @@ final class FlowsCollector implements Collector {
   FlowsCollector(
       CollectorContext context, boolean enableAccounting, ConntrackSource.NetlinkOpener netlink)
       throws IOException {
+    this(context, openNetfilter(context, enableAccounting, netlink));
+  }
+
+  /** Reading the given source, Cilium's maps say. */
+  FlowsCollector(CollectorContext context, ConntrackSource source) {
     this.context = context;
-    if (enableAccounting) {
-      Files.writeString(acctPath(), "1\n");
-    }
-    this.source = ConntrackSource.open(context.paths(), netlink);
+    this.source = source;
     this.hostNetwork = HostNetworkSockets.create(context.paths());
     this.aggregator =
         new FlowAggregator(context.nodeName(), hostNetwork, SeriesAdmission.of(context));
   }
 
-  private Path acctPath() {
-    return context.paths().proc("sys/net/netfilter/nf_conntrack_acct");
+  private static ConntrackSource openNetfilter(
+      CollectorContext context, boolean enableAccounting, ConntrackSource.NetlinkOpener netlink)
+      throws IOException {
+    if (enableAccounting) {
+      Files.writeString(context.paths().proc("sys/net/netfilter/nf_conntrack_acct"), "1\n");
+    }
+    return ConntrackSource.open(context.paths(), netlink);
   }
 
   @Override
@@ -72,7 +82,11 @@ final class FlowsCollector implements Collector {
     readLong(out, "sys/net/netfilter/nf_conntrack_max", FlowsCollectorFactory.ENTRIES_LIMIT);
     Long acct =
         readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsCollectorFactory.ACCOUNTING);
-    if (acct != null && acct == 0 && !accountingOffLogged) {
+    if (source instanceof CiliumConntrackSource cilium) {
+      cilium
+          .accountingEnabled()
+          .ifPresent(on -> out.add(FlowsCollectorFactory.CILIUM_ACCOUNTING, on ? 1 : 0));
+    } else if (acct != null && acct == 0 && !accountingOffLogged) {
       accountingOffLogged = true;
       LOG.warn(
           "net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
@@ -80,8 +94,12 @@ final class FlowsCollector implements Collector {
     }
     out.add(FlowsCollectorFactory.SOURCE, 1, source.name());
     out.add(FlowsCollectorFactory.LOST_EVENTS, source.lostEvents());
+    List<ConntrackCpuStats> cpuStats = source.cpuStats();
+    if (cpuStats.isEmpty()) {
+      return; // Cilium's maps have no such statistics
+    }
     long[] sums = new long[7];
-    for (ConntrackCpuStats s : source.cpuStats()) {
+    for (ConntrackCpuStats s : cpuStats) {
       long[] v = {
         s.found(),
         s.invalid(),

@@ -2,10 +2,14 @@ package dev.nodescope.collectors.kubernetes;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,6 +52,7 @@ public final class KubernetesMetadata implements AutoCloseable {
   private static final long LIST_PAGE = 500;
 
   private final KubernetesClient client;
+  private final String nodeName;
   private final PodStore pods;
   private final List<ResourceWatch> watches = new CopyOnWriteArrayList<>();
 
@@ -64,6 +69,7 @@ public final class KubernetesMetadata implements AutoCloseable {
 
   private KubernetesMetadata(KubernetesClient client, String nodeName) {
     this.client = client;
+    this.nodeName = nodeName;
     this.pods = new PodStore(this);
     watches.add(
         new ResourceWatch(
@@ -123,6 +129,46 @@ public final class KubernetesMetadata implements AutoCloseable {
 
   public PodDirectory pods() {
     return pods;
+  }
+
+  /**
+   * The image of the named container of a pod on this node that carries the label (the cilium-agent
+   * of a Cilium DaemonSet, say), asked of the API server once, as a list of this node's pods. Empty
+   * without API access (the directory is not one of ours) or when no such pod runs here; a failed
+   * request is an IOException.
+   */
+  public static Optional<String> containerImageOnNode(
+      PodDirectory directory, String labelKey, String labelValue, String container)
+      throws IOException {
+    Optional<KubernetesMetadata> metadata = behind(directory);
+    if (metadata.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Pod> found;
+    try {
+      found =
+          metadata
+              .get()
+              .client
+              .pods()
+              .inAnyNamespace()
+              .withField("spec.nodeName", metadata.get().nodeName)
+              .list()
+              .getItems();
+    } catch (KubernetesClientException e) {
+      throw new IOException(
+          "listing the pods of node " + metadata.get().nodeName + ": " + e.getMessage(), e);
+    }
+    return found.stream()
+        .filter(
+            pod ->
+                pod.getMetadata().getLabels() != null
+                    && labelValue.equals(pod.getMetadata().getLabels().get(labelKey))
+                    && pod.getSpec() != null)
+        .flatMap(pod -> pod.getSpec().getContainers().stream())
+        .filter(c -> container.equals(c.getName()) && c.getImage() != null)
+        .map(Container::getImage)
+        .findFirst();
   }
 
   /**
