@@ -14,7 +14,7 @@ import jnr.ffi.byref.IntByReference;
  * Pointer calls return NULL and set errno; int calls return a negative errno.
  */
 final class TracingLibbpf {
-  interface Api {
+  public interface Api {
     @SaveError
     Pointer bpf_object__open_mem(@In Pointer buffer, long size, Pointer options);
 
