@@ -1,25 +1,22 @@
 #!/usr/bin/env bash
-# Rebuilds the committed eBPF objects from their C sources (Debian: clang, llvm, libbpf-dev).
-# Each collectors/src/main/bpf/NAME.bpf.c becomes NAME.bpf.o among the agent's resources, as a CO-RE object
-# (clang -g -O2 -target bpf, DWARF stripped, BTF kept for load-time relocation), with NAME.bpf.o.sha256 recording the
-# source it was built from: BpfObjectsTest fails when a source changed and its object was not rebuilt.
+# Rebuilds the eBPF objects under collectors/src/main/resources from the C sources under collectors/src/main/bpf,
+# with Debian's clang and libbpf-dev (see scripts/test.sh's package list), and records the SHA-256 of the sources
+# each object was built from beside it (<object>.sources): BpfObjectsTest fails when a source changed and its
+# object was not rebuilt. The objects are CO-RE (libbpf relocates them against the running kernel's BTF), and one
+# object serves every little-endian machine (x86-64, arm64).
 # Usage: scripts/build-bpf.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
 sources=collectors/src/main/bpf
-objects=collectors/src/main/resources/dev/nodescope/collectors/bpf
-arch=$(uname -m)
-case "$arch" in
-  x86_64) target_arch=x86 ;;
-  aarch64) target_arch=arm64 ;;
-  *) echo "unsupported architecture $arch" >&2; exit 2 ;;
-esac
+objects=collectors/src/main/resources/dev/nodescope/collectors/tcp
 mkdir -p "$objects"
-for source in "$sources"/*.bpf.c; do
-  name=$(basename "$source" .c)
-  clang -g -O2 -target bpf -D__TARGET_ARCH_"$target_arch" -I/usr/include/"$arch"-linux-gnu -Wall -Werror \
-    -c "$source" -o "$objects/$name.o"
-  llvm-strip -g "$objects/$name.o"
-  (cd "$sources" && sha256sum "$name.c") > "$objects/$name.o.sha256"
-  echo "built $objects/$name.o"
+for program in "$sources"/*.bpf.c; do
+  stem=$(basename "$program" .c)
+  # -g keeps BTF (libbpf needs it for CO-RE and map definitions); llvm-strip -g then drops the DWARF only.
+  clang -g -O2 -target bpf -Wall -Werror -I"/usr/include/$(uname -m)-linux-gnu" \
+    -fdebug-prefix-map="$PWD"=. -c "$program" -o "$objects/$stem.o"
+  llvm-strip -g "$objects/$stem.o"
+  (cd "$sources" && sha256sum "$stem.c" *.h) >"$objects/$stem.o.sources"
+  echo "built $objects/$stem.o"
 done

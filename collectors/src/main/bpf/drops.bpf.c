@@ -16,7 +16,7 @@
 // The namespace is that of the device the packet was on when it was dropped, or, for a packet
 // not yet given a device (locally sent, dropped in OUTPUT), that of its socket.
 //
-// Built by scripts/build-bpf.sh; the object is committed next to the agent's classes.
+// Built by scripts/build-bpf.sh; the object is committed among the agent's resources.
 
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -24,37 +24,9 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-// The kernel types read here, reduced to the fields used; CO-RE relocates each field access
-// against the running kernel's BTF (/sys/kernel/btf/vmlinux).
-struct ns_common {
-	unsigned int inum;
-} __attribute__((preserve_access_index));
+#include "kernel_types.h"
 
-struct net {
-	struct ns_common ns;
-} __attribute__((preserve_access_index));
-
-typedef struct {
-	struct net *net;
-} possible_net_t;
-
-struct net_device {
-	possible_net_t nd_net;
-} __attribute__((preserve_access_index));
-
-struct sock_common {
-	possible_net_t skc_net;
-} __attribute__((preserve_access_index));
-
-struct sock {
-	struct sock_common __sk_common;
-} __attribute__((preserve_access_index));
-
-struct sk_buff {
-	struct net_device *dev;
-	struct sock *sk;
-} __attribute__((preserve_access_index));
-
+// The normal frees, matched by name: CO-RE replaces each with its value in the running kernel.
 enum skb_drop_reason {
 	SKB_NOT_DROPPED_YET,
 	SKB_CONSUMED,
@@ -107,19 +79,19 @@ static __always_inline int count(void *map, const void *key)
 
 static __always_inline __u32 netns_of(struct sk_buff *skb)
 {
-	struct net_device *dev = skb->dev;
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
 	struct sock *sk;
 
 	if (dev)
-		return dev->nd_net.net->ns.inum;
-	sk = skb->sk;
+		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	sk = BPF_CORE_READ(skb, sk);
 	if (sk)
-		return sk->__sk_common.skc_net.net->ns.inum;
+		return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	return 0;
 }
 
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(count_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+int BPF_PROG(nodescope_drops, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
 	struct drop_key key = {};
 	__u32 zero = 0;

@@ -2,17 +2,16 @@ package dev.nodescope.collectors.bpf;
 
 import java.io.IOException;
 
-/** A libbpf or bpf(2) call that failed, with the kernel's errno (0 when there is none). */
+/** A libbpf or bpf() call that failed, with the errno it gave. */
 public final class BpfException extends IOException {
-  private static final long serialVersionUID = 1L;
-
-  /** EPERM: the process lacks CAP_BPF (and CAP_PERFMON for tracing programs). */
   public static final int EPERM = 1;
+  public static final int ENOENT = 2;
+  public static final int ENOSPC = 28;
 
   private final int errno;
 
-  public BpfException(String what, int errno) {
-    super(errno == 0 ? what : what + ": errno " + errno + errnoName(errno));
+  public BpfException(String call, int errno) {
+    super(call + ": " + describe(errno));
     this.errno = errno;
   }
 
@@ -20,18 +19,21 @@ public final class BpfException extends IOException {
     return errno;
   }
 
-  private static String errnoName(int errno) {
-    switch (errno) {
-      case EPERM:
-        return " (EPERM: no CAP_BPF/CAP_PERFMON)";
-      case 2:
-        return " (ENOENT)";
-      case 22:
-        return " (EINVAL)";
-      case 95:
-        return " (EOPNOTSUPP)";
-      default:
-        return "";
-    }
+  /** Refused for want of privilege (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN or a lockdown). */
+  public boolean permissionDenied() {
+    return errno == EPERM || errno == 13;
+  }
+
+  private static String describe(int errno) {
+    return switch (errno) {
+      case EPERM -> "operation not permitted (EPERM)";
+      case ENOENT -> "not found (ENOENT)";
+      case 7 -> "argument list too long (E2BIG)";
+      case 13 -> "permission denied (EACCES)";
+      case 22 -> "invalid argument (EINVAL)";
+      case ENOSPC -> "no space (ENOSPC)";
+      case 95 -> "not supported (EOPNOTSUPP)";
+      default -> "errno " + errno;
+    };
   }
 }

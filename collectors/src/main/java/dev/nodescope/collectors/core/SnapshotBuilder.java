@@ -33,6 +33,24 @@ public final class SnapshotBuilder {
   }
 
   public SnapshotBuilder add(MetricDescriptor descriptor, double value, List<String> labelValues) {
+    if (descriptor.type() == MetricType.HISTOGRAM) {
+      throw new IllegalArgumentException(descriptor.name() + " is a histogram: use addHistogram");
+    }
+    return put(descriptor, new Sample(labelValues, value));
+  }
+
+  /** One series of a histogram metric. */
+  public SnapshotBuilder addHistogram(
+      MetricDescriptor descriptor, Histogram histogram, List<String> labelValues) {
+    if (descriptor.type() != MetricType.HISTOGRAM) {
+      throw new IllegalArgumentException(descriptor.name() + " is not a histogram");
+    }
+    return put(descriptor, new Sample(labelValues, histogram.count(), histogram));
+  }
+
+  private SnapshotBuilder put(MetricDescriptor descriptor, Sample sample) {
+    List<String> labelValues = sample.labelValues();
+    double value = sample.value();
     if (declared.get(descriptor.name()) != descriptor) {
       throw new IllegalArgumentException(collector + " did not declare " + descriptor.name());
     }
@@ -56,7 +74,6 @@ public final class SnapshotBuilder {
     if (descriptor.type() == MetricType.INFO && value != 1) {
       throw new IllegalArgumentException(descriptor.name() + " is an info metric and must be 1");
     }
-    Sample sample = new Sample(labelValues, value);
     if (!labelSets
         .computeIfAbsent(descriptor.name(), name -> new HashSet<>())
         .add(sample.labelValues())) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -19,23 +20,33 @@ import org.junit.jupiter.api.Test;
  */
 class BpfObjectsTest {
   private static final Path SOURCES = Path.of("src/main/bpf");
-  private static final Path OBJECTS = Path.of("src/main/resources/dev/nodescope/collectors/bpf");
+  private static final Path OBJECTS = Path.of("src/main/resources/dev/nodescope/collectors/tcp");
 
   @Test
   void everyObjectIsBuiltFromItsCurrentSource() throws Exception {
-    List<Path> sources;
-    try (Stream<Path> files = Files.list(SOURCES)) {
-      sources = files.filter(f -> f.toString().endsWith(".bpf.c")).sorted().toList();
-    }
-    assertThat(sources).isNotEmpty();
-    for (Path source : sources) {
-      String name = source.getFileName().toString();
+    List<Path> programs = list(".bpf.c");
+    List<Path> headers = list(".h");
+    assertThat(programs).isNotEmpty();
+    for (Path program : programs) {
+      String name = program.getFileName().toString();
       String stem = name.substring(0, name.length() - ".c".length());
-      Path object = OBJECTS.resolve(stem + ".o");
-      assertThat(object).as("object of " + name + " (run scripts/build-bpf.sh)").isRegularFile();
-      assertThat(Files.readString(OBJECTS.resolve(stem + ".o.sha256")).strip())
-          .as(name + " changed since its object was built: run scripts/build-bpf.sh")
-          .isEqualTo(sha256(source) + "  " + name);
+      assertThat(OBJECTS.resolve(stem + ".o"))
+          .as("object of " + name + " (run scripts/build-bpf.sh)")
+          .isRegularFile();
+      List<String> expected = new ArrayList<>();
+      expected.add(sha256(program) + "  " + name);
+      for (Path header : headers) {
+        expected.add(sha256(header) + "  " + header.getFileName());
+      }
+      assertThat(Files.readAllLines(OBJECTS.resolve(stem + ".o.sources")))
+          .as(name + " or a header changed since its object was built: run scripts/build-bpf.sh")
+          .containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
+  private static List<Path> list(String suffix) throws IOException {
+    try (Stream<Path> files = Files.list(SOURCES)) {
+      return files.filter(f -> f.toString().endsWith(suffix)).sorted().toList();
     }
   }
 

@@ -12,7 +12,6 @@ import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.Shell;
 import dev.nodescope.collectors.testing.TestNetns;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * NETFILTER_DROP count must equal what the rules matched; the node's count, shared with whatever
  * else runs on this machine, must have grown by at least as much.
  */
-class TcpDropsKernelTest {
+class DropsPartKernelTest {
   private static final int RECEIVED = 17;
   private static final int SENT = 5;
   private static final PodInfo POD =
@@ -55,7 +55,7 @@ class TcpDropsKernelTest {
       pod.run("iptables -A OUTPUT -p udp --dport 10 -j DROP");
       long podNetns = inode(pod);
 
-      try (TcpDrops drops = TcpDrops.open(Btf.KERNEL, () -> Map.of(podNetns, POD))) {
+      try (DropsPart drops = load(() -> Map.of(podNetns, POD))) {
         double nodeBefore = nodeDrops(collect(drops), "NETFILTER_DROP");
         assertThat(podDrops(collect(drops), "NETFILTER_DROP")).isZero();
 
@@ -113,12 +113,16 @@ class TcpDropsKernelTest {
   /** Loads the drop counter and waits, so that the test can kill it. */
   static final class DropsHolder {
     public static void main(String[] args) throws Exception {
-      TcpDrops drops = TcpDrops.open(Btf.KERNEL, Map::of);
+      DropsPart drops = load(Map::of);
       System.out.print("loaded\n");
       System.out.flush();
       Thread.sleep(60_000);
       drops.close();
     }
+  }
+
+  static DropsPart load(DropsPart.PodsByNetNamespace pods) throws Exception {
+    return DropsPart.load(TcpCollectorFactory.resource(DropsPart.OBJECT), Btf.KERNEL, pods);
   }
 
   static void requireKernelDrops() throws IOException {
@@ -161,27 +165,27 @@ class TcpDropsKernelTest {
     return Long.parseLong(drop.group(1));
   }
 
-  private static List<Sample> collect(TcpDrops drops) {
-    SnapshotBuilder out = new SnapshotBuilder("tcp", DropsMetrics.all());
+  private static List<Sample> collect(DropsPart drops) {
+    SnapshotBuilder out = new SnapshotBuilder("tcp", TcpMetrics.all());
     try {
       drops.collect(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
     assertThat(out.partialFailures()).isEmpty();
     var snapshot = out.build(Clock.systemUTC());
-    return DropsMetrics.all().stream()
+    return Stream.of(TcpMetrics.PACKET_DROPS, TcpMetrics.POD_PACKET_DROPS)
         .map(snapshot::family)
         .flatMap(family -> family.samples().stream())
         .toList();
   }
 
   private static double nodeDrops(List<Sample> samples, String reason) {
-    return value(samples, DropsMetrics.PACKET_DROPS, List.of(reason));
+    return value(samples, TcpMetrics.PACKET_DROPS, List.of(reason));
   }
 
   private static double podDrops(List<Sample> samples, String reason) {
-    return value(samples, DropsMetrics.POD_PACKET_DROPS, List.of("drops-ns", "drops-pod", reason));
+    return value(samples, TcpMetrics.POD_PACKET_DROPS, List.of("drops-ns", "drops-pod", reason));
   }
 
   /** The series with these labels (0 when absent), told apart from others by its label count. */
@@ -198,7 +202,8 @@ class TcpDropsKernelTest {
     try {
       String listing =
           Shell.output("bpftool", "prog", "show") + Shell.output("bpftool", "map", "show");
-      return Pattern.compile("name (count_drop|drops_by_reason|drops_by_netns|drops_uncounted)\\b")
+      return Pattern.compile(
+              "name (nodescope_drops|drops_by_reason|drops_by_netns|drops_uncounted)\\b")
           .matcher(listing)
           .results()
           .map(result -> result.group(1))

@@ -1,0 +1,137 @@
+package dev.nodescope.collectors.tcp;
+
+import dev.nodescope.collectors.bpf.BpfException;
+import dev.nodescope.collectors.bpf.BpfMap;
+import dev.nodescope.collectors.bpf.BpfObject;
+import dev.nodescope.collectors.core.ClusterDirectory;
+import dev.nodescope.collectors.core.PodDirectory;
+import dev.nodescope.collectors.core.SnapshotBuilder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * TCP health from tcp_health.bpf.o: the sock_ops program on the host's cgroup v2 root (RTT, connect
+ * time, retransmits, timeouts, failed connects) and the two reset tracepoints.
+ */
+final class SockOpsPart implements TcpPart {
+  static final String NAME = "health";
+  static final String OBJECT = "tcp_health.bpf.o";
+  static final String ROWS = "tcp_rows";
+  static final String CONNECTING = "tcp_connecting";
+  static final String RESETS = "tcp_resets";
+  static final String ERRORS = "tcp_errors";
+
+  /** Slots of tcp_errors (tcp_health.h TCP_ERR_*) and the map each one is about. */
+  private static final Map<Integer, String> INSERT_FAILURE_SLOTS =
+      Map.of(0, ROWS, 1, CONNECTING, 2, RESETS);
+
+  private final BpfObject object;
+  private final SocketTable sockets;
+  private final ResetTable resets;
+  private final BpfMap errors;
+  private final List<BpfMap> sized;
+  private final PeerLabels peers;
+  private final PodDirectory pods;
+  private final ClusterDirectory cluster;
+  private final TcpSeries series;
+
+  SockOpsPart(
+      byte[] elf,
+      Path kernelBtf,
+      Path cgroup,
+      int rows,
+      PeerLabels peers,
+      PodDirectory pods,
+      ClusterDirectory cluster,
+      int maxSeries)
+      throws BpfException {
+    int small = Math.max(1024, rows / 4);
+    this.object =
+        BpfObject.load(
+            "nodescope_tcp", elf, kernelBtf, Map.of(ROWS, rows, CONNECTING, small, RESETS, small));
+    try {
+      object.attachCgroup("nodescope_tcp_sockops", "sock_ops", cgroup);
+      object.attach("nodescope_tcp_send_reset", "raw_tracepoint", "tcp:tcp_send_reset");
+      object.attach("nodescope_tcp_receive_reset", "raw_tracepoint", "tcp:tcp_receive_reset");
+      BpfMap rowMap = object.map(ROWS);
+      BpfMap resetMap = object.map(RESETS);
+      this.sockets = new SocketTable(rowMap);
+      this.resets = new ResetTable(resetMap);
+      this.errors = object.map(ERRORS);
+      this.sized = List.of(rowMap, object.map(CONNECTING), resetMap);
+    } catch (BpfException e) {
+      object.close();
+      throw e;
+    }
+    this.peers = peers;
+    this.pods = pods;
+    this.cluster = cluster;
+    this.series = new TcpSeries(maxSeries);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void collect(SnapshotBuilder out) throws BpfException {
+    for (SocketTable.Change change : sockets.read()) {
+      peers
+          .of(change.ends(), role(change.role()), pods, cluster)
+          .ifPresent(labels -> series.add(labels, change));
+    }
+    Map<TcpMapLayout.Ends, Integer> roles = sockets.roles();
+    for (ResetTable.Change change : resets.read()) {
+      Integer role = roles.get(change.ends());
+      // A reset sent without a socket answers a packet to a local port: this end was the server.
+      String name = role != null ? role(role) : change.sent() ? "server" : "unknown";
+      Optional<List<String>> labels = peers.of(change.ends(), name, pods, cluster);
+      labels.ifPresent(l -> series.addResets(l, change.sent(), change.resets()));
+    }
+    Set<String> live =
+        pods.pods().stream()
+            .map(pod -> pod.namespace() + "/" + pod.name())
+            .collect(Collectors.toSet());
+    series.retainPods(live);
+    series.export(out);
+    exportSelf(out);
+  }
+
+  private void exportSelf(SnapshotBuilder out) throws BpfException {
+    out.add(TcpMetrics.MAP_ENTRIES, sockets.lastEntries(), ROWS);
+    out.add(TcpMetrics.MAP_ENTRIES, resets.lastEntries(), RESETS);
+    for (BpfMap map : sized) {
+      out.add(TcpMetrics.MAP_CAPACITY, map.capacity(), map.name());
+    }
+    for (Map.Entry<Integer, String> slot : INSERT_FAILURE_SLOTS.entrySet()) {
+      out.add(TcpMetrics.INSERT_FAILURES, errors.sumPerCpu(slot.getKey()), slot.getValue());
+    }
+    for (BpfObject.Attachment attachment : object.attachments()) {
+      out.add(
+          TcpMetrics.PROGRAM,
+          1,
+          NAME,
+          attachment.program(),
+          attachment.hook(),
+          attachment.target());
+    }
+  }
+
+  private static String role(int role) {
+    return switch (role) {
+      case TcpMapLayout.ROLE_CLIENT -> "client";
+      case TcpMapLayout.ROLE_SERVER -> "server";
+      default -> "unknown";
+    };
+  }
+
+  @Override
+  public void close() {
+    object.close();
+  }
+}
