@@ -79,21 +79,15 @@ final class DropsPart implements TcpPart {
     try {
       object = BpfObject.load(NAME, elf, kernelBtf, Map.of());
     } catch (BpfException e) {
-      throw unavailable(e);
+      throw TcpPart.unavailable(e);
     }
     try {
       object.attach(PROGRAM, "tp_btf", "skb:kfree_skb");
       return new DropsPart(object, reasons.get(), pods);
     } catch (BpfException e) {
       object.close();
-      throw unavailable(e);
+      throw TcpPart.unavailable(e);
     }
-  }
-
-  private static SourceUnavailableException unavailable(BpfException e) {
-    return new SourceUnavailableException(
-        e.permissionDenied() ? "no CAP_BPF/CAP_PERFMON (" + e.getMessage() + ")" : e.getMessage(),
-        e);
   }
 
   @Override
@@ -127,15 +121,7 @@ final class DropsPart implements TcpPart {
     out.add(TcpMetrics.MAP_CAPACITY, byReason.capacity(), BY_REASON);
     out.add(TcpMetrics.MAP_CAPACITY, byNetNamespace.capacity(), BY_NETNS);
     out.add(TcpMetrics.INSERT_FAILURES, uncounted.sumPerCpu(0), BY_REASON);
-    for (BpfObject.Attachment attachment : object.attachments()) {
-      out.add(
-          TcpMetrics.PROGRAM,
-          1,
-          NAME,
-          attachment.program(),
-          attachment.hook(),
-          attachment.target());
-    }
+    TcpPart.exportPrograms(out, NAME, object);
   }
 
   private String reason(int value) {

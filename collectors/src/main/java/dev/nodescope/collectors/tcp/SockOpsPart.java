@@ -111,15 +111,7 @@ final class SockOpsPart implements TcpPart {
     for (Map.Entry<Integer, String> slot : INSERT_FAILURE_SLOTS.entrySet()) {
       out.add(TcpMetrics.INSERT_FAILURES, errors.sumPerCpu(slot.getKey()), slot.getValue());
     }
-    for (BpfObject.Attachment attachment : object.attachments()) {
-      out.add(
-          TcpMetrics.PROGRAM,
-          1,
-          NAME,
-          attachment.program(),
-          attachment.hook(),
-          attachment.target());
-    }
+    TcpPart.exportPrograms(out, NAME, object);
   }
 
   private static String role(int role) {

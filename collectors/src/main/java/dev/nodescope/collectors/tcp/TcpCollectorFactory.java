@@ -121,9 +121,7 @@ public final class TcpCollectorFactory extends CollectorFactory {
           context.cluster(),
           context.flags().get(MAX_SERIES));
     } catch (BpfException e) {
-      throw new SourceUnavailableException(
-          e.permissionDenied() ? "no CAP_BPF/CAP_PERFMON (" + e.getMessage() + ")" : e.getMessage(),
-          e);
+      throw TcpPart.unavailable(e);
     }
   }
 

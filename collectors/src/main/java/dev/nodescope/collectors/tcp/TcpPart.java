@@ -1,6 +1,9 @@
 package dev.nodescope.collectors.tcp;
 
+import dev.nodescope.collectors.bpf.BpfException;
+import dev.nodescope.collectors.bpf.BpfObject;
 import dev.nodescope.collectors.core.SnapshotBuilder;
+import dev.nodescope.collectors.core.SourceUnavailableException;
 
 /**
  * One independently loaded part of the tcp collector (its own eBPF object and hooks), such as the
@@ -15,6 +18,26 @@ interface TcpPart extends AutoCloseable {
 
   @Override
   void close();
+
+  /** Adds {@code nodescope_tcp_program_info} for each program the part attached from its object. */
+  static void exportPrograms(SnapshotBuilder out, String part, BpfObject object) {
+    for (BpfObject.Attachment attachment : object.attachments()) {
+      out.add(
+          TcpMetrics.PROGRAM,
+          1,
+          part,
+          attachment.program(),
+          attachment.hook(),
+          attachment.target());
+    }
+  }
+
+  /** A part the kernel refused to load or attach, saying so when privilege is what is missing. */
+  static SourceUnavailableException unavailable(BpfException e) {
+    return new SourceUnavailableException(
+        e.permissionDenied() ? "no CAP_BPF/CAP_PERFMON (" + e.getMessage() + ")" : e.getMessage(),
+        e);
+  }
 
   /** Loads a part; throws {@link dev.nodescope.collectors.core.SourceUnavailableException}. */
   @FunctionalInterface
