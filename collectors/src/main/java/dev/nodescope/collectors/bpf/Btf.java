@@ -22,27 +22,27 @@ public final class Btf {
   /** The running kernel's BTF; present with {@code CONFIG_DEBUG_INFO_BTF}. */
   public static final Path KERNEL = Path.of("/sys/kernel/btf/vmlinux");
 
-  static final short MAGIC = (short) 0xEB9F;
-  static final int HEADER_SIZE = 24;
-  static final int KIND_INT = 1;
-  static final int KIND_PTR = 2;
-  static final int KIND_ARRAY = 3;
-  static final int KIND_STRUCT = 4;
-  static final int KIND_UNION = 5;
-  static final int KIND_ENUM = 6;
-  static final int KIND_FWD = 7;
-  static final int KIND_TYPEDEF = 8;
-  static final int KIND_VOLATILE = 9;
-  static final int KIND_CONST = 10;
-  static final int KIND_RESTRICT = 11;
-  static final int KIND_FUNC = 12;
-  static final int KIND_FUNC_PROTO = 13;
-  static final int KIND_VAR = 14;
-  static final int KIND_DATASEC = 15;
-  static final int KIND_FLOAT = 16;
-  static final int KIND_DECL_TAG = 17;
-  static final int KIND_TYPE_TAG = 18;
-  static final int KIND_ENUM64 = 19;
+  public static final short MAGIC = (short) 0xEB9F;
+  public static final int HEADER_SIZE = 24;
+  public static final int KIND_INT = 1;
+  public static final int KIND_PTR = 2;
+  public static final int KIND_ARRAY = 3;
+  public static final int KIND_STRUCT = 4;
+  public static final int KIND_UNION = 5;
+  public static final int KIND_ENUM = 6;
+  public static final int KIND_FWD = 7;
+  public static final int KIND_TYPEDEF = 8;
+  public static final int KIND_VOLATILE = 9;
+  public static final int KIND_CONST = 10;
+  public static final int KIND_RESTRICT = 11;
+  public static final int KIND_FUNC = 12;
+  public static final int KIND_FUNC_PROTO = 13;
+  public static final int KIND_VAR = 14;
+  public static final int KIND_DATASEC = 15;
+  public static final int KIND_FLOAT = 16;
+  public static final int KIND_DECL_TAG = 17;
+  public static final int KIND_TYPE_TAG = 18;
+  public static final int KIND_ENUM64 = 19;
 
   private final ByteBuffer types;
   private final ByteBuffer strings;

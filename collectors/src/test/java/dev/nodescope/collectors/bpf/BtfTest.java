@@ -3,13 +3,12 @@ package dev.nodescope.collectors.bpf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nodescope.collectors.testing.BtfBlob;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.Shell;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +55,7 @@ class BtfTest {
 
   @Test
   void rejectsAnUnknownKind() throws IOException {
-    BlobBuilder blob = new BlobBuilder(ByteOrder.LITTLE_ENDIAN);
+    BtfBlob blob = new BtfBlob(ByteOrder.LITTLE_ENDIAN);
     blob.type("odd", 31, 0, 0);
     Btf btf = Btf.parse(blob.build(), "odd");
     assertThatThrownBy(() -> btf.enumValues("anything"))
@@ -95,7 +94,7 @@ class BtfTest {
    * DECL_TAG (4), then the enums.
    */
   static ByteBuffer sampleBlob(ByteOrder order) {
-    BlobBuilder blob = new BlobBuilder(order);
+    BtfBlob blob = new BtfBlob(order);
     blob.type("int", Btf.KIND_INT, 0, 4).ints(0x01000020);
     blob.type("", Btf.KIND_PTR, 0, 1);
     blob.type("", Btf.KIND_ARRAY, 0, 0).ints(1, 1, 4);
@@ -112,59 +111,5 @@ class BtfTest {
     blob.type("signed_enum", Btf.KIND_ENUM, 1, 4, true).member("MINUS_TWO", -2);
     blob.type("wide_enum", Btf.KIND_ENUM64, 1, 8).member("WIDE", 2, 1);
     return blob.build();
-  }
-
-  /** Writes BTF as the kernel lays it out: header, types, strings (offset 0 is the empty name). */
-  static final class BlobBuilder {
-    private final ByteOrder order;
-    private final ByteArrayOutputStream types = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream strings = new ByteArrayOutputStream();
-
-    BlobBuilder(ByteOrder order) {
-      this.order = order;
-      strings.write(0);
-    }
-
-    BlobBuilder type(String name, int kind, int vlen, int sizeOrType) {
-      return type(name, kind, vlen, sizeOrType, false);
-    }
-
-    BlobBuilder type(String name, int kind, int vlen, int sizeOrType, boolean kindFlag) {
-      return ints(string(name), (kindFlag ? 1 << 31 : 0) | kind << 24 | vlen, sizeOrType);
-    }
-
-    /** A member, parameter or enumerator: its name, then its numbers. */
-    BlobBuilder member(String name, int... numbers) {
-      ints(string(name));
-      return ints(numbers);
-    }
-
-    BlobBuilder ints(int... values) {
-      ByteBuffer buffer = ByteBuffer.allocate(4 * values.length).order(order);
-      for (int value : values) {
-        buffer.putInt(value);
-      }
-      types.writeBytes(buffer.array());
-      return this;
-    }
-
-    private int string(String s) {
-      if (s.isEmpty()) {
-        return 0;
-      }
-      int offset = strings.size();
-      strings.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-      strings.write(0);
-      return offset;
-    }
-
-    ByteBuffer build() {
-      ByteBuffer out =
-          ByteBuffer.allocate(Btf.HEADER_SIZE + types.size() + strings.size()).order(order);
-      out.putShort(Btf.MAGIC).put((byte) 1).put((byte) 0).putInt(Btf.HEADER_SIZE);
-      out.putInt(0).putInt(types.size()).putInt(types.size()).putInt(strings.size());
-      out.put(types.toByteArray()).put(strings.toByteArray());
-      return out.flip();
-    }
   }
 }
