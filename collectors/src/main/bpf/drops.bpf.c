@@ -10,7 +10,8 @@
 // Counts go to two per-CPU maps, so no CPU waits for another:
 //   drops_by_reason  reason -> count, for the node (never evicted: a few hundred reasons at most)
 //   drops_by_netns   (reason, network namespace inode) -> count; the agent maps each pod's network
-//                    namespace to the pod. LRU, so namespaces of pods long gone age out.
+//                    namespace to the pod and deletes the entries of namespaces that are no pod's.
+//                    LRU, so that a burst of such namespaces between two reads cannot fill it.
 // A drop that finds drops_by_reason full counts in drops_uncounted.
 //
 // The namespace is that of the device the packet was on when it was dropped, or, for a packet

@@ -9,6 +9,7 @@ import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +106,7 @@ final class DropsPart implements TcpPart {
 
     Map<Long, PodInfo> podsByNetNamespace = pods.read();
     Map<List<String>, Long> perPod = new TreeMap<>(LABEL_ORDER);
+    List<byte[]> notPods = new ArrayList<>();
     int netnsEntries =
         byNetNamespace.forEachSummedOverCpus(
             (key, sum) -> {
@@ -112,9 +114,16 @@ final class DropsPart implements TcpPart {
               if (pod != null) {
                 perPod.merge(
                     List.of(pod.namespace(), pod.name(), reason(key.getInt(0))), sum, Long::sum);
+              } else {
+                notPods.add(key.array().clone());
               }
             });
     perPod.forEach((labels, count) -> out.add(TcpMetrics.POD_PACKET_DROPS, count, labels));
+    // The kernel reuses a freed namespace's inode number: counts of a namespace that is no pod's
+    // (the host's, or a pod's that has gone) must not reach the next pod to get that number.
+    for (byte[] key : notPods) {
+      byNetNamespace.delete(key);
+    }
 
     out.add(TcpMetrics.MAP_ENTRIES, reasonEntries, BY_REASON);
     out.add(TcpMetrics.MAP_ENTRIES, netnsEntries, BY_NETNS);

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -55,7 +56,8 @@ class DropsPartKernelTest {
       pod.run("iptables -A OUTPUT -p udp --dport 10 -j DROP");
       long podNetns = inode(pod);
 
-      try (DropsPart drops = load(() -> Map.of(podNetns, POD))) {
+      AtomicReference<Map<Long, PodInfo>> pods = new AtomicReference<>(Map.of(podNetns, POD));
+      try (DropsPart drops = load(pods::get)) {
         double nodeBefore = nodeDrops(collect(drops), "NETFILTER_DROP");
         assertThat(podDrops(collect(drops), "NETFILTER_DROP")).isZero();
 
@@ -82,6 +84,13 @@ class DropsPartKernelTest {
             .extracting(sample -> sample.labelValues().get(sample.labelValues().size() - 1))
             .contains("NETFILTER_DROP")
             .doesNotContain("NOT_DROPPED_YET", "CONSUMED", "UNKNOWN_0x0", "UNKNOWN_0x1");
+
+        pods.set(Map.of()); // the pod goes; the kernel may give its namespace number to the next
+        assertThat(podDrops(collect(drops), "NETFILTER_DROP")).isZero();
+        pods.set(Map.of(podNetns, POD));
+        assertThat(podDrops(collect(drops), "NETFILTER_DROP"))
+            .as("the counts of a namespace that was no pod's were deleted")
+            .isZero();
       }
       // the kernel frees a closed program and its maps after an RCU grace period
       Eventually.await("no program or map of ours left", () -> ourKernelObjects().isEmpty());
