@@ -7,11 +7,10 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests drive for real: Prometheus and promtool (scrapes, rules), node_exporter (benchmark
 # peer), conntrack/iproute2/iptables/procps (kernel conntrack in network namespaces, sysctl), ethtool (the truth
 # for our ETHTOOL_GSTATS ioctl), the Python client's strict OpenMetrics parser (promtool 2.42 lints only the text
-# format), a C compiler for the stand-in libnvidia-ml that the real NVML binding is tested against without a GPU;
-# for the tcp collector's eBPF: libbpf1 (loaded at run time), clang/llvm/libbpf-dev (scripts/build-bpf.sh), bpftool
-# (the kernel's own listing of programs and links), iperf3 (bulk transfers and the cost benchmark).
+# format), a C compiler for the stand-in libnvidia-ml that the real NVML binding is tested against without a GPU,
+# libbpf1 (the BPF map binding) and bpftool (the kernel's view of those maps, and the Cilium benchmark's peer).
 packages=(prometheus prometheus-node-exporter conntrack iproute2 iptables procps ethtool python3-prometheus-client gcc
-  libc6-dev libbpf1 libbpf-dev clang llvm bpftool iperf3)
+  libc6-dev libbpf1 bpftool)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
