@@ -121,6 +121,14 @@ public final class BpfMap implements AutoCloseable {
     return new BpfMap(libbpf, (int) fd, pin.toString());
   }
 
+  /**
+   * Takes ownership of a map file descriptor obtained elsewhere (a dup of the descriptor of a map
+   * of a loaded {@link BpfObject}); closes it if the map's info cannot be read.
+   */
+  public static BpfMap adopt(int fd, String label) throws BpfException {
+    return new BpfMap(Libbpf.get(), fd, label);
+  }
+
   private static long bpfSyscallNumber() {
     return switch (System.getProperty("os.arch")) {
       case "amd64", "x86_64" -> 321;

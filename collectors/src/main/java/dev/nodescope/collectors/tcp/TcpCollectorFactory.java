@@ -116,7 +116,9 @@ public final class TcpCollectorFactory extends CollectorFactory {
           context.flags().get(MAX_SERIES));
     } catch (BpfException e) {
       throw new SourceUnavailableException(
-          e.permissionDenied() ? "no CAP_BPF/CAP_PERFMON (" + e.getMessage() + ")" : e.getMessage(),
+          e.errno() == BpfException.EPERM || e.errno() == BpfException.EACCES
+              ? "no CAP_BPF/CAP_PERFMON (" + e.getMessage() + ")"
+              : e.getMessage(),
           e);
     }
   }
