@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests drive for real: Prometheus and promtool (scrapes, rules), node_exporter (benchmark
 # peer), conntrack/iproute2/iptables/procps (kernel conntrack in network namespaces, sysctl), ethtool (the truth
 # for our ETHTOOL_GSTATS ioctl), the Python client's strict OpenMetrics parser (promtool 2.42 lints only the text
-# format), a C compiler for the stand-in libnvidia-ml that the real NVML binding is tested against without a GPU;
-# libbpf1 (the eBPF loader's library), bpftool (the kernel's own listing of programs and maps, and its BTF dump),
-# clang, llvm and libbpf-dev (scripts/build-bpf.sh rebuilds the committed eBPF objects).
+# format), a C compiler for the stand-in libnvidia-ml that the real NVML binding is tested against without a GPU,
+# libbpf1 (the BPF binding), bpftool (the kernel's own listing of maps, programs and links, and the Cilium
+# benchmark's peer), clang/llvm/libbpf-dev (scripts/build-bpf.sh), iperf3 (the tcp collector's transfers and cost).
 packages=(prometheus prometheus-node-exporter conntrack iproute2 iptables procps ethtool python3-prometheus-client gcc
-  libc6-dev libbpf1 bpftool clang llvm libbpf-dev)
+  libc6-dev libbpf1 bpftool libbpf-dev clang llvm iperf3)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

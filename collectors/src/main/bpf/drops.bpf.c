@@ -52,8 +52,9 @@ struct {
 	__type(value, __u64);
 } drops_by_netns SEC(".maps");
 
+// Rare (a full map): one shared counter with atomic adds, no per-CPU slots to sum.
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);

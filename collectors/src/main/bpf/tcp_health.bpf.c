@@ -50,8 +50,9 @@ struct {
 	__type(value, __u64);
 } tcp_resets SEC(".maps");
 
+/* Rare, so shared by every CPU with atomic adds. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TCP_ERR_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -67,7 +68,7 @@ static __always_inline void count_error(__u32 slot)
 	__u64 *count = bpf_map_lookup_elem(&tcp_errors, &slot);
 
 	if (count)
-		*count += 1;
+		__sync_fetch_and_add(count, 1);
 }
 
 static __always_inline struct tcp_row *row_of(struct bpf_sock_ops *skops, __u8 role)

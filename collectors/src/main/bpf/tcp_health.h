@@ -61,7 +61,7 @@ struct tcp_reset_key {
 	__u32 pad2;
 };
 
-/* Slots of the per-CPU error counters. */
+/* Slots of the error counters (tcp_errors). */
 #define TCP_ERR_ROW_INSERT 0
 #define TCP_ERR_CONNECT_INSERT 1
 #define TCP_ERR_RESET_INSERT 2

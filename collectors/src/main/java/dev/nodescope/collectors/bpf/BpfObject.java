@@ -52,7 +52,7 @@ public final class BpfObject implements AutoCloseable {
   public static BpfObject load(
       String name, byte[] elf, Path kernelBtf, Map<String, Integer> maxEntries)
       throws BpfException {
-    LibBpfObjects lib = LibBpf.objects();
+    LibBpfObjects lib = LibBpfObjects.get();
     Runtime runtime = Runtime.getRuntime(lib);
     Pointer buffer = Memory.allocateDirect(runtime, elf.length);
     buffer.put(0, elf, 0, elf.length);
@@ -64,7 +64,7 @@ public final class BpfObject implements AutoCloseable {
     options.putPointer(OPTION_BTF_PATH, btfPath);
     Pointer object = lib.bpf_object__open_mem(buffer, elf.length, options);
     if (object == null) {
-      throw new BpfException("open " + name, LibBpf.lastError());
+      throw new BpfException("open " + name, Runtime.getSystemRuntime().getLastError());
     }
     BpfObject opened =
         new BpfObject(lib, object, new ArrayList<>(List.of(buffer, objectName, btfPath, options)));
@@ -90,12 +90,13 @@ public final class BpfObject implements AutoCloseable {
   public void attachCgroup(String program, String hook, Path cgroup) throws BpfException {
     int fd = lib.open(cgroup.toString(), OPEN_DIRECTORY);
     if (fd < 0) {
-      throw new BpfException("open " + cgroup, LibBpf.lastError());
+      throw new BpfException("open " + cgroup, Runtime.getSystemRuntime().getLastError());
     }
     try {
       Pointer link = lib.bpf_program__attach_cgroup(programPointer(program), fd);
       if (link == null) {
-        throw new BpfException("attach " + program + " to " + cgroup, LibBpf.lastError());
+        throw new BpfException(
+            "attach " + program + " to " + cgroup, Runtime.getSystemRuntime().getLastError());
       }
       links.add(link);
       attachments.add(new Attachment(program, hook, cgroup.toString()));
@@ -108,7 +109,8 @@ public final class BpfObject implements AutoCloseable {
   public void attach(String program, String hook, String target) throws BpfException {
     Pointer link = lib.bpf_program__attach(programPointer(program));
     if (link == null) {
-      throw new BpfException("attach " + program + " to " + target, LibBpf.lastError());
+      throw new BpfException(
+          "attach " + program + " to " + target, Runtime.getSystemRuntime().getLastError());
     }
     links.add(link);
     attachments.add(new Attachment(program, hook, target));
@@ -118,15 +120,16 @@ public final class BpfObject implements AutoCloseable {
     return List.copyOf(attachments);
   }
 
-  /** A map of this object, for reading from user space while the object is open. */
+  /**
+   * A map of this object for user space, on its own (duplicated) descriptor, which the caller
+   * closes.
+   */
   public BpfMap map(String name) throws BpfException {
-    Pointer map = mapPointer(name);
-    return new BpfMap(
-        name,
-        lib.bpf_map__fd(map),
-        lib.bpf_map__key_size(map),
-        lib.bpf_map__value_size(map),
-        lib.bpf_map__max_entries(map));
+    int fd = lib.dup(lib.bpf_map__fd(mapPointer(name)));
+    if (fd < 0) {
+      throw new BpfException("dup map " + name, Runtime.getSystemRuntime().getLastError());
+    }
+    return BpfMap.adopt(fd, name);
   }
 
   private Pointer mapPointer(String name) throws BpfException {

@@ -1,7 +1,5 @@
 package dev.nodescope.collectors.flows;
 
-import java.util.Arrays;
-
 /**
  * The counters last seen per conntrack id, so that each observation adds only what a connection
  * moved since. A table of 150,000 connections is looked up once per entry per collection; boxed
@@ -24,6 +22,21 @@ final class ConnectionCounters {
    * observed.
    */
   private static final long FREE = 0;
+
+  /** The counters of one connection as last observed. */
+  static final class Counts {
+    long originalPackets;
+    long originalBytes;
+    long replyPackets;
+    long replyBytes;
+
+    void clear() {
+      originalPackets = 0;
+      originalBytes = 0;
+      replyPackets = 0;
+      replyBytes = 0;
+    }
+  }
 
   private long[] slots;
   private int size;
@@ -48,7 +61,7 @@ final class ConnectionCounters {
       long origBytes,
       long replyPackets,
       long replyBytes,
-      long[] before) {
+      Counts before) {
     if ((size + 1) * 4L > capacity() * 3L) {
       grow();
     }
@@ -57,9 +70,12 @@ final class ConnectionCounters {
     if (isNew) {
       slots[at] = id;
       size++;
-      Arrays.fill(before, 0);
+      before.clear();
     } else {
-      System.arraycopy(slots, at + COUNTERS, before, 0, 4);
+      before.originalPackets = slots[at + COUNTERS];
+      before.originalBytes = slots[at + COUNTERS + 1];
+      before.replyPackets = slots[at + COUNTERS + 2];
+      before.replyBytes = slots[at + COUNTERS + 3];
     }
     slots[at + STAMP] = generation;
     slots[at + COUNTERS] = origPackets;

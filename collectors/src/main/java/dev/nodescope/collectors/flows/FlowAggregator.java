@@ -1,17 +1,21 @@
 package dev.nodescope.collectors.flows;
 
+import dev.nodescope.collectors.attribution.Attribution;
+import dev.nodescope.collectors.attribution.PodName;
+import dev.nodescope.collectors.attribution.PodPeer;
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.conntrack.ConntrackEntry;
-import dev.nodescope.collectors.conntrack.ConntrackTuple;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.hostnet.SocketOwners;
-import dev.nodescope.collectors.netlink.Addresses;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -20,22 +24,41 @@ import java.util.function.Supplier;
  * Turns conntrack entries into per-pod flow totals that only ever grow. Counters are carried
  * forward per conntrack id: each observation adds only what the connection moved since it was last
  * seen, so a connection seen in many dumps, or last seen in a DESTROY event, is counted exactly
- * once.
+ * once. A peer the series admission refuses adds to its pod's aggregate instead.
  */
 public final class FlowAggregator {
-  /** One exported flow series (all labels). */
-  public record FlowKey(
-      String namespace,
-      String pod,
-      String direction,
-      String remoteNamespace,
-      String remotePod,
-      String remoteService,
-      String remoteKind,
-      String locality,
-      String protocol,
-      String port,
-      String role) {}
+  /** Which way the bytes of a flow series went, seen from the local pod. */
+  public enum Direction {
+    TX("tx"),
+    RX("rx");
+
+    private final String label;
+
+    Direction(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  /** One exported flow series. */
+  public record FlowKey(PodPeer peer, Direction direction) {
+    /** The flow metrics' label names: the pod peer's, with direction after namespace and pod. */
+    public static final List<String> LABELS = withDirection(PodPeer.LABELS, "direction");
+
+    /** Label values in the order of {@link #LABELS}. */
+    public List<String> labels() {
+      return withDirection(peer.labelValues(), direction.label());
+    }
+
+    private static List<String> withDirection(List<String> peerLabels, String direction) {
+      List<String> labels = new ArrayList<>(peerLabels);
+      labels.add(2, direction);
+      return List.copyOf(labels);
+    }
+  }
 
   /** Running totals of one series. */
   public static final class FlowTotals {
@@ -61,26 +84,34 @@ public final class FlowAggregator {
     }
   }
 
-  private final String nodeName;
-  private final SocketOwners hostNetwork;
+  /** Both directions of one peer, or of a pod's aggregate. */
+  private static final class PeerTotals {
+    final FlowTotals tx = new FlowTotals();
+    final FlowTotals rx = new FlowTotals();
+  }
+
+  private final Attribution attribution;
+  private final SeriesAdmission admission;
   private final ConnectionCounters seen = new ConnectionCounters();
 
   /** Counters seen at the previous observation of the entry at hand (no allocation per entry). */
-  private final long[] before = new long[4];
+  private final ConnectionCounters.Counts before = new ConnectionCounters.Counts();
 
-  private final Map<FlowKey, FlowTotals> totals = new HashMap<>();
+  private final Map<PodPeer, PeerTotals> admitted = new HashMap<>();
+  private final Map<PodName, PeerTotals> folded = new HashMap<>();
 
+  /** Every peer admitted: for tests of attribution and accounting. */
   public FlowAggregator(String nodeName) {
-    this(nodeName, SocketOwners.NONE);
+    this(nodeName, SocketOwners.NONE, SeriesAdmission.unlimited());
   }
 
   /**
    * With hostNetwork pods attributed through the sockets that own the node-IP end of their
-   * connections.
+   * connections, and peers admitted to series of their own by the given admission.
    */
-  public FlowAggregator(String nodeName, SocketOwners hostNetwork) {
-    this.nodeName = nodeName;
-    this.hostNetwork = hostNetwork;
+  public FlowAggregator(String nodeName, SocketOwners hostNetwork, SeriesAdmission admission) {
+    this.attribution = new Attribution(nodeName, hostNetwork);
+    this.admission = admission;
   }
 
   /**
@@ -104,33 +135,51 @@ public final class FlowAggregator {
       PodDirectory pods,
       ClusterDirectory cluster)
       throws IOException {
-    totals.values().forEach(t -> t.active = 0);
-    hostNetwork.startCollection();
+    admitted.values().forEach(FlowAggregator::clearActive);
+    folded.values().forEach(FlowAggregator::clearActive);
+    attribution.startRound(pods, cluster);
     seen.startCollection();
-    dump.forEach(e -> observe(e, pods, cluster, 1));
+    dump.forEach(e -> observe(e, 1));
     for (ConntrackEntry e : events.get()) {
       if (e.event() == ConntrackEntry.Event.NEW && seen.contains(e.id())) {
         continue;
       }
-      observe(e, pods, cluster, 0);
+      observe(e, 0);
       if (e.event() == ConntrackEntry.Event.DESTROY) {
         seen.forget(e.id());
       }
     }
     seen.sweep();
-    Set<String> livePods = new HashSet<>();
-    pods.pods().forEach(p -> livePods.add(p.namespace() + "/" + p.name()));
-    totals.keySet().removeIf(k -> !livePods.contains(k.namespace() + "/" + k.pod()));
+    Set<PodName> livePods = new HashSet<>();
+    for (PodInfo pod : pods.pods()) {
+      livePods.add(PodName.of(pod));
+    }
+    admitted.keySet().removeIf(peer -> !livePods.contains(peer.local()));
+    folded.keySet().retainAll(livePods);
+    admission.retainPods(livePods);
   }
 
-  public Map<FlowKey, FlowTotals> totals() {
-    return totals;
+  /** Every series to export: admitted peers, then the aggregates of pods with peers refused. */
+  public Map<FlowKey, FlowTotals> series() {
+    Map<FlowKey, FlowTotals> series = new LinkedHashMap<>();
+    admitted.forEach((peer, totals) -> put(series, peer, totals));
+    folded.forEach((pod, totals) -> put(series, PodPeer.aggregate(pod), totals));
+    return series;
+  }
+
+  private static void put(Map<FlowKey, FlowTotals> series, PodPeer peer, PeerTotals totals) {
+    series.put(new FlowKey(peer, Direction.TX), totals.tx);
+    series.put(new FlowKey(peer, Direction.RX), totals.rx);
+  }
+
+  private static void clearActive(PeerTotals totals) {
+    totals.tx.active = 0;
   }
 
   /**
    * Adds what the connection moved since it was last seen; active is 1 for an entry of the dump.
    */
-  private void observe(ConntrackEntry e, PodDirectory pods, ClusterDirectory cluster, long active) {
+  private void observe(ConntrackEntry e, long active) {
     long origPackets = Math.max(0, e.originalPackets());
     long origBytes = Math.max(0, e.originalBytes());
     long replyPackets = Math.max(0, e.replyPackets());
@@ -138,194 +187,44 @@ public final class FlowAggregator {
     // New includes connections that opened and closed between two collections.
     boolean isNew = seen.observe(e.id(), origPackets, origBytes, replyPackets, replyBytes, before);
     // A counter that went down means the id was reused by a new connection: count it from zero.
-    if (origBytes < before[1] || replyBytes < before[3]) {
-      java.util.Arrays.fill(before, 0);
+    if (origBytes < before.originalBytes || replyBytes < before.replyBytes) {
+      before.clear();
     }
-    attribute(
-        e,
-        pods,
-        cluster,
-        origBytes - before[1],
-        origPackets - before[0],
-        replyBytes - before[3],
-        replyPackets - before[2],
-        isNew ? 1 : 0,
-        active);
+    Attribution.Ends ends = attribution.connection(e.original(), e.reply());
+    long origBytesDelta = origBytes - before.originalBytes;
+    long origPacketsDelta = origPackets - before.originalPackets;
+    long replyBytesDelta = replyBytes - before.replyBytes;
+    long replyPacketsDelta = replyPackets - before.replyPackets;
+    long opened = isNew ? 1 : 0;
+    if (ends.client() != null) {
+      PeerTotals totals = totals(ends.client());
+      add(totals.tx, origBytesDelta, origPacketsDelta, opened, active);
+      add(totals.rx, replyBytesDelta, replyPacketsDelta, 0, 0);
+    }
+    if (ends.server() != null) {
+      PeerTotals totals = totals(ends.server());
+      add(totals.tx, replyBytesDelta, replyPacketsDelta, opened, active);
+      add(totals.rx, origBytesDelta, origPacketsDelta, 0, 0);
+    }
   }
 
-  private void attribute(
-      ConntrackEntry e,
-      PodDirectory pods,
-      ClusterDirectory cluster,
-      long origBytes,
-      long origPackets,
-      long replyBytes,
-      long replyPackets,
-      long opened,
-      long active) {
-    ConntrackTuple o = e.original();
-    ConntrackTuple r = e.reply() == null ? o : e.reply();
-    String protocol = protocolName(o.protocol());
-    String clientIp = Addresses.text(o.sourceAddress());
-    String serverIp = Addresses.text(r.sourceAddress());
-    String addressed = Addresses.text(o.destinationAddress());
-    Optional<ClusterDirectory.ServiceRef> service =
-        addressed.equals(serverIp) ? Optional.empty() : cluster.serviceByClusterIp(addressed);
-    // Each end seen from its own socket: the client's as it sent (original tuple), the server's as
-    // it answered.
-    Optional<PodInfo> clientPod =
-        pods.byIp(clientIp)
-            .or(
-                () ->
-                    hostNetwork.owner(
-                        pods,
-                        o.protocol(),
-                        o.sourceAddress(),
-                        o.sourcePort(),
-                        o.destinationAddress(),
-                        o.destinationPort()));
-    Optional<PodInfo> serverPod =
-        pods.byIp(serverIp)
-            .or(
-                () ->
-                    hostNetwork.owner(
-                        pods,
-                        r.protocol(),
-                        r.sourceAddress(),
-                        r.sourcePort(),
-                        r.destinationAddress(),
-                        r.destinationPort()));
-    clientPod.ifPresent(
-        client ->
-            add(
-                client,
-                "client",
-                Integer.toString(o.destinationPort()),
-                protocol,
-                remote(serverIp, serverPod, service, cluster),
-                origBytes,
-                origPackets,
-                replyBytes,
-                replyPackets,
-                opened,
-                active));
-    serverPod.ifPresent(
-        server ->
-            add(
-                server,
-                "server",
-                Integer.toString(r.sourcePort()),
-                protocol,
-                remote(clientIp, clientPod, Optional.empty(), cluster),
-                replyBytes,
-                replyPackets,
-                origBytes,
-                origPackets,
-                opened,
-                active));
+  private static void add(FlowTotals totals, long bytes, long packets, long opened, long active) {
+    totals.bytes += bytes;
+    totals.packets += packets;
+    totals.connections += opened;
+    totals.active += active;
   }
 
-  private record Remote(
-      String namespace, String pod, String service, String kind, String locality) {}
-
-  /** The peer at ip; local is the pod of this node at that end, when there is one. */
-  private Remote remote(
-      String ip,
-      Optional<PodInfo> local,
-      Optional<ClusterDirectory.ServiceRef> service,
-      ClusterDirectory cluster) {
-    String svc = service.map(s -> s.namespace() + "/" + s.name()).orElse("");
-    if (local.isPresent()) {
-      return new Remote(
-          local.get().namespace(),
-          local.get().name(),
-          svc,
-          service.isPresent() ? "service" : "pod",
-          "same-node");
+  private PeerTotals totals(PodPeer peer) {
+    PeerTotals totals = admitted.get(peer);
+    if (totals != null) {
+      return totals;
     }
-    Optional<ClusterDirectory.RemotePod> remotePod = cluster.podByIp(ip);
-    if (remotePod.isPresent()) {
-      return new Remote(
-          remotePod.get().namespace(),
-          remotePod.get().name(),
-          svc,
-          service.isPresent() ? "service" : "pod",
-          locality(remotePod.get().nodeName(), cluster));
+    if (admission.admit(peer)) {
+      totals = new PeerTotals();
+      admitted.put(peer, totals);
+      return totals;
     }
-    Optional<String> node = cluster.nodeByIp(ip);
-    if (node.isPresent()) {
-      return new Remote("", "", svc, "node", locality(node.get(), cluster));
-    }
-    if (service.isPresent()) {
-      return new Remote("", "", svc, "service", "unknown");
-    }
-    if (!cluster.available()) {
-      return new Remote("", "", "", "unknown", "unknown");
-    }
-    return new Remote("", "", "", "external", "external");
-  }
-
-  private String locality(String otherNode, ClusterDirectory cluster) {
-    if (nodeName.equals(otherNode)) {
-      return "same-node";
-    }
-    Optional<String> mine = cluster.zoneOfNode(nodeName);
-    Optional<String> theirs = cluster.zoneOfNode(otherNode);
-    if (mine.isEmpty() || theirs.isEmpty()) {
-      return "unknown";
-    }
-    return mine.get().equals(theirs.get()) ? "same-zone" : "cross-zone";
-  }
-
-  private void add(
-      PodInfo pod,
-      String role,
-      String port,
-      String protocol,
-      Remote remote,
-      long txBytes,
-      long txPackets,
-      long rxBytes,
-      long rxPackets,
-      long opened,
-      long active) {
-    FlowTotals tx = series(pod, "tx", role, port, protocol, remote);
-    tx.bytes += txBytes;
-    tx.packets += txPackets;
-    tx.connections += opened;
-    tx.active += active;
-    FlowTotals rx = series(pod, "rx", role, port, protocol, remote);
-    rx.bytes += rxBytes;
-    rx.packets += rxPackets;
-  }
-
-  private FlowTotals series(
-      PodInfo pod, String direction, String role, String port, String protocol, Remote r) {
-    return totals.computeIfAbsent(
-        new FlowKey(
-            pod.namespace(),
-            pod.name(),
-            direction,
-            r.namespace(),
-            r.pod(),
-            r.service(),
-            r.kind(),
-            r.locality(),
-            protocol,
-            port,
-            role),
-        k -> new FlowTotals());
-  }
-
-  public static String protocolName(int number) {
-    return switch (number) {
-      case 1 -> "icmp";
-      case 6 -> "tcp";
-      case 17 -> "udp";
-      case 58 -> "ipv6-icmp";
-      case 132 -> "sctp";
-      case 136 -> "udplite";
-      default -> Integer.toString(number);
-    };
+    return folded.computeIfAbsent(peer.local(), pod -> new PeerTotals());
   }
 }

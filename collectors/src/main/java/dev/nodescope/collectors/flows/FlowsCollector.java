@@ -1,5 +1,6 @@
 package dev.nodescope.collectors.flows;
 
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.conntrack.ConntrackCpuStats;
 import dev.nodescope.collectors.conntrack.ConntrackSource;
 import dev.nodescope.collectors.core.Collector;
@@ -11,12 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,27 +24,22 @@ final class FlowsCollector implements Collector {
   private static final Logger LOG = LoggerFactory.getLogger(FlowsCollector.class);
 
   private final CollectorContext context;
-  private final int maxSeries;
   private final ConntrackSource source;
   private final HostNetworkSockets hostNetwork;
   private final FlowAggregator aggregator;
-  private final Set<FlowAggregator.FlowKey> admitted = new HashSet<>();
   private boolean accountingOffLogged;
 
   FlowsCollector(
-      CollectorContext context,
-      int maxSeries,
-      boolean enableAccounting,
-      ConntrackSource.NetlinkOpener netlink)
+      CollectorContext context, boolean enableAccounting, ConntrackSource.NetlinkOpener netlink)
       throws IOException {
     this.context = context;
-    this.maxSeries = maxSeries;
     if (enableAccounting) {
       Files.writeString(acctPath(), "1\n");
     }
     this.source = ConntrackSource.open(context.paths(), netlink);
     this.hostNetwork = HostNetworkSockets.create(context.paths());
-    this.aggregator = new FlowAggregator(context.nodeName(), hostNetwork);
+    this.aggregator =
+        new FlowAggregator(context.nodeName(), hostNetwork, SeriesAdmission.of(context));
   }
 
   private Path acctPath() {
@@ -63,83 +54,17 @@ final class FlowsCollector implements Collector {
     exportTable(out);
   }
 
-  /**
-   * Admission is sticky: a series once exported stays exported (until its pod goes), so no counter
-   * ever moves between a flow series and an aggregate and every exported value only grows.
-   */
   private void exportFlows(SnapshotBuilder out) {
-    admitted.retainAll(aggregator.totals().keySet());
-    Map<FlowAggregator.FlowKey, long[]> folded = new HashMap<>();
-    List<Map.Entry<FlowAggregator.FlowKey, FlowAggregator.FlowTotals>> rest = new ArrayList<>();
-    for (var e : aggregator.totals().entrySet()) {
-      if (admitted.contains(e.getKey())) {
-        emit(
-            out,
-            e.getKey(),
-            e.getValue().bytes(),
-            e.getValue().packets(),
-            e.getValue().connections(),
-            e.getValue().active());
-      } else {
-        rest.add(e);
-      }
-    }
-    // Room for every aggregate that could be needed (one per pod and direction), so the cap holds
-    // whatever folds.
-    long aggregateRoom =
-        aggregator.totals().keySet().stream()
-            .map(k -> k.namespace() + "/" + k.pod() + "/" + k.direction())
-            .distinct()
-            .count();
-    for (var e : rest) {
-      FlowAggregator.FlowKey k = e.getKey();
-      FlowAggregator.FlowKey aggregate =
-          new FlowAggregator.FlowKey(
-              k.namespace(), k.pod(), k.direction(), "", "", "", "unknown", "unknown", "", "", "");
-      if (admitted.size() + aggregateRoom < maxSeries) {
-        admitted.add(k);
-        emit(
-            out,
-            k,
-            e.getValue().bytes(),
-            e.getValue().packets(),
-            e.getValue().connections(),
-            e.getValue().active());
-        continue;
-      }
-      long[] sum = folded.computeIfAbsent(aggregate, a -> new long[4]);
-      sum[0] += e.getValue().bytes();
-      sum[1] += e.getValue().packets();
-      sum[2] += e.getValue().connections();
-      sum[3] += e.getValue().active();
-    }
-    folded.forEach((k, sum) -> emit(out, k, sum[0], sum[1], sum[2], sum[3]));
-  }
-
-  private static void emit(
-      SnapshotBuilder out,
-      FlowAggregator.FlowKey k,
-      long bytes,
-      long packets,
-      long connections,
-      long active) {
-    List<String> labels =
-        List.of(
-            k.namespace(),
-            k.pod(),
-            k.direction(),
-            k.remoteNamespace(),
-            k.remotePod(),
-            k.remoteService(),
-            k.remoteKind(),
-            k.locality(),
-            k.protocol(),
-            k.port(),
-            k.role());
-    out.add(FlowsCollectorFactory.BYTES, bytes, labels);
-    out.add(FlowsCollectorFactory.PACKETS, packets, labels);
-    out.add(FlowsCollectorFactory.CONNECTIONS, connections, labels);
-    out.add(FlowsCollectorFactory.ACTIVE, active, labels);
+    aggregator
+        .series()
+        .forEach(
+            (key, totals) -> {
+              List<String> labels = key.labels();
+              out.add(FlowsCollectorFactory.BYTES, totals.bytes(), labels);
+              out.add(FlowsCollectorFactory.PACKETS, totals.packets(), labels);
+              out.add(FlowsCollectorFactory.CONNECTIONS, totals.connections(), labels);
+              out.add(FlowsCollectorFactory.ACTIVE, totals.active(), labels);
+            });
   }
 
   private void exportTable(SnapshotBuilder out) throws IOException {

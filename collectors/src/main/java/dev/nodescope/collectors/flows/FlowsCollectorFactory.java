@@ -1,5 +1,6 @@
 package dev.nodescope.collectors.flows;
 
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.conntrack.NetlinkConntrackSource;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
@@ -19,19 +20,7 @@ public final class FlowsCollectorFactory extends CollectorFactory {
           "flows",
           Duration.ofSeconds(10),
           "pod network flows from conntrack, attributed to pods, Services and zones.");
-  static final String[] FLOW_LABELS = {
-    "namespace",
-    "pod",
-    "direction",
-    "remote_namespace",
-    "remote_pod",
-    "remote_service",
-    "remote_kind",
-    "locality",
-    "protocol",
-    "port",
-    "role"
-  };
+  static final String[] FLOW_LABELS = FlowAggregator.FlowKey.LABELS.toArray(String[]::new);
   public static final MetricDescriptor BYTES =
       MetricDescriptor.counter(
           "nodescope_flow_bytes_total",
@@ -80,18 +69,6 @@ public final class FlowsCollectorFactory extends CollectorFactory {
           "Per-CPU conntrack statistics summed over CPUs (IPCTNL_MSG_CT_GET_STATS_CPU).",
           "type");
 
-  /**
-   * 2,000 per metric: the OTel SDK's own per-instrument default, so nothing is silently folded into
-   * its overflow series; at 40 pods per node that is 50 peers-and-ports per pod, and a node stays
-   * under ~8,000 flow series.
-   */
-  static final Flag<Integer> MAX_SERIES =
-      Flag.integer(
-              "collector.flows.max-series",
-              2000,
-              "Cap on series per flow metric, aggregates included; further flows fold into per pod and direction series.")
-          .requiring(maxSeries -> maxSeries > 0, "must be positive");
-
   static final Flag<Boolean> ENABLE_ACCOUNTING =
       Flag.bool(
           "collector.flows.enable-accounting",
@@ -125,17 +102,14 @@ public final class FlowsCollectorFactory extends CollectorFactory {
 
   @Override
   public List<Flag<?>> flags() {
-    return List.of(MAX_SERIES, ENABLE_ACCOUNTING);
+    return List.of(SeriesAdmission.MAX_SERIES, ENABLE_ACCOUNTING);
   }
 
   @Override
   public Collector create(CollectorContext context) throws Exception {
     try {
       return new FlowsCollector(
-          context,
-          context.flags().get(MAX_SERIES),
-          context.flags().get(ENABLE_ACCOUNTING),
-          NetlinkConntrackSource::open);
+          context, context.flags().get(ENABLE_ACCOUNTING), NetlinkConntrackSource::open);
     } catch (IOException e) {
       throw new SourceUnavailableException("conntrack unavailable: " + e.getMessage(), e);
     }

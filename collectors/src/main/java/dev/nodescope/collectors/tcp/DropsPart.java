@@ -8,6 +8,8 @@ import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,6 +33,9 @@ final class DropsPart implements TcpPart {
   static final String BY_NETNS = "drops_by_netns";
   static final String UNCOUNTED = "drops_uncounted";
 
+  /** struct drop_key: u32 reason, u32 network namespace inode. */
+  private static final int DROP_KEY_BYTES = 8;
+
   /**
    * The pods on this node by the inode of their own network namespace (hostNetwork pods have none).
    */
@@ -49,14 +54,19 @@ final class DropsPart implements TcpPart {
   private final BpfMap byNetNamespace;
   private final BpfMap uncounted;
 
-  private DropsPart(BpfObject object, DropReasons reasons, PodsByNetNamespace pods)
-      throws BpfException {
+  private DropsPart(
+      BpfObject object,
+      DropReasons reasons,
+      PodsByNetNamespace pods,
+      BpfMap byReason,
+      BpfMap byNetNamespace,
+      BpfMap uncounted) {
     this.object = object;
     this.reasons = reasons;
     this.pods = pods;
-    this.byReason = object.map(BY_REASON);
-    this.byNetNamespace = object.map(BY_NETNS);
-    this.uncounted = object.map(UNCOUNTED);
+    this.byReason = byReason;
+    this.byNetNamespace = byNetNamespace;
+    this.uncounted = uncounted;
   }
 
   /**
@@ -82,13 +92,18 @@ final class DropsPart implements TcpPart {
     } catch (BpfException e) {
       throw TcpPart.unavailable(e);
     }
+    List<BpfMap> maps = new ArrayList<>();
     try {
       object.attach(PROGRAM, "tp_btf", "skb:kfree_skb");
-      return new DropsPart(object, reasons.get(), pods);
+      for (String map : List.of(BY_REASON, BY_NETNS, UNCOUNTED)) {
+        maps.add(object.map(map));
+      }
     } catch (BpfException e) {
+      maps.forEach(BpfMap::close);
       object.close();
       throw TcpPart.unavailable(e);
     }
+    return new DropsPart(object, reasons.get(), pods, maps.get(0), maps.get(1), maps.get(2));
   }
 
   @Override
@@ -99,23 +114,25 @@ final class DropsPart implements TcpPart {
   @Override
   public void collect(SnapshotBuilder out) throws IOException {
     Map<String, Long> node = new TreeMap<>();
-    int reasonEntries =
+    long reasonEntries =
         byReason.forEachSummedOverCpus(
-            (key, sum) -> node.merge(reason(key.getInt(0)), sum, Long::sum));
+            (keys, at, sum) -> node.merge(reason(keys.getInt(at)), sum, Long::sum));
     node.forEach((reason, count) -> out.add(TcpMetrics.PACKET_DROPS, count, reason));
 
     Map<Long, PodInfo> podsByNetNamespace = pods.read();
     Map<List<String>, Long> perPod = new TreeMap<>(LABEL_ORDER);
     List<byte[]> notPods = new ArrayList<>();
-    int netnsEntries =
+    long netnsEntries =
         byNetNamespace.forEachSummedOverCpus(
-            (key, sum) -> {
-              PodInfo pod = podsByNetNamespace.get(Integer.toUnsignedLong(key.getInt(4)));
+            (keys, at, sum) -> {
+              PodInfo pod = podsByNetNamespace.get(Integer.toUnsignedLong(keys.getInt(at + 4)));
               if (pod != null) {
                 perPod.merge(
-                    List.of(pod.namespace(), pod.name(), reason(key.getInt(0))), sum, Long::sum);
+                    List.of(pod.namespace(), pod.name(), reason(keys.getInt(at))), sum, Long::sum);
               } else {
-                notPods.add(key.array().clone());
+                byte[] key = new byte[DROP_KEY_BYTES];
+                keys.get(at, key);
+                notPods.add(key);
               }
             });
     perPod.forEach((labels, count) -> out.add(TcpMetrics.POD_PACKET_DROPS, count, labels));
@@ -127,9 +144,14 @@ final class DropsPart implements TcpPart {
 
     out.add(TcpMetrics.MAP_ENTRIES, reasonEntries, BY_REASON);
     out.add(TcpMetrics.MAP_ENTRIES, netnsEntries, BY_NETNS);
-    out.add(TcpMetrics.MAP_CAPACITY, byReason.capacity(), BY_REASON);
-    out.add(TcpMetrics.MAP_CAPACITY, byNetNamespace.capacity(), BY_NETNS);
-    out.add(TcpMetrics.INSERT_FAILURES, uncounted.sumPerCpu(0), BY_REASON);
+    out.add(TcpMetrics.MAP_CAPACITY, byReason.info().maxEntries(), BY_REASON);
+    out.add(TcpMetrics.MAP_CAPACITY, byNetNamespace.info().maxEntries(), BY_NETNS);
+    byte[] count = new byte[Long.BYTES];
+    long uncountedDrops =
+        uncounted.lookup(new byte[Integer.BYTES], count)
+            ? ByteBuffer.wrap(count).order(ByteOrder.nativeOrder()).getLong()
+            : 0;
+    out.add(TcpMetrics.INSERT_FAILURES, uncountedDrops, BY_REASON);
     TcpPart.exportPrograms(out, NAME, object);
   }
 
@@ -139,6 +161,9 @@ final class DropsPart implements TcpPart {
 
   @Override
   public void close() {
+    byReason.close();
+    byNetNamespace.close();
+    uncounted.close();
     object.close();
   }
 }

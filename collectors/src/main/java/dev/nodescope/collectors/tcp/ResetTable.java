@@ -35,23 +35,24 @@ final class ResetTable {
   List<Change> read() throws BpfException {
     Map<TcpMapLayout.ResetKey, Long> current = new HashMap<>();
     List<Entry> idle = new ArrayList<>();
-    Map<TcpMapLayout.ResetKey, byte[]> keys = new HashMap<>();
+    Map<TcpMapLayout.ResetKey, byte[]> keyBytes = new HashMap<>();
     lastEntries =
-        resets.forEach(
-            (key, value) -> {
-              TcpMapLayout.ResetKey decoded = TcpMapLayout.resetKey(key);
-              byte[] bytes = new byte[TcpMapLayout.RESET_KEY_SIZE];
-              key.get(0, bytes);
-              current.put(decoded, value.getLong(0));
-              keys.put(decoded, bytes);
-            });
+        (int)
+            resets.forEach(
+                (keys, k, values, v) -> {
+                  TcpMapLayout.ResetKey decoded = TcpMapLayout.resetKey(keys, k);
+                  byte[] bytes = new byte[TcpMapLayout.RESET_KEY_SIZE];
+                  keys.get(k, bytes);
+                  current.put(decoded, values.getLong(v));
+                  keyBytes.put(decoded, bytes);
+                });
     Map<Connection, Change> changes = new HashMap<>();
     List<Change> result = new ArrayList<>();
     for (Map.Entry<TcpMapLayout.ResetKey, Long> entry : current.entrySet()) {
       long before = previous.getOrDefault(entry.getKey(), 0L);
       long delta = entry.getValue() - before;
       if (delta == 0) {
-        idle.add(new Entry(entry.getKey(), keys.get(entry.getKey())));
+        idle.add(new Entry(entry.getKey(), keyBytes.get(entry.getKey())));
         continue;
       }
       TcpMapLayout.ResetKey key = entry.getKey();

@@ -6,7 +6,10 @@ import dev.nodescope.collectors.bpf.BpfObject;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.SnapshotBuilder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +36,7 @@ final class SockOpsPart implements TcpPart {
   private final SocketTable sockets;
   private final ResetTable resets;
   private final BpfMap errors;
-  private final List<BpfMap> sized;
+  private final List<BpfMap> maps;
   private final PeerLabels peers;
   private final PodDirectory pods;
   private final ClusterDirectory cluster;
@@ -53,20 +56,23 @@ final class SockOpsPart implements TcpPart {
     this.object =
         BpfObject.load(
             "nodescope_tcp", elf, kernelBtf, Map.of(ROWS, rows, CONNECTING, small, RESETS, small));
+    List<BpfMap> opened = new ArrayList<>();
     try {
       object.attachCgroup("nodescope_tcp_sockops", "sock_ops", cgroup);
       object.attach("nodescope_tcp_send_reset", "raw_tracepoint", "tcp:tcp_send_reset");
       object.attach("nodescope_tcp_receive_reset", "raw_tracepoint", "tcp:tcp_receive_reset");
-      BpfMap rowMap = object.map(ROWS);
-      BpfMap resetMap = object.map(RESETS);
-      this.sockets = new SocketTable(rowMap);
-      this.resets = new ResetTable(resetMap);
-      this.errors = object.map(ERRORS);
-      this.sized = List.of(rowMap, object.map(CONNECTING), resetMap);
+      for (String map : List.of(ROWS, CONNECTING, RESETS, ERRORS)) {
+        opened.add(object.map(map));
+      }
     } catch (BpfException e) {
+      opened.forEach(BpfMap::close);
       object.close();
       throw e;
     }
+    this.maps = List.copyOf(opened);
+    this.sockets = new SocketTable(maps.get(0));
+    this.resets = new ResetTable(maps.get(2));
+    this.errors = maps.get(3);
     this.peers = peers;
     this.pods = pods;
     this.cluster = cluster;
@@ -105,11 +111,18 @@ final class SockOpsPart implements TcpPart {
   private void exportSelf(SnapshotBuilder out) throws BpfException {
     out.add(TcpMetrics.MAP_ENTRIES, sockets.lastEntries(), ROWS);
     out.add(TcpMetrics.MAP_ENTRIES, resets.lastEntries(), RESETS);
-    for (BpfMap map : sized) {
-      out.add(TcpMetrics.MAP_CAPACITY, map.capacity(), map.name());
+    for (BpfMap map : maps.subList(0, 3)) {
+      out.add(TcpMetrics.MAP_CAPACITY, map.info().maxEntries(), map.info().name());
     }
+    byte[] value = new byte[8];
     for (Map.Entry<Integer, String> slot : INSERT_FAILURE_SLOTS.entrySet()) {
-      out.add(TcpMetrics.INSERT_FAILURES, errors.sumPerCpu(slot.getKey()), slot.getValue());
+      byte[] key =
+          ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(slot.getKey()).array();
+      long failures =
+          errors.lookup(key, value)
+              ? ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()).getLong()
+              : 0;
+      out.add(TcpMetrics.INSERT_FAILURES, failures, slot.getValue());
     }
     TcpPart.exportPrograms(out, NAME, object);
   }
@@ -124,6 +137,7 @@ final class SockOpsPart implements TcpPart {
 
   @Override
   public void close() {
+    maps.forEach(BpfMap::close);
     object.close();
   }
 }

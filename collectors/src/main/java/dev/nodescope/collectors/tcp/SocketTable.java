@@ -84,13 +84,14 @@ final class SocketTable {
   List<Change> read() throws BpfException {
     Map<Long, Totals> current = new HashMap<>();
     lastEntries =
-        rows.forEach(
-            (key, value) -> {
-              TcpMapLayout.Row row = TcpMapLayout.row(key, value);
-              byte[] keyBytes = new byte[TcpMapLayout.ROW_KEY_SIZE];
-              key.get(0, keyBytes);
-              current.computeIfAbsent(row.cookie(), c -> new Totals()).add(row, keyBytes);
-            });
+        (int)
+            rows.forEach(
+                (keys, k, values, v) -> {
+                  TcpMapLayout.Row row = TcpMapLayout.row(keys, k, values, v);
+                  byte[] keyBytes = new byte[TcpMapLayout.ROW_KEY_SIZE];
+                  keys.get(k, keyBytes);
+                  current.computeIfAbsent(row.cookie(), c -> new Totals()).add(row, keyBytes);
+                });
     List<Change> changes = new ArrayList<>();
     Set<Long> closedNow = new HashSet<>();
     for (Map.Entry<Long, Totals> entry : current.entrySet()) {

@@ -44,44 +44,44 @@ final class TcpMapLayout {
   /** struct tcp_reset_key: resets of one connection in one direction, counted by one CPU. */
   record ResetKey(Ends ends, boolean sent, int cpu) {}
 
-  static Row row(ByteBuffer key, ByteBuffer value) {
-    long cookie = key.getLong(0);
-    int cpu = key.getInt(8);
-    int family = Short.toUnsignedInt(value.getShort(36));
+  static Row row(ByteBuffer keys, int k, ByteBuffer values, int v) {
+    long cookie = keys.getLong(k);
+    int cpu = keys.getInt(k + 8);
+    int family = Short.toUnsignedInt(values.getShort(v + 36));
     Ends ends =
         new Ends(
-            address(value, 0, family),
-            Short.toUnsignedInt(value.getShort(32)),
-            address(value, 16, family),
-            Short.toUnsignedInt(value.getShort(34)));
+            address(values, v + 0, family),
+            Short.toUnsignedInt(values.getShort(v + 32)),
+            address(values, v + 16, family),
+            Short.toUnsignedInt(values.getShort(v + 34)));
     List<Long> buckets = new ArrayList<>(BUCKETS);
     for (int i = 0; i < BUCKETS; i++) {
-      buckets.add(Integer.toUnsignedLong(value.getInt(72 + 4 * i)));
+      buckets.add(Integer.toUnsignedLong(values.getInt(v + 72 + 4 * i)));
     }
     return new Row(
         cookie,
         cpu,
         ends,
-        value.get(38),
-        (value.get(39) & ROW_CLOSED) != 0,
-        value.getLong(40),
-        value.getLong(48),
-        Integer.toUnsignedLong(value.getInt(56)),
-        Integer.toUnsignedLong(value.getInt(60)),
-        Integer.toUnsignedLong(value.getInt(64)),
-        Integer.toUnsignedLong(value.getInt(68)),
+        values.get(v + 38),
+        (values.get(v + 39) & ROW_CLOSED) != 0,
+        values.getLong(v + 40),
+        values.getLong(v + 48),
+        Integer.toUnsignedLong(values.getInt(v + 56)),
+        Integer.toUnsignedLong(values.getInt(v + 60)),
+        Integer.toUnsignedLong(values.getInt(v + 64)),
+        Integer.toUnsignedLong(values.getInt(v + 68)),
         buckets);
   }
 
-  static ResetKey resetKey(ByteBuffer key) {
-    int family = Short.toUnsignedInt(key.getShort(36));
+  static ResetKey resetKey(ByteBuffer keys, int k) {
+    int family = Short.toUnsignedInt(keys.getShort(k + 36));
     Ends ends =
         new Ends(
-            address(key, 0, family),
-            Short.toUnsignedInt(key.getShort(32)),
-            address(key, 16, family),
-            Short.toUnsignedInt(key.getShort(34)));
-    return new ResetKey(ends, key.get(38) == 0, key.getInt(40));
+            address(keys, k + 0, family),
+            Short.toUnsignedInt(keys.getShort(k + 32)),
+            address(keys, k + 16, family),
+            Short.toUnsignedInt(keys.getShort(k + 34)));
+    return new ResetKey(ends, keys.get(k + 38) == 0, keys.getInt(k + 40));
   }
 
   private static InetAddress address(ByteBuffer buffer, int offset, int family) {

@@ -35,7 +35,9 @@ interface TcpPart extends AutoCloseable {
   /** A part the kernel refused to load or attach, saying so when privilege is what is missing. */
   static SourceUnavailableException unavailable(BpfException e) {
     return new SourceUnavailableException(
-        e.permissionDenied() ? "no CAP_BPF/CAP_PERFMON (" + e.getMessage() + ")" : e.getMessage(),
+        e.errno() == BpfException.EPERM || e.errno() == BpfException.EACCES
+            ? "no CAP_BPF/CAP_PERFMON (" + e.getMessage() + ")"
+            : e.getMessage(),
         e);
   }
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.nodescope.collectors.attribution.PodPeer;
 import dev.nodescope.collectors.core.RootPaths;
-import dev.nodescope.collectors.flows.FlowAggregator;
 import dev.nodescope.collectors.netlink.Addresses;
 import dev.nodescope.collectors.netlink.NetlinkException;
 import java.io.IOException;
@@ -42,7 +42,7 @@ class ConntrackProcfsParserTest {
       ours.add(
           String.join(
               " ",
-              FlowAggregator.protocolName(e.original().protocol()),
+              PodPeer.protocolName(e.original().protocol()),
               Addresses.text(e.original().sourceAddress()),
               Addresses.text(e.original().destinationAddress()),
               Integer.toString(e.original().sourcePort()),

@@ -19,7 +19,7 @@ class ConnectionCountersTest {
     Random random = new Random(7);
     ConnectionCounters table = new ConnectionCounters();
     Map<Long, long[]> model = new HashMap<>();
-    long[] before = new long[4];
+    ConnectionCounters.Counts before = new ConnectionCounters.Counts();
     Set<Long> observedBefore = new HashSet<>();
     for (int collection = 0; collection < 60; collection++) {
       table.startCollection();
@@ -45,7 +45,7 @@ class ConnectionCountersTest {
         boolean isNew = table.observe(id, now[0], now[1], now[2], now[3], before);
         long[] expected = model.put(id, now);
         assertThat(isNew).isEqualTo(expected == null);
-        assertThat(before).containsExactly(expected == null ? new long[4] : expected);
+        assertThat(counts(before)).containsExactly(expected == null ? new long[4] : expected);
         observed.add(id);
       }
       table.sweep();
@@ -58,7 +58,11 @@ class ConnectionCountersTest {
     }
     for (Map.Entry<Long, long[]> e : model.entrySet()) {
       assertThat(table.observe(e.getKey(), 0, 0, 0, 0, before)).isFalse();
-      assertThat(before).containsExactly(e.getValue());
+      assertThat(counts(before)).containsExactly(e.getValue());
     }
+  }
+
+  private static long[] counts(ConnectionCounters.Counts c) {
+    return new long[] {c.originalPackets, c.originalBytes, c.replyPackets, c.replyBytes};
   }
 }

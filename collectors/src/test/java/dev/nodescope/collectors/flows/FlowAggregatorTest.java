@@ -70,38 +70,29 @@ class FlowAggregatorTest {
         pods,
         cluster);
 
-    FlowAggregator.FlowKey clientTx =
-        new FlowAggregator.FlowKey(
-            "shop",
-            "client",
-            "tx",
-            "shop",
-            "server",
-            "shop/api",
-            "service",
-            "same-node",
-            "tcp",
-            "80",
-            "client");
-    FlowAggregator.FlowKey serverRx =
-        new FlowAggregator.FlowKey(
-            "shop",
-            "server",
-            "rx",
-            "shop",
-            "client",
-            "",
-            "pod",
-            "same-node",
-            "tcp",
-            "8080",
-            "server");
-    assertThat(agg.totals().get(clientTx).bytes()).isEqualTo(3000 + 200);
-    assertThat(agg.totals().get(clientTx).packets()).isEqualTo(30 + 2);
-    assertThat(agg.totals().get(clientTx).connections()).isEqualTo(2);
-    assertThat(agg.totals().get(clientTx).active()).isEqualTo(1);
+    String[] clientTx = {
+      "shop",
+      "client",
+      "tx",
+      "shop",
+      "server",
+      "shop/api",
+      "service",
+      "same-node",
+      "tcp",
+      "80",
+      "client"
+    };
+    String[] serverRx = {
+      "shop", "server", "rx", "shop", "client", "", "pod", "same-node", "tcp", "8080", "server"
+    };
+    assertThat(FlowSeries.find(agg, clientTx).bytes()).isEqualTo(3000 + 200);
+    assertThat(FlowSeries.find(agg, clientTx).packets()).isEqualTo(30 + 2);
+    assertThat(FlowSeries.find(agg, clientTx).connections()).isEqualTo(2);
+    assertThat(FlowSeries.find(agg, clientTx).active()).isEqualTo(1);
     // The same connection from the server's side: what the client sent, the server received.
-    assertThat(agg.totals().get(serverRx).bytes()).isEqualTo(agg.totals().get(clientTx).bytes());
+    assertThat(FlowSeries.find(agg, serverRx).bytes())
+        .isEqualTo(FlowSeries.find(agg, clientTx).bytes());
   }
 
   @Test
@@ -134,32 +125,32 @@ class FlowAggregatorTest {
             7);
     FlowAggregator withCluster = new FlowAggregator("node-a");
     withCluster.collect(List.of(toOutside)::forEach, List::of, pods, cluster);
-    assertThat(withCluster.totals().keySet())
-        .extracting(k -> k.remoteKind() + "/" + k.locality())
+    assertThat(withCluster.series().keySet())
+        .extracting(k -> FlowSeries.label(k, "remote_kind") + "/" + FlowSeries.label(k, "locality"))
         .containsOnly("external/external");
     FlowAggregator nodeMode = new FlowAggregator("node-a");
     nodeMode.collect(List.of(toOutside)::forEach, List::of, pods, ClusterDirectory.EMPTY);
-    assertThat(nodeMode.totals().keySet())
-        .extracting(k -> k.remoteKind() + "/" + k.locality())
+    assertThat(nodeMode.series().keySet())
+        .extracting(k -> FlowSeries.label(k, "remote_kind") + "/" + FlowSeries.label(k, "locality"))
         .containsOnly("unknown/unknown");
   }
 
   @Test
   void eventsDrainedAfterTheDumpAreNeitherLostNorCountedTwice() throws Exception {
     FlowAggregator agg = new FlowAggregator("node-a");
-    FlowAggregator.FlowKey clientTx =
-        new FlowAggregator.FlowKey(
-            "shop",
-            "client",
-            "tx",
-            "shop",
-            "server",
-            "shop/api",
-            "service",
-            "same-node",
-            "tcp",
-            "80",
-            "client");
+    String[] clientTx = {
+      "shop",
+      "client",
+      "tx",
+      "shop",
+      "server",
+      "shop/api",
+      "service",
+      "same-node",
+      "tcp",
+      "80",
+      "client"
+    };
     // Connection 1 opened before the dump, which read it at 1000 bytes; its NEW event (at 0) is
     // older.
     agg.collect(
@@ -167,8 +158,8 @@ class FlowAggregatorTest {
         () -> List.of(entry(ConntrackEntry.Event.NEW, 1, 40000, 60, 0)),
         pods,
         cluster);
-    assertThat(agg.totals().get(clientTx).bytes()).isEqualTo(1000);
-    assertThat(agg.totals().get(clientTx).connections()).isEqualTo(1);
+    assertThat(FlowSeries.find(agg, clientTx).bytes()).isEqualTo(1000);
+    assertThat(FlowSeries.find(agg, clientTx).connections()).isEqualTo(1);
     // It closed while the next dump ran, before the dump reached it; its DESTROY came only after
     // that drain.
     agg.collect(List.<ConntrackEntry>of()::forEach, List::of, pods, cluster);
@@ -177,8 +168,8 @@ class FlowAggregatorTest {
         () -> List.of(entry(ConntrackEntry.Event.DESTROY, 1, 40000, 1500, 600)),
         pods,
         cluster);
-    assertThat(agg.totals().get(clientTx).bytes()).isEqualTo(1500);
-    assertThat(agg.totals().get(clientTx).connections()).isEqualTo(1);
+    assertThat(FlowSeries.find(agg, clientTx).bytes()).isEqualTo(1500);
+    assertThat(FlowSeries.find(agg, clientTx).connections()).isEqualTo(1);
   }
 
   @Test
@@ -191,8 +182,8 @@ class FlowAggregatorTest {
         cluster);
     podList.removeIf(p -> p.name().equals("client"));
     agg.collect(List.<ConntrackEntry>of()::forEach, List::of, pods, cluster);
-    assertThat(agg.totals().keySet())
-        .extracting(FlowAggregator.FlowKey::pod)
+    assertThat(agg.series().keySet())
+        .extracting(k -> FlowSeries.label(k, "pod"))
         .containsOnly("server");
   }
 }

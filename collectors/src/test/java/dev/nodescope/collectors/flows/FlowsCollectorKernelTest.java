@@ -2,6 +2,7 @@ package dev.nodescope.collectors.flows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.MetricFamily;
@@ -51,7 +52,7 @@ class FlowsCollectorKernelTest {
         new CollectorContext(
             RootPaths.host(),
             "node-a",
-            TestFlags.with(Map.of(FlowsCollectorFactory.MAX_SERIES, MAX_SERIES)),
+            TestFlags.with(Map.of(SeriesAdmission.MAX_SERIES, MAX_SERIES)),
             pods,
             ClusterDirectory.EMPTY,
             PodResources.NONE,

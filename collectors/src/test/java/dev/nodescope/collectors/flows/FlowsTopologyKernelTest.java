@@ -3,6 +3,7 @@ package dev.nodescope.collectors.flows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
@@ -193,7 +194,7 @@ class FlowsTopologyKernelTest {
                     && cluster.serviceByClusterIp(CLUSTER_IP).isPresent()
                     && cluster.podByIp(B.v4()).isPresent());
         CollectorContext full =
-            context(metadata, cluster, FlowsCollectorFactory.MAX_SERIES.defaultValue());
+            context(metadata, cluster, SeriesAdmission.MAX_SERIES.defaultValue());
         CollectorContext capped = context(metadata, cluster, CAPPED_MAX_SERIES);
         Collector uncappedCollector = in(node, () -> new FlowsCollectorFactory().create(full));
         Collector cappedCollector = in(node, () -> new FlowsCollectorFactory().create(capped));
@@ -511,7 +512,7 @@ class FlowsTopologyKernelTest {
     return new CollectorContext(
         RootPaths.host(),
         NODE,
-        TestFlags.with(Map.of(FlowsCollectorFactory.MAX_SERIES, maxSeries)),
+        TestFlags.with(Map.of(SeriesAdmission.MAX_SERIES, maxSeries)),
         metadata.pods(),
         cluster,
         PodResources.NONE,

@@ -1,7 +1,9 @@
 package dev.nodescope.collectors.hostnet;
 
+import static dev.nodescope.collectors.flows.FlowSeries.label;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.conntrack.ConntrackEntry;
 import dev.nodescope.collectors.conntrack.ConntrackTuple;
 import dev.nodescope.collectors.core.ClusterDirectory;
@@ -9,6 +11,7 @@ import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.flows.FlowAggregator;
+import dev.nodescope.collectors.flows.FlowSeries;
 import dev.nodescope.collectors.netlink.Addresses;
 import dev.nodescope.collectors.netlink.LocalSocket;
 import java.io.IOException;
@@ -124,7 +127,9 @@ class HostNetworkSocketsTest {
 
   @Test
   void attributesEachConnectionOfTheNodeIpToTheProcessThatOwnsIt() throws IOException {
-    agg = new FlowAggregator("node-a", HostNetworkSockets.fromProcfs(paths()));
+    agg =
+        new FlowAggregator(
+            "node-a", HostNetworkSockets.fromProcfs(paths()), SeriesAdmission.unlimited());
     collect(
         List.of(
             tcp(1, OUTSIDE, 40000, NODE, 8080, 1000, 5000), // accepted by ingress
@@ -153,17 +158,20 @@ class HostNetworkSocketsTest {
     // the kubelet and the closed connection stay the node's: no pod of theirs, the node as web's
     // peer
     assertThat(bytes("web", "tx", "", "", "node", "tcp", "10250", "client")).isEqualTo(200);
-    assertThat(agg.totals().keySet())
-        .noneMatch(k -> k.port().equals("10250") && k.pod().equals("ingress"));
-    assertThat(agg.totals().keySet())
+    assertThat(agg.series().keySet())
+        .noneMatch(k -> label(k, "port").equals("10250") && label(k, "pod").equals("ingress"));
+    assertThat(agg.series().entrySet())
         .noneMatch(
-            k ->
-                k.pod().equals("ingress")
-                    && k.role().equals("client")
-                    && agg.totals().get(k).bytes() == 111);
+            e ->
+                label(e.getKey(), "pod").equals("ingress")
+                    && label(e.getKey(), "role").equals("client")
+                    && e.getValue().bytes() == 111);
     long ingressTx =
-        agg.totals().entrySet().stream()
-            .filter(e -> e.getKey().pod().equals("ingress") && e.getKey().direction().equals("tx"))
+        agg.series().entrySet().stream()
+            .filter(
+                e ->
+                    label(e.getKey(), "pod").equals("ingress")
+                        && label(e.getKey(), "direction").equals("tx"))
             .mapToLong(e -> e.getValue().bytes())
             .sum();
     assertThat(ingressTx).isEqualTo(5000 + 300 + 800 + 60 + 140);
@@ -171,7 +179,9 @@ class HostNetworkSocketsTest {
 
   @Test
   void ownersStayCachedWhileTheSocketLivesAndAreForgottenWithIt() throws IOException {
-    agg = new FlowAggregator("node-a", HostNetworkSockets.fromProcfs(paths()));
+    agg =
+        new FlowAggregator(
+            "node-a", HostNetworkSockets.fromProcfs(paths()), SeriesAdmission.unlimited());
     collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
     // The process leaves the pod's cgroup: the socket's owner is cached and no scan is needed for
     // it.
@@ -194,7 +204,9 @@ class HostNetworkSocketsTest {
   @Test
   void aConnectionThatClosesAfterItWasAttributedKeepsItsPodForItsFinalCounters()
       throws IOException {
-    agg = new FlowAggregator("node-a", HostNetworkSockets.fromProcfs(paths()));
+    agg =
+        new FlowAggregator(
+            "node-a", HostNetworkSockets.fromProcfs(paths()), SeriesAdmission.unlimited());
     collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
     write(
         "net/tcp", TCP_HEADER); // the socket is closed; the DESTROY event brings the final counters
@@ -228,9 +240,9 @@ class HostNetworkSocketsTest {
     podList.removeIf(PodInfo::hostNetwork);
     write("net/tcp", "garbage that would be reported if it were read\nx\n");
     HostNetworkSockets sockets = HostNetworkSockets.fromProcfs(paths());
-    agg = new FlowAggregator("node-a", sockets);
+    agg = new FlowAggregator("node-a", sockets, SeriesAdmission.unlimited());
     collect(List.of(tcp(1, OUTSIDE, 40000, NODE, 8080, 1000, 5000)), List.of(), pods, cluster);
-    assertThat(agg.totals()).isEmpty();
+    assertThat(agg.series()).isEmpty();
     assertThat(sockets.drainProblems()).isEmpty();
   }
 
@@ -242,7 +254,7 @@ class HostNetworkSocketsTest {
             + "   0: 320200C0:1F90 nonsense\n"
             + "   1: 320200C0:AFC8 077100CB:01BB 01 00000000:00000000 00:00000000 00000000     0        0 1003 1\n");
     HostNetworkSockets sockets = HostNetworkSockets.fromProcfs(paths());
-    agg = new FlowAggregator("node-a", sockets);
+    agg = new FlowAggregator("node-a", sockets, SeriesAdmission.unlimited());
     collect(List.of(tcp(2, NODE, 45000, UPSTREAM, 443, 300, 7000)), List.of(), pods, cluster);
     assertThat(bytes("ingress", "tx", "", "", "external", "tcp", "443", "client")).isEqualTo(300);
     assertThat(sockets.drainProblems())
@@ -281,20 +293,19 @@ class HostNetworkSocketsTest {
     String namespace = pod.equals("web") ? "shop" : "edge";
     String locality = kind.equals("external") ? "external" : "same-node";
     FlowAggregator.FlowTotals totals =
-        agg.totals()
-            .get(
-                new FlowAggregator.FlowKey(
-                    namespace,
-                    pod,
-                    direction,
-                    remoteNamespace,
-                    remotePod,
-                    "",
-                    kind,
-                    locality,
-                    protocol,
-                    port,
-                    role));
+        FlowSeries.find(
+            agg,
+            namespace,
+            pod,
+            direction,
+            remoteNamespace,
+            remotePod,
+            "",
+            kind,
+            locality,
+            protocol,
+            port,
+            role);
     return totals == null ? -1 : totals.bytes();
   }
 
