@@ -45,7 +45,7 @@ public final class SnapshotBuilder {
     if (descriptor.type() != MetricType.HISTOGRAM) {
       throw new IllegalArgumentException(descriptor.name() + " is not a histogram");
     }
-    return put(descriptor, labelValues, histogram.count(), histogram);
+    return put(descriptor, labelValues, (double) histogram.count(), histogram);
   }
 
   private SnapshotBuilder put(
