@@ -1,5 +1,9 @@
 package dev.nodescope.collectors.tcp;
 
+import dev.nodescope.collectors.attribution.Attribution;
+import dev.nodescope.collectors.attribution.PodName;
+import dev.nodescope.collectors.attribution.PodPeer;
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.bpf.BpfException;
 import dev.nodescope.collectors.bpf.BpfMap;
 import dev.nodescope.collectors.bpf.BpfObject;
@@ -13,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -27,6 +30,7 @@ final class SockOpsPart implements TcpPart {
   static final String CONNECTING = "tcp_connecting";
   static final String RESETS = "tcp_resets";
   static final String ERRORS = "tcp_errors";
+  private static final int PROTOCOL_TCP = 6;
 
   /** Slots of tcp_errors (tcp_health.h TCP_ERR_*) and the map each one is about. */
   private static final Map<Integer, String> INSERT_FAILURE_SLOTS =
@@ -37,7 +41,7 @@ final class SockOpsPart implements TcpPart {
   private final ResetTable resets;
   private final BpfMap errors;
   private final List<BpfMap> maps;
-  private final PeerLabels peers;
+  private final Attribution attribution;
   private final PodDirectory pods;
   private final ClusterDirectory cluster;
   private final TcpSeries series;
@@ -47,10 +51,10 @@ final class SockOpsPart implements TcpPart {
       Path kernelBtf,
       Path cgroup,
       int rows,
-      PeerLabels peers,
+      Attribution attribution,
       PodDirectory pods,
       ClusterDirectory cluster,
-      int maxSeries)
+      SeriesAdmission admission)
       throws BpfException {
     int small = Math.max(1024, rows / 4);
     this.object =
@@ -73,10 +77,10 @@ final class SockOpsPart implements TcpPart {
     this.sockets = new SocketTable(maps.get(0));
     this.resets = new ResetTable(maps.get(2));
     this.errors = maps.get(3);
-    this.peers = peers;
+    this.attribution = attribution;
     this.pods = pods;
     this.cluster = cluster;
-    this.series = new TcpSeries(maxSeries);
+    this.series = new TcpSeries(admission);
   }
 
   @Override
@@ -86,26 +90,40 @@ final class SockOpsPart implements TcpPart {
 
   @Override
   public void collect(SnapshotBuilder out) throws BpfException {
+    attribution.startRound(pods, cluster);
     for (SocketTable.Change change : sockets.read()) {
-      peers
-          .of(change.ends(), role(change.role()), pods, cluster)
-          .ifPresent(labels -> series.add(labels, change));
+      peer(change.ends(), change.role()).ifPresent(peer -> series.add(peer, change));
     }
     Map<TcpMapLayout.Ends, Integer> roles = sockets.roles();
     for (ResetTable.Change change : resets.read()) {
-      Integer role = roles.get(change.ends());
       // A reset sent without a socket answers a packet to a local port: this end was the server.
-      String name = role != null ? role(role) : change.sent() ? "server" : "unknown";
-      Optional<List<String>> labels = peers.of(change.ends(), name, pods, cluster);
-      labels.ifPresent(l -> series.addResets(l, change.sent(), change.resets()));
+      int role =
+          roles.getOrDefault(
+              change.ends(), change.sent() ? TcpMapLayout.ROLE_SERVER : TcpMapLayout.ROLE_UNKNOWN);
+      peer(change.ends(), role)
+          .ifPresent(peer -> series.addResets(peer, change.sent(), change.resets()));
     }
-    Set<String> live =
-        pods.pods().stream()
-            .map(pod -> pod.namespace() + "/" + pod.name())
-            .collect(Collectors.toSet());
-    series.retainPods(live);
+    series.retainPods(pods.pods().stream().map(PodName::of).collect(Collectors.toSet()));
     series.export(out);
     exportSelf(out);
+  }
+
+  /**
+   * The pod peer of a socket of a pod of this node. A socket whose role no row recorded (its first
+   * row could not be inserted) is taken as the client when its local port is the higher one.
+   */
+  private Optional<PodPeer> peer(TcpMapLayout.Ends ends, int role) {
+    boolean client =
+        role == TcpMapLayout.ROLE_UNKNOWN
+            ? ends.localPort() > ends.remotePort()
+            : role == TcpMapLayout.ROLE_CLIENT;
+    return attribution.socket(
+        PROTOCOL_TCP,
+        ends.local().getAddress(),
+        ends.localPort(),
+        ends.remote().getAddress(),
+        ends.remotePort(),
+        client);
   }
 
   private void exportSelf(SnapshotBuilder out) throws BpfException {
@@ -125,14 +143,6 @@ final class SockOpsPart implements TcpPart {
       out.add(TcpMetrics.INSERT_FAILURES, failures, slot.getValue());
     }
     TcpPart.exportPrograms(out, NAME, object);
-  }
-
-  private static String role(int role) {
-    return switch (role) {
-      case TcpMapLayout.ROLE_CLIENT -> "client";
-      case TcpMapLayout.ROLE_SERVER -> "server";
-      default -> "unknown";
-    };
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.nodescope.collectors.tcp;
 
+import dev.nodescope.collectors.attribution.Attribution;
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.bpf.BpfException;
 import dev.nodescope.collectors.bpf.CgroupV2;
 import dev.nodescope.collectors.core.Collector;
@@ -26,8 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * TCP health per pod pair from the collector's own eBPF programs, loaded through libbpf. Each part
- * loads on its own; the collector is unavailable only when none can, with the reasons.
+ * TCP health per pod pair from the collector's own eBPF programs, loaded through libbpf, attributed
+ * and capped as the flows collector's series are ({@code --collector.flows.max-series} counts
+ * both). Each part loads on its own; the collector is unavailable only when none can, with the
+ * reasons.
  */
 public final class TcpCollectorFactory extends CollectorFactory {
   private static final Logger LOG = LoggerFactory.getLogger(TcpCollectorFactory.class);
@@ -51,12 +55,6 @@ public final class TcpCollectorFactory extends CollectorFactory {
               "Socket rows the eBPF map holds (a socket takes one per CPU that handled it); 0 sizes "
                   + "it from the node's memory (MemTotal / 4 MiB, between 16384 and 262144).")
           .requiring(rows -> rows >= 0, "must not be negative");
-  static final Flag<Integer> MAX_SERIES =
-      Flag.integer(
-              "collector.tcp.max-series",
-              2000,
-              "Cap on series per TCP metric; further peers fold into one series per pod.")
-          .requiring(maxSeries -> maxSeries > 0, "must be positive");
 
   public TcpCollectorFactory() {
     super(INFO, TcpMetrics.all());
@@ -69,7 +67,7 @@ public final class TcpCollectorFactory extends CollectorFactory {
 
   @Override
   public List<Flag<?>> flags() {
-    return List.of(CGROUP, MAX_SOCKETS, MAX_SERIES);
+    return List.of(CGROUP, MAX_SOCKETS);
   }
 
   @Override
@@ -116,10 +114,10 @@ public final class TcpCollectorFactory extends CollectorFactory {
           btf,
           cgroup,
           rows,
-          new PeerLabels(context.nodeName()),
+          new Attribution(context.nodeName()),
           context.pods(),
           context.cluster(),
-          context.flags().get(MAX_SERIES));
+          SeriesAdmission.of(context));
     } catch (BpfException e) {
       throw TcpPart.unavailable(e);
     }

@@ -13,6 +13,7 @@ import java.util.List;
 final class TcpMapLayout {
   static final int AF_INET = 2;
   static final int AF_INET6 = 10;
+  static final int ROLE_UNKNOWN = 0;
   static final int ROLE_CLIENT = 1;
   static final int ROLE_SERVER = 2;
   static final int ROW_CLOSED = 1;

@@ -5,29 +5,20 @@ import static dev.nodescope.collectors.core.MetricDescriptor.gauge;
 import static dev.nodescope.collectors.core.MetricDescriptor.histogram;
 import static dev.nodescope.collectors.core.MetricDescriptor.info;
 
+import dev.nodescope.collectors.attribution.PodPeer;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * The tcp collector's series: TCP health per pod pair from the sock_ops program and the reset
- * tracepoints, under the flows collector's peer labels (less direction and protocol, since every
- * series is TCP and counts both ways); the kernel's packet drops by reason, per node and per pod;
- * plus the programs' own health.
+ * tracepoints, under the flows collector's peer labels (less direction, since each series counts
+ * one connection's both ways); the kernel's packet drops by reason, per node and per pod; plus the
+ * programs' own health.
  */
 public final class TcpMetrics {
-  /** The local pod, its peer and the connection's server port and this end's role. */
-  static final List<String> PEER_LABELS =
-      List.of(
-          "namespace",
-          "pod",
-          "remote_namespace",
-          "remote_pod",
-          "remote_service",
-          "remote_kind",
-          "locality",
-          "port",
-          "role");
+  /** The flows collector's peer labels (without its direction): the same pod peers. */
+  static final List<String> PEER_LABELS = PodPeer.LABELS;
 
   /** Upper bounds of the RTT and connect-time buckets, in seconds (the program's, in µs). */
   static final List<Double> BUCKETS_SECONDS =

@@ -1,19 +1,22 @@
 package dev.nodescope.collectors.tcp;
 
+import dev.nodescope.collectors.attribution.PodName;
+import dev.nodescope.collectors.attribution.PodPeer;
+import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.core.Histogram;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Cumulative TCP health per peer series, capped like the flows collector: a series once admitted
- * stays (until its pod goes), and past the cap new peers fold into one series per pod with empty
- * peer labels, so every exported counter only grows.
+ * Cumulative TCP health per pod peer, admitted by the admission the flows collector shares (so a
+ * pod pair with flow series has TCP series too): a peer once admitted keeps its series until its
+ * pod goes, and a peer refused folds into its pod's aggregate, so every exported counter only
+ * grows.
  */
 final class TcpSeries {
   private static final int BUCKETS = TcpMapLayout.BUCKETS;
@@ -30,16 +33,15 @@ final class TcpSeries {
     double connectSumSeconds;
   }
 
-  private final int maxSeries;
-  private final Map<List<String>, Totals> series = new LinkedHashMap<>();
-  private final Set<List<String>> admitted = new HashSet<>();
+  private final SeriesAdmission admission;
+  private final Map<PodPeer, Totals> series = new LinkedHashMap<>();
 
-  TcpSeries(int maxSeries) {
-    this.maxSeries = maxSeries;
+  TcpSeries(SeriesAdmission admission) {
+    this.admission = admission;
   }
 
-  void add(List<String> labels, SocketTable.Change change) {
-    Totals totals = totals(labels);
+  void add(PodPeer peer, SocketTable.Change change) {
+    Totals totals = totals(peer);
     totals.retransmittedSegments += change.retransmittedSegments();
     totals.timeouts += change.timeouts();
     totals.failedConnects += change.failedConnects();
@@ -53,8 +55,8 @@ final class TcpSeries {
     }
   }
 
-  void addResets(List<String> labels, boolean sent, long resets) {
-    Totals totals = totals(labels);
+  void addResets(PodPeer peer, boolean sent, long resets) {
+    Totals totals = totals(peer);
     if (sent) {
       totals.resetsSent += resets;
     } else {
@@ -62,15 +64,15 @@ final class TcpSeries {
     }
   }
 
-  /** Drops the series of pods no longer on this node ("namespace/pod"). */
-  void retainPods(Set<String> pods) {
-    series.keySet().removeIf(labels -> !pods.contains(labels.get(0) + "/" + labels.get(1)));
-    admitted.removeIf(labels -> !pods.contains(labels.get(0) + "/" + labels.get(1)));
+  /** Drops the series of pods no longer on this node. */
+  void retainPods(Set<PodName> pods) {
+    series.keySet().removeIf(peer -> !pods.contains(peer.local()));
+    admission.retainPods(pods);
   }
 
   void export(SnapshotBuilder out) {
-    for (Map.Entry<List<String>, Totals> entry : series.entrySet()) {
-      List<String> labels = entry.getKey();
+    for (Map.Entry<PodPeer, Totals> entry : series.entrySet()) {
+      List<String> labels = entry.getKey().labelValues();
       Totals totals = entry.getValue();
       out.addHistogram(TcpMetrics.RTT, histogram(totals.rtt, totals.rttSumSeconds), labels);
       out.addHistogram(
@@ -87,23 +89,10 @@ final class TcpSeries {
     }
   }
 
-  /**
-   * The series for these labels: itself when admitted or when there is room (leaving room for one
-   * fold-in series per pod), else the pod's fold-in series.
-   */
-  private Totals totals(List<String> labels) {
-    List<String> fold =
-        List.of(labels.get(0), labels.get(1), "", "", "", "unknown", "unknown", "", "");
-    if (!admitted.contains(labels)) {
-      long pods =
-          series.keySet().stream().map(l -> l.get(0) + "/" + l.get(1)).distinct().count() + 1;
-      if (labels.equals(fold) || admitted.size() + pods < maxSeries) {
-        admitted.add(labels);
-      } else {
-        return series.computeIfAbsent(fold, l -> new Totals());
-      }
-    }
-    return series.computeIfAbsent(labels, l -> new Totals());
+  /** The peer's series when admitted, else its pod's aggregate. */
+  private Totals totals(PodPeer peer) {
+    PodPeer key = admission.admit(peer) ? peer : PodPeer.aggregate(peer.local());
+    return series.computeIfAbsent(key, k -> new Totals());
   }
 
   private static Histogram histogram(long[] counts, double sum) {

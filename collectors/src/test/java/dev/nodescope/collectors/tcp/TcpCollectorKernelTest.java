@@ -38,8 +38,9 @@ class TcpCollectorKernelTest {
       long timeouts = TcpLab.kernelCounter(lab.client, "TcpExt", "TCPTimeouts");
       assertThat(retransSegs).isPositive();
       assertThat(TcpLab.sum(snapshot, TcpMetrics.RETRANSMITTED, "pod", "client"))
-          .isEqualTo(retransSegs);
-      assertThat(TcpLab.sum(snapshot, TcpMetrics.TIMEOUTS, "pod", "client")).isEqualTo(timeouts);
+          .isEqualTo((double) retransSegs);
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.TIMEOUTS, "pod", "client"))
+          .isEqualTo((double) timeouts);
       assertThat(
               TcpLab.sum(
                   snapshot,
@@ -52,7 +53,7 @@ class TcpCollectorKernelTest {
                   "5201",
                   "role",
                   "client"))
-          .isEqualTo(retransSegs);
+          .isEqualTo((double) retransSegs);
       // The iperf3 control and data connections were both established: two connect times.
       assertThat(TcpLab.sum(snapshot, TcpMetrics.CONNECT, "pod", "client")).isEqualTo(2);
     }
@@ -91,7 +92,7 @@ class TcpCollectorKernelTest {
                   "server",
                   "direction",
                   "sent"))
-          .isEqualTo(outRsts);
+          .isEqualTo((double) outRsts);
     }
   }
 
@@ -149,7 +150,7 @@ class TcpCollectorKernelTest {
   static void waitForNoOpenSockets(TcpLab lab) throws Exception {
     for (int i = 0; i < 200; i++) {
       List<String> open = new ArrayList<>();
-      for (String line : lab.client.output("ss", "-Htan").split("\n")) {
+      for (String line : lab.client.output("ss", "-Htan").lines().toList()) {
         if (!line.isBlank() && !line.startsWith("TIME-WAIT")) {
           open.add(line);
         }

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Two pod-like network namespaces joined by a veth pair (client 192.0.2.1, server 192.0.2.2), and a
@@ -33,6 +34,7 @@ final class TcpLab implements AutoCloseable {
   static final String CLIENT_IP = "192.0.2.1";
   static final String SERVER_IP = "192.0.2.2";
   static final String NAMESPACE = "tcp-test";
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   final TestNetns client;
   final TestNetns server;
@@ -122,11 +124,11 @@ final class TcpLab implements AutoCloseable {
   /** A counter of the namespace's /proc/net/snmp (table "Tcp") or /proc/net/netstat ("TcpExt"). */
   static long kernelCounter(TestNetns netns, String table, String field) throws Exception {
     String file = table.equals("TcpExt") ? "/proc/net/netstat" : "/proc/net/snmp";
-    String[] lines = netns.output("cat", file).split("\n");
+    String[] lines = netns.output("cat", file).lines().toArray(String[]::new);
     for (int i = 0; i + 1 < lines.length; i++) {
       if (lines[i].startsWith(table + ":") && lines[i + 1].startsWith(table + ":")) {
-        String[] names = lines[i].split("\\s+");
-        String[] values = lines[i + 1].split("\\s+");
+        String[] names = WHITESPACE.split(lines[i]);
+        String[] values = WHITESPACE.split(lines[i + 1]);
         for (int j = 1; j < names.length; j++) {
           if (names[j].equals(field)) {
             return Long.parseLong(values[j]);

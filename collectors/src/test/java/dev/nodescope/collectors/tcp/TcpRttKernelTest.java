@@ -70,7 +70,7 @@ class TcpRttKernelTest {
   private static double busiestRttMillis(TcpLab lab) throws Exception {
     double rtt = 0;
     long most = -1;
-    for (String line : lab.client.output("ss", "-Htin", "dport = :5201").split("\n")) {
+    for (String line : lab.client.output("ss", "-Htin", "dport = :5201").lines().toList()) {
       Matcher matcher = SS_SOCKET.matcher(line);
       if (matcher.find() && Long.parseLong(matcher.group(2)) > most) {
         most = Long.parseLong(matcher.group(2));
