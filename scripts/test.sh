@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # peer), conntrack/iproute2/iptables/procps (kernel conntrack in network namespaces, sysctl), ethtool (the truth
 # for our ETHTOOL_GSTATS ioctl), the Python client's strict OpenMetrics parser (promtool 2.42 lints only the text
 # format), a C compiler for the stand-in libnvidia-ml that the real NVML binding is tested against without a GPU,
-# libbpf1 (the BPF map binding) and bpftool (the kernel's view of those maps, and the Cilium benchmark's peer).
+# libbpf1 (the BPF binding), bpftool (the kernel's own listing of maps, programs and links, and the Cilium
+# benchmark's peer), clang/llvm/libbpf-dev (scripts/build-bpf.sh), iperf3 (the tcp collector's transfers and cost).
 packages=(prometheus prometheus-node-exporter conntrack iproute2 iptables procps ethtool python3-prometheus-client gcc
-  libc6-dev libbpf1 bpftool)
+  libc6-dev libbpf1 bpftool libbpf-dev clang llvm iperf3)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -9,6 +9,7 @@ import dev.nodescope.collectors.neuron.NeuronCollectorFactory;
 import dev.nodescope.collectors.node.NodeCollectorFactory;
 import dev.nodescope.collectors.nvidia.NvidiaCollectorFactory;
 import dev.nodescope.collectors.pods.PodsCollectorFactory;
+import dev.nodescope.collectors.tcp.TcpCollectorFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class CollectorCatalog {
             new PodsCollectorFactory(),
             new KubernetesCollectorFactory(),
             new FlowsCollectorFactory(),
+            new TcpCollectorFactory(),
             new EnaCollectorFactory(),
             new NvidiaCollectorFactory(),
             new NeuronCollectorFactory()));

@@ -1,6 +1,7 @@
 package dev.nodescope.agent.exposition;
 
 import dev.nodescope.collectors.core.CollectorHealth;
+import dev.nodescope.collectors.core.Histogram;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.MetricFamily;
 import dev.nodescope.collectors.core.MetricType;
@@ -17,6 +18,8 @@ import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -34,9 +37,10 @@ import java.util.function.ToDoubleFunction;
  * when it is published, so a scrape only walks ready-made lists: no I/O and no label building on
  * the scrape path.
  *
- * <p>Info metrics are the exception: OTel has no info type and client_java strips {@code _info}
- * from gauge names, so they are served as client_java info snapshots from the same registry, which
- * keeps their names and type.
+ * <p>Info metrics and histograms are the exception: OTel has no info type, client_java strips
+ * {@code _info} from gauge names, and OTel has no asynchronous histogram, so they are served as
+ * client_java info and classic histogram snapshots from the same registry, which keeps their names
+ * and type.
  */
 public final class OtelExposition implements AutoCloseable {
   private static final AttributeKey<String> COLLECTOR = AttributeKey.stringKey("collector");
@@ -56,8 +60,11 @@ public final class OtelExposition implements AutoCloseable {
   private record PreparedSeries(Attributes attributes, double value) {}
 
   private record PreparedSnapshot(
-      Map<String, List<PreparedSeries>> series, Map<String, List<Labels>> infos) {}
+      Map<String, List<PreparedSeries>> series,
+      Map<String, List<Labels>> infos,
+      Map<String, List<HistogramSnapshot.HistogramDataPointSnapshot>> histograms) {}
 
+  /** An info or histogram metric, served from client_java snapshots. */
   private record InfoFamily(String collector, MetricDescriptor descriptor) {}
 
   public OtelExposition(
@@ -94,7 +101,7 @@ public final class OtelExposition implements AutoCloseable {
               throw new IllegalStateException(
                   descriptor.name() + " is declared by both " + previous + " and " + collector);
             }
-            if (descriptor.type() == MetricType.INFO) {
+            if (descriptor.type() == MetricType.INFO || descriptor.type() == MetricType.HISTOGRAM) {
               infoFamilies.add(new InfoFamily(collector, descriptor));
             } else {
               register(
@@ -144,9 +151,17 @@ public final class OtelExposition implements AutoCloseable {
   private void prepare(Snapshot snapshot) {
     Map<String, List<PreparedSeries>> series = new HashMap<>();
     Map<String, List<Labels>> infos = new HashMap<>();
+    Map<String, List<HistogramSnapshot.HistogramDataPointSnapshot>> histograms = new HashMap<>();
     for (MetricFamily family : snapshot.families().values()) {
       List<String> names = family.descriptor().labelNames();
-      if (family.descriptor().type() == MetricType.INFO) {
+      if (family.descriptor().type() == MetricType.HISTOGRAM) {
+        List<HistogramSnapshot.HistogramDataPointSnapshot> points =
+            new ArrayList<>(family.samples().size());
+        for (Sample sample : family.samples()) {
+          points.add(histogramPoint(Labels.of(names, sample.labelValues()), sample.histogram()));
+        }
+        histograms.put(family.descriptor().name(), points);
+      } else if (family.descriptor().type() == MetricType.INFO) {
         List<Labels> labels = new ArrayList<>(family.samples().size());
         for (Sample sample : family.samples()) {
           labels.add(Labels.of(names, sample.labelValues()));
@@ -160,7 +175,25 @@ public final class OtelExposition implements AutoCloseable {
         series.put(family.descriptor().name(), prepared);
       }
     }
-    prepared.put(snapshot.collector(), new PreparedSnapshot(series, infos));
+    prepared.put(snapshot.collector(), new PreparedSnapshot(series, infos, histograms));
+  }
+
+  private static HistogramSnapshot.HistogramDataPointSnapshot histogramPoint(
+      Labels labels, Histogram histogram) {
+    double[] bounds = new double[histogram.upperBounds().size() + 1];
+    long[] counts = new long[bounds.length];
+    for (int i = 0; i < bounds.length; i++) {
+      bounds[i] =
+          i < histogram.upperBounds().size()
+              ? histogram.upperBounds().get(i)
+              : Double.POSITIVE_INFINITY;
+      counts[i] = histogram.counts().get(i);
+    }
+    return HistogramSnapshot.HistogramDataPointSnapshot.builder()
+        .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
+        .sum(histogram.sum())
+        .labels(labels)
+        .build();
   }
 
   private void observe(
@@ -179,6 +212,19 @@ public final class OtelExposition implements AutoCloseable {
     MetricSnapshots.Builder snapshots = MetricSnapshots.builder();
     for (InfoFamily family : infoFamilies) {
       PreparedSnapshot snapshot = prepared.get(family.collector());
+      if (family.descriptor().type() == MetricType.HISTOGRAM) {
+        List<HistogramSnapshot.HistogramDataPointSnapshot> points =
+            snapshot == null ? null : snapshot.histograms().get(family.descriptor().name());
+        if (points != null && !points.isEmpty()) {
+          HistogramSnapshot.Builder histogram =
+              HistogramSnapshot.builder()
+                  .name(family.descriptor().name())
+                  .help(family.descriptor().help());
+          points.forEach(histogram::dataPoint);
+          snapshots.metricSnapshot(histogram.build());
+        }
+        continue;
+      }
       List<Labels> labels =
           snapshot == null ? null : snapshot.infos().get(family.descriptor().name());
       if (labels == null || labels.isEmpty()) {
@@ -219,7 +265,8 @@ public final class OtelExposition implements AutoCloseable {
                         List.of(
                             buildInfo.version(),
                             buildInfo.revision(),
-                            System.getProperty("java.version")))))));
+                            System.getProperty("java.version"))))),
+            Map.of()));
   }
 
   private void eachHealth(

@@ -7,6 +7,7 @@ import dev.nodescope.agent.exposition.SelfMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
+import dev.nodescope.collectors.core.MetricType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,17 @@ public final class ExportedNames {
   public static Set<String> declaredMetrics() {
     Set<String> names = new TreeSet<>();
     for (CollectorFactory factory : CollectorCatalog.standard().factories()) {
-      factory.descriptors().stream().map(MetricDescriptor::name).forEach(names::add);
+      for (MetricDescriptor descriptor : factory.descriptors()) {
+        names.add(descriptor.name());
+        if (descriptor.type() == MetricType.HISTOGRAM) {
+          // A histogram is exposed as its bucket, sum and count series.
+          names.addAll(
+              List.of(
+                  descriptor.name() + "_bucket",
+                  descriptor.name() + "_sum",
+                  descriptor.name() + "_count"));
+        }
+      }
     }
     SelfMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
     BridgeMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);

@@ -175,6 +175,17 @@ class HelmChartTest {
     assertThat(security.getReadOnlyRootFilesystem()).isTrue();
     assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(security.getCapabilities().getAdd())
+        .containsExactlyInAnyOrder("NET_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH", "BPF", "PERFMON");
+    assertThat(
+            agent(
+                    one(render("collectors:\n  tcp: false\n"), DaemonSet.class)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec())
+                .getSecurityContext()
+                .getCapabilities()
+                .getAdd())
+        .as("without the tcp collector, no eBPF capabilities")
         .containsExactlyInAnyOrder("NET_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH");
     String values = Files.readString(CHART.resolve("values.yaml"));
     for (String capability : security.getCapabilities().getAdd()) {

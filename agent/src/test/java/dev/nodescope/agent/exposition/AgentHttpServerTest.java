@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nodescope.collectors.core.CollectorHealth;
 import dev.nodescope.collectors.core.CollectorRunner;
+import dev.nodescope.collectors.core.Histogram;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotRegistry;
@@ -107,6 +108,28 @@ class AgentHttpServerTest {
         """
                 .formatted(System.getProperty("java.version")))
         .doesNotContain("otel_scope", "target_info", "# EOF");
+  }
+
+  @Test
+  void servesHistogramsWithCumulativeBucketsSumAndCount() throws Exception {
+    fixture.publish(
+        ExpositionFixture.run()
+            .addHistogram(
+                ExpositionFixture.LATENCY,
+                new Histogram(List.of(0.1, 1.0), List.of(3L, 2L, 1L), 4.5),
+                List.of("/a")),
+        new CollectorHealth("test", 0.012, true, true, 0, 1));
+
+    assertThat(text(fixture.get("/metrics")))
+        .contains(
+            """
+        # TYPE test_latency_seconds histogram
+        test_latency_seconds_bucket{path="/a",le="0.1"} 3
+        test_latency_seconds_bucket{path="/a",le="1.0"} 5
+        test_latency_seconds_bucket{path="/a",le="+Inf"} 6
+        test_latency_seconds_count{path="/a"} 6
+        test_latency_seconds_sum{path="/a"} 4.5
+        """);
   }
 
   @Test

@@ -25,6 +25,8 @@ final class ExpositionFixture implements AutoCloseable {
       MetricDescriptor.gauge("test_load1", "Load average over 1 minute.");
   static final MetricDescriptor POD =
       MetricDescriptor.info("test_pod_info", "Pod metadata.", "namespace", "pod");
+  static final MetricDescriptor LATENCY =
+      MetricDescriptor.histogram("test_latency_seconds", "Request latency.", "path");
   static final BuildInfo BUILD = new BuildInfo("1.2.3", "abc1234");
 
   final SnapshotRegistry registry = new SnapshotRegistry();
@@ -40,7 +42,10 @@ final class ExpositionFixture implements AutoCloseable {
     registry.register("test");
     exposition =
         new OtelExposition(
-            registry, Map.of("test", List.of(BYTES, LOAD, POD)), BUILD, seriesLimitPerMetric);
+            registry,
+            Map.of("test", List.of(BYTES, LOAD, POD, LATENCY)),
+            BUILD,
+            seriesLimitPerMetric);
     server =
         new AgentHttpServer(
             new InetSocketAddress("127.0.0.1", 0),
@@ -58,7 +63,7 @@ final class ExpositionFixture implements AutoCloseable {
   }
 
   static SnapshotBuilder run() {
-    return new SnapshotBuilder("test", List.of(BYTES, LOAD, POD));
+    return new SnapshotBuilder("test", List.of(BYTES, LOAD, POD, LATENCY));
   }
 
   URI uri(String path) {

@@ -37,6 +37,12 @@ public final class BpfMap implements AutoCloseable {
     void entry(ByteBuffer keys, int keyOffset, ByteBuffer values, int valueOffset);
   }
 
+  /** Receives each key of a per-CPU counter map with the sum of its CPUs' u64 counts. */
+  @FunctionalInterface
+  public interface CounterVisitor {
+    void counter(ByteBuffer keys, int keyOffset, long sum);
+  }
+
   private final Libbpf libbpf;
   private final int fd;
   private final String label;
@@ -46,6 +52,13 @@ public final class BpfMap implements AutoCloseable {
           .order(ByteOrder.nativeOrder())
           .putLong(0, BATCH_OPTS_BYTES)
           .array();
+
+  /**
+   * Bytes of one entry's value in a read: the value, or for a per-CPU map one 8-byte-aligned slot
+   * per possible CPU.
+   */
+  private int valueStride;
+
   private int chunk = BATCH_ENTRIES;
   private ByteBuffer keys;
   private ByteBuffer values;
@@ -119,6 +132,14 @@ public final class BpfMap implements AutoCloseable {
       throw new BpfException("bpf_obj_get (read-only) " + pin, errno);
     }
     return new BpfMap(libbpf, (int) fd, pin.toString());
+  }
+
+  /**
+   * Takes ownership of a map file descriptor obtained elsewhere (a dup of the descriptor of a map
+   * of a loaded {@link BpfObject}); closes it if the map's info cannot be read.
+   */
+  public static BpfMap adopt(int fd, String label) throws BpfException {
+    return new BpfMap(Libbpf.get(), fd, label);
   }
 
   private static long bpfSyscallNumber() {
@@ -198,7 +219,7 @@ public final class BpfMap implements AutoCloseable {
       }
       int n = count[0];
       for (int i = 0; i < n; i++) {
-        visitor.entry(keys, i * info.keySize(), values, i * info.valueSize());
+        visitor.entry(keys, i * info.keySize(), values, i * valueStride);
       }
       visited += n;
       if (end) {
@@ -211,10 +232,37 @@ public final class BpfMap implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads every entry of a per-CPU map whose values are u64 counters, with each key's sum over the
+   * CPUs; returns how many entries there were.
+   */
+  public long forEachSummedOverCpus(CounterVisitor visitor) throws BpfException {
+    if (!info.perCpu()) {
+      throw new IllegalStateException(label + " is not a per-CPU map");
+    }
+    ensureBuffers();
+    int slot = slotBytes();
+    int cpus = valueStride / slot;
+    return forEach(
+        (keyBuffer, keyOffset, valueBuffer, valueOffset) -> {
+          long sum = 0;
+          for (int cpu = 0; cpu < cpus; cpu++) {
+            sum += valueBuffer.getLong(valueOffset + cpu * slot);
+          }
+          visitor.counter(keyBuffer, keyOffset, sum);
+        });
+  }
+
+  private int slotBytes() {
+    return (info.valueSize() + 7) / 8 * 8;
+  }
+
   private void ensureBuffers() {
     if (keys != null) {
       return;
     }
+    valueStride =
+        info.perCpu() ? libbpf.libbpf_num_possible_cpus() * slotBytes() : info.valueSize();
     allocateChunk();
     // The batch token of hash maps is a u32 bucket index; arrays use a key. Room for either.
     int token = Math.max(8, info.keySize());
@@ -224,7 +272,7 @@ public final class BpfMap implements AutoCloseable {
 
   private void allocateChunk() {
     keys = ByteBuffer.allocateDirect(chunk * info.keySize()).order(ByteOrder.nativeOrder());
-    values = ByteBuffer.allocateDirect(chunk * info.valueSize()).order(ByteOrder.nativeOrder());
+    values = ByteBuffer.allocateDirect(chunk * valueStride).order(ByteOrder.nativeOrder());
   }
 
   private BpfMapInfo readInfo() throws BpfException {

@@ -9,5 +9,12 @@ public record BpfMapInfo(
   public static final int TYPE_HASH = 1;
   public static final int TYPE_ARRAY = 2;
   public static final int TYPE_PERCPU_HASH = 5;
+  public static final int TYPE_PERCPU_ARRAY = 6;
   public static final int TYPE_LRU_HASH = 9;
+  public static final int TYPE_LRU_PERCPU_HASH = 10;
+
+  /** Whether the kernel keeps one value per possible CPU (and returns them all on a read). */
+  public boolean perCpu() {
+    return type == TYPE_PERCPU_HASH || type == TYPE_PERCPU_ARRAY || type == TYPE_LRU_PERCPU_HASH;
+  }
 }

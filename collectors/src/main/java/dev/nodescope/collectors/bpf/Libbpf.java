@@ -54,6 +54,9 @@ public interface Libbpf {
   @SaveError
   int bpf_obj_get_info_by_fd(int fd, @Out byte[] info, int[] infoLen);
 
+  /** CPUs the kernel may ever bring up: a per-CPU map holds one value slot for each. */
+  int libbpf_num_possible_cpus();
+
   /** The library, loaded once per JVM; an UnsatisfiedLinkError when libbpf.so.1 is missing. */
   static Libbpf get() {
     return Holder.LIBBPF;

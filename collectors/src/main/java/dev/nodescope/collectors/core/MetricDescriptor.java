@@ -28,10 +28,14 @@ public record MetricDescriptor(String name, MetricType type, String help, List<S
     if (type == MetricType.INFO && !name.endsWith("_info")) {
       throw new IllegalArgumentException("info metric name must end in _info: " + name);
     }
-    if (type == MetricType.GAUGE && (name.endsWith("_total") || name.endsWith("_info"))) {
+    if ((type == MetricType.GAUGE || type == MetricType.HISTOGRAM)
+        && (name.endsWith("_total") || name.endsWith("_info"))) {
       // promtool flags a gauge named like a counter, and the exporter strips _info from a gauge's
       // name.
-      throw new IllegalArgumentException("gauge name must not end in _total or _info: " + name);
+      throw new IllegalArgumentException(
+          type.name().toLowerCase(java.util.Locale.ROOT)
+              + " name must not end in _total or _info: "
+              + name);
     }
     for (String label : labelNames) {
       if (!LABEL_NAME.matcher(label).matches() || label.startsWith("__")) {
@@ -53,5 +57,9 @@ public record MetricDescriptor(String name, MetricType type, String help, List<S
 
   public static MetricDescriptor counter(String name, String help, String... labelNames) {
     return new MetricDescriptor(name, MetricType.COUNTER, help, List.of(labelNames));
+  }
+
+  public static MetricDescriptor histogram(String name, String help, String... labelNames) {
+    return new MetricDescriptor(name, MetricType.HISTOGRAM, help, List.of(labelNames));
   }
 }

@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.core;
 
-/** The kinds of value the agent exposes; histograms are not needed by any source yet. */
+/** The kinds of value the agent exposes. */
 public enum MetricType {
   GAUGE,
   /** Cumulative and never decreasing for a given label set while that series lives. */
@@ -8,5 +8,10 @@ public enum MetricType {
   /**
    * Always 1; the labels carry the information (OpenMetrics info type, exposed as {@code <name>}).
    */
-  INFO
+  INFO,
+  /**
+   * Cumulative counts of observations per bucket, with their sum and count (classic Prometheus
+   * buckets); each sample carries a {@link Histogram}.
+   */
+  HISTOGRAM
 }

@@ -33,6 +33,23 @@ public final class SnapshotBuilder {
   }
 
   public SnapshotBuilder add(MetricDescriptor descriptor, double value, List<String> labelValues) {
+    if (descriptor.type() == MetricType.HISTOGRAM) {
+      throw new IllegalArgumentException(descriptor.name() + " is a histogram: use addHistogram");
+    }
+    return put(descriptor, labelValues, value, null);
+  }
+
+  /** One series of a histogram metric. */
+  public SnapshotBuilder addHistogram(
+      MetricDescriptor descriptor, Histogram histogram, List<String> labelValues) {
+    if (descriptor.type() != MetricType.HISTOGRAM) {
+      throw new IllegalArgumentException(descriptor.name() + " is not a histogram");
+    }
+    return put(descriptor, labelValues, (double) histogram.count(), histogram);
+  }
+
+  private SnapshotBuilder put(
+      MetricDescriptor descriptor, List<String> labelValues, double value, Histogram histogram) {
     if (declared.get(descriptor.name()) != descriptor) {
       throw new IllegalArgumentException(collector + " did not declare " + descriptor.name());
     }
@@ -56,7 +73,7 @@ public final class SnapshotBuilder {
     if (descriptor.type() == MetricType.INFO && value != 1) {
       throw new IllegalArgumentException(descriptor.name() + " is an info metric and must be 1");
     }
-    Sample sample = new Sample(labelValues, value);
+    Sample sample = new Sample(labelValues, value, histogram);
     if (!labelSets
         .computeIfAbsent(descriptor.name(), name -> new HashSet<>())
         .add(sample.labelValues())) {

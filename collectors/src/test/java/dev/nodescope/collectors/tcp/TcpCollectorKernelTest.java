@@ -1,0 +1,169 @@
+package dev.nodescope.collectors.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nodescope.collectors.core.Collector;
+import dev.nodescope.collectors.core.Sample;
+import dev.nodescope.collectors.core.Snapshot;
+import dev.nodescope.collectors.testing.Capabilities;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tcp collector against the kernel's own counts, in namespaces and a cgroup the test makes:
+ * retransmits and timeouts against nstat's TcpRetransSegs and TcpExtTCPTimeouts, failed connects
+ * and resets against the attempts made and TcpOutRsts, RTT against ss -ti, and a full map.
+ */
+class TcpCollectorKernelTest {
+  private static final int CONNECTS = 5;
+
+  @Test
+  void retransmitsAndTimeoutsEqualTheSendersKernelCounters() throws Exception {
+    Capabilities.requireCommand("iperf3");
+    try (TcpLab lab = TcpLab.create("rtx");
+        Collector collector = lab.collector(Map.of())) {
+      // Random loss of data segments on their way to the server: the client retransmits them.
+      lab.server.run(
+          "iptables -A INPUT -p tcp -m length --length 1000:65535 -m statistic --mode random"
+              + " --probability 0.03 -j DROP");
+      lab.start(lab.server, "iperf3 -s -1 -B " + TcpLab.SERVER_IP);
+      waitForListener(lab, 5201);
+      lab.run(lab.client, "iperf3 -c " + TcpLab.SERVER_IP + " -n 30M", 60);
+      waitForNoOpenSockets(lab);
+      Snapshot snapshot = TcpLab.collect(collector);
+
+      long retransSegs = TcpLab.kernelCounter(lab.client, "Tcp", "RetransSegs");
+      long timeouts = TcpLab.kernelCounter(lab.client, "TcpExt", "TCPTimeouts");
+      assertThat(retransSegs).isPositive();
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.RETRANSMITTED, "pod", "client"))
+          .isEqualTo((double) retransSegs);
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.TIMEOUTS, "pod", "client"))
+          .isEqualTo((double) timeouts);
+      assertThat(
+              TcpLab.sum(
+                  snapshot,
+                  TcpMetrics.RETRANSMITTED,
+                  "pod",
+                  "client",
+                  "remote_pod",
+                  "server",
+                  "port",
+                  "5201",
+                  "role",
+                  "client"))
+          .isEqualTo((double) retransSegs);
+      // The iperf3 control and data connections were both established: two connect times.
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.CONNECT, "pod", "client")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void failedConnectsAndResetsEqualTheAttemptsAndTcpOutRsts() throws Exception {
+    try (TcpLab lab = TcpLab.create("rst");
+        Collector collector = lab.collector(Map.of())) {
+      lab.server.run("iptables -A INPUT -p tcp --dport 9 --syn -j DROP");
+      lab.client.run("sysctl -qw net.ipv4.tcp_syn_retries=1");
+      String dropped = connectAttempts(TcpLab.SERVER_IP, 9);
+      String refused = connectAttempts(TcpLab.SERVER_IP, 9999);
+      lab.run(lab.client, "bash -c '" + dropped + " " + refused + " wait'", 30);
+      Snapshot snapshot = TcpLab.collect(collector);
+
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.FAILED, "pod", "client", "port", "9"))
+          .isEqualTo(CONNECTS);
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.FAILED, "pod", "client", "port", "9999"))
+          .isEqualTo(CONNECTS);
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.RESETS, "pod", "client", "direction", "received"))
+          .isEqualTo(CONNECTS);
+      long outRsts = TcpLab.kernelCounter(lab.server, "Tcp", "OutRsts");
+      assertThat(outRsts).isEqualTo(CONNECTS);
+      assertThat(
+              TcpLab.sum(
+                  snapshot,
+                  TcpMetrics.RESETS,
+                  "pod",
+                  "server",
+                  "remote_pod",
+                  "client",
+                  "port",
+                  "9999",
+                  "role",
+                  "server",
+                  "direction",
+                  "sent"))
+          .isEqualTo((double) outRsts);
+    }
+  }
+
+  @Test
+  void aFullMapCountsInsertFailuresAndTheRestIsStillMeasured() throws Exception {
+    int rows = 64;
+    int connections = 150;
+    try (TcpLab lab = TcpLab.create("cap");
+        Collector collector = lab.collector(Map.of(TcpCollectorFactory.MAX_SOCKETS, rows))) {
+      lab.start(
+          lab.server,
+          "python3 -c \"import socket,time; s=socket.socket(); s.bind(('"
+              + TcpLab.SERVER_IP
+              + "',7000)); s.listen(1024); time.sleep(60)\"");
+      waitForListener(lab, 7000);
+      lab.run(
+          lab.client,
+          "bash -c 'for i in $(seq "
+              + connections
+              + "); do exec {fd}<>/dev/tcp/"
+              + TcpLab.SERVER_IP
+              + "/7000; done; exit 0'",
+          30);
+      Snapshot snapshot = TcpLab.collect(collector);
+
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.MAP_CAPACITY, "map", "tcp_rows")).isEqualTo(rows);
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.MAP_ENTRIES, "map", "tcp_rows")).isEqualTo(rows);
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.INSERT_FAILURES, "map", "tcp_rows")).isPositive();
+      // The sockets that got a row are still measured: their connect times are there.
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.CONNECT, "pod", "client")).isPositive();
+    }
+  }
+
+  private static String connectAttempts(String ip, int port) {
+    return ("for i in $(seq "
+        + CONNECTS
+        + "); do (exec 3<>/dev/tcp/"
+        + ip
+        + "/"
+        + port
+        + ") 2>/dev/null & done;");
+  }
+
+  static void waitForListener(TcpLab lab, int port) throws Exception {
+    for (int i = 0; i < 100; i++) {
+      if (lab.server.output("ss", "-Htln", "sport = :" + port).contains(":" + port)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no listener on port " + port);
+  }
+
+  /** Until the client has no socket that could still retransmit (TIME-WAIT ones cannot). */
+  static void waitForNoOpenSockets(TcpLab lab) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      List<String> open = new ArrayList<>();
+      for (String line : lab.client.output("ss", "-Htan").lines().toList()) {
+        if (!line.isBlank() && !line.startsWith("TIME-WAIT")) {
+          open.add(line);
+        }
+      }
+      if (open.isEmpty()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("client sockets still open");
+  }
+
+  static List<Sample> samples(Snapshot snapshot) {
+    return snapshot.family(TcpMetrics.RTT).samples();
+  }
+}
