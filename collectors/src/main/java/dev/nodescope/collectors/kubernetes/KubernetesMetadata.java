@@ -125,6 +125,11 @@ public final class KubernetesMetadata implements AutoCloseable {
     return pods;
   }
 
+  /** Writes to the Node named, through this metadata's client; events name {@code component}. */
+  public NodeUpdates nodeUpdates(String nodeName, String component) {
+    return new NodeUpdates(client, nodeName, component);
+  }
+
   /**
    * Starts (once) the cluster-wide watches of Services, EndpointSlices and, if {@code watchNodes},
    * nodes; call it only when an enabled collector needs them (see {@code

@@ -231,20 +231,24 @@ final class BytedecoNvml implements Nvml {
       case UNCORRECTABLE_REMAPPED_ROWS:
       case CORRECTABLE_REMAPPED_ROWS:
       case ROW_REMAP_FAILURE:
+      case ROW_REMAP_PENDING:
         {
           // NOT_SUPPORTED while MIG has active instances: the series are then absent, as
           // NOT_SUPPORTED always is.
           IntPointer correctable = new IntPointer(1);
           IntPointer uncorrectable = new IntPointer(1);
+          IntPointer pending = new IntPointer(1);
           IntPointer failure = new IntPointer(1);
           check(
               "nvmlDeviceGetRemappedRows",
-              nvmlDeviceGetRemappedRows(
-                  device, correctable, uncorrectable, new IntPointer(1), failure));
+              nvmlDeviceGetRemappedRows(device, correctable, uncorrectable, pending, failure));
           IntPointer chosen =
-              reading == GpuReading.ROW_REMAP_FAILURE
-                  ? failure
-                  : reading == GpuReading.CORRECTABLE_REMAPPED_ROWS ? correctable : uncorrectable;
+              switch (reading) {
+                case ROW_REMAP_FAILURE -> failure;
+                case ROW_REMAP_PENDING -> pending;
+                case CORRECTABLE_REMAPPED_ROWS -> correctable;
+                default -> uncorrectable;
+              };
           return Integer.toUnsignedLong(chosen.get());
         }
       default:

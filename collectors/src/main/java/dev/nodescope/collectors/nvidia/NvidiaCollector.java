@@ -44,7 +44,7 @@ public final class NvidiaCollector implements Collector {
   /** GPU labels plus the MIG GPU instance, both empty on series of a whole GPU. */
   static final List<String> INSTANCE_LABELS = concat(GPU_LABELS, "GPU_I_PROFILE", "GPU_I_ID");
 
-  static final Map<GpuReading, MetricDescriptor> GPU_DESCRIPTORS = gpuDescriptors();
+  public static final Map<GpuReading, MetricDescriptor> GPU_DESCRIPTORS = gpuDescriptors();
   static final MetricDescriptor MIG_FB_USED =
       migDescriptor(
           "DCGM_FI_DEV_FB_USED_MIG", "Framebuffer memory used by the MIG GPU instance (in MiB).");
@@ -59,7 +59,7 @@ public final class NvidiaCollector implements Collector {
           "Value of the last XID error of the GPU (GPU_I_ID empty) or of the MIG GPU instance it named; 0 while none"
               + " happened since the agent started.",
           concat(INSTANCE_LABELS, "err_code", "err_msg"));
-  static final MetricDescriptor XID_ERRORS =
+  public static final MetricDescriptor XID_ERRORS =
       new MetricDescriptor(
           "nodescope_gpu_xid_errors_total",
           MetricType.COUNTER,
@@ -72,6 +72,13 @@ public final class NvidiaCollector implements Collector {
           "GPU memory used by the processes of one container (from each process's cgroup), per GPU"
               + " and MIG GPU instance; processes outside any known pod add up under empty pod labels.",
           INSTANCE_LABELS);
+  public static final MetricDescriptor GPU_LOST =
+      MetricDescriptor.gauge(
+          "nodescope_gpu_lost",
+          "1 while NVML answers GPU_IS_LOST for the GPU (it fell off the bus; only a reset or reboot brings it"
+              + " back), else 0.",
+          "gpu",
+          "device");
   static final MetricDescriptor NVML_ERRORS =
       MetricDescriptor.counter(
           "nodescope_gpu_nvml_errors_total",
@@ -110,6 +117,7 @@ public final class NvidiaCollector implements Collector {
     all.add(XID_LAST);
     all.add(XID_ERRORS);
     all.add(POD_MEMORY);
+    all.add(GPU_LOST);
     all.add(NVML_ERRORS);
     return List.copyOf(all);
   }
@@ -137,9 +145,11 @@ public final class NvidiaCollector implements Collector {
     }
     Set<String> sampled = new HashSet<>();
     for (int index = 0; index < count; index++) {
+      boolean lost = false;
       try {
         collectGpu(out, index, driverVersion, assignments, sampled);
       } catch (NvmlException e) {
+        lost = e.gpuLost();
         errors.record(Integer.toString(index), e);
         out.partialFailure(
             "GPU "
@@ -147,6 +157,7 @@ public final class NvidiaCollector implements Collector {
                 + (e.gpuLost() ? " is lost (fell off the bus): " : ": ")
                 + e.getMessage());
       }
+      out.add(GPU_LOST, lost ? 1 : 0, Integer.toString(index), "nvidia" + index);
     }
     closeGpmSamplesExcept(sampled);
     errors.totals().forEach((key, total) -> out.add(NVML_ERRORS, total, key));
