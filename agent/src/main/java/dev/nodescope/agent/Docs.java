@@ -3,6 +3,7 @@ package dev.nodescope.agent;
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cloudwatch.BridgeMetrics;
 import dev.nodescope.agent.exposition.SelfMetrics;
+import dev.nodescope.agent.health.HealthMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
@@ -118,6 +119,10 @@ public final class Docs {
     text.append(
         "### CloudWatch bridge\n\nWith `--cloudwatch.enabled`: delivery and scrape mode.\n\n");
     metricTable(text, BridgeMetrics.ALL);
+    text.append(
+        "### Accelerator health\n\nWith the nvidia or neuron collector: the health policy's verdict per device "
+            + "(docs/collectors/health.md).\n\n");
+    metricTable(text, HealthMetrics.ALL);
     return text.toString();
   }
 
