@@ -115,10 +115,10 @@ public final class AcceleratorHealth implements AutoCloseable {
             status.tripped().keySet());
       }
     }
-    metrics.publish(registry, statuses, clock);
     if (!statuses.isEmpty()) {
       reporter.ifPresent(node -> node.reconcile(NodeVerdict.of(statuses)));
     }
+    metrics.publish(registry, statuses, clock);
   }
 
   private static String name(Action state) {
