@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -37,8 +36,8 @@ public record HealthPolicy(Duration recovery, Map<String, Rule> rules, Rule othe
           Causes.NEURON_MEM_ECC_CORRECTED,
           Causes.NEURON_SRAM_ECC_CORRECTED);
 
-  private static final Set<String> TOP_KEYS = Set.of("recovery", "xid", "causes");
-  private static final Set<String> RULE_KEYS = Set.of("action", "count", "window", "recovery");
+  private static final List<String> TOP_KEYS = List.of("recovery", "xid", "causes");
+  private static final List<String> RULE_KEYS = List.of("action", "count", "window", "recovery");
 
   public enum Action {
     IGNORE,
@@ -193,7 +192,7 @@ public record HealthPolicy(Duration recovery, Map<String, Rule> rules, Rule othe
     }
   }
 
-  private static void unknownKeys(String where, Map<?, ?> map, Set<String> allowed) {
+  private static void unknownKeys(String where, Map<?, ?> map, List<String> allowed) {
     for (Object key : map.keySet()) {
       if (!allowed.contains(String.valueOf(key))) {
         throw new IllegalArgumentException(
