@@ -140,8 +140,9 @@ class BytedecoNvmlStubDriverTest {
             List.of(
                 number("1,UNCORRECTABLE_REMAPPED_ROWS"),
                 number("1,CORRECTABLE_REMAPPED_ROWS"),
-                number("1,ROW_REMAP_FAILURE")))
-        .containsExactly(1.0, 2.0, 0.0);
+                number("1,ROW_REMAP_FAILURE"),
+                number("1,ROW_REMAP_PENDING")))
+        .containsExactly(1.0, 2.0, 0.0, 1.0);
     assertThat(probe.get("0,GPU_UTIL")).as("MIG on").isEqualTo("ERR 3");
   }
 

@@ -178,6 +178,8 @@ class NvidiaCollectorTest {
         .containsExactly("GPU-bbbb=" + (20.0 + 2));
     assertThat(rows(snapshot, "nodescope_gpu_nvml_errors_total", "gpu", "function"))
         .containsExactly("0,nvmlDeviceGetUUID=2.0");
+    assertThat(rows(snapshot, "nodescope_gpu_lost", "gpu", "device"))
+        .containsExactly("0,nvidia0=1.0", "1,nvidia1=0.0");
   }
 
   @Test
