@@ -5,6 +5,7 @@ import dev.nodescope.agent.health.HealthPolicy.Rule;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +29,15 @@ final class HealthTracker {
     this.policy = policy;
   }
 
-  /** A device's state now: the action of its worst tripped rule, and the causes tripped. */
+  /**
+   * A device's state now: the action of its worst tripped rule, and the causes tripped, in name
+   * order (the node condition's message lists them so).
+   */
   record DeviceStatus(
       DeviceKey device, Action state, Map<String, Action> tripped, Map<String, Long> events) {
     DeviceStatus {
-      tripped = Map.copyOf(tripped);
-      events = Map.copyOf(events);
+      tripped = Collections.unmodifiableMap(new TreeMap<>(tripped));
+      events = Collections.unmodifiableMap(new TreeMap<>(events));
     }
   }
 
