@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -72,8 +73,10 @@ public final class AcceleratorHealth implements AutoCloseable {
     AcceleratorHealth health =
         new AcceleratorHealth(settings, registry, nvidia, neuron, node, Clock.systemUTC());
     long millis = settings.interval().toMillis();
-    health.thread.scheduleWithFixedDelay(
-        health::evaluateLogged, millis, millis, TimeUnit.MILLISECONDS);
+    // evaluateLogged catches what an evaluation throws, so the future has nothing to report.
+    ScheduledFuture<?> unused =
+        health.thread.scheduleWithFixedDelay(
+            health::evaluateLogged, millis, millis, TimeUnit.MILLISECONDS);
     LOG.info(
         "accelerator health: every {}, node conditions {}{}",
         settings.interval(),

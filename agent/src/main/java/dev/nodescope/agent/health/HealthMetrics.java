@@ -63,10 +63,12 @@ public final class HealthMetrics {
       String kind = status.device().kind();
       builder.add(HEALTHY, status.state() == Action.FATAL ? 0 : 1, device, kind);
       builder.add(DEGRADED, status.state() == Action.DEGRADED ? 1 : 0, device, kind);
-      status.events().forEach((cause, count) -> builder.add(EVENTS, count, device, kind, cause));
+      status
+          .events()
+          .forEach((cause, count) -> builder.add(EVENTS, (double) count, device, kind, cause));
     }
     nodeUpdateErrors.forEach(
-        (operation, count) -> builder.add(NODE_UPDATE_ERRORS, count.sum(), operation));
+        (operation, count) -> builder.add(NODE_UPDATE_ERRORS, (double) count.sum(), operation));
     registry.publish(builder.build(clock));
   }
 }
