@@ -54,7 +54,8 @@ record HealthSignals(
     HealthSignals signals = empty(snapshot.collectedAt());
     for (Sample sample : samples(snapshot, NeuronMetrics.HARDWARE_INFO)) {
       String count = label(NeuronMetrics.HARDWARE_INFO, sample, "neuron_device_count");
-      for (int index = 0; index < Integer.parseInt(count); index++) {
+      int devices = count.matches("\\d{1,4}") ? Integer.parseInt(count) : 0;
+      for (int index = 0; index < devices; index++) {
         signals.devices.add(new DeviceKey("neuron" + index, DeviceKey.NEURON));
       }
     }
