@@ -94,6 +94,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - --cloudwatch.cluster-name={{ required "cloudwatch.clusterName is required when cloudwatch.enabled" .Values.cloudwatch.clusterName }}
 - --cloudwatch.interval={{ .Values.cloudwatch.interval }}
 {{- end }}
+{{- if .Values.health.nodeConditions }}
+- --health.node-conditions
+{{- end }}
+{{- if .Values.health.taint }}
+- {{ printf "--health.taint=%s" .Values.health.taint | quote }}
+{{- end }}
 {{- range .Values.extraArgs }}
 - {{ . | quote }}
 {{- end }}

@@ -27,6 +27,8 @@ typedef struct { unsigned fieldId, scopeId; long long timestamp, latencyUsec; in
                  nvmlValue_t value; } nvmlFieldValue_t;
 typedef struct { unsigned pid; unsigned long long usedGpuMemory; unsigned gpuInstanceId, computeInstanceId; }
     nvmlProcessInfo_t;
+typedef struct { unsigned pid; unsigned long long timeStamp; unsigned smUtil, memUtil, encUtil, decUtil; }
+    nvmlProcessUtilizationSample_t;
 typedef struct { unsigned version, isSupportedDevice; } nvmlGpmSupport_t;
 typedef struct nvmlGpmSample_st { unsigned device, gi; long sequence; } *nvmlGpmSample_t;
 typedef struct { unsigned metricId; nvmlReturn_t nvmlReturn; double value;
@@ -183,6 +185,19 @@ nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsign
     infos[i].computeInstanceId = device->index == 0 ? 0 : 0xFFFFFFFFu;
   }
   *count = n;
+  return OK;
+}
+/* GPU 1 (no MIG): processes 5000 and 5001, sampled one second after what the caller saw last (busy processes). */
+nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t device, nvmlProcessUtilizationSample_t *utilization,
+                                             unsigned *count, unsigned long long lastSeenTimeStamp) {
+  if (device->index == 0) return NOT_SUPPORTED; /* MIG mode */
+  if (utilization == NULL || *count < 2) { *count = 2; return INSUFFICIENT_SIZE; }
+  for (unsigned i = 0; i < 2; i++) {
+    utilization[i].pid = 5000 + i; utilization[i].timeStamp = lastSeenTimeStamp + 1000000ULL;
+    utilization[i].smUtil = 30 + i; utilization[i].memUtil = 10 + i;
+    utilization[i].encUtil = 2 + i; utilization[i].decUtil = 4 + i;
+  }
+  *count = 2;
   return OK;
 }
 nvmlReturn_t nvmlGpmQueryDeviceSupport(nvmlDevice_t device, nvmlGpmSupport_t *support) {

@@ -9,6 +9,9 @@ import dev.nodescope.agent.cloudwatch.CloudWatchSettings;
 import dev.nodescope.agent.exposition.AgentHttpServer;
 import dev.nodescope.agent.exposition.BuildInfo;
 import dev.nodescope.agent.exposition.OtelExposition;
+import dev.nodescope.agent.health.AcceleratorHealth;
+import dev.nodescope.agent.health.HealthMetrics;
+import dev.nodescope.agent.health.HealthSettings;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
@@ -20,6 +23,8 @@ import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotRegistry;
 import dev.nodescope.collectors.kubernetes.KubernetesMetadata;
+import dev.nodescope.collectors.neuron.NeuronCollectorFactory;
+import dev.nodescope.collectors.nvidia.NvidiaCollectorFactory;
 import dev.nodescope.collectors.podresources.KubeletPodResources;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -50,6 +55,7 @@ public final class Agent implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final PodResources podResources;
   private final Optional<CloudWatchBridge> cloudWatch;
+  private final Optional<AcceleratorHealth> health;
 
   private Agent(
       List<CollectorRunner> runners,
@@ -58,8 +64,10 @@ public final class Agent implements AutoCloseable {
       AgentHttpServer http,
       Optional<KubernetesMetadata> kubernetes,
       PodResources podResources,
-      Optional<CloudWatchBridge> cloudWatch) {
+      Optional<CloudWatchBridge> cloudWatch,
+      Optional<AcceleratorHealth> health) {
     this.runners = runners;
+    this.health = health;
     this.cloudWatch = cloudWatch;
     this.podResources = podResources;
     this.scheduler = scheduler;
@@ -118,6 +126,13 @@ public final class Agent implements AutoCloseable {
     if (cloudWatch.isPresent()) {
       descriptors.put(BridgeMetrics.COLLECTOR, BridgeMetrics.ALL);
     }
+    String nvidia = new NvidiaCollectorFactory().name();
+    String neuron = new NeuronCollectorFactory().name();
+    boolean accelerators = descriptors.containsKey(nvidia) || descriptors.containsKey(neuron);
+    HealthSettings healthSettings = HealthSettings.from(values);
+    if (accelerators) {
+      descriptors.put(HealthMetrics.COLLECTOR, HealthMetrics.ALL);
+    }
     OtelExposition exposition =
         new OtelExposition(
             registry, descriptors, BuildInfo.load(), values.get(AgentFlags.SERIES_LIMIT));
@@ -143,13 +158,31 @@ public final class Agent implements AutoCloseable {
     Optional<CloudWatchBridge> bridge =
         cloudWatch.map(
             settings -> CloudWatchBridge.start(settings, registry, pods, nodeName, paths));
+    Optional<AcceleratorHealth> health = Optional.empty();
+    if (accelerators) {
+      if (healthSettings.nodeConditions() && kubernetes.isEmpty()) {
+        LOG.warn(
+            "--health.node-conditions: no Kubernetes API access, so accelerator health stays in the metrics");
+      }
+      health =
+          Optional.of(
+              AcceleratorHealth.start(
+                  healthSettings,
+                  registry,
+                  nvidia,
+                  neuron,
+                  kubernetes
+                      .filter(metadata -> healthSettings.nodeConditions())
+                      .map(metadata -> metadata.nodeUpdates(nodeName, "nodescope"))));
+    }
     LOG.info(
         "nodescope {} on node {} listening on {} with collectors {}",
         BuildInfo.load().version(),
         nodeName,
         http.address(),
         runners.stream().map(CollectorRunner::name).toList());
-    return new Agent(runners, scheduler, exposition, http, kubernetes, podResources, bridge);
+    return new Agent(
+        runners, scheduler, exposition, http, kubernetes, podResources, bridge, health);
   }
 
   /** NODE_NAME comes from the downward API; outside Kubernetes the host name stands in. */
@@ -179,6 +212,7 @@ public final class Agent implements AutoCloseable {
   public void close() {
     // First, so its last flush still reads the latest snapshots while nothing new is collected.
     cloudWatch.ifPresent(CloudWatchBridge::close);
+    health.ifPresent(AcceleratorHealth::close);
     http.close();
     scheduler.shutdownNow();
     runners.forEach(CollectorRunner::close);

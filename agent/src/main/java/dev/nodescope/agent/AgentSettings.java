@@ -3,6 +3,7 @@ package dev.nodescope.agent;
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cli.UsageException;
 import dev.nodescope.agent.cloudwatch.CloudWatchSettings;
+import dev.nodescope.agent.health.HealthSettings;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.kubernetes.KubernetesAccess;
@@ -32,6 +33,7 @@ final class AgentSettings {
       }
     }
     CloudWatchSettings.from(values);
+    HealthSettings.from(values);
     Optional<String> kubeconfigProblem =
         KubernetesAccess.problemWith(values.get(AgentFlags.KUBECONFIG));
     if (kubeconfigProblem.isPresent()) {

@@ -2,6 +2,7 @@ package dev.nodescope.agent;
 
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cloudwatch.BridgeMetrics;
+import dev.nodescope.agent.health.HealthMetrics;
 import dev.nodescope.agent.exposition.SelfMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
@@ -108,6 +109,10 @@ final class Docs {
         "## CloudWatch bridge\n\nWith `--cloudwatch.enabled`: delivery and scrape mode "
             + "([cloudwatch.md](cloudwatch.md)).\n\n");
     metricTable(text, BridgeMetrics.ALL);
+    text.append(
+        "## Accelerator health\n\nWith the nvidia or neuron collector: the health policy's verdict per "
+            + "device ([collectors/health.md](collectors/health.md)).\n\n");
+    metricTable(text, HealthMetrics.ALL);
     return text.toString().stripTrailing() + "\n";
   }
 

@@ -156,6 +156,37 @@ class MainTest {
   }
 
   @Test
+  void aBadHealthPolicyFileExitsTwoWithOneLine() throws IOException {
+    Path badAction = write("policy.yaml", "recovery: 10m\nxid:\n  79: reboot\ncauses: {}\n");
+    assertUsageError(
+        run("--health.policy-file=" + badAction),
+        "--health.policy-file "
+            + badAction
+            + ": action of xid 79 must be fatal, degraded or ignore: reboot");
+    Path noWindow =
+        write("window.yaml", "recovery: 10m\nxid:\n  13: {action: degraded, count: 3}\n");
+    assertUsageError(
+        run("--health.policy-file=" + noWindow),
+        "--health.policy-file "
+            + noWindow
+            + ": xid 13 counts 3 events and needs a positive window");
+    Path notYaml = write("broken-policy.yaml", "xid: [unclosed\n");
+    Outcome broken = run("--health.policy-file=" + notYaml);
+    assertThat(broken.exitCode()).isEqualTo(2);
+    assertThat(broken.err())
+        .hasLineCount(1)
+        .startsWith(
+            "nodescope-agent: error: --health.policy-file " + notYaml + " is not valid YAML: ");
+    assertUsageError(
+        run("--health.taint=nodescope.dev/gpu:Evict", "--health.node-conditions"),
+        "--health.taint 'nodescope.dev/gpu:Evict' is not key[=value]:effect with effect NoSchedule,"
+            + " PreferNoSchedule or NoExecute");
+    assertUsageError(
+        run("--health.taint=nodescope.dev/gpu:NoSchedule"),
+        "--health.taint needs --health.node-conditions");
+  }
+
+  @Test
   void aDisabledCollectorIsNotValidated() {
     Outcome outcome = run("--no-collector.fake", "--collector.fake.timeout=2s", "--bogus");
 

@@ -2,6 +2,7 @@ package dev.nodescope.agent.cli;
 
 import dev.nodescope.agent.cloudwatch.CloudWatchFlags;
 import dev.nodescope.agent.exposition.AgentHttpServer;
+import dev.nodescope.agent.health.HealthFlags;
 import dev.nodescope.collectors.core.Flag;
 import java.nio.file.Path;
 import java.util.List;
@@ -93,7 +94,7 @@ public final class AgentFlags {
                   SERIES_LIMIT,
                   MAX_REQUESTS,
                   POD_RESOURCES_SOCKET),
-              CloudWatchFlags.ALL.stream())
+              Stream.concat(CloudWatchFlags.ALL.stream(), HealthFlags.ALL.stream()))
           .toList();
 
   private AgentFlags() {}

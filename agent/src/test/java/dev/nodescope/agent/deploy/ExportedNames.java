@@ -4,6 +4,7 @@ import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cloudwatch.BridgeMetrics;
 import dev.nodescope.agent.exposition.SelfMetrics;
+import dev.nodescope.agent.health.HealthMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
@@ -52,6 +53,7 @@ public final class ExportedNames {
     }
     SelfMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
     BridgeMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
+    HealthMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
     return names;
   }
 

@@ -324,6 +324,31 @@ class HelmChartTest {
         .doesNotContain("ServiceMonitor", "PrometheusRule", "ConfigMap", "NetworkPolicy");
   }
 
+  /**
+   * values-gpu.yaml and values-neuron.yaml turn the health condition and taint on, and the
+   * ClusterRole grows by exactly what those write.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"values-gpu.yaml", "values-neuron.yaml"})
+  void acceleratorValuesWriteHealthToTheNodeWithOnlyTheRightsItNeeds(String file)
+      throws IOException {
+    List<HasMetadata> objects = render(Files.readString(CHART.resolve(file)));
+    FlagValues flags =
+        parse(agent(one(objects, DaemonSet.class).getSpec().getTemplate().getSpec()));
+    assertThat(flag(flags, "health.node-conditions")).isEqualTo(true);
+    assertThat(flag(flags, "health.taint"))
+        .isEqualTo("nodescope.dev/accelerator-failed=true:NoSchedule");
+    List<String> writes = new ArrayList<>();
+    for (PolicyRule rule : one(objects, ClusterRole.class).getRules()) {
+      if (!rule.getVerbs().equals(List.of("get", "list", "watch"))) {
+        writes.add(rule.getResources() + " " + rule.getVerbs());
+      }
+    }
+    assertThat(writes)
+        .containsExactlyInAnyOrder(
+            "[nodes/status] [patch]", "[events] [create]", "[nodes] [patch]");
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void everythingOn() throws IOException {

@@ -131,6 +131,11 @@ public final class KubernetesMetadata implements AutoCloseable {
     return pods;
   }
 
+  /** Writes to the Node named, through this metadata's client; events name {@code component}. */
+  public NodeUpdates nodeUpdates(String nodeName, String component) {
+    return new NodeUpdates(client, nodeName, component);
+  }
+
   /**
    * The image of the named container of a pod on this node that carries the label (the cilium-agent
    * of a Cilium DaemonSet, say), asked of the API server once, as a list of this node's pods. Empty

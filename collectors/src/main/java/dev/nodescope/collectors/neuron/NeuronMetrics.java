@@ -66,7 +66,7 @@ public final class NeuronMetrics {
           "execution_latency_seconds",
           "End-to-end inference latency percentiles over the report period.",
           labels("runtime_tag", "percentile"));
-  static final MetricDescriptor ECC_EVENTS =
+  public static final MetricDescriptor ECC_EVENTS =
       counter(
           "hardware_ecc_events_total",
           "ECC events of a Neuron device, summed over reports.",
@@ -88,7 +88,7 @@ public final class NeuronMetrics {
       gauge("system_swap_used_bytes", "Node swap in use, in bytes.", labels());
   static final MetricDescriptor INSTANCE_INFO =
       info("instance_info", "The EC2 instance neuron-monitor runs on.", labels());
-  static final MetricDescriptor HARDWARE_INFO =
+  public static final MetricDescriptor HARDWARE_INFO =
       info(
           "neuron_hardware_info",
           "Neuron devices on the node and NeuronCores per device.",

@@ -17,6 +17,7 @@ import org.bytedeco.cuda.nvml.nvmlGpmSupport_t;
 import org.bytedeco.cuda.nvml.nvmlMemory_v2_t;
 import org.bytedeco.cuda.nvml.nvmlPciInfo_t;
 import org.bytedeco.cuda.nvml.nvmlProcessInfo_v2_t;
+import org.bytedeco.cuda.nvml.nvmlProcessUtilizationSample_t;
 import org.bytedeco.cuda.nvml.nvmlUtilization_t;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -231,20 +232,24 @@ final class BytedecoNvml implements Nvml {
       case UNCORRECTABLE_REMAPPED_ROWS:
       case CORRECTABLE_REMAPPED_ROWS:
       case ROW_REMAP_FAILURE:
+      case ROW_REMAP_PENDING:
         {
           // NOT_SUPPORTED while MIG has active instances: the series are then absent, as
           // NOT_SUPPORTED always is.
           IntPointer correctable = new IntPointer(1);
           IntPointer uncorrectable = new IntPointer(1);
+          IntPointer pending = new IntPointer(1);
           IntPointer failure = new IntPointer(1);
           check(
               "nvmlDeviceGetRemappedRows",
-              nvmlDeviceGetRemappedRows(
-                  device, correctable, uncorrectable, new IntPointer(1), failure));
+              nvmlDeviceGetRemappedRows(device, correctable, uncorrectable, pending, failure));
           IntPointer chosen =
-              reading == GpuReading.ROW_REMAP_FAILURE
-                  ? failure
-                  : reading == GpuReading.CORRECTABLE_REMAPPED_ROWS ? correctable : uncorrectable;
+              switch (reading) {
+                case ROW_REMAP_FAILURE -> failure;
+                case ROW_REMAP_PENDING -> pending;
+                case CORRECTABLE_REMAPPED_ROWS -> correctable;
+                default -> uncorrectable;
+              };
           return Integer.toUnsignedLong(chosen.get());
         }
       default:
@@ -355,6 +360,47 @@ final class BytedecoNvml implements Nvml {
         processes.add(new GpuProcess(info.pid(), info.usedGpuMemory(), info.gpuInstanceId()));
       }
       return processes;
+    }
+  }
+
+  @Override
+  public List<ProcessUtilization> processUtilization(int index, long sinceMicros)
+      throws NvmlException {
+    nvmlDevice_st device = handle(index);
+    IntPointer count = new IntPointer(1).put(0);
+    int rc = nvmlDeviceGetProcessUtilization(device, null, count, sinceMicros);
+    if (rc == NvmlException.NOT_FOUND) {
+      return List.of(); // no sample since then
+    }
+    if (rc != NvmlException.INSUFFICIENT_SIZE) {
+      check("nvmlDeviceGetProcessUtilization", rc);
+    }
+    while (true) {
+      int capacity = Math.max(count.get(), 1);
+      nvmlProcessUtilizationSample_t samples = new nvmlProcessUtilizationSample_t(capacity);
+      count.put(capacity);
+      rc = nvmlDeviceGetProcessUtilization(device, samples, count, sinceMicros);
+      if (rc == NvmlException.INSUFFICIENT_SIZE) {
+        count.put(capacity * 2); // processes started meanwhile: ask again with room
+        continue;
+      }
+      if (rc == NvmlException.NOT_FOUND) {
+        return List.of();
+      }
+      check("nvmlDeviceGetProcessUtilization", rc);
+      List<ProcessUtilization> result = new ArrayList<>(count.get());
+      for (int i = 0; i < count.get(); i++) {
+        nvmlProcessUtilizationSample_t sample = samples.getPointer(i);
+        result.add(
+            new ProcessUtilization(
+                sample.pid(),
+                sample.timeStamp(),
+                sample.smUtil(),
+                sample.memUtil(),
+                sample.encUtil(),
+                sample.decUtil()));
+      }
+      return result;
     }
   }
 

@@ -62,7 +62,11 @@ public enum GpuReading {
       "DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS",
       "Rows remapped because of correctable errors; a dcgm counter exposed as a gauge.",
       1),
-  ROW_REMAP_FAILURE("DCGM_FI_DEV_ROW_REMAP_FAILURE", "1 if a row remapping has failed, else 0.", 1);
+  ROW_REMAP_FAILURE("DCGM_FI_DEV_ROW_REMAP_FAILURE", "1 if a row remapping has failed, else 0.", 1),
+  ROW_REMAP_PENDING(
+      "DCGM_FI_DEV_ROW_REMAP_PENDING",
+      "1 if a row remapping is pending (applied at the next GPU reset), else 0.",
+      1);
 
   private final String metricName;
   private final String help;

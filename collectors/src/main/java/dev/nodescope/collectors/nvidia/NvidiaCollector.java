@@ -44,7 +44,7 @@ public final class NvidiaCollector implements Collector {
   /** GPU labels plus the MIG GPU instance, both empty on series of a whole GPU. */
   static final List<String> INSTANCE_LABELS = concat(GPU_LABELS, "GPU_I_PROFILE", "GPU_I_ID");
 
-  static final Map<GpuReading, MetricDescriptor> GPU_DESCRIPTORS = gpuDescriptors();
+  public static final Map<GpuReading, MetricDescriptor> GPU_DESCRIPTORS = gpuDescriptors();
   static final MetricDescriptor MIG_FB_USED =
       migDescriptor(
           "DCGM_FI_DEV_FB_USED_MIG", "Framebuffer memory used by the MIG GPU instance (in MiB).");
@@ -59,7 +59,7 @@ public final class NvidiaCollector implements Collector {
           "Value of the last XID error of the GPU (GPU_I_ID empty) or of the MIG GPU instance it named; 0 while none"
               + " happened since the agent started.",
           concat(INSTANCE_LABELS, "err_code", "err_msg"));
-  static final MetricDescriptor XID_ERRORS =
+  public static final MetricDescriptor XID_ERRORS =
       new MetricDescriptor(
           "nodescope_gpu_xid_errors_total",
           MetricType.COUNTER,
@@ -72,6 +72,24 @@ public final class NvidiaCollector implements Collector {
           "GPU memory used by the processes of one container (from each process's cgroup), per GPU"
               + " and MIG GPU instance; processes outside any known pod add up under empty pod labels.",
           INSTANCE_LABELS);
+
+  /**
+   * Per-pod SM, memory-interface, encoder and decoder shares, in the order of {@link #percents}.
+   */
+  static final List<MetricDescriptor> POD_UTILIZATION =
+      List.of(
+          podUtilizationDescriptor("sm", "streaming multiprocessors (SM)"),
+          podUtilizationDescriptor("memory", "memory interface"),
+          podUtilizationDescriptor("encoder", "video encoder"),
+          podUtilizationDescriptor("decoder", "video decoder"));
+
+  public static final MetricDescriptor GPU_LOST =
+      MetricDescriptor.gauge(
+          "nodescope_gpu_lost",
+          "1 while NVML answers GPU_IS_LOST for the GPU (it fell off the bus; only a reset or reboot brings it"
+              + " back), else 0.",
+          "gpu",
+          "device");
   static final MetricDescriptor NVML_ERRORS =
       MetricDescriptor.counter(
           "nodescope_gpu_nvml_errors_total",
@@ -92,6 +110,9 @@ public final class NvidiaCollector implements Collector {
    */
   private final Map<String, Nvml.GpmSample> gpmSamples = new HashMap<>();
 
+  /** NVML's timestamp of the newest per-process utilization sample read, per GPU index. */
+  private final Map<Integer, Long> lastUtilizationSample = new HashMap<>();
+
   private boolean gpmClosed;
   private XidWatcher xidWatcher;
 
@@ -110,6 +131,8 @@ public final class NvidiaCollector implements Collector {
     all.add(XID_LAST);
     all.add(XID_ERRORS);
     all.add(POD_MEMORY);
+    all.addAll(POD_UTILIZATION);
+    all.add(GPU_LOST);
     all.add(NVML_ERRORS);
     return List.copyOf(all);
   }
@@ -137,9 +160,11 @@ public final class NvidiaCollector implements Collector {
     }
     Set<String> sampled = new HashSet<>();
     for (int index = 0; index < count; index++) {
+      boolean lost = false;
       try {
         collectGpu(out, index, driverVersion, assignments, sampled);
       } catch (NvmlException e) {
+        lost = e.gpuLost();
         errors.record(Integer.toString(index), e);
         out.partialFailure(
             "GPU "
@@ -147,6 +172,7 @@ public final class NvidiaCollector implements Collector {
                 + (e.gpuLost() ? " is lost (fell off the bus): " : ": ")
                 + e.getMessage());
       }
+      out.add(GPU_LOST, lost ? 1 : 0, Integer.toString(index), "nvidia" + index);
     }
     closeGpmSamplesExcept(sampled);
     errors.totals().forEach((key, total) -> out.add(NVML_ERRORS, total, key));
@@ -202,6 +228,9 @@ public final class NvidiaCollector implements Collector {
     }
     xids(out, index, gpuLabels, wholeGpuLabels, instanceLabels);
     podMemory(out, index, gpuLabels, instances);
+    if (instances.isEmpty()) {
+      podUtilization(out, index, gpuLabels);
+    }
   }
 
   /**
@@ -339,13 +368,7 @@ public final class NvidiaCollector implements Collector {
       if (process.usedMemoryBytes() < 0) {
         continue; // NVML_VALUE_NOT_AVAILABLE
       }
-      List<String> owner;
-      try {
-        owner = processOwners.owner(process.pid()).orElse(List.of("", "", ""));
-      } catch (IOException e) {
-        out.partialFailure("GPU process cgroup: " + e.getMessage());
-        owner = List.of("", "", "");
-      }
+      List<String> owner = owner(out, process.pid());
       List<String> labels = new ArrayList<>(gpuLabels);
       labels.addAll(owner);
       labels.add(
@@ -359,6 +382,77 @@ public final class NvidiaCollector implements Collector {
       used.merge(labels, process.usedMemoryBytes(), Long::sum);
     }
     used.forEach((labels, bytes) -> out.add(POD_MEMORY, bytes, labels));
+  }
+
+  /** pod, namespace and container of the process, or three empty labels. */
+  private List<String> owner(SnapshotBuilder out, int pid) {
+    try {
+      return processOwners.owner(pid).orElse(List.of("", "", ""));
+    } catch (IOException e) {
+      out.partialFailure("GPU process cgroup: " + e.getMessage());
+      return List.of("", "", "");
+    }
+  }
+
+  /**
+   * Each process's SM, memory, encoder and decoder shares averaged over NVML's samples since the
+   * previous collection, summed per container: on a time-sliced or MPS-shared GPU each pod gets its
+   * own number. NVML has no per-process utilization under MIG, so MIG GPUs are not asked.
+   */
+  private void podUtilization(SnapshotBuilder out, int index, List<String> gpuLabels)
+      throws NvmlException {
+    List<Nvml.ProcessUtilization> samples;
+    try {
+      samples = nvml.processUtilization(index, lastUtilizationSample.getOrDefault(index, 0L));
+    } catch (NvmlException e) {
+      failed(out, index, e);
+      return;
+    }
+    Map<Integer, double[]> perProcess = new LinkedHashMap<>();
+    for (Nvml.ProcessUtilization sample : samples) {
+      double[] sums = perProcess.computeIfAbsent(sample.pid(), pid -> new double[5]);
+      int[] percents = percents(sample);
+      for (int i = 0; i < percents.length; i++) {
+        sums[i] += percents[i];
+      }
+      sums[4]++;
+      lastUtilizationSample.merge(index, sample.timestampMicros(), Math::max);
+    }
+    Map<List<String>, double[]> perContainer = new LinkedHashMap<>();
+    perProcess.forEach(
+        (pid, sums) -> {
+          List<String> labels = new ArrayList<>(gpuLabels);
+          labels.addAll(owner(out, pid));
+          labels.add("");
+          labels.add("");
+          double[] total = perContainer.computeIfAbsent(labels, key -> new double[4]);
+          for (int i = 0; i < total.length; i++) {
+            total[i] += sums[i] / sums[4];
+          }
+        });
+    perContainer.forEach(
+        (labels, percents) -> {
+          for (int i = 0; i < percents.length; i++) {
+            out.add(POD_UTILIZATION.get(i), percents[i] / 100, labels);
+          }
+        });
+  }
+
+  private static int[] percents(Nvml.ProcessUtilization sample) {
+    return new int[] {
+      sample.smPercent(), sample.memoryPercent(), sample.encoderPercent(), sample.decoderPercent()
+    };
+  }
+
+  private static MetricDescriptor podUtilizationDescriptor(String part, String what) {
+    return new MetricDescriptor(
+        "nodescope_gpu_pod_" + part + "_utilization_ratio",
+        MetricType.GAUGE,
+        "Share of the GPU's "
+            + what
+            + " used by the processes of one container (0-1), from NVML's per-process samples since the"
+            + " previous collection; absent on MIG GPUs, where NVML has none.",
+        INSTANCE_LABELS);
   }
 
   private static String profileOf(List<Nvml.MigInstance> instances, int gpuInstanceId) {

@@ -37,6 +37,12 @@ public interface Nvml extends AutoCloseable {
   List<GpuProcess> computeProcesses(int index) throws NvmlException;
 
   /**
+   * Per-process utilization samples NVML took after {@code sinceMicros} (its own CPU timestamp, 0
+   * for all it holds); empty when none. NOT_SUPPORTED on MIG-enabled GPUs.
+   */
+  List<ProcessUtilization> processUtilization(int index, long sinceMicros) throws NvmlException;
+
+  /**
    * A GPM sample of the whole GPU ({@code gpuInstanceId} {@link #NO_GPU_INSTANCE}) or of one MIG
    * GPU instance, taken now. NOT_SUPPORTED before Hopper. The caller closes it, since it holds
    * native memory.
@@ -66,6 +72,18 @@ public interface Nvml extends AutoCloseable {
    * none.
    */
   record GpuProcess(int pid, long usedMemoryBytes, int gpuInstanceId) {}
+
+  /**
+   * One process's share of the GPU's SM, memory interface, encoder and decoder in percent over
+   * NVML's sample period ending at {@code timestampMicros}.
+   */
+  record ProcessUtilization(
+      int pid,
+      long timestampMicros,
+      int smPercent,
+      int memoryPercent,
+      int encoderPercent,
+      int decoderPercent) {}
 
   /**
    * An XID critical error: which GPU, the XID, and the MIG GPU instance when NVML could attribute

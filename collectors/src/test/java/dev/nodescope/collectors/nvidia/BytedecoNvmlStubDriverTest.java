@@ -140,8 +140,9 @@ class BytedecoNvmlStubDriverTest {
             List.of(
                 number("1,UNCORRECTABLE_REMAPPED_ROWS"),
                 number("1,CORRECTABLE_REMAPPED_ROWS"),
-                number("1,ROW_REMAP_FAILURE")))
-        .containsExactly(1.0, 2.0, 0.0);
+                number("1,ROW_REMAP_FAILURE"),
+                number("1,ROW_REMAP_PENDING")))
+        .containsExactly(1.0, 2.0, 0.0, 1.0);
     assertThat(probe.get("0,GPU_UTIL")).as("MIG on").isEqualTo("ERR 3");
   }
 
@@ -152,6 +153,11 @@ class BytedecoNvmlStubDriverTest {
             "0,mig,MigInstance[gpuInstanceId=3, profile=1g.10gb, "
                 + "uuid=MIG-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, memoryUsedBytes=1073741824, memoryFreeBytes=9663676416]");
     assertThat(output).contains("0,process,4242,512\n", "0,process,4243,256\n");
+    assertThat(output)
+        .contains(
+            "1,process_utilization,5000,30,10,2,4\n", "1,process_utilization,5001,31,11,3,5\n")
+        .as("MIG on")
+        .contains("0,process_utilization,ERR 3\n");
     assertThat(output.lines().filter(line -> line.startsWith("1,process,")))
         .as("70 processes: more than the first buffer, asked again with room")
         .hasSize(70);
@@ -209,6 +215,11 @@ class BytedecoNvmlStubDriverTest {
                 + ",pod=,namespace=,container=,GPU_I_PROFILE=1g.10gb,GPU_I_ID=3} "
                 + (double) (768L << 20)
                 + "\n")
+        .contains(
+            "nodescope_gpu_pod_sm_utilization_ratio{gpu=1,UUID=GPU-99999999-8888-4777-8666-555555555555,"
+                + "pci_bus_id=00000000:2A:00.0,device=nvidia1,modelName=NVIDIA L4,Hostname=stub-node,"
+                + "DCGM_FI_DRIVER_VERSION=580.95.05,pod=,namespace=,container=,GPU_I_PROFILE=,GPU_I_ID=} 0.61\n")
+        .doesNotContain("nodescope_gpu_pod_sm_utilization_ratio{gpu=0")
         .doesNotContain("DCGM_FI_DEV_XID_ERRORS{gpu=1")
         .doesNotContain("partial failure")
         .doesNotContain("nodescope_gpu_nvml_errors_total")

@@ -24,6 +24,7 @@ final class FakeNvml implements Nvml {
   final Map<Integer, List<MigInstance>> mig = new HashMap<>();
   final Map<Integer, Integer> lost = new HashMap<>();
   final Map<Integer, List<GpuProcess>> processes = new HashMap<>();
+  final Map<Integer, List<ProcessUtilization>> processUtilization = new HashMap<>();
 
   /** GPM values per [GPU index, GPU instance id]; absent = NOT_SUPPORTED, as before Hopper. */
   final Map<List<Integer>, Map<GpmMetric, Double>> gpm = new HashMap<>();
@@ -84,6 +85,17 @@ final class FakeNvml implements Nvml {
   @Override
   public List<GpuProcess> computeProcesses(int index) {
     return processes.getOrDefault(index, List.of());
+  }
+
+  /** Samples newer than asked for, as NVML keeps them; absent GPU = NOT_SUPPORTED, as under MIG. */
+  @Override
+  public List<ProcessUtilization> processUtilization(int index, long sinceMicros)
+      throws NvmlException {
+    List<ProcessUtilization> samples = processUtilization.get(index);
+    if (samples == null) {
+      throw new NvmlException("nvmlDeviceGetProcessUtilization", NvmlException.NOT_SUPPORTED);
+    }
+    return samples.stream().filter(sample -> sample.timestampMicros() > sinceMicros).toList();
   }
 
   @Override

@@ -178,6 +178,8 @@ class NvidiaCollectorTest {
         .containsExactly("GPU-bbbb=" + (20.0 + 2));
     assertThat(rows(snapshot, "nodescope_gpu_nvml_errors_total", "gpu", "function"))
         .containsExactly("0,nvmlDeviceGetUUID=2.0");
+    assertThat(rows(snapshot, "nodescope_gpu_lost", "gpu", "device"))
+        .containsExactly("0,nvidia0=1.0", "1,nvidia1=0.0");
   }
 
   @Test
@@ -529,6 +531,32 @@ class NvidiaCollectorTest {
             "0,llm-b,ml,server,,=" + (double) (512L << 20),
             "0,,,,,=" + (double) (96L << 20),
             "1,llm-b,ml,server,2g.20gb,4=" + (double) (128L << 20));
+
+    // Per-process utilization: two processes of llm-a add up, llm-b has its own, samples up to
+    // the previous collection are not read twice, and the MIG GPU is not asked.
+    nvml.processUtilization.put(
+        0,
+        List.of(
+            new Nvml.ProcessUtilization(101, 1_000, 20, 10, 0, 2),
+            new Nvml.ProcessUtilization(101, 2_000, 40, 30, 0, 4),
+            new Nvml.ProcessUtilization(102, 2_000, 15, 5, 1, 0),
+            new Nvml.ProcessUtilization(201, 2_000, 25, 8, 0, 0)));
+    Snapshot shared = snapshot();
+    assertThat(rows(shared, "nodescope_gpu_pod_sm_utilization_ratio", "gpu", "pod"))
+        .containsExactly("0,llm-a=0.45", "0,llm-b=0.25");
+    assertThat(rows(shared, "nodescope_gpu_pod_memory_utilization_ratio", "gpu", "pod"))
+        .containsExactly("0,llm-a=0.25", "0,llm-b=0.08");
+    assertThat(rows(shared, "nodescope_gpu_pod_encoder_utilization_ratio", "gpu", "pod"))
+        .containsExactly("0,llm-a=0.01", "0,llm-b=0.0");
+    assertThat(rows(shared, "nodescope_gpu_pod_decoder_utilization_ratio", "gpu", "pod"))
+        .containsExactly("0,llm-a=0.03", "0,llm-b=0.0");
+    nvml.processUtilization.put(
+        0,
+        List.of(
+            new Nvml.ProcessUtilization(101, 2_000, 40, 30, 0, 4),
+            new Nvml.ProcessUtilization(201, 3_000, 50, 9, 0, 0)));
+    assertThat(rows(snapshot(), "nodescope_gpu_pod_sm_utilization_ratio", "gpu", "pod"))
+        .containsExactly("0,llm-b=0.5");
   }
 
   private void cgroup(int pid, String content) throws Exception {

@@ -36,6 +36,24 @@ public final class NvmlProbe {
           System.out.println(
               index + ",process," + process.pid() + "," + process.usedMemoryBytes() / (1 << 20));
         }
+        try {
+          for (Nvml.ProcessUtilization sample : nvml.processUtilization(index, 0)) {
+            System.out.println(
+                index
+                    + ",process_utilization,"
+                    + sample.pid()
+                    + ","
+                    + sample.smPercent()
+                    + ","
+                    + sample.memoryPercent()
+                    + ","
+                    + sample.encoderPercent()
+                    + ","
+                    + sample.decoderPercent());
+          }
+        } catch (NvmlException e) {
+          System.out.println(index + ",process_utilization,ERR " + e.returnCode());
+        }
         printGpm(nvml, index, Nvml.NO_GPU_INSTANCE, "gpm_");
       }
       printXid(nvml);
