@@ -12,6 +12,7 @@ import dev.nodescope.collectors.podresources.v1.PodResourcesApi;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.FakeApiServer;
 import dev.nodescope.collectors.testing.FakeKubelet;
+import dev.nodescope.collectors.testing.StubNvidiaDriver;
 import dev.nodescope.collectors.testing.TestNetns;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

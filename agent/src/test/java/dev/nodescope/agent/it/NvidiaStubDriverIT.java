@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.testing.Eventually;
+import dev.nodescope.collectors.testing.StubNvidiaDriver;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
