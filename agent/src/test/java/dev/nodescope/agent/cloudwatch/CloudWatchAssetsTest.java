@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nodescope.agent.deploy.AutoscalingRecipes;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.SnapshotRegistry;
 import java.io.IOException;
@@ -238,6 +239,41 @@ class CloudWatchAssetsTest {
       }
     }
     assertThat(alarms).isGreaterThanOrEqualTo(8);
+    assertThat(problems).isEmpty();
+  }
+
+  /**
+   * The CloudWatch scaling recipe (KEDA aws-cloudwatch triggers of examples/autoscaling/keda) reads
+   * a metric and dimension set the bridge sends, with one value per dimension, and the PodName it
+   * asks for is the Deployment it scales (Container Insights names a Deployment's pods after it).
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void autoscalingRecipesScaleOnWhatTheBridgeSends() throws IOException {
+    List<String> problems = new ArrayList<>();
+    int triggers = 0;
+    for (Map<String, Object> object : AutoscalingRecipes.kedaObjects()) {
+      if (!"ScaledObject".equals(object.get("kind"))) {
+        continue;
+      }
+      Map<String, Object> spec = (Map<String, Object>) object.get("spec");
+      for (Map<String, Object> trigger : (List<Map<String, Object>>) spec.get("triggers")) {
+        if (!"aws-cloudwatch".equals(trigger.get("type"))) {
+          continue;
+        }
+        triggers++;
+        Map<String, String> metadata = (Map<String, String>) trigger.get("metadata");
+        List<String> names = List.of(metadata.get("dimensionName").split(";"));
+        List<String> values = List.of(metadata.get("dimensionValue").split(";"));
+        assertThat(values).hasSameSizeAs(names);
+        assertThat(values.get(names.indexOf("PodName")))
+            .isEqualTo(((Map<String, Object>) spec.get("scaleTargetRef")).get("name"));
+        check(
+            new MetricRef(metadata.get("namespace"), metadata.get("metricName"), Set.copyOf(names)),
+            problems);
+      }
+    }
+    assertThat(triggers).isPositive();
     assertThat(problems).isEmpty();
   }
 

@@ -127,6 +127,19 @@ class HelmChartTest {
   }
 
   @Test
+  void autoscalingRulesInstallTheExampleRecordingRulesAsTheyAre() throws IOException {
+    String values = "autoscalingRules: {enabled: true, labels: {release: kube-prometheus-stack}}";
+    LintResult lint = new Helm(chartWithValues(values)).lint().strict().call();
+    assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+    GenericKubernetesResource rules = custom(render(values), "PrometheusRule");
+    assertThat(rules.getMetadata().getName()).isEqualTo("nodescope-autoscaling");
+    assertThat(rules.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
+    assertThat(spec(rules).get("groups"))
+        .as("the rule groups of examples/autoscaling/rules, as they are")
+        .isEqualTo(AutoscalingRecipes.documents(AutoscalingRecipes.RULES).get(0).get("groups"));
+  }
+
+  @Test
   void daemonSetRunsOnEveryNodeWithProbesAndPriority() throws IOException {
     DaemonSet daemonSet = one(render(""), DaemonSet.class);
     PodSpec pod = daemonSet.getSpec().getTemplate().getSpec();
@@ -621,7 +634,8 @@ class HelmChartTest {
     }
   }
 
-  private static void collectUnknownFields(Object object, String path, List<String> unknown)
+  /** Collects, by path, the fields fabric8 kept aside because its model does not know them. */
+  static void collectUnknownFields(Object object, String path, List<String> unknown)
       throws Exception {
     if (object instanceof List<?> list) {
       for (int i = 0; i < list.size(); i++) {

@@ -76,14 +76,34 @@ final class AgentProcess implements AutoCloseable {
   static AgentProcess start(
       Path workDir, List<String> launcher, List<String> args, Map<String, String> extraEnvironment)
       throws IOException, InterruptedException {
-    int port = Processes.freePort();
+    return launch(workDir, launcher, Processes.freePort(), args, extraEnvironment);
+  }
+
+  /**
+   * The same inside a network namespace (`ip netns exec`), listening on its loopback at {@code
+   * port}; a relay from this namespace's loopback at the same port must already be listening, so
+   * that the agent answers here as it would outside.
+   */
+  static AgentProcess startInNetns(
+      Path workDir, String netns, int port, List<String> args, Map<String, String> extraEnvironment)
+      throws IOException, InterruptedException {
+    return launch(workDir, List.of("ip", "netns", "exec", netns), port, args, extraEnvironment);
+  }
+
+  private static AgentProcess launch(
+      Path workDir,
+      List<String> launcher,
+      int port,
+      List<String> args,
+      Map<String, String> extraEnvironment)
+      throws IOException, InterruptedException {
     List<String> all = new ArrayList<>(List.of("--web.listen-address=127.0.0.1:" + port));
     all.addAll(args);
+    List<String> line = new ArrayList<>(launcher);
+    line.addAll(command(all));
     Path log = workDir.resolve("agent.log");
-    List<String> command = new ArrayList<>(launcher);
-    command.addAll(command(all));
     ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        new ProcessBuilder(line).redirectErrorStream(true).redirectOutput(log.toFile());
     Map<String, String> env = builder.environment();
     env.keySet().removeIf(name -> name.startsWith("KUBERNETES_") || name.equals("KUBECONFIG"));
     env.put("HOME", workDir.toString()); // no ~/.kube/config of the machine running the tests

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.collectors.core.CollectorFactory;
-import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.Eventually;
-import java.nio.file.Files;
+import dev.nodescope.collectors.testing.StubNvidiaDriver;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,27 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * are camelCase by contract.)
  */
 class NvidiaStubDriverIT {
-  private static final Path STUB_SOURCE =
-      Path.of("../collectors/src/test/c/fake-libnvidia-ml.c").toAbsolutePath();
-
   @TempDir Path temp;
 
   @Test
   void gpuSeriesFromTheFatJarPassTheStrictParser() throws Exception {
-    Capabilities.requireCommand("cc");
-    Path driver = Files.createDirectories(temp.resolve("driver"));
-    Processes.Result compiled =
-        Processes.run(
-            List.of(
-                "cc",
-                "-shared",
-                "-fPIC",
-                "-o",
-                driver.resolve("libnvidia-ml.so.1").toString(),
-                STUB_SOURCE.toString()),
-            new byte[0],
-            Duration.ofSeconds(60));
-    assertThat(compiled.exitCode()).as(compiled.output()).isZero();
+    Path driver = StubNvidiaDriver.compile(temp);
     List<String> args = new ArrayList<>(FixtureNode.copyTo(temp).pathFlags());
     for (CollectorFactory factory : CollectorCatalog.standard().factories()) {
       if (!factory.name().equals("nvidia")) {

@@ -44,7 +44,15 @@ final class PrometheusServer implements AutoCloseable {
   }
 
   static PrometheusServer scraping(AgentProcess agent, Path workDir) throws IOException {
+    return scraping(agent, workDir, List.of());
+  }
+
+  /** The same with rule files loaded, evaluated every second. */
+  static PrometheusServer scraping(AgentProcess agent, Path workDir, List<Path> ruleFiles)
+      throws IOException {
     Capabilities.requireCommand("prometheus");
+    StringBuilder rules = new StringBuilder("rule_files:\n");
+    ruleFiles.forEach(file -> rules.append("  - '").append(file).append("'\n"));
     Path config =
         Files.writeString(
             workDir.resolve("prometheus.yml"),
@@ -53,12 +61,13 @@ final class PrometheusServer implements AutoCloseable {
           scrape_interval: 1s
           scrape_timeout: 1s
           evaluation_interval: 1s
+        %s
         scrape_configs:
           - job_name: %s
             static_configs:
               - targets: ['%s']
         """
-                .formatted(JOB, agent.target()));
+                .formatted(ruleFiles.isEmpty() ? "" : rules, JOB, agent.target()));
     int port = Processes.freePort();
     Path log = workDir.resolve("prometheus.log");
     Process process =

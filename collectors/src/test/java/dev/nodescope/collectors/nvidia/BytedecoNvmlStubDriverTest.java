@@ -3,7 +3,7 @@ package dev.nodescope.collectors.nvidia;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
-import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.StubNvidiaDriver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * loader reads LD_LIBRARY_PATH only at process start.
  */
 class BytedecoNvmlStubDriverTest {
-  private static final Path STUB_SOURCE =
-      Path.of("src/test/c/fake-libnvidia-ml.c").toAbsolutePath();
-
   @TempDir static Path temp;
   private static Path driver;
   private static Map<String, String> probe;
@@ -33,18 +30,7 @@ class BytedecoNvmlStubDriverTest {
 
   @BeforeAll
   static void runProbeOnTheStubDriver() throws Exception {
-    Capabilities.requireCommand("cc");
-    driver = temp.resolve("driver");
-    Files.createDirectories(driver);
-    run(
-        List.of(
-            "cc",
-            "-shared",
-            "-fPIC",
-            "-o",
-            driver.resolve("libnvidia-ml.so.1").toString(),
-            STUB_SOURCE.toString()),
-        Map.of());
+    driver = StubNvidiaDriver.compile(temp);
     output = onStubDriver(NvmlProbe.class);
     probe = new LinkedHashMap<>();
     output
