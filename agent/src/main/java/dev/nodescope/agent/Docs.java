@@ -2,7 +2,6 @@ package dev.nodescope.agent;
 
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cloudwatch.BridgeMetrics;
-import dev.nodescope.agent.exposition.SelfMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Builds the README's flag and metric tables from the code (the agent's flags, each collector's
@@ -98,6 +98,7 @@ public final class Docs {
   }
 
   static String metricTables(CollectorCatalog catalog) {
+    Map<String, List<MetricDescriptor>> metrics = catalog.metrics();
     StringBuilder text = new StringBuilder();
     for (CollectorFactory factory : catalog.factories()) {
       text.append("### Collector `")
@@ -109,15 +110,15 @@ public final class Docs {
           .append("; runs every ")
           .append(Flag.formatDuration(factory.defaultInterval()))
           .append(".\n\n");
-      metricTable(text, factory.descriptors());
+      metricTable(text, metrics.get(factory.name()));
     }
     text.append(
         "### The agent itself\n\nPer collector, once it has run at least once; the build; what the HTTP server "
             + "refused or cut (see Slow scrapers).\n\n");
-    metricTable(text, SelfMetrics.ALL);
+    metricTable(text, metrics.get(CollectorCatalog.AGENT));
     text.append(
         "### CloudWatch bridge\n\nWith `--cloudwatch.enabled`: delivery and scrape mode.\n\n");
-    metricTable(text, BridgeMetrics.ALL);
+    metricTable(text, metrics.get(BridgeMetrics.COLLECTOR));
     return text.toString();
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nodescope.agent.cli.AgentFlags;
-import dev.nodescope.agent.exposition.SelfMetrics;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.testing.FakeCollectors;
@@ -45,13 +44,10 @@ class DocsTest {
           .contains(flag.help().replace("|", "\\|"));
     }
     catalog
-        .factories()
+        .metrics()
+        .values()
         .forEach(
-            factory ->
-                factory
-                    .descriptors()
-                    .forEach(d -> assertThat(readme).contains("| `" + d.name() + "` |")));
-    SelfMetrics.ALL.forEach(d -> assertThat(readme).contains("| `" + d.name() + "` |"));
+            metrics -> metrics.forEach(d -> assertThat(readme).contains("| `" + d.name() + "` |")));
   }
 
   @Test

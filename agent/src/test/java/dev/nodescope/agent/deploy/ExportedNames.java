@@ -2,9 +2,6 @@ package dev.nodescope.agent.deploy;
 
 import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.agent.cli.AgentFlags;
-import dev.nodescope.agent.cloudwatch.BridgeMetrics;
-import dev.nodescope.agent.exposition.SelfMetrics;
-import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import java.nio.file.Path;
@@ -36,11 +33,10 @@ public final class ExportedNames {
   /** Every metric name the agent's code declares. */
   public static Set<String> declaredMetrics() {
     Set<String> names = new TreeSet<>();
-    for (CollectorFactory factory : CollectorCatalog.standard().factories()) {
-      factory.descriptors().stream().map(MetricDescriptor::name).forEach(names::add);
-    }
-    SelfMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
-    BridgeMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
+    CollectorCatalog.standard()
+        .metrics()
+        .values()
+        .forEach(metrics -> metrics.stream().map(MetricDescriptor::name).forEach(names::add));
     return names;
   }
 

@@ -136,25 +136,24 @@ final class FlowsCollector implements Collector {
             k.protocol(),
             k.port(),
             k.role());
-    out.add(FlowsCollectorFactory.BYTES, bytes, labels);
-    out.add(FlowsCollectorFactory.PACKETS, packets, labels);
-    out.add(FlowsCollectorFactory.CONNECTIONS, connections, labels);
-    out.add(FlowsCollectorFactory.ACTIVE, active, labels);
+    out.add(FlowsMetrics.BYTES, bytes, labels);
+    out.add(FlowsMetrics.PACKETS, packets, labels);
+    out.add(FlowsMetrics.CONNECTIONS, connections, labels);
+    out.add(FlowsMetrics.ACTIVE, active, labels);
   }
 
   private void exportTable(SnapshotBuilder out) throws IOException {
-    readLong(out, "sys/net/netfilter/nf_conntrack_count", FlowsCollectorFactory.ENTRIES);
-    readLong(out, "sys/net/netfilter/nf_conntrack_max", FlowsCollectorFactory.ENTRIES_LIMIT);
-    Long acct =
-        readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsCollectorFactory.ACCOUNTING);
+    readLong(out, "sys/net/netfilter/nf_conntrack_count", FlowsMetrics.ENTRIES);
+    readLong(out, "sys/net/netfilter/nf_conntrack_max", FlowsMetrics.ENTRIES_LIMIT);
+    Long acct = readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsMetrics.ACCOUNTING);
     if (acct != null && acct == 0 && !accountingOffLogged) {
       accountingOffLogged = true;
       LOG.warn(
           "net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
               + "set it to 1 or start with --collector.flows.enable-accounting");
     }
-    out.add(FlowsCollectorFactory.SOURCE, 1, source.name());
-    out.add(FlowsCollectorFactory.LOST_EVENTS, source.lostEvents());
+    out.add(FlowsMetrics.SOURCE, 1, source.name());
+    out.add(FlowsMetrics.LOST_EVENTS, source.lostEvents());
     long[] sums = new long[7];
     for (ConntrackCpuStats s : source.cpuStats()) {
       long[] v = {
@@ -174,7 +173,7 @@ final class FlowsCollector implements Collector {
       "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "search_restart"
     };
     for (int i = 0; i < names.length; i++) {
-      out.add(FlowsCollectorFactory.STATS, sums[i], names[i]);
+      out.add(FlowsMetrics.STATS, sums[i], names[i]);
     }
   }
 

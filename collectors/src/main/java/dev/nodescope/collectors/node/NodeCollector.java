@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.node;
 
-import static dev.nodescope.collectors.node.NodeCollectorFactory.*;
+import static dev.nodescope.collectors.node.NodeMetrics.*;
 
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.RootPaths;

@@ -12,6 +12,7 @@ import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.flows.FlowsCollectorFactory;
+import dev.nodescope.collectors.flows.FlowsMetrics;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
@@ -196,7 +197,7 @@ class HostNetworkAttributionKernelTest {
       SnapshotBuilder out = new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());
       collector.collect(out);
       assertThat(out.partialFailures()).isEmpty();
-      return out.build(Clock.systemUTC()).family(FlowsCollectorFactory.BYTES);
+      return out.build(Clock.systemUTC()).family(FlowsMetrics.BYTES);
     }
   }
 

@@ -35,7 +35,7 @@ class NeuronStateTest {
   }
 
   private static Snapshot snapshot(NeuronState state) {
-    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.all());
+    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.ALL);
     state.writeTo(out);
     return out.build(Clock.systemUTC());
   }
@@ -71,9 +71,9 @@ class NeuronStateTest {
     assertThat(value(s, NeuronMetrics.RUNTIME_MEMORY, "535", "neuron_device"))
         .isEqualTo(9534166027.0);
     assertThat(value(s, NeuronMetrics.RUNTIME_MEMORY, "535", "host")).isEqualTo(7191684.0);
-    assertThat(value(s, NeuronMetrics.CORE_MEMORY.get(0), "535", "0", "", "", ""))
+    assertThat(value(s, NeuronMetrics.CORE_MEMORY.get("constants"), "535", "0", "", "", ""))
         .isEqualTo(1007473416.0);
-    assertThat(value(s, NeuronMetrics.CORE_MEMORY.get(4), "538", "1", "", "", ""))
+    assertThat(value(s, NeuronMetrics.CORE_MEMORY.get("tensors"), "538", "1", "", "", ""))
         .isEqualTo(6685773571.0);
     assertThat(value(s, NeuronMetrics.EXECUTION_STATUS, "535", "completed")).isEqualTo(0.0);
     assertThat(value(s, NeuronMetrics.EXECUTION_LATENCY, "535", "p50")).isNull();

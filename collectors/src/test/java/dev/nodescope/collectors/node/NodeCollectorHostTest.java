@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.node;
 
-import static dev.nodescope.collectors.node.NodeCollectorFactory.*;
+import static dev.nodescope.collectors.node.NodeMetrics.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -34,7 +34,7 @@ class NodeCollectorHostTest {
     double uptimeBefore = uptime(proc);
 
     Collector collector = new NodeCollectorFactory().create(NodeFixture.context(RootPaths.host()));
-    SnapshotBuilder builder = new SnapshotBuilder("node", DESCRIPTORS);
+    SnapshotBuilder builder = new SnapshotBuilder("node", ALL);
     collector.collect(builder);
     NodeFixture.Run run =
         new NodeFixture.Run(builder.build(NodeFixture.CLOCK), builder.partialFailures());
@@ -77,7 +77,7 @@ class NodeCollectorHostTest {
   void rootFilesystemSizeMatchesStat() throws Exception {
     Capabilities.requireCommand("stat");
     Collector collector = new NodeCollectorFactory().create(NodeFixture.context(RootPaths.host()));
-    SnapshotBuilder builder = new SnapshotBuilder("node", DESCRIPTORS);
+    SnapshotBuilder builder = new SnapshotBuilder("node", ALL);
     collector.collect(builder);
     NodeFixture.Run run =
         new NodeFixture.Run(builder.build(NodeFixture.CLOCK), builder.partialFailures());

@@ -53,7 +53,7 @@ class NvidiaCollectorTest {
                   podResources,
                   Clock.systemUTC()));
     }
-    SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaCollector.descriptors());
+    SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaMetrics.ALL);
     collector.collect(out);
     return out;
   }
@@ -122,11 +122,11 @@ class NvidiaCollectorTest {
     assertThat(samples(snapshot, "DCGM_FI_DEV_ROW_REMAP_FAILURE"))
         .containsExactly(new Sample(labels, 0));
     assertThat(samples(snapshot, "DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL")).hasSize(1);
-    assertThat(NvidiaCollector.descriptors())
+    assertThat(NvidiaMetrics.ALL)
         .filteredOn(d -> d.name().startsWith("DCGM_"))
         .extracting(MetricDescriptor::type)
         .containsOnly(MetricType.GAUGE);
-    assertThat(NvidiaCollector.GPU_DESCRIPTORS.get(GpuReading.SM_CLOCK).labelNames())
+    assertThat(NvidiaMetrics.gpu(GpuReading.SM_CLOCK).labelNames())
         .containsExactly(
             "gpu",
             "UUID",

@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.pods;
 
-import static dev.nodescope.collectors.pods.PodsCollectorFactory.*;
+import static dev.nodescope.collectors.pods.PodsMetrics.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -71,7 +71,7 @@ class PodsCollectorHostCgroupTest {
       var collector =
           new PodsCollectorFactory()
               .create(PodsFixture.context(RootPaths.host(), PodDirectory.EMPTY));
-      SnapshotBuilder builder = new SnapshotBuilder("pods", DESCRIPTORS);
+      SnapshotBuilder builder = new SnapshotBuilder("pods", ALL);
       collector.collect(builder);
       PodsFixture.Run run =
           new PodsFixture.Run(builder.build(PodsFixture.CLOCK), builder.partialFailures());
