@@ -15,6 +15,7 @@ import dev.nodescope.collectors.testing.FakeApiServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import java.nio.charset.StandardCharsets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -150,7 +151,7 @@ class AgentKubernetesTest {
             new PrintStream(new ByteArrayOutputStream()),
             new PrintStream(err));
     assertThat(status).isEqualTo(2);
-    assertThat(err.toString()).contains("--kubernetes.kubeconfig").contains("absent");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--kubernetes.kubeconfig").contains("absent");
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotRegistry;
+import java.util.concurrent.Future;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,8 +121,10 @@ public final class CloudWatchBridge implements AutoCloseable {
             Clock.systemUTC(),
             duration -> Thread.sleep(duration.toMillis()));
     long millis = settings.interval().toMillis();
-    bridge.thread.scheduleWithFixedDelay(
-        bridge::runInterval, millis, millis, TimeUnit.MILLISECONDS);
+    // Runs until close() shuts the thread down; runInterval() handles its own failures.
+    Future<?> unused =
+        bridge.thread.scheduleWithFixedDelay(
+            bridge::runInterval, millis, millis, TimeUnit.MILLISECONDS);
     LOG.info(
         "cloudwatch bridge: region {}, cluster {}, log group {}, namespace {}, every {}",
         settings.region(),

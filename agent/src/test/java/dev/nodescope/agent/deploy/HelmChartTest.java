@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -250,7 +251,7 @@ class HelmChartTest {
             .findFirst()
             .map(
                 option ->
-                    Quantity.getAmountInBytes(new Quantity(option.substring(4).toUpperCase() + "i"))
+                    Quantity.getAmountInBytes(new Quantity(option.substring(4).toUpperCase(Locale.ROOT) + "i"))
                         .longValue())
             .orElseThrow();
     long limit =
@@ -500,7 +501,7 @@ class HelmChartTest {
             .withValuesFile(file)
             .call();
     List<HasMetadata> objects = new ArrayList<>();
-    for (String document : manifests.split("(?m)^---\\s*$")) {
+    for (String document : manifests.split("(?m)^---\\s*$", -1)) {
       if (!document.lines().allMatch(line -> line.isBlank() || line.startsWith("#"))) {
         objects.add(SERIALIZATION.unmarshal(document));
       }

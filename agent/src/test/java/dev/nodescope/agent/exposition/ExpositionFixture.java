@@ -4,6 +4,7 @@ import dev.nodescope.collectors.core.CollectorHealth;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SnapshotRegistry;
+import java.net.InetAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -43,7 +44,7 @@ final class ExpositionFixture implements AutoCloseable {
             registry, Map.of("test", List.of(BYTES, LOAD, POD)), BUILD, seriesLimitPerMetric);
     server =
         new AgentHttpServer(
-            new InetSocketAddress("127.0.0.1", 0),
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             "/metrics",
             exposition.prometheusRegistry(),
             registry::initialCollectionDone,

@@ -6,6 +6,7 @@ import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.Sockets;
+import java.net.InetAddress;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -103,7 +104,7 @@ class AgentEndpointsIT {
     List<Socket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < slowClients; i++) {
-        Socket socket = new Socket("127.0.0.1", agent.port());
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), agent.port());
         socket
             .getOutputStream()
             .write("GET /metrics HTTP/1.1\r\nX-Slow: a".getBytes(StandardCharsets.US_ASCII));

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.util.concurrent.Future;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -68,7 +69,9 @@ public final class KubernetesMetadata implements AutoCloseable {
     watches.add(
         new ResourceWatch(
             "pods", client.pods().inAnyNamespace().withField("spec.nodeName", nodeName), pods));
-    healthCheck.scheduleWithFixedDelay(
+    // Runs until close() shuts the executor down; check() handles its own failures.
+    Future<?> unused =
+        healthCheck.scheduleWithFixedDelay(
         () -> watches.forEach(ResourceWatch::check),
         HEALTH_CHECK.toMillis(),
         HEALTH_CHECK.toMillis(),

@@ -130,7 +130,7 @@ class EnaCollectorTest {
       for (Path iface : interfaces.toList()) {
         Process p = new ProcessBuilder("ethtool", "-i", iface.getFileName().toString()).start();
         hostHasEna |=
-            new String(p.getInputStream().readAllBytes())
+            new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
                 .lines()
                 .anyMatch(l -> l.equals("driver: ena"));
         p.waitFor();

@@ -16,6 +16,7 @@ import dev.nodescope.collectors.flows.FlowsMetrics;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
+import java.nio.charset.StandardCharsets;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -77,7 +78,8 @@ class HostNetworkAttributionKernelTest {
               .submit(() -> new ServerSocket(443, 5, java.net.InetAddress.getByName(OUTSIDE_IP)))
               .get(10, TimeUnit.SECONDS)) {
         ingress = startIngress();
-        Files.writeString(pod.resolve("cgroup.procs"), Long.toString(ingress.pid()));
+        Files.writeString(
+            pod.resolve("cgroup.procs"), Long.toString(ingress.pid()), StandardCharsets.UTF_8);
         BufferedReader said = new BufferedReader(new InputStreamReader(ingress.getInputStream()));
         assertThat(said.readLine()).isEqualTo("ready");
         Process process = ingress;

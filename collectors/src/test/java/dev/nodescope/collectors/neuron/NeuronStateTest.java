@@ -167,10 +167,10 @@ class NeuronStateTest {
     NeuronState state = new NeuronState();
     state.apply(
         NeuronReportDecoder.decode(
-            ("""
+            """
         {"neuron_runtime_data":[{"neuron_runtime_tag":"7","error":"","report":{"execution_stats":{"error":"",
          "latency_stats":{"total_latency":{"p0":0.001,"p50":0.004,"p99":null,"p100":0.02}}}}}],"instance_info":%s}
-        """)
+        """
                 .formatted(instanceJson())
                 .getBytes(StandardCharsets.UTF_8)),
         NeuronOwners.NONE);

@@ -8,6 +8,7 @@ import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.testing.Capabilities;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ class NodeCollectorHostTest {
 
     Process stat = new ProcessBuilder("stat", "-f", "-c", "%b %S %f %a %T", "/").start();
     assertThat(stat.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    String[] fields = new String(stat.getInputStream().readAllBytes()).trim().split(" ");
+    String[] fields = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split(" ", -1);
     long blockSize = Long.parseLong(fields[1]);
     var root =
         run.snapshot().family(FILESYSTEM_SIZE).samples().stream()
@@ -118,7 +119,7 @@ class NodeCollectorHostTest {
     List<String> lines = Files.readAllLines(proc.resolve("net/dev"));
     for (String line : lines.subList(2, lines.size())) {
       String device = line.substring(0, line.indexOf(':')).trim();
-      String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+      String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+", -1);
       counters.put(device + "/0", Long.parseLong(fields[0]));
       counters.put(device + "/9", Long.parseLong(fields[9]));
     }

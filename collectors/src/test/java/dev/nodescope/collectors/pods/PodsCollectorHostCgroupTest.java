@@ -202,7 +202,7 @@ class PodsCollectorHostCgroupTest {
     List<String> lines = Files.readAllLines(Path.of("/proc/" + pid + "/net/dev"));
     for (String line : lines.subList(2, lines.size())) {
       String device = line.substring(0, line.indexOf(':')).trim();
-      String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+      String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+", -1);
       if (!device.equals("lo")) {
         totals[0] += Long.parseLong(fields[0]);
         totals[1] += Long.parseLong(fields[9]);
