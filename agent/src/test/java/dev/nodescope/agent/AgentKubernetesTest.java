@@ -15,13 +15,13 @@ import dev.nodescope.collectors.testing.FakeApiServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import java.nio.charset.StandardCharsets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,7 +151,9 @@ class AgentKubernetesTest {
             new PrintStream(new ByteArrayOutputStream()),
             new PrintStream(err));
     assertThat(status).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--kubernetes.kubeconfig").contains("absent");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--kubernetes.kubeconfig")
+        .contains("absent");
   }
 
   /**

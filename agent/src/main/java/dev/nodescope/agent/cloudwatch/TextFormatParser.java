@@ -1,10 +1,10 @@
 package dev.nodescope.agent.cloudwatch;
 
-import java.util.Locale;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**

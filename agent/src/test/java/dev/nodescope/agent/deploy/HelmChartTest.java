@@ -33,11 +33,11 @@ import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -251,7 +251,8 @@ class HelmChartTest {
             .findFirst()
             .map(
                 option ->
-                    Quantity.getAmountInBytes(new Quantity(option.substring(4).toUpperCase(Locale.ROOT) + "i"))
+                    Quantity.getAmountInBytes(
+                            new Quantity(option.substring(4).toUpperCase(Locale.ROOT) + "i"))
                         .longValue())
             .orElseThrow();
     long limit =

@@ -7,11 +7,11 @@ import dev.nodescope.collectors.core.CollectorHealth;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.Sockets;
-import java.net.InetAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -242,7 +242,9 @@ class SlowClientsTest {
       socket.setReceiveBufferSize(receiveBuffer); // before connecting, so the window stays small
     }
     sockets.add(socket);
-    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), fixture.server.address().getPort()), 2000);
+    socket.connect(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), fixture.server.address().getPort()),
+        2000);
     return socket;
   }
 
@@ -362,7 +364,8 @@ class SlowClientsTest {
    * would be counted twice.
    */
   private int status(String path) {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), fixture.server.address().getPort())) {
+    try (Socket socket =
+        new Socket(InetAddress.getLoopbackAddress(), fixture.server.address().getPort())) {
       socket.setSoTimeout(5000);
       send(socket, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       String statusLine =

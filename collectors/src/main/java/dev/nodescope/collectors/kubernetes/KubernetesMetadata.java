@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import java.util.concurrent.Future;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -72,10 +72,10 @@ public final class KubernetesMetadata implements AutoCloseable {
     // Runs until close() shuts the executor down; check() handles its own failures.
     Future<?> unused =
         healthCheck.scheduleWithFixedDelay(
-        () -> watches.forEach(ResourceWatch::check),
-        HEALTH_CHECK.toMillis(),
-        HEALTH_CHECK.toMillis(),
-        TimeUnit.MILLISECONDS);
+            () -> watches.forEach(ResourceWatch::check),
+            HEALTH_CHECK.toMillis(),
+            HEALTH_CHECK.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.nodescope.collectors.neuron;
 
-import java.util.concurrent.atomic.AtomicLong;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -182,15 +182,15 @@ interface ReportSource {
       // Cleanup once neuron-monitor exits; nothing waits for it.
       var unused =
           started
-          .onExit()
-          .thenRun(
-              () -> {
-                try {
-                  Files.deleteIfExists(config);
-                } catch (IOException ignored) {
-                  // A stray temp file is harmless.
-                }
-              });
+              .onExit()
+              .thenRun(
+                  () -> {
+                    try {
+                      Files.deleteIfExists(config);
+                    } catch (IOException ignored) {
+                      // A stray temp file is harmless.
+                    }
+                  });
       return started.getInputStream();
     }
 

@@ -8,8 +8,8 @@ import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.testing.Capabilities;
-import java.nio.charset.StandardCharsets;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -85,7 +85,10 @@ class NodeCollectorHostTest {
 
     Process stat = new ProcessBuilder("stat", "-f", "-c", "%b %S %f %a %T", "/").start();
     assertThat(stat.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    String[] fields = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split(" ", -1);
+    String[] fields =
+        new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+            .trim()
+            .split(" ", -1);
     long blockSize = Long.parseLong(fields[1]);
     var root =
         run.snapshot().family(FILESYSTEM_SIZE).samples().stream()

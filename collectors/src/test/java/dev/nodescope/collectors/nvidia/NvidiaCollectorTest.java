@@ -112,7 +112,8 @@ class NvidiaCollectorTest {
         .containsExactly(new Sample(labels, 312.5));
     assertThat(samples(snapshot, "DCGM_FI_DEV_FB_USED")).containsExactly(new Sample(labels, 3072));
     assertThat(samples(snapshot, "DCGM_FI_DEV_SM_CLOCK"))
-        .containsExactly(new Sample(labels, 1000 + List.of(GpuReading.values()).indexOf(GpuReading.SM_CLOCK)));
+        .containsExactly(
+            new Sample(labels, 1000 + List.of(GpuReading.values()).indexOf(GpuReading.SM_CLOCK)));
     assertThat(samples(snapshot, "DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL"))
         .containsExactly(new Sample(labels, 123_456_789));
     assertThat(samples(snapshot, "DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS"))
