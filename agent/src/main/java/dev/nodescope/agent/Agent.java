@@ -110,6 +110,7 @@ public final class Agent implements AutoCloseable {
 
     SnapshotRegistry registry = new SnapshotRegistry();
     List<CollectorRunner> runners = new ArrayList<>();
+    Map<String, List<MetricDescriptor>> declared = catalog.metrics();
     Map<String, List<MetricDescriptor>> descriptors = new LinkedHashMap<>();
     for (CollectorFactory factory : enabled) {
       runners.add(
@@ -119,12 +120,12 @@ public final class Agent implements AutoCloseable {
               values.get(CollectorCatalog.intervalFlag(factory)),
               values.get(CollectorCatalog.timeoutFlag(factory)),
               registry));
-      descriptors.put(factory.name(), factory.descriptors());
+      descriptors.put(factory.name(), declared.get(factory.name()));
     }
 
     Optional<CloudWatchSettings> cloudWatch = CloudWatchSettings.from(values);
     if (cloudWatch.isPresent()) {
-      descriptors.put(BridgeMetrics.COLLECTOR, BridgeMetrics.ALL);
+      descriptors.put(BridgeMetrics.COLLECTOR, declared.get(BridgeMetrics.COLLECTOR));
     }
     String nvidia = new NvidiaCollectorFactory().name();
     String neuron = new NeuronCollectorFactory().name();

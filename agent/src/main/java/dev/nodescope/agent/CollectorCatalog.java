@@ -1,7 +1,13 @@
 package dev.nodescope.agent;
 
+import dev.nodescope.agent.cloudwatch.BridgeMetrics;
+import dev.nodescope.agent.exposition.BuildInfo;
+import dev.nodescope.agent.exposition.HttpServerMetrics;
+import dev.nodescope.agent.exposition.RunnerMetrics;
+import dev.nodescope.agent.health.HealthMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
+import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.ena.EnaCollectorFactory;
 import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
@@ -12,14 +18,28 @@ import dev.nodescope.collectors.pods.PodsCollectorFactory;
 import dev.nodescope.collectors.tcp.TcpCollectorFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * Every collector the agent knows, and the flags the agent derives for each: {@code
+ * Every collector the agent knows, the flags the agent derives for each ({@code
  * --[no-]collector.<name>}, {@code --collector.<name>.interval} and {@code
- * --collector.<name>.timeout}.
+ * --collector.<name>.timeout}) and every metric the agent declares: exposition, the docs generator
+ * and the deploy tests all read {@link #metrics()}.
  */
 public final class CollectorCatalog {
+  /** Who serves the agent's own series in {@link #metrics()}. */
+  public static final String AGENT = "agent";
+
+  /** The agent's own series: collector runs, the build, the HTTP server. */
+  public static final List<MetricDescriptor> AGENT_METRICS =
+      Stream.of(RunnerMetrics.ALL, List.of(BuildInfo.METRIC), HttpServerMetrics.ALL)
+          .flatMap(List::stream)
+          .toList();
+
   private final List<CollectorFactory> factories;
 
   public CollectorCatalog(List<CollectorFactory> factories) {
@@ -42,6 +62,20 @@ public final class CollectorCatalog {
 
   public List<CollectorFactory> factories() {
     return factories;
+  }
+
+  /**
+   * Every metric the agent declares, by who serves it: each collector (by name), then {@link
+   * #AGENT}, the CloudWatch bridge ({@link BridgeMetrics#COLLECTOR}) and accelerator health ({@link
+   * HealthMetrics#COLLECTOR}).
+   */
+  public Map<String, List<MetricDescriptor>> metrics() {
+    Map<String, List<MetricDescriptor>> metrics = new LinkedHashMap<>();
+    factories.forEach(factory -> metrics.put(factory.name(), factory.descriptors()));
+    metrics.put(AGENT, AGENT_METRICS);
+    metrics.put(BridgeMetrics.COLLECTOR, BridgeMetrics.ALL);
+    metrics.put(HealthMetrics.COLLECTOR, HealthMetrics.ALL);
+    return Collections.unmodifiableMap(metrics);
   }
 
   public static Flag<Boolean> enabledFlag(CollectorFactory factory) {

@@ -21,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -150,7 +151,9 @@ class AgentKubernetesTest {
             new PrintStream(new ByteArrayOutputStream()),
             new PrintStream(err));
     assertThat(status).isEqualTo(2);
-    assertThat(err.toString()).contains("--kubernetes.kubeconfig").contains("absent");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--kubernetes.kubeconfig")
+        .contains("absent");
   }
 
   /**

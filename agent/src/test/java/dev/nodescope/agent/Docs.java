@@ -3,7 +3,6 @@ package dev.nodescope.agent;
 import dev.nodescope.agent.cli.AgentFlags;
 import dev.nodescope.agent.cloudwatch.BridgeMetrics;
 import dev.nodescope.agent.health.HealthMetrics;
-import dev.nodescope.agent.exposition.SelfMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
@@ -84,6 +83,7 @@ final class Docs {
   }
 
   static String metricTables(CollectorCatalog catalog) {
+    Map<String, List<MetricDescriptor>> metrics = catalog.metrics();
     StringBuilder text = new StringBuilder();
     for (CollectorFactory factory : catalog.factories()) {
       text.append("## Collector `")
@@ -99,20 +99,20 @@ final class Docs {
           .append(".md](collectors/")
           .append(factory.name())
           .append(".md).\n\n");
-      metricTable(text, factory.descriptors());
+      metricTable(text, metrics.get(factory.name()));
     }
     text.append(
         "## The agent itself\n\nPer collector, once it has run at least once; the build; what the HTTP server "
             + "refused or cut ([running.md](running.md#slow-scrapers)).\n\n");
-    metricTable(text, SelfMetrics.ALL);
+    metricTable(text, metrics.get(CollectorCatalog.AGENT));
     text.append(
         "## CloudWatch bridge\n\nWith `--cloudwatch.enabled`: delivery and scrape mode "
             + "([cloudwatch.md](cloudwatch.md)).\n\n");
-    metricTable(text, BridgeMetrics.ALL);
+    metricTable(text, metrics.get(BridgeMetrics.COLLECTOR));
     text.append(
         "## Accelerator health\n\nWith the nvidia or neuron collector: the health policy's verdict per "
             + "device ([collectors/health.md](collectors/health.md)).\n\n");
-    metricTable(text, HealthMetrics.ALL);
+    metricTable(text, metrics.get(HealthMetrics.COLLECTOR));
     return text.toString().stripTrailing() + "\n";
   }
 

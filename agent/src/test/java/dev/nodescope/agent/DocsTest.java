@@ -3,8 +3,6 @@ package dev.nodescope.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.agent.cli.AgentFlags;
-import dev.nodescope.agent.cloudwatch.BridgeMetrics;
-import dev.nodescope.agent.exposition.SelfMetrics;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
@@ -57,10 +55,12 @@ class DocsTest {
           .contains(flag.help().replace("|", "\\|"));
     }
     String metricsPage = Docs.metricsPage(catalog);
-    List<MetricDescriptor> descriptors = new ArrayList<>(SelfMetrics.ALL);
-    descriptors.addAll(BridgeMetrics.ALL);
-    catalog.factories().forEach(factory -> descriptors.addAll(factory.descriptors()));
-    descriptors.forEach(d -> assertThat(metricsPage).contains("| `" + d.name() + "` |"));
+    catalog
+        .metrics()
+        .values()
+        .forEach(
+            metrics ->
+                metrics.forEach(d -> assertThat(metricsPage).contains("| `" + d.name() + "` |")));
   }
 
   @Test

@@ -122,9 +122,9 @@ public final class BridgeMetrics {
 
   long value(MetricDescriptor counter, String... labels) {
     Map<List<String>, AtomicLong> map =
-        counter == SENT
+        counter.equals(SENT)
             ? sent
-            : counter == RETRIED ? retried : counter == DROPPED ? dropped : requests;
+            : counter.equals(RETRIED) ? retried : counter.equals(DROPPED) ? dropped : requests;
     AtomicLong value = map.get(List.of(labels));
     return value == null ? 0 : value.get();
   }

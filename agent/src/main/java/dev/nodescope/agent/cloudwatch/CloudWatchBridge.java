@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -120,8 +121,10 @@ public final class CloudWatchBridge implements AutoCloseable {
             Clock.systemUTC(),
             duration -> Thread.sleep(duration.toMillis()));
     long millis = settings.interval().toMillis();
-    bridge.thread.scheduleWithFixedDelay(
-        bridge::runInterval, millis, millis, TimeUnit.MILLISECONDS);
+    // Runs until close() shuts the thread down; runInterval() handles its own failures.
+    Future<?> unused =
+        bridge.thread.scheduleWithFixedDelay(
+            bridge::runInterval, millis, millis, TimeUnit.MILLISECONDS);
     LOG.info(
         "cloudwatch bridge: region {}, cluster {}, log group {}, namespace {}, every {}",
         settings.region(),

@@ -87,7 +87,7 @@ public record CloudWatchSettings(
     if (list == null) {
       return targets;
     }
-    for (String item : list.split(",")) {
+    for (String item : list.split(",", -1)) {
       if (!item.isBlank()) {
         targets.add(uri("--cloudwatch.scrape-targets", item.trim()));
       }

@@ -1,6 +1,7 @@
 package dev.nodescope.agent.cloudwatch;
 
 import dev.nodescope.agent.cli.UsageException;
+import dev.nodescope.collectors.flows.FlowsMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ public final class Declarations {
             "Percent",
             List.of(List.of("ClusterName", "NodeName", "NeuronCore"), List.of("ClusterName"))),
         new Declaration(
-            "nodescope_flow_bytes_total",
+            FlowsMetrics.BYTES.name(),
             "flow_bytes",
             "Bytes",
             List.of(

@@ -1,5 +1,6 @@
 package dev.nodescope.agent.cloudwatch;
 
+import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.MetricFamily;
 import dev.nodescope.collectors.core.MetricType;
 import dev.nodescope.collectors.core.Sample;
@@ -44,8 +45,8 @@ final class SnapshotIndex {
     }
   }
 
-  List<Row> rows(String metric) {
-    return rows.getOrDefault(metric, List.of());
+  List<Row> rows(MetricDescriptor metric) {
+    return rows.getOrDefault(metric.name(), List.of());
   }
 
   Collection<List<Row>> all() {

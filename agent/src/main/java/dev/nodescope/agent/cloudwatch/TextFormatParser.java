@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -42,9 +43,9 @@ public final class TextFormatParser {
   }
 
   private static void recordType(String line, Map<String, String> familyTypes) {
-    String[] parts = line.split("\\s+");
+    String[] parts = line.split("\\s+", -1);
     if (parts.length >= 4 && parts[1].equals("TYPE")) {
-      familyTypes.put(parts[2], parts[3].toLowerCase());
+      familyTypes.put(parts[2], parts[3].toLowerCase(Locale.ROOT));
     }
   }
 

@@ -99,6 +99,7 @@ public final class AgentHttpServer implements AutoCloseable {
    * does not read is counted and logged once a minute here instead. Other failures (a collection
    * that throws) still get logged. Held here because JUL keeps its loggers only weakly.
    */
+  @SuppressWarnings("UnusedVariable") // never read: held only so that JUL keeps the logger
   private static final java.util.logging.Logger SCRAPE_HANDLER_LOG =
       quietOnWriteFailures(java.util.logging.Logger.getLogger(HttpExchangeAdapter.class.getName()));
 

@@ -1,20 +1,36 @@
 package dev.nodescope.agent.exposition;
 
 import dev.nodescope.agent.ThrottledCount;
+import dev.nodescope.collectors.core.MetricDescriptor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the HTTP server refused or cut, for {@link SelfMetrics#HTTP_REJECTED} and {@link
- * SelfMetrics#HTTP_TIMED_OUT}. Each condition is also logged: the first occurrence at once, then at
- * most once a minute with the count since.
+ * What the HTTP server refused or cut, for {@link #REJECTED} and {@link #TIMED_OUT}. Each condition
+ * is also logged: the first occurrence at once, then at most once a minute with the count since.
  */
 public final class HttpServerMetrics {
+  public static final MetricDescriptor REJECTED =
+      MetricDescriptor.counter(
+          "nodescope_http_requests_rejected_total",
+          "Requests refused because the server was saturated: max_requests (a scrape past --web.max-requests, answered "
+              + "503), workers_busy (a connection arriving while every worker thread was busy, closed unanswered).",
+          "reason");
+  public static final MetricDescriptor TIMED_OUT =
+      MetricDescriptor.counter(
+          "nodescope_http_connections_timed_out_total",
+          "Connections closed at a deadline while holding a worker: request (the request was not received in time), "
+              + "response (the client did not read the response in time).",
+          "phase");
+
+  public static final List<MetricDescriptor> ALL = List.of(REJECTED, TIMED_OUT);
+
   /** A scrape past --web.max-requests, answered 503. */
   static final String MAX_REQUESTS = "max_requests";
 

@@ -122,8 +122,8 @@ public final class OtelExposition implements AutoCloseable {
 
   /** Serves the HTTP server's own counters. */
   public void serve(HttpServerMetrics http) {
-    register(meter, SelfMetrics.HTTP_REJECTED, m -> eachTotal(m, REASON, http.rejected()));
-    register(meter, SelfMetrics.HTTP_TIMED_OUT, m -> eachTotal(m, PHASE, http.timedOut()));
+    register(meter, HttpServerMetrics.REJECTED, m -> eachTotal(m, REASON, http.rejected()));
+    register(meter, HttpServerMetrics.TIMED_OUT, m -> eachTotal(m, PHASE, http.timedOut()));
   }
 
   private static void eachTotal(
@@ -243,25 +243,28 @@ public final class OtelExposition implements AutoCloseable {
   }
 
   private void registerSelfMetrics(Meter meter) {
-    register(meter, SelfMetrics.DURATION, m -> eachHealth(m, CollectorHealth::lastDurationSeconds));
-    register(meter, SelfMetrics.SUCCESS, m -> eachHealth(m, h -> h.lastRunSucceeded() ? 1 : 0));
-    register(meter, SelfMetrics.ERRORS, m -> eachHealth(m, h -> (double) h.errors()));
     register(
-        meter, SelfMetrics.SOURCE_AVAILABLE, m -> eachHealth(m, h -> h.sourceAvailable() ? 1 : 0));
+        meter, RunnerMetrics.DURATION, m -> eachHealth(m, CollectorHealth::lastDurationSeconds));
+    register(meter, RunnerMetrics.SUCCESS, m -> eachHealth(m, h -> h.lastRunSucceeded() ? 1 : 0));
+    register(meter, RunnerMetrics.ERRORS, m -> eachHealth(m, h -> (double) h.errors()));
+    register(
+        meter,
+        RunnerMetrics.SOURCE_AVAILABLE,
+        m -> eachHealth(m, h -> h.sourceAvailable() ? 1 : 0));
   }
 
   private void prepareBuildInfo(BuildInfo buildInfo) {
     String agent = "agent";
-    infoFamilies.add(new InfoFamily(agent, SelfMetrics.BUILD_INFO));
+    infoFamilies.add(new InfoFamily(agent, BuildInfo.METRIC));
     prepared.put(
         agent,
         new PreparedSnapshot(
             Map.of(),
             Map.of(
-                SelfMetrics.BUILD_INFO.name(),
+                BuildInfo.METRIC.name(),
                 List.of(
                     Labels.of(
-                        SelfMetrics.BUILD_INFO.labelNames(),
+                        BuildInfo.METRIC.labelNames(),
                         List.of(
                             buildInfo.version(),
                             buildInfo.revision(),

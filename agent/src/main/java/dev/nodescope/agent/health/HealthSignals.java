@@ -5,7 +5,7 @@ import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.neuron.NeuronMetrics;
 import dev.nodescope.collectors.nvidia.GpuReading;
-import dev.nodescope.collectors.nvidia.NvidiaCollector;
+import dev.nodescope.collectors.nvidia.NvidiaMetrics;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,20 +28,20 @@ record HealthSignals(
 
   static HealthSignals ofNvidia(Snapshot snapshot) {
     HealthSignals signals = empty(snapshot.collectedAt());
-    for (Sample sample : samples(snapshot, NvidiaCollector.GPU_LOST)) {
-      DeviceKey gpu = gpu(NvidiaCollector.GPU_LOST, sample);
+    for (Sample sample : samples(snapshot, NvidiaMetrics.GPU_LOST)) {
+      DeviceKey gpu = gpu(NvidiaMetrics.GPU_LOST, sample);
       signals.devices.add(gpu);
       if (sample.value() > 0) {
         signals.hold(gpu, Causes.GPU_LOST);
       }
     }
-    for (Sample sample : samples(snapshot, NvidiaCollector.XID_ERRORS)) {
-      DeviceKey gpu = gpu(NvidiaCollector.XID_ERRORS, sample);
-      String xid = label(NvidiaCollector.XID_ERRORS, sample, "xid");
+    for (Sample sample : samples(snapshot, NvidiaMetrics.XID_ERRORS)) {
+      DeviceKey gpu = gpu(NvidiaMetrics.XID_ERRORS, sample);
+      String xid = label(NvidiaMetrics.XID_ERRORS, sample, "xid");
       // MIG instances of one GPU add up on the GPU.
       signals.count(gpu, Causes.xid(Long.parseLong(xid)), sample.value());
     }
-    MetricDescriptor dbe = NvidiaCollector.GPU_DESCRIPTORS.get(GpuReading.ECC_DBE_VOL_TOTAL);
+    MetricDescriptor dbe = NvidiaMetrics.gpu(GpuReading.ECC_DBE_VOL_TOTAL);
     for (Sample sample : samples(snapshot, dbe)) {
       signals.count(gpu(dbe, sample), Causes.ECC_UNCORRECTABLE, sample.value());
     }
@@ -79,7 +79,7 @@ record HealthSignals(
 
   private static void holdWhileSet(
       Snapshot snapshot, HealthSignals signals, GpuReading reading, String cause) {
-    MetricDescriptor descriptor = NvidiaCollector.GPU_DESCRIPTORS.get(reading);
+    MetricDescriptor descriptor = NvidiaMetrics.gpu(reading);
     for (Sample sample : samples(snapshot, descriptor)) {
       if (sample.value() > 0) {
         signals.hold(gpu(descriptor, sample), cause);

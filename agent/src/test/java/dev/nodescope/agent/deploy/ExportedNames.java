@@ -2,10 +2,6 @@ package dev.nodescope.agent.deploy;
 
 import dev.nodescope.agent.CollectorCatalog;
 import dev.nodescope.agent.cli.AgentFlags;
-import dev.nodescope.agent.cloudwatch.BridgeMetrics;
-import dev.nodescope.agent.exposition.SelfMetrics;
-import dev.nodescope.agent.health.HealthMetrics;
-import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.Flag;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.MetricType;
@@ -38,8 +34,8 @@ public final class ExportedNames {
   /** Every metric name the agent's code declares. */
   public static Set<String> declaredMetrics() {
     Set<String> names = new TreeSet<>();
-    for (CollectorFactory factory : CollectorCatalog.standard().factories()) {
-      for (MetricDescriptor descriptor : factory.descriptors()) {
+    for (List<MetricDescriptor> metrics : CollectorCatalog.standard().metrics().values()) {
+      for (MetricDescriptor descriptor : metrics) {
         names.add(descriptor.name());
         if (descriptor.type() == MetricType.HISTOGRAM) {
           // A histogram is exposed as its bucket, sum and count series.
@@ -51,9 +47,6 @@ public final class ExportedNames {
         }
       }
     }
-    SelfMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
-    BridgeMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
-    HealthMetrics.ALL.stream().map(MetricDescriptor::name).forEach(names::add);
     return names;
   }
 

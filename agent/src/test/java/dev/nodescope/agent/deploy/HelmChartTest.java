@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -274,7 +275,8 @@ class HelmChartTest {
             .findFirst()
             .map(
                 option ->
-                    Quantity.getAmountInBytes(new Quantity(option.substring(4).toUpperCase() + "i"))
+                    Quantity.getAmountInBytes(
+                            new Quantity(option.substring(4).toUpperCase(Locale.ROOT) + "i"))
                         .longValue())
             .orElseThrow();
     long limit =
@@ -583,7 +585,7 @@ class HelmChartTest {
             .withValuesFile(file)
             .call();
     List<HasMetadata> objects = new ArrayList<>();
-    for (String document : manifests.split("(?m)^---\\s*$")) {
+    for (String document : manifests.split("(?m)^---\\s*$", -1)) {
       if (!document.lines().allMatch(line -> line.isBlank() || line.startsWith("#"))) {
         objects.add(SERIALIZATION.unmarshal(document));
       }

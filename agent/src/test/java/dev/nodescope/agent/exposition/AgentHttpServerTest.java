@@ -338,7 +338,7 @@ class AgentHttpServerTest {
                 registry, Map.of("counting", List.of(runs)), ExpositionFixture.BUILD, 1000);
         AgentHttpServer server =
             new AgentHttpServer(
-                new java.net.InetSocketAddress("127.0.0.1", 0),
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
                 "/metrics",
                 exposition.prometheusRegistry(),
                 registry::initialCollectionDone,

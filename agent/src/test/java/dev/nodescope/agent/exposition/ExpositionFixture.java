@@ -5,6 +5,7 @@ import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SnapshotRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,7 +49,7 @@ final class ExpositionFixture implements AutoCloseable {
             seriesLimitPerMetric);
     server =
         new AgentHttpServer(
-            new InetSocketAddress("127.0.0.1", 0),
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             "/metrics",
             exposition.prometheusRegistry(),
             registry::initialCollectionDone,

@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -197,7 +198,7 @@ class SlowClientsTest {
     // Through a buffered reader: a sysctl file answers only a read at offset 0, and
     // Files.readString reads in pieces.
     String[] tcpWmem =
-        Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+");
+        Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+", -1);
     long bodyBytes = 2 * Long.parseLong(tcpWmem[2]);
     String padding = "x".repeat(2_000);
     SnapshotBuilder run = ExpositionFixture.run();
@@ -241,7 +242,9 @@ class SlowClientsTest {
       socket.setReceiveBufferSize(receiveBuffer); // before connecting, so the window stays small
     }
     sockets.add(socket);
-    socket.connect(new InetSocketAddress("127.0.0.1", fixture.server.address().getPort()), 2000);
+    socket.connect(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), fixture.server.address().getPort()),
+        2000);
     return socket;
   }
 
@@ -271,7 +274,7 @@ class SlowClientsTest {
           break;
         }
       } catch (SocketTimeoutException stillOpen) {
-        continue;
+        // still open: write the next byte
       } catch (IOException closed) {
         break;
       }
@@ -361,7 +364,8 @@ class SlowClientsTest {
    * would be counted twice.
    */
   private int status(String path) {
-    try (Socket socket = new Socket("127.0.0.1", fixture.server.address().getPort())) {
+    try (Socket socket =
+        new Socket(InetAddress.getLoopbackAddress(), fixture.server.address().getPort())) {
       socket.setSoTimeout(5000);
       send(socket, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       String statusLine =

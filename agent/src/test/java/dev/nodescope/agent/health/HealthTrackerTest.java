@@ -173,7 +173,7 @@ class HealthTrackerTest {
 
   /** Two Neuron devices; device 0 with the given uncorrected SRAM and corrected memory counts. */
   private static SnapshotBuilder neuronSnapshot(int uncorrected, int corrected) {
-    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.all());
+    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.ALL);
     List<String> instance = Collections.nCopies(7, "");
     out.add(NeuronMetrics.HARDWARE_INFO, 1, with(instance, "2", "2"));
     for (String device : List.of("0", "1")) {

@@ -8,6 +8,7 @@ import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.Sockets;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -103,7 +104,7 @@ class AgentEndpointsIT {
     List<Socket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < slowClients; i++) {
-        Socket socket = new Socket("127.0.0.1", agent.port());
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), agent.port());
         socket
             .getOutputStream()
             .write("GET /metrics HTTP/1.1\r\nX-Slow: a".getBytes(StandardCharsets.US_ASCII));

@@ -245,7 +245,7 @@ class EndToEndGoldenIT {
 
   static String normalise(String exposition) {
     StringBuilder out = new StringBuilder();
-    for (String line : (Iterable<String>) exposition.lines()::iterator) {
+    for (String line : exposition.lines().toList()) {
       Matcher volatileValue = VOLATILE_VALUE.matcher(line);
       if (volatileValue.matches()) {
         line = volatileValue.group(1) + " <varies>";

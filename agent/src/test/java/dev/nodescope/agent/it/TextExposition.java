@@ -14,7 +14,7 @@ final class TextExposition {
   private final Map<String, Double> series = new LinkedHashMap<>();
 
   TextExposition(String text) {
-    for (String line : text.split("\n")) {
+    for (String line : text.lines().toList()) {
       if (line.isEmpty() || line.startsWith("#")) {
         continue;
       }

@@ -35,7 +35,7 @@ final class ConntrackProcfsParser {
 
   /** One line of /proc/net/nf_conntrack, or null when it is not one. */
   static ConntrackEntry parseLine(String line) {
-    String[] t = line.trim().split("\\s+");
+    String[] t = line.trim().split("\\s+", -1);
     if (t.length < 6) {
       return null;
     }
@@ -131,9 +131,9 @@ final class ConntrackProcfsParser {
     if (lines.length < 2) {
       return out;
     }
-    String[] header = lines[0].trim().split("\\s+");
+    String[] header = lines[0].trim().split("\\s+", -1);
     for (int cpu = 0; cpu + 1 < lines.length; cpu++) {
-      String[] values = lines[cpu + 1].trim().split("\\s+");
+      String[] values = lines[cpu + 1].trim().split("\\s+", -1);
       if (values.length != header.length) {
         continue;
       }

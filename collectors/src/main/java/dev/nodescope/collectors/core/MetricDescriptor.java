@@ -48,7 +48,7 @@ public record MetricDescriptor(String name, MetricType type, String help, List<S
   }
 
   public static MetricDescriptor gauge(String name, String help, String... labelNames) {
-    return new MetricDescriptor(name, MetricType.GAUGE, help, List.of(labelNames));
+    return gauge(name, help, List.of(labelNames));
   }
 
   public static MetricDescriptor info(String name, String help, String... labelNames) {
@@ -56,7 +56,15 @@ public record MetricDescriptor(String name, MetricType type, String help, List<S
   }
 
   public static MetricDescriptor counter(String name, String help, String... labelNames) {
-    return new MetricDescriptor(name, MetricType.COUNTER, help, List.of(labelNames));
+    return counter(name, help, List.of(labelNames));
+  }
+
+  public static MetricDescriptor gauge(String name, String help, List<String> labelNames) {
+    return new MetricDescriptor(name, MetricType.GAUGE, help, labelNames);
+  }
+
+  public static MetricDescriptor counter(String name, String help, List<String> labelNames) {
+    return new MetricDescriptor(name, MetricType.COUNTER, help, labelNames);
   }
 
   public static MetricDescriptor histogram(String name, String help, String... labelNames) {

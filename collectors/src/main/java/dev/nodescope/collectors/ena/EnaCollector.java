@@ -21,12 +21,12 @@ import java.util.Map;
 final class EnaCollector implements Collector {
   private static final Map<String, MetricDescriptor> STATS =
       Map.of(
-          "bw_in_allowance_exceeded", EnaCollectorFactory.BW_IN,
-          "bw_out_allowance_exceeded", EnaCollectorFactory.BW_OUT,
-          "pps_allowance_exceeded", EnaCollectorFactory.PPS,
-          "conntrack_allowance_exceeded", EnaCollectorFactory.CONNTRACK,
-          "linklocal_allowance_exceeded", EnaCollectorFactory.LINKLOCAL,
-          "conntrack_allowance_available", EnaCollectorFactory.CONNTRACK_AVAILABLE);
+          "bw_in_allowance_exceeded", EnaMetrics.BW_IN,
+          "bw_out_allowance_exceeded", EnaMetrics.BW_OUT,
+          "pps_allowance_exceeded", EnaMetrics.PPS,
+          "conntrack_allowance_exceeded", EnaMetrics.CONNTRACK,
+          "linklocal_allowance_exceeded", EnaMetrics.LINKLOCAL,
+          "conntrack_allowance_available", EnaMetrics.CONNTRACK_AVAILABLE);
 
   private final RootPaths paths;
   private final Ethtool ethtool;

@@ -12,9 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,30 +67,29 @@ final class FlowsCollector implements Collector {
         .forEach(
             (key, totals) -> {
               List<String> labels = key.labels();
-              out.add(FlowsCollectorFactory.BYTES, totals.bytes(), labels);
-              out.add(FlowsCollectorFactory.PACKETS, totals.packets(), labels);
-              out.add(FlowsCollectorFactory.CONNECTIONS, totals.connections(), labels);
-              out.add(FlowsCollectorFactory.ACTIVE, totals.active(), labels);
+              out.add(FlowsMetrics.BYTES, totals.bytes(), labels);
+              out.add(FlowsMetrics.PACKETS, totals.packets(), labels);
+              out.add(FlowsMetrics.CONNECTIONS, totals.connections(), labels);
+              out.add(FlowsMetrics.ACTIVE, totals.active(), labels);
             });
   }
 
   private void exportTable(SnapshotBuilder out) throws IOException {
-    readLong(out, "sys/net/netfilter/nf_conntrack_count", FlowsCollectorFactory.ENTRIES);
-    readLong(out, "sys/net/netfilter/nf_conntrack_max", FlowsCollectorFactory.ENTRIES_LIMIT);
-    Long acct =
-        readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsCollectorFactory.ACCOUNTING);
+    readLong(out, "sys/net/netfilter/nf_conntrack_count", FlowsMetrics.ENTRIES);
+    readLong(out, "sys/net/netfilter/nf_conntrack_max", FlowsMetrics.ENTRIES_LIMIT);
+    Long acct = readLong(out, "sys/net/netfilter/nf_conntrack_acct", FlowsMetrics.ACCOUNTING);
     if (source instanceof CiliumConntrackSource cilium) {
       cilium
           .accountingEnabled()
-          .ifPresent(on -> out.add(FlowsCollectorFactory.CILIUM_ACCOUNTING, on ? 1 : 0));
+          .ifPresent(on -> out.add(FlowsMetrics.CILIUM_ACCOUNTING, on ? 1 : 0));
     } else if (acct != null && acct == 0 && !accountingOffLogged) {
       accountingOffLogged = true;
       LOG.warn(
           "net.netfilter.nf_conntrack_acct is 0: flow byte and packet counters stay at 0; "
               + "set it to 1 or start with --collector.flows.enable-accounting");
     }
-    out.add(FlowsCollectorFactory.SOURCE, 1, source.name());
-    out.add(FlowsCollectorFactory.LOST_EVENTS, source.lostEvents());
+    out.add(FlowsMetrics.SOURCE, 1, source.name());
+    out.add(FlowsMetrics.LOST_EVENTS, source.lostEvents());
     List<ConntrackCpuStats> cpuStats = source.cpuStats();
     if (cpuStats.isEmpty()) {
       return; // Cilium's maps have no such statistics
@@ -117,7 +113,7 @@ final class FlowsCollector implements Collector {
       "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "search_restart"
     };
     for (int i = 0; i < names.length; i++) {
-      out.add(FlowsCollectorFactory.STATS, sums[i], names[i]);
+      out.add(FlowsMetrics.STATS, sums[i], names[i]);
     }
   }
 

@@ -38,7 +38,8 @@ public record NetDevStats(
         continue; // the two header lines
       }
       int colon = line.indexOf(':');
-      String[] fields = colon < 0 ? new String[0] : line.substring(colon + 1).trim().split("\\s+");
+      String[] fields =
+          colon < 0 ? new String[0] : line.substring(colon + 1).trim().split("\\s+", -1);
       String device = colon < 0 ? "" : line.substring(0, colon).trim();
       if (device.isEmpty() || fields.length < COLUMNS) {
         malformed.accept("malformed /proc/net/dev line: " + line.trim());

@@ -1,10 +1,10 @@
 package dev.nodescope.collectors.kubernetes;
 
-import static dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory.CONTAINER_RESTARTS;
-import static dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory.OBJECTS;
-import static dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory.POD_INFO;
-import static dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory.SYNCED;
-import static dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory.WATCH_ERRORS;
+import static dev.nodescope.collectors.kubernetes.KubernetesMetrics.CONTAINER_RESTARTS;
+import static dev.nodescope.collectors.kubernetes.KubernetesMetrics.OBJECTS;
+import static dev.nodescope.collectors.kubernetes.KubernetesMetrics.POD_INFO;
+import static dev.nodescope.collectors.kubernetes.KubernetesMetrics.SYNCED;
+import static dev.nodescope.collectors.kubernetes.KubernetesMetrics.WATCH_ERRORS;
 
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.PodInfo;

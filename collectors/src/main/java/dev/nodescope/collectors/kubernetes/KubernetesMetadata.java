@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -74,11 +75,13 @@ public final class KubernetesMetadata implements AutoCloseable {
     watches.add(
         new ResourceWatch(
             "pods", client.pods().inAnyNamespace().withField("spec.nodeName", nodeName), pods));
-    healthCheck.scheduleWithFixedDelay(
-        () -> watches.forEach(ResourceWatch::check),
-        HEALTH_CHECK.toMillis(),
-        HEALTH_CHECK.toMillis(),
-        TimeUnit.MILLISECONDS);
+    // Runs until close() shuts the executor down; check() handles its own failures.
+    Future<?> unused =
+        healthCheck.scheduleWithFixedDelay(
+            () -> watches.forEach(ResourceWatch::check),
+            HEALTH_CHECK.toMillis(),
+            HEALTH_CHECK.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   /**

@@ -90,8 +90,8 @@ public final class SockDiagCodec {
       return null;
     }
     // Ports and addresses are in network order, the rest in the host's.
-    int localPort = (b.get(at + 4) & 0xff) << 8 | b.get(at + 5) & 0xff;
-    int remotePort = (b.get(at + 6) & 0xff) << 8 | b.get(at + 7) & 0xff;
+    int localPort = ((b.get(at + 4) & 0xff) << 8) | (b.get(at + 5) & 0xff);
+    int remotePort = ((b.get(at + 6) & 0xff) << 8) | (b.get(at + 7) & 0xff);
     byte[] local = new byte[addressLength];
     byte[] remote = new byte[addressLength];
     b.get(at + 8, local);

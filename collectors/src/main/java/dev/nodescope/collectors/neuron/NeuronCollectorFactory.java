@@ -40,7 +40,7 @@ public final class NeuronCollectorFactory extends CollectorFactory {
           "Read reports from this file or FIFO (neuron-monitor as a sidecar) instead of running the command.");
 
   public NeuronCollectorFactory() {
-    super(INFO, NeuronMetrics.all());
+    super(INFO, NeuronMetrics.ALL);
   }
 
   @Override

@@ -6,7 +6,10 @@ import static dev.nodescope.collectors.core.MetricDescriptor.info;
 
 import dev.nodescope.collectors.core.MetricDescriptor;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -24,44 +27,41 @@ public final class NeuronMetrics {
           "region",
           "subnet_id",
           "ultraserver_id");
-  static final List<String> MEMORY_PARTS =
+
+  /** The parts of NeuronCore memory neuron-monitor reports, each its own series. */
+  public static final List<String> MEMORY_PARTS =
       List.of("constants", "model_code", "model_shared_scratchpad", "runtime_memory", "tensors");
 
-  static final MetricDescriptor CORE_UTILIZATION =
+  public static final MetricDescriptor CORE_UTILIZATION =
       gauge(
           "neuroncore_utilization_ratio",
           "NeuronCore utilization over the report period (0-1).",
           labels("runtime_tag", "neuroncore", "pod", "namespace", "container"));
-  static final MetricDescriptor RUNTIME_VCPU =
+  public static final MetricDescriptor RUNTIME_VCPU =
       gauge(
           "neuron_runtime_vcpu_usage_ratio",
           "vCPU usage of the Neuron runtime process (0-1).",
           labels("runtime_tag", "usage_type"));
-  static final MetricDescriptor RUNTIME_MEMORY =
+  public static final MetricDescriptor RUNTIME_MEMORY =
       gauge(
           "neuron_runtime_memory_used_bytes",
           "Memory used by the Neuron runtime, on the host or on the Neuron device.",
           labels("runtime_tag", "memory_location"));
-  static final List<MetricDescriptor> CORE_MEMORY =
-      MEMORY_PARTS.stream()
-          .map(
-              part ->
-                  gauge(
-                      "neuroncore_memory_usage_" + part,
-                      "NeuronCore device memory used for " + part.replace('_', ' ') + ", in bytes.",
-                      labels("runtime_tag", "neuroncore", "pod", "namespace", "container")))
-          .toList();
-  static final MetricDescriptor EXECUTION_ERRORS =
+
+  /** One series per part of {@link #MEMORY_PARTS}, by part, in that order. */
+  public static final Map<String, MetricDescriptor> CORE_MEMORY = coreMemory();
+
+  public static final MetricDescriptor EXECUTION_ERRORS =
       counter(
           "execution_errors_total",
           "Inference executions that failed, by error type, summed over reports.",
           labels("runtime_tag", "error_type"));
-  static final MetricDescriptor EXECUTION_STATUS =
+  public static final MetricDescriptor EXECUTION_STATUS =
       counter(
           "execution_status_total",
           "Inference executions by outcome, summed over reports.",
           labels("runtime_tag", "status_type"));
-  static final MetricDescriptor EXECUTION_LATENCY =
+  public static final MetricDescriptor EXECUTION_LATENCY =
       gauge(
           "execution_latency_seconds",
           "End-to-end inference latency percentiles over the report period.",
@@ -71,22 +71,22 @@ public final class NeuronMetrics {
           "hardware_ecc_events_total",
           "ECC events of a Neuron device, summed over reports.",
           labels("event_type", "neuron_device_index", "pod", "namespace", "container"));
-  static final MetricDescriptor SYSTEM_VCPU_COUNT =
+  public static final MetricDescriptor SYSTEM_VCPU_COUNT =
       gauge("system_vcpu_count", "Number of vCPUs.", labels());
-  static final MetricDescriptor SYSTEM_VCPU_USAGE =
+  public static final MetricDescriptor SYSTEM_VCPU_USAGE =
       gauge(
           "system_vcpu_usage_ratio",
           "Average vCPU usage of the node (0-1): user = user+nice, system = system+io_wait+irq+soft_irq.",
           labels("usage_type"));
-  static final MetricDescriptor SYSTEM_MEMORY_TOTAL =
+  public static final MetricDescriptor SYSTEM_MEMORY_TOTAL =
       gauge("system_memory_total_bytes", "Node memory, in bytes.", labels());
-  static final MetricDescriptor SYSTEM_MEMORY_USED =
+  public static final MetricDescriptor SYSTEM_MEMORY_USED =
       gauge("system_memory_used_bytes", "Node memory in use, in bytes.", labels());
-  static final MetricDescriptor SYSTEM_SWAP_TOTAL =
+  public static final MetricDescriptor SYSTEM_SWAP_TOTAL =
       gauge("system_swap_total_bytes", "Node swap, in bytes.", labels());
-  static final MetricDescriptor SYSTEM_SWAP_USED =
+  public static final MetricDescriptor SYSTEM_SWAP_USED =
       gauge("system_swap_used_bytes", "Node swap in use, in bytes.", labels());
-  static final MetricDescriptor INSTANCE_INFO =
+  public static final MetricDescriptor INSTANCE_INFO =
       info("instance_info", "The EC2 instance neuron-monitor runs on.", labels());
   public static final MetricDescriptor HARDWARE_INFO =
       info(
@@ -94,12 +94,14 @@ public final class NeuronMetrics {
           "Neuron devices on the node and NeuronCores per device.",
           labels("neuron_device_count", "neuroncore_per_device_count"));
 
+  public static final List<MetricDescriptor> ALL = all();
+
   private NeuronMetrics() {}
 
-  public static List<MetricDescriptor> all() {
+  private static List<MetricDescriptor> all() {
     List<MetricDescriptor> all =
         new ArrayList<>(List.of(CORE_UTILIZATION, RUNTIME_VCPU, RUNTIME_MEMORY));
-    all.addAll(CORE_MEMORY);
+    all.addAll(CORE_MEMORY.values());
     all.addAll(
         List.of(
             EXECUTION_ERRORS,
@@ -115,6 +117,19 @@ public final class NeuronMetrics {
             INSTANCE_INFO,
             HARDWARE_INFO));
     return List.copyOf(all);
+  }
+
+  private static Map<String, MetricDescriptor> coreMemory() {
+    Map<String, MetricDescriptor> byPart = new LinkedHashMap<>();
+    for (String part : MEMORY_PARTS) {
+      byPart.put(
+          part,
+          gauge(
+              "neuroncore_memory_usage_" + part,
+              "NeuronCore device memory used for " + part.replace('_', ' ') + ", in bytes.",
+              labels("runtime_tag", "neuroncore", "pod", "namespace", "container")));
+    }
+    return Collections.unmodifiableMap(byPart);
   }
 
   private static String[] labels(String... extra) {

@@ -150,11 +150,11 @@ final class NeuronState {
           perCore.forEach(
               (core, parts) -> {
                 Map<String, Object> partMap = map(parts);
-                for (int i = 0; i < MEMORY_PARTS.size(); i++) {
-                  Double bytes = partMap == null ? null : number(partMap.get(MEMORY_PARTS.get(i)));
+                for (Map.Entry<String, MetricDescriptor> part : CORE_MEMORY.entrySet()) {
+                  Double bytes = partMap == null ? null : number(partMap.get(part.getKey()));
                   if (bytes != null) {
                     latest.put(
-                        new Key(CORE_MEMORY.get(i), coreLabels(base, core, owners, coresPerDevice)),
+                        new Key(part.getValue(), coreLabels(base, core, owners, coresPerDevice)),
                         bytes);
                   }
                 }

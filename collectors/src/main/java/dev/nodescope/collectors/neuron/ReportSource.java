@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,17 +35,17 @@ interface ReportSource {
        * Where reading a regular file stopped: reopening resumes there, so no report is counted
        * twice.
        */
-      private volatile long position;
+      private final AtomicLong position = new AtomicLong();
 
       @Override
       public InputStream open() throws IOException {
         aborted = false;
         InputStream stream = Files.newInputStream(path);
         if (Files.isRegularFile(path)) {
-          if (Files.size(path) < position) {
-            position = 0;
+          if (Files.size(path) < position.get()) {
+            position.set(0);
           }
-          stream.skipNBytes(position);
+          stream.skipNBytes(position.get());
           stream = new FollowingStream(path, stream);
         }
         current = stream;
@@ -77,11 +78,11 @@ interface ReportSource {
           while (!aborted) {
             int read = in.read(buffer, offset, length);
             if (read > 0) {
-              position += read;
+              position.addAndGet(read);
               return read;
             }
-            if (Files.size(path) < position) {
-              position = 0;
+            if (Files.size(path) < position.get()) {
+              position.set(0);
               throw new IOException(path + " was truncated: reading it again from the start");
             }
             try {
@@ -178,16 +179,18 @@ interface ReportSource {
       Thread stderr = new Thread(() -> logStderr(started), "neuron-monitor-stderr");
       stderr.setDaemon(true);
       stderr.start();
-      started
-          .onExit()
-          .thenRun(
-              () -> {
-                try {
-                  Files.deleteIfExists(config);
-                } catch (IOException ignored) {
-                  // A stray temp file is harmless.
-                }
-              });
+      // Cleanup once neuron-monitor exits; nothing waits for it.
+      var unused =
+          started
+              .onExit()
+              .thenRun(
+                  () -> {
+                    try {
+                      Files.deleteIfExists(config);
+                    } catch (IOException ignored) {
+                      // A stray temp file is harmless.
+                    }
+                  });
       return started.getInputStream();
     }
 

@@ -62,7 +62,7 @@ final class Mounts {
       if (line.isBlank()) {
         continue;
       }
-      String[] fields = line.trim().split("\\s+");
+      String[] fields = line.trim().split("\\s+", -1);
       if (fields.length < 3) {
         malformed.accept("malformed mounts line: " + line);
         continue;

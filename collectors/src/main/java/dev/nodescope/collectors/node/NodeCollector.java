@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.node;
 
-import static dev.nodescope.collectors.node.NodeCollectorFactory.*;
+import static dev.nodescope.collectors.node.NodeMetrics.*;
 
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.RootPaths;
@@ -60,13 +60,10 @@ final class NodeCollector implements Collector {
       throw new IOException("no per-CPU lines in " + paths.proc("stat"));
     }
     for (ProcStat.CpuTimes cpu : stat.cpus()) {
-      for (int mode = 0; mode < cpu.ticks().length; mode++) {
-        out.add(
-            CPU_SECONDS,
-            cpu.ticks()[mode] / ProcStat.TICKS_PER_SECOND,
-            cpu.cpu(),
-            ProcStat.MODES.get(mode));
-      }
+      cpu.ticksByMode()
+          .forEach(
+              (mode, ticks) ->
+                  out.add(CPU_SECONDS, ticks / ProcStat.TICKS_PER_SECOND, cpu.cpu(), mode));
     }
     out.add(CPUS, stat.cpus().size());
   }
@@ -96,7 +93,7 @@ final class NodeCollector implements Collector {
 
   private void readLoad(SnapshotBuilder out) throws IOException {
     String text = Files.readString(paths.proc("loadavg"));
-    String[] fields = text.trim().split("\\s+");
+    String[] fields = text.trim().split("\\s+", -1);
     if (fields.length < 3) {
       throw new IOException("malformed loadavg: " + text.trim());
     }

@@ -1,7 +1,10 @@
 package dev.nodescope.collectors.node;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -23,8 +26,14 @@ record ProcStat(List<CpuTimes> cpus) {
    */
   static final double TICKS_PER_SECOND = 100;
 
-  /** One CPU's ticks per mode, as many modes as this kernel prints (at most {@link #MODES}). */
-  record CpuTimes(String cpu, long[] ticks) {}
+  /**
+   * One CPU's ticks by mode, in the order of {@link #MODES}, as many modes as this kernel prints.
+   */
+  record CpuTimes(String cpu, Map<String, Long> ticksByMode) {
+    CpuTimes {
+      ticksByMode = Collections.unmodifiableMap(new LinkedHashMap<>(ticksByMode));
+    }
+  }
 
   static ProcStat parse(String text, Consumer<String> malformed) {
     List<CpuTimes> cpus = new ArrayList<>();
@@ -32,21 +41,22 @@ record ProcStat(List<CpuTimes> cpus) {
       if (!line.startsWith("cpu") || line.length() < 4 || !Character.isDigit(line.charAt(3))) {
         continue; // the aggregate "cpu " line and everything that is not a CPU
       }
-      String[] fields = line.trim().split("\\s+");
+      String[] fields = line.trim().split("\\s+", -1);
       int modes = Math.min(fields.length - 1, MODES.size());
       if (modes < 4) {
         malformed.accept("malformed /proc/stat line: " + line);
         continue;
       }
       try {
-        long[] ticks = new long[modes];
+        Map<String, Long> ticksByMode = new LinkedHashMap<>();
         for (int i = 0; i < modes; i++) {
-          ticks[i] = Long.parseLong(fields[i + 1]);
-          if (ticks[i] < 0) {
+          long ticks = Long.parseLong(fields[i + 1]);
+          if (ticks < 0) {
             throw new NumberFormatException("negative");
           }
+          ticksByMode.put(MODES.get(i), ticks);
         }
-        cpus.add(new CpuTimes(fields[0].substring(3), ticks));
+        cpus.add(new CpuTimes(fields[0].substring(3), ticksByMode));
       } catch (NumberFormatException e) {
         malformed.accept("malformed /proc/stat line: " + line);
       }

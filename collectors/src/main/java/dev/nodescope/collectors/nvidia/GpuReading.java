@@ -1,6 +1,7 @@
 package dev.nodescope.collectors.nvidia;
 
 import dev.nodescope.collectors.core.MetricDescriptor;
+import java.util.List;
 
 /**
  * One per-GPU value: the dcgm-exporter name it is exposed under and how NVML's raw unit converts to
@@ -82,7 +83,7 @@ public enum GpuReading {
     return scale;
   }
 
-  MetricDescriptor descriptor(String... labelNames) {
+  MetricDescriptor descriptor(List<String> labelNames) {
     return MetricDescriptor.gauge(metricName, help, labelNames);
   }
 }

@@ -1,16 +1,22 @@
 package dev.nodescope.collectors.nvidia;
 
+import static dev.nodescope.collectors.nvidia.NvidiaMetrics.GPU_LOST;
+import static dev.nodescope.collectors.nvidia.NvidiaMetrics.MIG_FB_FREE;
+import static dev.nodescope.collectors.nvidia.NvidiaMetrics.MIG_FB_USED;
+import static dev.nodescope.collectors.nvidia.NvidiaMetrics.NVML_ERRORS;
+import static dev.nodescope.collectors.nvidia.NvidiaMetrics.POD_MEMORY;
+import static dev.nodescope.collectors.nvidia.NvidiaMetrics.POD_UTILIZATION;
+import static dev.nodescope.collectors.nvidia.NvidiaMetrics.XID_ERRORS;
+import static dev.nodescope.collectors.nvidia.NvidiaMetrics.XID_LAST;
+
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.CollectorContext;
-import dev.nodescope.collectors.core.MetricDescriptor;
-import dev.nodescope.collectors.core.MetricType;
 import dev.nodescope.collectors.core.PodResources;
 import dev.nodescope.collectors.core.PodResources.ContainerDevices;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.nvidia.XidWatcher.XidSource;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -28,75 +34,6 @@ import java.util.Set;
  * previous collection and this one.
  */
 public final class NvidiaCollector implements Collector {
-  static final List<String> GPU_LABELS =
-      List.of(
-          "gpu",
-          "UUID",
-          "pci_bus_id",
-          "device",
-          "modelName",
-          "Hostname",
-          "DCGM_FI_DRIVER_VERSION",
-          "pod",
-          "namespace",
-          "container");
-
-  /** GPU labels plus the MIG GPU instance, both empty on series of a whole GPU. */
-  static final List<String> INSTANCE_LABELS = concat(GPU_LABELS, "GPU_I_PROFILE", "GPU_I_ID");
-
-  public static final Map<GpuReading, MetricDescriptor> GPU_DESCRIPTORS = gpuDescriptors();
-  static final MetricDescriptor MIG_FB_USED =
-      migDescriptor(
-          "DCGM_FI_DEV_FB_USED_MIG", "Framebuffer memory used by the MIG GPU instance (in MiB).");
-  static final MetricDescriptor MIG_FB_FREE =
-      migDescriptor(
-          "DCGM_FI_DEV_FB_FREE_MIG", "Framebuffer memory free in the MIG GPU instance (in MiB).");
-  static final Map<GpmMetric, MetricDescriptor> GPM_DESCRIPTORS = gpmDescriptors();
-  static final MetricDescriptor XID_LAST =
-      new MetricDescriptor(
-          "DCGM_FI_DEV_XID_ERRORS",
-          MetricType.GAUGE,
-          "Value of the last XID error of the GPU (GPU_I_ID empty) or of the MIG GPU instance it named; 0 while none"
-              + " happened since the agent started.",
-          concat(INSTANCE_LABELS, "err_code", "err_msg"));
-  public static final MetricDescriptor XID_ERRORS =
-      new MetricDescriptor(
-          "nodescope_gpu_xid_errors_total",
-          MetricType.COUNTER,
-          "XID errors since the agent started, per XID; on the MIG GPU instance when NVML named one.",
-          concat(INSTANCE_LABELS, "xid"));
-  static final MetricDescriptor POD_MEMORY =
-      new MetricDescriptor(
-          "nodescope_gpu_pod_memory_used_bytes",
-          MetricType.GAUGE,
-          "GPU memory used by the processes of one container (from each process's cgroup), per GPU"
-              + " and MIG GPU instance; processes outside any known pod add up under empty pod labels.",
-          INSTANCE_LABELS);
-
-  /**
-   * Per-pod SM, memory-interface, encoder and decoder shares, in the order of {@link #percents}.
-   */
-  static final List<MetricDescriptor> POD_UTILIZATION =
-      List.of(
-          podUtilizationDescriptor("sm", "streaming multiprocessors (SM)"),
-          podUtilizationDescriptor("memory", "memory interface"),
-          podUtilizationDescriptor("encoder", "video encoder"),
-          podUtilizationDescriptor("decoder", "video decoder"));
-
-  public static final MetricDescriptor GPU_LOST =
-      MetricDescriptor.gauge(
-          "nodescope_gpu_lost",
-          "1 while NVML answers GPU_IS_LOST for the GPU (it fell off the bus; only a reset or reboot brings it"
-              + " back), else 0.",
-          "gpu",
-          "device");
-  static final MetricDescriptor NVML_ERRORS =
-      MetricDescriptor.counter(
-          "nodescope_gpu_nvml_errors_total",
-          "Failed NVML calls since start, GPU_IS_LOST included, per GPU and function (gpu empty: no single GPU).",
-          "gpu",
-          "function");
-
   private final Nvml nvml;
   private final String hostname;
   private final PodResources podResources;
@@ -121,20 +58,6 @@ public final class NvidiaCollector implements Collector {
     this.hostname = context.nodeName();
     this.podResources = context.podResources();
     this.processOwners = new ProcessOwners(context.paths(), context.pods());
-  }
-
-  public static List<MetricDescriptor> descriptors() {
-    List<MetricDescriptor> all = new ArrayList<>(GPU_DESCRIPTORS.values());
-    all.add(MIG_FB_USED);
-    all.add(MIG_FB_FREE);
-    all.addAll(GPM_DESCRIPTORS.values());
-    all.add(XID_LAST);
-    all.add(XID_ERRORS);
-    all.add(POD_MEMORY);
-    all.addAll(POD_UTILIZATION);
-    all.add(GPU_LOST);
-    all.add(NVML_ERRORS);
-    return List.copyOf(all);
   }
 
   @Override
@@ -198,7 +121,7 @@ public final class NvidiaCollector implements Collector {
     List<String> labels = withOwner(gpuLabels, assignments.gpu(index, id.uuid()));
     for (GpuReading reading : GpuReading.values()) {
       try {
-        out.add(GPU_DESCRIPTORS.get(reading), nvml.read(index, reading) * reading.scale(), labels);
+        out.add(NvidiaMetrics.gpu(reading), nvml.read(index, reading) * reading.scale(), labels);
       } catch (NvmlException e) {
         failed(out, index, e);
       }
@@ -275,7 +198,7 @@ public final class NvidiaCollector implements Collector {
       try {
         for (Map.Entry<GpmMetric, Double> metric : nvml.gpmMetrics(earlier, sample).entrySet()) {
           out.add(
-              GPM_DESCRIPTORS.get(metric.getKey()),
+              NvidiaMetrics.gpm(metric.getKey()),
               metric.getValue() * metric.getKey().scale(),
               labels);
         }
@@ -444,17 +367,6 @@ public final class NvidiaCollector implements Collector {
     };
   }
 
-  private static MetricDescriptor podUtilizationDescriptor(String part, String what) {
-    return new MetricDescriptor(
-        "nodescope_gpu_pod_" + part + "_utilization_ratio",
-        MetricType.GAUGE,
-        "Share of the GPU's "
-            + what
-            + " used by the processes of one container (0-1), from NVML's per-process samples since the"
-            + " previous collection; absent on MIG GPUs, where NVML has none.",
-        INSTANCE_LABELS);
-  }
-
   private static String profileOf(List<Nvml.MigInstance> instances, int gpuInstanceId) {
     return instances.stream()
         .filter(instance -> instance.gpuInstanceId() == gpuInstanceId)
@@ -489,25 +401,5 @@ public final class NvidiaCollector implements Collector {
       gpmSamples.clear();
     }
     nvml.close();
-  }
-
-  private static Map<GpuReading, MetricDescriptor> gpuDescriptors() {
-    Map<GpuReading, MetricDescriptor> map = new EnumMap<>(GpuReading.class);
-    for (GpuReading reading : GpuReading.values()) {
-      map.put(reading, reading.descriptor(GPU_LABELS.toArray(String[]::new)));
-    }
-    return map;
-  }
-
-  private static Map<GpmMetric, MetricDescriptor> gpmDescriptors() {
-    Map<GpmMetric, MetricDescriptor> map = new EnumMap<>(GpmMetric.class);
-    for (GpmMetric metric : GpmMetric.values()) {
-      map.put(metric, metric.descriptor(INSTANCE_LABELS));
-    }
-    return map;
-  }
-
-  private static MetricDescriptor migDescriptor(String name, String help) {
-    return new MetricDescriptor(name, MetricType.GAUGE, help, INSTANCE_LABELS);
   }
 }

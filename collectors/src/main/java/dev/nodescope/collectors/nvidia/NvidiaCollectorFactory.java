@@ -19,7 +19,7 @@ public final class NvidiaCollectorFactory extends CollectorFactory {
           "NVIDIA GPU and MIG metrics through NVML, under dcgm-exporter names and labels");
 
   public NvidiaCollectorFactory() {
-    super(INFO, NvidiaCollector.descriptors());
+    super(INFO, NvidiaMetrics.ALL);
   }
 
   @Override

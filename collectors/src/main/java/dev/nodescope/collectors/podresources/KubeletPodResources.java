@@ -83,6 +83,7 @@ public final class KubeletPodResources implements PodResources {
   @Override
   public void close() {
     channel.shutdownNow();
-    eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    // close() does not wait for the event loop: its threads are daemons.
+    var unused = eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.pods;
 
-import static dev.nodescope.collectors.pods.PodsCollectorFactory.*;
+import static dev.nodescope.collectors.pods.PodsMetrics.*;
 
 import dev.nodescope.collectors.core.Collector;
 import dev.nodescope.collectors.core.PodDirectory;
@@ -81,10 +81,7 @@ final class PodsCollector implements Collector {
   }
 
   private void readResources(
-      SnapshotBuilder out,
-      Path cgroup,
-      PodsCollectorFactory.ResourceMetrics metrics,
-      List<String> labels) {
+      SnapshotBuilder out, Path cgroup, PodsMetrics.ResourceMetrics metrics, List<String> labels) {
     read(out, cgroup, "CPU usage", cgroups::cpuUsageSeconds)
         .ifPresent(seconds -> out.add(metrics.cpuUsage(), seconds, labels));
     read(out, cgroup, "memory working set", cgroups::memoryWorkingSetBytes)

@@ -54,12 +54,12 @@ class EnaCollectorTest {
     virtual("lo");
     virtual("veth1a2b3c");
     Snapshot snapshot = collect("ena");
-    assertThat(value(snapshot, EnaCollectorFactory.BW_IN, "eth0")).contains(1184.0);
-    assertThat(value(snapshot, EnaCollectorFactory.BW_OUT, "eth0")).contains(37.0);
-    assertThat(value(snapshot, EnaCollectorFactory.PPS, "eth0")).contains(9210.0);
-    assertThat(value(snapshot, EnaCollectorFactory.CONNTRACK, "eth0")).contains(3.0);
-    assertThat(value(snapshot, EnaCollectorFactory.LINKLOCAL, "eth0")).contains(412.0);
-    assertThat(value(snapshot, EnaCollectorFactory.CONNTRACK_AVAILABLE, "eth0")).contains(136812.0);
+    assertThat(value(snapshot, EnaMetrics.BW_IN, "eth0")).contains(1184.0);
+    assertThat(value(snapshot, EnaMetrics.BW_OUT, "eth0")).contains(37.0);
+    assertThat(value(snapshot, EnaMetrics.PPS, "eth0")).contains(9210.0);
+    assertThat(value(snapshot, EnaMetrics.CONNTRACK, "eth0")).contains(3.0);
+    assertThat(value(snapshot, EnaMetrics.LINKLOCAL, "eth0")).contains(412.0);
+    assertThat(value(snapshot, EnaMetrics.CONNTRACK_AVAILABLE, "eth0")).contains(136812.0);
     assertThat(asked).containsExactly("eth0");
   }
 
@@ -71,9 +71,9 @@ class EnaCollectorTest {
     new EnaCollector(paths(), fixtureStats, "ena").collect(out);
     Snapshot snapshot = out.build(Clock.systemUTC());
     assertThat(out.partialFailures()).isEmpty();
-    assertThat(value(snapshot, EnaCollectorFactory.PPS, "eth1")).contains(5.0);
-    assertThat(value(snapshot, EnaCollectorFactory.CONNTRACK_AVAILABLE, "eth1")).isEmpty();
-    assertThat(snapshot.family(EnaCollectorFactory.BW_IN).samples()).hasSize(2);
+    assertThat(value(snapshot, EnaMetrics.PPS, "eth1")).contains(5.0);
+    assertThat(value(snapshot, EnaMetrics.CONNTRACK_AVAILABLE, "eth1")).isEmpty();
+    assertThat(snapshot.family(EnaMetrics.BW_IN).samples()).hasSize(2);
   }
 
   @Test
@@ -87,8 +87,7 @@ class EnaCollectorTest {
         .asString()
         .contains("eth0")
         .contains("errno 19");
-    assertThat(value(out.build(Clock.systemUTC()), EnaCollectorFactory.PPS, "eth1"))
-        .contains(9210.0);
+    assertThat(value(out.build(Clock.systemUTC()), EnaMetrics.PPS, "eth1")).contains(9210.0);
   }
 
   @Test
@@ -115,8 +114,8 @@ class EnaCollectorTest {
   void theDriverToReadIsAParameter() throws Exception {
     virtual("lo");
     nic("veth0", "veth", "ethtool-S-ena.txt");
-    assertThat(value(collect("veth"), EnaCollectorFactory.BW_IN, "veth0")).contains(1184.0);
-    assertThat(value(collect("ena"), EnaCollectorFactory.BW_IN, "veth0")).isEmpty();
+    assertThat(value(collect("veth"), EnaMetrics.BW_IN, "veth0")).contains(1184.0);
+    assertThat(value(collect("ena"), EnaMetrics.BW_IN, "veth0")).isEmpty();
   }
 
   /**
@@ -131,7 +130,7 @@ class EnaCollectorTest {
       for (Path iface : interfaces.toList()) {
         Process p = new ProcessBuilder("ethtool", "-i", iface.getFileName().toString()).start();
         hostHasEna |=
-            new String(p.getInputStream().readAllBytes())
+            new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
                 .lines()
                 .anyMatch(l -> l.equals("driver: ena"));
         p.waitFor();

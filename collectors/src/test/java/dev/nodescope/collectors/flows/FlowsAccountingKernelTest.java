@@ -68,11 +68,7 @@ class FlowsAccountingKernelTest {
     try (Collector collector = new FlowsCollectorFactory().create(context)) {
       SnapshotBuilder out = new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());
       collector.collect(out);
-      return out.build(Clock.systemUTC())
-          .family(FlowsCollectorFactory.ACCOUNTING)
-          .samples()
-          .get(0)
-          .value();
+      return out.build(Clock.systemUTC()).family(FlowsMetrics.ACCOUNTING).samples().get(0).value();
     }
   }
 

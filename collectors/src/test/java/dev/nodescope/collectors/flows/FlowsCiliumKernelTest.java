@@ -322,18 +322,17 @@ class FlowsCiliumKernelTest {
       long rxPackets,
       long connections,
       long active) {
-    assertThat(value(s, FlowsCollectorFactory.BYTES, pod, "tx", protocol, port, role, service))
+    assertThat(value(s, FlowsMetrics.BYTES, pod, "tx", protocol, port, role, service))
         .isEqualTo(txBytes);
-    assertThat(value(s, FlowsCollectorFactory.PACKETS, pod, "tx", protocol, port, role, service))
+    assertThat(value(s, FlowsMetrics.PACKETS, pod, "tx", protocol, port, role, service))
         .isEqualTo(txPackets);
-    assertThat(value(s, FlowsCollectorFactory.BYTES, pod, "rx", protocol, port, role, service))
+    assertThat(value(s, FlowsMetrics.BYTES, pod, "rx", protocol, port, role, service))
         .isEqualTo(rxBytes);
-    assertThat(value(s, FlowsCollectorFactory.PACKETS, pod, "rx", protocol, port, role, service))
+    assertThat(value(s, FlowsMetrics.PACKETS, pod, "rx", protocol, port, role, service))
         .isEqualTo(rxPackets);
-    assertThat(
-            value(s, FlowsCollectorFactory.CONNECTIONS, pod, "tx", protocol, port, role, service))
+    assertThat(value(s, FlowsMetrics.CONNECTIONS, pod, "tx", protocol, port, role, service))
         .isEqualTo(connections);
-    assertThat(value(s, FlowsCollectorFactory.ACTIVE, pod, "tx", protocol, port, role, service))
+    assertThat(value(s, FlowsMetrics.ACTIVE, pod, "tx", protocol, port, role, service))
         .isEqualTo(active);
   }
 
@@ -347,10 +346,10 @@ class FlowsCiliumKernelTest {
     fill(CiliumCtLayout.BEFORE_1_16);
     try (Collector collector = collector(CiliumCtLayout.BEFORE_1_16)) {
       Snapshot s = collect(collector);
-      assertThat(s.family(FlowsCollectorFactory.SOURCE).samples())
+      assertThat(s.family(FlowsMetrics.SOURCE).samples())
           .singleElement()
           .satisfies(x -> assertThat(x.labelValues()).containsExactly("cilium"));
-      assertThat(single(s, FlowsCollectorFactory.CILIUM_ACCOUNTING)).isEqualTo(1);
+      assertThat(single(s, FlowsMetrics.CILIUM_ACCOUNTING)).isEqualTo(1);
       // The OUT entry of client->server, counted once although its IN twin is in the map too.
       assertSeries(s, "client", "tcp", "8080", "client", "", 1000, 10, 5000, 8, 1, 1);
       // The server's end: that connection plus the one through the Service.
@@ -365,8 +364,8 @@ class FlowsCiliumKernelTest {
       assertSeries(s, "v6", "tcp", "443", "server", "", 6000, 6, 500, 5, 1, 1);
       assertSeries(s, "v6", "udp", "53", "client", "", 90, 1, 180, 1, 1, 1);
       // Those seven, each a tx and an rx series: nothing else was counted.
-      assertThat(s.family(FlowsCollectorFactory.CONNECTIONS).samples()).hasSize(14);
-      assertThat(s.family(FlowsCollectorFactory.STATS).samples()).isEmpty();
+      assertThat(s.family(FlowsMetrics.CONNECTIONS).samples()).hasSize(14);
+      assertThat(s.family(FlowsMetrics.STATS).samples()).isEmpty();
 
       // Cilium's GC removes the UDP entry; client->server moves on; the closed one stays.
       assertThat(maps.get(ANY4).delete(key4("192.0.2.10", 5353, "198.51.100.7", 53, UDP, OUT)))
@@ -416,7 +415,7 @@ class FlowsCiliumKernelTest {
     fill(CiliumCtLayout.FROM_1_16);
     try (Collector collector = collector(CiliumCtLayout.FROM_1_16)) {
       Snapshot s = collect(collector);
-      assertThat(single(s, FlowsCollectorFactory.CILIUM_ACCOUNTING)).isEqualTo(1);
+      assertThat(single(s, FlowsMetrics.CILIUM_ACCOUNTING)).isEqualTo(1);
       assertSeries(s, "client", "tcp", "8080", "client", "", 0, 0, 0, 0, 1, 1);
       assertSeries(s, "server", "tcp", "8080", "server", "", 0, 0, 0, 0, 2, 2);
       assertSeries(s, "client", "tcp", "80", "client", "ns/web", 0, 0, 0, 0, 1, 1);
@@ -463,7 +462,7 @@ class FlowsCiliumKernelTest {
     try (Collector collector = collector(CiliumCtLayout.BEFORE_1_16)) {
       collect(collector);
       Snapshot s = collect(collector);
-      assertThat(single(s, FlowsCollectorFactory.CILIUM_ACCOUNTING)).isEqualTo(0);
+      assertThat(single(s, FlowsMetrics.CILIUM_ACCOUNTING)).isEqualTo(0);
       assertSeries(s, "client", "tcp", "8080", "client", "", 0, 0, 0, 0, 1, 1);
       assertSeries(s, "server", "tcp", "8080", "server", "", 0, 0, 0, 0, 1, 1);
       assertSeries(s, "client", "tcp", "443", "client", "", 0, 0, 0, 0, 1, 1);

@@ -77,7 +77,7 @@ class FlowsCollectorKernelTest {
             SnapshotBuilder out =
                 new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());
             collector.collect(out);
-            MetricFamily bytes = out.build(Clock.systemUTC()).family(FlowsCollectorFactory.BYTES);
+            MetricFamily bytes = out.build(Clock.systemUTC()).family(FlowsMetrics.BYTES);
             assertThat(bytes.samples()).hasSizeLessThanOrEqualTo(MAX_SERIES);
             long clientTx = sum(bytes, "client", "tx");
             assertThat(clientTx).isEqualTo(conntrackOriginalBytes());
@@ -87,7 +87,7 @@ class FlowsCollectorKernelTest {
             SnapshotBuilder after =
                 new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());
             collector.collect(after);
-            assertThat(after.build(Clock.systemUTC()).family(FlowsCollectorFactory.BYTES).samples())
+            assertThat(after.build(Clock.systemUTC()).family(FlowsMetrics.BYTES).samples())
                 .allSatisfy(s -> assertThat(s.labelValues().get(1)).isNotEqualTo("client"));
           }
           return null;

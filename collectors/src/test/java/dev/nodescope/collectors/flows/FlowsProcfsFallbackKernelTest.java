@@ -117,7 +117,7 @@ class FlowsProcfsFallbackKernelTest {
                   new byte[50 + i], 50 + i, new InetSocketAddress("192.0.2.20", 40000 + i)));
         }
         Snapshot first = thread.submit(() -> collect(collector)).get(30, TimeUnit.SECONDS);
-        assertThat(first.family(FlowsCollectorFactory.SOURCE).samples())
+        assertThat(first.family(FlowsMetrics.SOURCE).samples())
             .singleElement()
             .satisfies(s -> assertThat(s.labelValues()).containsExactly("procfs"));
         assertThat(tx(first)).isEqualTo(conntrackBytesFrom("192.0.2.10")).isPositive();
@@ -156,7 +156,7 @@ class FlowsProcfsFallbackKernelTest {
   }
 
   private static long tx(Snapshot snapshot) {
-    return snapshot.family(FlowsCollectorFactory.BYTES).samples().stream()
+    return snapshot.family(FlowsMetrics.BYTES).samples().stream()
         .filter(s -> s.labelValues().get(1).equals("client") && s.labelValues().get(2).equals("tx"))
         .mapToLong(s -> (long) s.value())
         .sum();

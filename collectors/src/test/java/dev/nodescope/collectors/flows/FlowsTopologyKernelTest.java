@@ -211,10 +211,10 @@ class FlowsTopologyKernelTest {
           Map<String, long[]> truth = iptablesCounters();
           // The table's size and limit as the kernel and conntrack-tools say (several digits: read
           // in one go).
-          assertThat(all.family(FlowsCollectorFactory.ENTRIES).samples())
+          assertThat(all.family(FlowsMetrics.ENTRIES).samples())
               .singleElement()
               .satisfies(s -> assertThat((long) s.value()).isEqualTo(Long.parseLong(entries)));
-          assertThat(all.family(FlowsCollectorFactory.ENTRIES_LIMIT).samples())
+          assertThat(all.family(FlowsMetrics.ENTRIES_LIMIT).samples())
               .singleElement()
               .satisfies(
                   s ->
@@ -224,7 +224,7 @@ class FlowsTopologyKernelTest {
                                   Files.readAllLines(
                                           Path.of("/proc/sys/net/netfilter/nf_conntrack_max"))
                                       .get(0))));
-          assertThat(all.family(FlowsCollectorFactory.SOURCE).samples())
+          assertThat(all.family(FlowsMetrics.SOURCE).samples())
               .singleElement()
               .satisfies(s -> assertThat(s.labelValues()).containsExactly("netlink"));
 
@@ -233,10 +233,10 @@ class FlowsTopologyKernelTest {
               long[] expected = truth.get(direction + " " + pod.name());
               Predicate<Sample> mine = label("pod", pod.name()).and(label("direction", direction));
               for (Snapshot snapshot : List.of(all, few)) {
-                assertThat(sum(snapshot, FlowsCollectorFactory.BYTES, mine))
+                assertThat(sum(snapshot, FlowsMetrics.BYTES, mine))
                     .as("%s %s bytes", pod, direction)
                     .isCloseTo(expected[1], withinPercentage(1));
-                assertThat(sum(snapshot, FlowsCollectorFactory.PACKETS, mine))
+                assertThat(sum(snapshot, FlowsMetrics.PACKETS, mine))
                     .as("%s %s packets", pod, direction)
                     .isCloseTo(expected[0], withinPercentage(1));
               }
@@ -250,8 +250,7 @@ class FlowsTopologyKernelTest {
                       + (long) SHORT_CONNECTIONS * SHORT_BYTES);
 
           // One connection, two sides: a pod's tx to a peer is the peer's rx from it.
-          for (MetricDescriptor d :
-              List.of(FlowsCollectorFactory.BYTES, FlowsCollectorFactory.PACKETS)) {
+          for (MetricDescriptor d : List.of(FlowsMetrics.BYTES, FlowsMetrics.PACKETS)) {
             assertThat(sum(all, d, labels("a", "tx", "b")))
                 .isEqualTo(sum(all, d, labels("b", "rx", "a")))
                 .isPositive();
@@ -265,7 +264,7 @@ class FlowsTopologyKernelTest {
           List<Sample> viaService =
               samples(
                   all,
-                  FlowsCollectorFactory.BYTES,
+                  FlowsMetrics.BYTES,
                   label("pod", "a").and(label("direction", "tx")).and(label("port", SERVICE_PORT)));
           assertThat(viaService)
               .singleElement()
@@ -289,7 +288,7 @@ class FlowsTopologyKernelTest {
           assertThat(
                   samples(
                       all,
-                      FlowsCollectorFactory.CONNECTIONS,
+                      FlowsMetrics.CONNECTIONS,
                       label("pod", "b").and(label("port", BACKEND_PORT))))
               .as("the backend serves at its own port, for a client that is a pod, not a Service")
               .allSatisfy(
@@ -305,15 +304,15 @@ class FlowsTopologyKernelTest {
             long[] expected = truth.get(direction + " a:" + SHORT_PORT);
             Predicate<Sample> shortOnes =
                 label("pod", "a").and(label("direction", direction)).and(label("port", SHORT_PORT));
-            assertThat(sum(all, FlowsCollectorFactory.BYTES, shortOnes))
+            assertThat(sum(all, FlowsMetrics.BYTES, shortOnes))
                 .isCloseTo(expected[1], withinPercentage(1));
-            assertThat(sum(all, FlowsCollectorFactory.PACKETS, shortOnes))
+            assertThat(sum(all, FlowsMetrics.PACKETS, shortOnes))
                 .isCloseTo(expected[0], withinPercentage(1));
           }
           assertThat(
                   samples(
                       all,
-                      FlowsCollectorFactory.CONNECTIONS,
+                      FlowsMetrics.CONNECTIONS,
                       label("pod", "a")
                           .and(label("direction", "tx"))
                           .and(label("port", SHORT_PORT))))
@@ -323,7 +322,7 @@ class FlowsTopologyKernelTest {
           assertThat(
                   samples(
                       all,
-                      FlowsCollectorFactory.BYTES,
+                      FlowsMetrics.BYTES,
                       label("pod", "a")
                           .and(label("direction", "tx"))
                           .and(label("protocol", "udp"))))
@@ -331,7 +330,7 @@ class FlowsTopologyKernelTest {
           assertThat(
                   samples(
                       all,
-                      FlowsCollectorFactory.BYTES,
+                      FlowsMetrics.BYTES,
                       label("pod", "b")
                           .and(label("direction", "rx"))
                           .and(label("port", IPV6_PORT))))
@@ -342,23 +341,22 @@ class FlowsTopologyKernelTest {
           // The cap holds for every flow metric, and the folded total is the same.
           for (MetricDescriptor d :
               List.of(
-                  FlowsCollectorFactory.BYTES,
-                  FlowsCollectorFactory.PACKETS,
-                  FlowsCollectorFactory.CONNECTIONS,
-                  FlowsCollectorFactory.ACTIVE)) {
+                  FlowsMetrics.BYTES,
+                  FlowsMetrics.PACKETS,
+                  FlowsMetrics.CONNECTIONS,
+                  FlowsMetrics.ACTIVE)) {
             assertThat(few.family(d).samples()).hasSizeLessThanOrEqualTo(CAPPED_MAX_SERIES);
             assertThat(sum(few, d, s -> true)).as(d.name()).isEqualTo(sum(all, d, s -> true));
           }
-          assertThat(all.family(FlowsCollectorFactory.BYTES).samples())
-              .hasSizeGreaterThan(2 * UDP_PORTS);
+          assertThat(all.family(FlowsMetrics.BYTES).samples()).hasSizeGreaterThan(2 * UDP_PORTS);
 
           // A deleted pod's series go; its peer keeps its own.
           api.delete(pod(A));
           Eventually.await("pod a deleted", () -> metadata.pods().byIp(A.v4()).isEmpty());
           for (Collector collector : List.of(uncappedCollector, cappedCollector)) {
             Snapshot after = in(node, () -> collect(collector));
-            assertThat(samples(after, FlowsCollectorFactory.BYTES, label("pod", "a"))).isEmpty();
-            assertThat(samples(after, FlowsCollectorFactory.BYTES, label("pod", "b"))).isNotEmpty();
+            assertThat(samples(after, FlowsMetrics.BYTES, label("pod", "a"))).isEmpty();
+            assertThat(samples(after, FlowsMetrics.BYTES, label("pod", "b"))).isNotEmpty();
           }
         }
       }
@@ -535,7 +533,7 @@ class FlowsTopologyKernelTest {
   }
 
   private static Predicate<Sample> label(String name, Object value) {
-    int index = List.of(FlowsCollectorFactory.FLOW_LABELS).indexOf(name);
+    int index = FlowsMetrics.FLOW_LABELS.indexOf(name);
     return s -> s.labelValues().get(index).equals(value.toString());
   }
 

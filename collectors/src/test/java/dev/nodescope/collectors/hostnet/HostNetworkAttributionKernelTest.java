@@ -12,6 +12,7 @@ import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.flows.FlowsCollectorFactory;
+import dev.nodescope.collectors.flows.FlowsMetrics;
 import dev.nodescope.collectors.testing.Capabilities;
 import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
@@ -21,6 +22,7 @@ import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -76,7 +78,8 @@ class HostNetworkAttributionKernelTest {
               .submit(() -> new ServerSocket(443, 5, java.net.InetAddress.getByName(OUTSIDE_IP)))
               .get(10, TimeUnit.SECONDS)) {
         ingress = startIngress();
-        Files.writeString(pod.resolve("cgroup.procs"), Long.toString(ingress.pid()));
+        Files.writeString(
+            pod.resolve("cgroup.procs"), Long.toString(ingress.pid()), StandardCharsets.UTF_8);
         BufferedReader said = new BufferedReader(new InputStreamReader(ingress.getInputStream()));
         assertThat(said.readLine()).isEqualTo("ready");
         Process process = ingress;
@@ -196,7 +199,7 @@ class HostNetworkAttributionKernelTest {
       SnapshotBuilder out = new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());
       collector.collect(out);
       assertThat(out.partialFailures()).isEmpty();
-      return out.build(Clock.systemUTC()).family(FlowsCollectorFactory.BYTES);
+      return out.build(Clock.systemUTC()).family(FlowsMetrics.BYTES);
     }
   }
 

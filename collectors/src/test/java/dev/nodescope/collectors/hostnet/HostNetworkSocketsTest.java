@@ -274,7 +274,7 @@ class HostNetworkSocketsTest {
             6);
     assertThat(parsed.sockets())
         .containsExactly(
-            new LocalSocket(6, InetAddress.getByName("127.0.0.1"), 8080, null, 0, 18935));
+            new LocalSocket(6, InetAddress.getLoopbackAddress(), 8080, null, 0, 18935));
   }
 
   private RootPaths paths() {

@@ -60,7 +60,7 @@ public final class LightStoreFootprint {
             + "%.1f MB%n",
         fullSlices / endpointsInThousand,
         lightSlices / endpoints,
-        (double) fullSlices / endpointsInThousand / (lightSlices / endpoints),
+        (double) fullSlices / endpointsInThousand / ((double) lightSlices / endpoints),
         SERVICES,
         endpoints,
         lightSlices / 1e6);

@@ -95,7 +95,7 @@ class NeuronCollectorTest {
   }
 
   private static Snapshot last(NeuronCollector collector, List<String> problems) {
-    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.all());
+    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.ALL);
     collector.collect(out);
     problems.addAll(out.partialFailures());
     return out.build(Clock.systemUTC());

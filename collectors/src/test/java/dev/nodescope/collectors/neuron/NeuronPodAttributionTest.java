@@ -64,7 +64,7 @@ class NeuronPodAttributionTest {
       for (int i = 0; i < 100 && collector.reports() < 1; i++) {
         Thread.sleep(50);
       }
-      SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.all());
+      SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.ALL);
       collector.collect(out);
       Snapshot snapshot = out.build(Clock.systemUTC());
 

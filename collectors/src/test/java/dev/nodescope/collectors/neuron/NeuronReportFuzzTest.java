@@ -39,7 +39,7 @@ class NeuronReportFuzzTest {
       decoded++;
       state.apply(report, NeuronOwners.NONE);
     }
-    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.all());
+    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.ALL);
     state.writeTo(out);
     // Both roads were taken: the fuzzing reached the state, not only the decoder's error path.
     assertThat(decoded).isPositive();

@@ -35,7 +35,7 @@ class NeuronStateTest {
   }
 
   private static Snapshot snapshot(NeuronState state) {
-    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.all());
+    SnapshotBuilder out = new SnapshotBuilder("neuron", NeuronMetrics.ALL);
     state.writeTo(out);
     return out.build(Clock.systemUTC());
   }
@@ -71,9 +71,9 @@ class NeuronStateTest {
     assertThat(value(s, NeuronMetrics.RUNTIME_MEMORY, "535", "neuron_device"))
         .isEqualTo(9534166027.0);
     assertThat(value(s, NeuronMetrics.RUNTIME_MEMORY, "535", "host")).isEqualTo(7191684.0);
-    assertThat(value(s, NeuronMetrics.CORE_MEMORY.get(0), "535", "0", "", "", ""))
+    assertThat(value(s, NeuronMetrics.CORE_MEMORY.get("constants"), "535", "0", "", "", ""))
         .isEqualTo(1007473416.0);
-    assertThat(value(s, NeuronMetrics.CORE_MEMORY.get(4), "538", "1", "", "", ""))
+    assertThat(value(s, NeuronMetrics.CORE_MEMORY.get("tensors"), "538", "1", "", "", ""))
         .isEqualTo(6685773571.0);
     assertThat(value(s, NeuronMetrics.EXECUTION_STATUS, "535", "completed")).isEqualTo(0.0);
     assertThat(value(s, NeuronMetrics.EXECUTION_LATENCY, "535", "p50")).isNull();
@@ -167,10 +167,10 @@ class NeuronStateTest {
     NeuronState state = new NeuronState();
     state.apply(
         NeuronReportDecoder.decode(
-            ("""
+            """
         {"neuron_runtime_data":[{"neuron_runtime_tag":"7","error":"","report":{"execution_stats":{"error":"",
          "latency_stats":{"total_latency":{"p0":0.001,"p50":0.004,"p99":null,"p100":0.02}}}}}],"instance_info":%s}
-        """)
+        """
                 .formatted(instanceJson())
                 .getBytes(StandardCharsets.UTF_8)),
         NeuronOwners.NONE);

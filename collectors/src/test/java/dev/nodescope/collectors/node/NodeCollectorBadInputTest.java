@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.node;
 
-import static dev.nodescope.collectors.node.NodeCollectorFactory.*;
+import static dev.nodescope.collectors.node.NodeMetrics.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.core.RootPaths;

@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.node;
 
-import static dev.nodescope.collectors.node.NodeCollectorFactory.*;
+import static dev.nodescope.collectors.node.NodeMetrics.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,7 +51,7 @@ class NodeCollectorFixtureTest {
             .filter(l -> l.trim().startsWith("eth0:"))
             .findFirst()
             .orElseThrow();
-    String[] counters = eth0.substring(eth0.indexOf(':') + 1).trim().split("\\s+");
+    String[] counters = eth0.substring(eth0.indexOf(':') + 1).trim().split("\\s+", -1);
     assertThat(run.value(NETWORK_RECEIVE_BYTES, "eth0")).isEqualTo(Double.parseDouble(counters[0]));
     assertThat(run.value(NETWORK_TRANSMIT_PACKETS, "eth0"))
         .isEqualTo(Double.parseDouble(counters[9]));

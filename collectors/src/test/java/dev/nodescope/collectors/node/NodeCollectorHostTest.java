@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.node;
 
-import static dev.nodescope.collectors.node.NodeCollectorFactory.*;
+import static dev.nodescope.collectors.node.NodeMetrics.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -9,6 +9,7 @@ import dev.nodescope.collectors.core.RootPaths;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.testing.Capabilities;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -34,7 +35,7 @@ class NodeCollectorHostTest {
     double uptimeBefore = uptime(proc);
 
     Collector collector = new NodeCollectorFactory().create(NodeFixture.context(RootPaths.host()));
-    SnapshotBuilder builder = new SnapshotBuilder("node", DESCRIPTORS);
+    SnapshotBuilder builder = new SnapshotBuilder("node", ALL);
     collector.collect(builder);
     NodeFixture.Run run =
         new NodeFixture.Run(builder.build(NodeFixture.CLOCK), builder.partialFailures());
@@ -77,14 +78,17 @@ class NodeCollectorHostTest {
   void rootFilesystemSizeMatchesStat() throws Exception {
     Capabilities.requireCommand("stat");
     Collector collector = new NodeCollectorFactory().create(NodeFixture.context(RootPaths.host()));
-    SnapshotBuilder builder = new SnapshotBuilder("node", DESCRIPTORS);
+    SnapshotBuilder builder = new SnapshotBuilder("node", ALL);
     collector.collect(builder);
     NodeFixture.Run run =
         new NodeFixture.Run(builder.build(NodeFixture.CLOCK), builder.partialFailures());
 
     Process stat = new ProcessBuilder("stat", "-f", "-c", "%b %S %f %a %T", "/").start();
     assertThat(stat.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    String[] fields = new String(stat.getInputStream().readAllBytes()).trim().split(" ");
+    String[] fields =
+        new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+            .trim()
+            .split(" ", -1);
     long blockSize = Long.parseLong(fields[1]);
     var root =
         run.snapshot().family(FILESYSTEM_SIZE).samples().stream()
@@ -118,7 +122,7 @@ class NodeCollectorHostTest {
     List<String> lines = Files.readAllLines(proc.resolve("net/dev"));
     for (String line : lines.subList(2, lines.size())) {
       String device = line.substring(0, line.indexOf(':')).trim();
-      String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+      String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+", -1);
       counters.put(device + "/0", Long.parseLong(fields[0]));
       counters.put(device + "/9", Long.parseLong(fields[9]));
     }

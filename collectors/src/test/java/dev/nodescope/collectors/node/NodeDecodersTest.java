@@ -1,6 +1,7 @@
 package dev.nodescope.collectors.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import dev.nodescope.collectors.host.NetDevStats;
 import java.nio.charset.StandardCharsets;
@@ -23,14 +24,25 @@ class NodeDecodersTest {
 
     assertThat(malformed).isEmpty();
     assertThat(stat.cpus()).extracting(ProcStat.CpuTimes::cpu).containsExactly("0", "2");
-    assertThat(stat.cpus().get(1).ticks()).containsExactly(10, 20, 30, 40, 50, 60, 70, 80);
+    assertThat(stat.cpus().get(1).ticksByMode())
+        .containsExactly(
+            entry("user", 10L),
+            entry("nice", 20L),
+            entry("system", 30L),
+            entry("idle", 40L),
+            entry("iowait", 50L),
+            entry("irq", 60L),
+            entry("softirq", 70L),
+            entry("steal", 80L));
   }
 
   @Test
   void oldKernelsWithFewerColumnsGiveFewerModes() {
     ProcStat stat = ProcStat.parse("cpu0 1 2 3 4\n", m -> {});
 
-    assertThat(stat.cpus().get(0).ticks()).containsExactly(1, 2, 3, 4);
+    assertThat(stat.cpus().get(0).ticksByMode())
+        .containsExactly(
+            entry("user", 1L), entry("nice", 2L), entry("system", 3L), entry("idle", 4L));
   }
 
   @Test

@@ -80,7 +80,7 @@ final class NodeFixture {
   }
 
   static Run collect(NodeCollector collector) {
-    SnapshotBuilder builder = new SnapshotBuilder("node", NodeCollectorFactory.DESCRIPTORS);
+    SnapshotBuilder builder = new SnapshotBuilder("node", NodeMetrics.ALL);
     collector.collect(builder);
     return new Run(builder.build(CLOCK), builder.partialFailures());
   }

@@ -74,13 +74,13 @@ public final class FakeGpuNode implements AutoCloseable {
   }
 
   private static double xidsCounted(Snapshot snapshot) {
-    return snapshot.family(NvidiaCollector.XID_ERRORS).samples().stream()
+    return snapshot.family(NvidiaMetrics.XID_ERRORS).samples().stream()
         .mapToDouble(sample -> sample.value())
         .sum();
   }
 
   private SnapshotBuilder collectOnce() throws Exception {
-    SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaCollector.descriptors());
+    SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaMetrics.ALL);
     collector.collect(out);
     return out;
   }

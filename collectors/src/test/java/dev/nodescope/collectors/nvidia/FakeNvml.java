@@ -45,7 +45,7 @@ final class FakeNvml implements Nvml {
     gpus.add(new GpuIdentity(index, uuid, busId, model));
     Map<GpuReading, Long> readings = new EnumMap<>(GpuReading.class);
     for (GpuReading reading : GpuReading.values()) {
-      readings.put(reading, base + reading.ordinal());
+      readings.put(reading, base + List.of(GpuReading.values()).indexOf(reading));
     }
     values.put(index, readings);
   }

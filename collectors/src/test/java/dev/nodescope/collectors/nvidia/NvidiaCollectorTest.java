@@ -53,7 +53,7 @@ class NvidiaCollectorTest {
                   podResources,
                   Clock.systemUTC()));
     }
-    SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaCollector.descriptors());
+    SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaMetrics.ALL);
     collector.collect(out);
     return out;
   }
@@ -112,7 +112,8 @@ class NvidiaCollectorTest {
         .containsExactly(new Sample(labels, 312.5));
     assertThat(samples(snapshot, "DCGM_FI_DEV_FB_USED")).containsExactly(new Sample(labels, 3072));
     assertThat(samples(snapshot, "DCGM_FI_DEV_SM_CLOCK"))
-        .containsExactly(new Sample(labels, 1000 + GpuReading.SM_CLOCK.ordinal()));
+        .containsExactly(
+            new Sample(labels, 1000 + List.of(GpuReading.values()).indexOf(GpuReading.SM_CLOCK)));
     assertThat(samples(snapshot, "DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL"))
         .containsExactly(new Sample(labels, 123_456_789));
     assertThat(samples(snapshot, "DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS"))
@@ -122,11 +123,11 @@ class NvidiaCollectorTest {
     assertThat(samples(snapshot, "DCGM_FI_DEV_ROW_REMAP_FAILURE"))
         .containsExactly(new Sample(labels, 0));
     assertThat(samples(snapshot, "DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL")).hasSize(1);
-    assertThat(NvidiaCollector.descriptors())
+    assertThat(NvidiaMetrics.ALL)
         .filteredOn(d -> d.name().startsWith("DCGM_"))
         .extracting(MetricDescriptor::type)
         .containsOnly(MetricType.GAUGE);
-    assertThat(NvidiaCollector.GPU_DESCRIPTORS.get(GpuReading.SM_CLOCK).labelNames())
+    assertThat(NvidiaMetrics.gpu(GpuReading.SM_CLOCK).labelNames())
         .containsExactly(
             "gpu",
             "UUID",

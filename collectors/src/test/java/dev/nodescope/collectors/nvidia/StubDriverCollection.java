@@ -31,9 +31,9 @@ public final class StubDriverCollection {
             PodResources.NONE,
             Clock.systemUTC());
     Collector collector = new NvidiaCollectorFactory().create(context);
-    collector.collect(new SnapshotBuilder("nvidia", NvidiaCollector.descriptors()));
+    collector.collect(new SnapshotBuilder("nvidia", NvidiaMetrics.ALL));
     Thread.sleep(1500);
-    SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaCollector.descriptors());
+    SnapshotBuilder out = new SnapshotBuilder("nvidia", NvidiaMetrics.ALL);
     collector.collect(out);
     out.build(Clock.systemUTC())
         .families()

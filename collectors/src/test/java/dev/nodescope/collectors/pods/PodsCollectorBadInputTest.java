@@ -1,7 +1,7 @@
 package dev.nodescope.collectors.pods;
 
-import static dev.nodescope.collectors.pods.PodsCollectorFactory.*;
 import static dev.nodescope.collectors.pods.PodsFixture.*;
+import static dev.nodescope.collectors.pods.PodsMetrics.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.core.PodDirectory;
@@ -90,12 +90,12 @@ class PodsCollectorBadInputTest {
   void seriesOfAPodEndWithItsCgroup() throws Exception {
     Path tree = copy("cgroup-v2-systemd");
     var collector = new PodsCollectorFactory().create(context(paths(tree), PodDirectory.EMPTY));
-    var first = new dev.nodescope.collectors.core.SnapshotBuilder("pods", DESCRIPTORS);
+    var first = new dev.nodescope.collectors.core.SnapshotBuilder("pods", ALL);
     collector.collect(first);
     assertThat(first.build(CLOCK).family(POD.cpuUsage()).samples()).hasSize(3);
 
     FileTrees.delete(tree.resolve(V2_POD_B));
-    var second = new dev.nodescope.collectors.core.SnapshotBuilder("pods", DESCRIPTORS);
+    var second = new dev.nodescope.collectors.core.SnapshotBuilder("pods", ALL);
     collector.collect(second);
 
     assertThat(second.partialFailures()).isEmpty();

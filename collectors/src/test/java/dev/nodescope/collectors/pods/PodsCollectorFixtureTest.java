@@ -1,7 +1,7 @@
 package dev.nodescope.collectors.pods;
 
-import static dev.nodescope.collectors.pods.PodsCollectorFactory.*;
 import static dev.nodescope.collectors.pods.PodsFixture.*;
+import static dev.nodescope.collectors.pods.PodsMetrics.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,6 +1,6 @@
 package dev.nodescope.collectors.pods;
 
-import static dev.nodescope.collectors.pods.PodsCollectorFactory.*;
+import static dev.nodescope.collectors.pods.PodsMetrics.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -71,7 +71,7 @@ class PodsCollectorHostCgroupTest {
       var collector =
           new PodsCollectorFactory()
               .create(PodsFixture.context(RootPaths.host(), PodDirectory.EMPTY));
-      SnapshotBuilder builder = new SnapshotBuilder("pods", DESCRIPTORS);
+      SnapshotBuilder builder = new SnapshotBuilder("pods", ALL);
       collector.collect(builder);
       PodsFixture.Run run =
           new PodsFixture.Run(builder.build(PodsFixture.CLOCK), builder.partialFailures());
@@ -202,7 +202,7 @@ class PodsCollectorHostCgroupTest {
     List<String> lines = Files.readAllLines(Path.of("/proc/" + pid + "/net/dev"));
     for (String line : lines.subList(2, lines.size())) {
       String device = line.substring(0, line.indexOf(':')).trim();
-      String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+      String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+", -1);
       if (!device.equals("lo")) {
         totals[0] += Long.parseLong(fields[0]);
         totals[1] += Long.parseLong(fields[9]);

@@ -94,7 +94,7 @@ final class PodsFixture {
 
   static Run collect(Path tree, PodDirectory pods) throws Exception {
     var collector = new PodsCollectorFactory().create(context(paths(tree), pods));
-    SnapshotBuilder builder = new SnapshotBuilder("pods", PodsCollectorFactory.DESCRIPTORS);
+    SnapshotBuilder builder = new SnapshotBuilder("pods", PodsMetrics.ALL);
     collector.collect(builder);
     return new Run(builder.build(CLOCK), builder.partialFailures());
   }

@@ -271,8 +271,8 @@ public final class FakeApiServer implements AutoCloseable {
       }
       for (Event event : pending) {
         body.write(
-            ("{\"type\":\"%s\",\"object\":%s}\n"
-                    .formatted(event.type(), Serialization.asJson(event.object())))
+            "{\"type\":\"%s\",\"object\":%s}\n"
+                .formatted(event.type(), Serialization.asJson(event.object()))
                 .getBytes(StandardCharsets.UTF_8));
       }
       body.flush();

@@ -64,6 +64,6 @@ public final class FakeKubelet implements AutoCloseable {
   @Override
   public void close() {
     server.shutdownNow();
-    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    var unused = loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }
