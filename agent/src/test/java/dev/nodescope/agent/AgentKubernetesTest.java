@@ -198,6 +198,14 @@ class AgentKubernetesTest {
         }
         assertThat(probe.context.cluster().serviceByClusterIp("10.96.0.10"))
             .contains(new ClusterDirectory.ServiceRef("shop", "web"));
+        // The Services watch follows the list; waiting for it keeps this agent's requests out of
+        // the
+        // second agent's count below.
+        while (api.requests().stream()
+            .noneMatch(r -> r.startsWith("GET /api/v1/services?") && r.contains("watch=true"))) {
+          assertThat(System.nanoTime()).as("Services never watched").isLessThan(deadline);
+          Thread.sleep(50);
+        }
       }
       assertThat(api.requests()).noneMatch(request -> request.startsWith("GET /api/v1/nodes"));
 

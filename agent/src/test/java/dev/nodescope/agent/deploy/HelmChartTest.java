@@ -503,7 +503,10 @@ class HelmChartTest {
   @Test
   void ciliumMountsTheBpfFilesystemReadOnlyAndAddsOnlyBpf() throws IOException {
     PodSpec pod =
-        one(render("flows: {cilium: {enabled: true, version: \"1.16\"}}"), DaemonSet.class)
+        one(
+                render(
+                    "flows: {cilium: {enabled: true, version: \"1.16\"}}\ncollectors: {tcp: false}"),
+                DaemonSet.class)
             .getSpec()
             .getTemplate()
             .getSpec();
@@ -525,7 +528,12 @@ class HelmChartTest {
         .isEqualTo("/sys/fs/bpf/tc/globals");
     assertThat(flag(flags, "collector.flows.cilium-version")).isEqualTo("1.16");
 
-    Container plain = agent(one(render(""), DaemonSet.class).getSpec().getTemplate().getSpec());
+    Container plain =
+        agent(
+            one(render("collectors: {tcp: false}"), DaemonSet.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec());
     assertThat(plain.getVolumeMounts()).noneMatch(m -> m.getMountPath().startsWith("/sys/fs/bpf"));
     assertThat(plain.getSecurityContext().getCapabilities().getAdd()).doesNotContain("BPF");
   }
