@@ -108,7 +108,9 @@ class EndToEndGoldenIT {
                     body.contains("nodescope_flow_bytes_total{")
                         && body.contains("nodescope_pod_cpu_usage_seconds_total{namespace=\"shop\"")
                         && body.contains("nodescope_pod_info{")
-                        && body.contains("neuroncore_utilization_ratio{"));
+                        && body.contains("neuroncore_utilization_ratio{")
+                        // health evaluates on its own interval, after the neuron report it reads
+                        && body.contains("nodescope_accelerator_healthy{device=\"neuron15\""));
         Golden.assertMatches(normalise(settled), GOLDEN);
       }
     }
