@@ -152,7 +152,7 @@ public final class CiliumConntrackBenchmark {
       throw new IllegalStateException("bpftool map dump failed: " + times);
     }
     double wall = (System.nanoTime() - start) / 1e6;
-    String[] userSys = times.split("\\s+");
+    String[] userSys = times.split("\\s+", -1);
     return new double[] {
       wall, (Double.parseDouble(userSys[0]) + Double.parseDouble(userSys[1])) * 1000
     };

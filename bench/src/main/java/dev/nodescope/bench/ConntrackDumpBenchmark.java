@@ -306,7 +306,7 @@ public final class ConntrackDumpBenchmark {
       throw new IllegalStateException("conntrack -L failed: " + times);
     }
     double wall = (System.nanoTime() - start) / 1e6;
-    String[] userSys = times.split("\\s+");
+    String[] userSys = times.split("\\s+", -1);
     return new double[] {
       wall, (Double.parseDouble(userSys[0]) + Double.parseDouble(userSys[1])) * 1000
     };

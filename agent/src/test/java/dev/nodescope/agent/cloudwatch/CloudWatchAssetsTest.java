@@ -373,7 +373,7 @@ class CloudWatchAssetsTest {
     }
     Matcher by = BY.matcher(query);
     while (by.find()) {
-      for (String name : by.group(1).split(",")) {
+      for (String name : by.group(1).split(",", -1)) {
         used.add(name.trim());
       }
     }

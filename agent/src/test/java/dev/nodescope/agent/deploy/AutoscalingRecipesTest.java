@@ -456,7 +456,7 @@ class AutoscalingRecipesTest {
 
   private static List<HasMetadata> typed(java.nio.file.Path file) throws IOException {
     List<HasMetadata> objects = new ArrayList<>();
-    for (String document : Files.readString(file).split("(?m)^---$")) {
+    for (String document : Files.readString(file).split("(?m)^---$", -1)) {
       objects.add(SERIALIZATION.unmarshal(document, HasMetadata.class));
     }
     return objects;

@@ -119,15 +119,20 @@ public final class BpfMap implements AutoCloseable {
     byte[] path = pin.toString().getBytes(StandardCharsets.UTF_8);
     Pointer name = Memory.allocateDirect(Runtime.getSystemRuntime(), path.length + 1, true);
     name.put(0, path, 0, path.length);
-    byte[] attr =
-        ByteBuffer.allocate(24)
-            .order(ByteOrder.nativeOrder())
-            .putLong(0, name.address())
-            .putInt(12, BPF_F_RDONLY)
-            .array();
-    long fd = Libbpf.libc().syscall(bpfSyscallNumber(), BPF_OBJ_GET, attr, attr.length);
-    int errno = Runtime.getSystemRuntime().getLastError();
-    Reference.reachabilityFence(name);
+    long fd;
+    int errno;
+    try {
+      byte[] attr =
+          ByteBuffer.allocate(24)
+              .order(ByteOrder.nativeOrder())
+              .putLong(0, name.address())
+              .putInt(12, BPF_F_RDONLY)
+              .array();
+      fd = Libbpf.libc().syscall(bpfSyscallNumber(), BPF_OBJ_GET, attr, attr.length);
+      errno = Runtime.getSystemRuntime().getLastError();
+    } finally {
+      Reference.reachabilityFence(name); // the kernel reads the path through name's address
+    }
     if (fd < 0) {
       throw new BpfException("bpf_obj_get (read-only) " + pin, errno);
     }

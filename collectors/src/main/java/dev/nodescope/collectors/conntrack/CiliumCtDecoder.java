@@ -36,8 +36,31 @@ public final class CiliumCtDecoder {
   private static final int RX_CLOSING = 1;
   private static final int TX_CLOSING = 1 << 1;
 
-  /** A Service frontend a reverse-NAT index stands for: its address (4 or 16 bytes) and port. */
-  public record Frontend(byte[] address, int port) {}
+  /**
+   * A Service frontend a reverse-NAT index stands for: its address (4 or 16 bytes, copied in and
+   * out) and port.
+   */
+  public static final class Frontend {
+    private final byte[] address;
+    private final int port;
+
+    public Frontend(byte[] address, int port) {
+      this.address = address.clone();
+      this.port = port;
+    }
+
+    public byte[] address() {
+      return address.clone();
+    }
+
+    public int addressLength() {
+      return address.length;
+    }
+
+    public int port() {
+      return port;
+    }
+  }
 
   private CiliumCtDecoder() {}
 
@@ -116,7 +139,7 @@ public final class CiliumCtDecoder {
     int protocol = protocol(keys, key, keyBytes);
     int flags = flags(keys, key, keyBytes);
     ConntrackTuple original =
-        frontend == null || frontend.address().length != size
+        frontend == null || frontend.addressLength() != size
             ? new ConntrackTuple(client, server, protocol, clientPort, serverPort)
             : new ConntrackTuple(client, frontend.address(), protocol, clientPort, frontend.port());
     ConntrackTuple reply = new ConntrackTuple(server, client, protocol, serverPort, clientPort);

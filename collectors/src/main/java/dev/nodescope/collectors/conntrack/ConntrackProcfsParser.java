@@ -126,7 +126,7 @@ final class ConntrackProcfsParser {
    * are skipped.
    */
   static List<ConntrackCpuStats> parseStats(String text) {
-    String[] lines = text.split("\n");
+    String[] lines = text.split("\n", -1);
     List<ConntrackCpuStats> out = new ArrayList<>();
     if (lines.length < 2) {
       return out;

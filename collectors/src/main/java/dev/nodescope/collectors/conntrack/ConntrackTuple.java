@@ -6,10 +6,45 @@ import java.util.Arrays;
 
 /**
  * One direction of a connection: addresses (4 or 16 bytes), IP protocol number and ports (0 when
- * absent).
+ * absent). A value: the address bytes are copied in and out, so a tuple never changes.
  */
-public record ConntrackTuple(
-    byte[] source, byte[] destination, int protocol, int sourcePort, int destinationPort) {
+public final class ConntrackTuple {
+  private final byte[] source;
+  private final byte[] destination;
+  private final int protocol;
+  private final int sourcePort;
+  private final int destinationPort;
+
+  public ConntrackTuple(
+      byte[] source, byte[] destination, int protocol, int sourcePort, int destinationPort) {
+    this.source = source == null ? null : source.clone();
+    this.destination = destination == null ? null : destination.clone();
+    this.protocol = protocol;
+    this.sourcePort = sourcePort;
+    this.destinationPort = destinationPort;
+  }
+
+  /** The source address's bytes (a copy). */
+  public byte[] source() {
+    return source == null ? null : source.clone();
+  }
+
+  /** The destination address's bytes (a copy). */
+  public byte[] destination() {
+    return destination == null ? null : destination.clone();
+  }
+
+  public int protocol() {
+    return protocol;
+  }
+
+  public int sourcePort() {
+    return sourcePort;
+  }
+
+  public int destinationPort() {
+    return destinationPort;
+  }
 
   public InetAddress sourceAddress() {
     return toAddress(source);

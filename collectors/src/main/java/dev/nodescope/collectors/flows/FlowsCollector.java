@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,27 +95,26 @@ final class FlowsCollector implements Collector {
     if (cpuStats.isEmpty()) {
       return; // Cilium's maps have no such statistics
     }
-    long[] sums = new long[7];
+    addStat(out, cpuStats, "found", ConntrackCpuStats::found);
+    addStat(out, cpuStats, "invalid", ConntrackCpuStats::invalid);
+    addStat(out, cpuStats, "insert", ConntrackCpuStats::insert);
+    addStat(out, cpuStats, "insert_failed", ConntrackCpuStats::insertFailed);
+    addStat(out, cpuStats, "drop", ConntrackCpuStats::drop);
+    addStat(out, cpuStats, "early_drop", ConntrackCpuStats::earlyDrop);
+    addStat(out, cpuStats, "search_restart", ConntrackCpuStats::searchRestart);
+  }
+
+  /** One conntrack statistic summed over the CPUs, as a {@code type} of the stats series. */
+  private static void addStat(
+      SnapshotBuilder out,
+      List<ConntrackCpuStats> cpuStats,
+      String type,
+      ToLongFunction<ConntrackCpuStats> field) {
+    long sum = 0;
     for (ConntrackCpuStats s : cpuStats) {
-      long[] v = {
-        s.found(),
-        s.invalid(),
-        s.insert(),
-        s.insertFailed(),
-        s.drop(),
-        s.earlyDrop(),
-        s.searchRestart()
-      };
-      for (int i = 0; i < v.length; i++) {
-        sums[i] += v[i];
-      }
+      sum += field.applyAsLong(s);
     }
-    String[] names = {
-      "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "search_restart"
-    };
-    for (int i = 0; i < names.length; i++) {
-      out.add(FlowsMetrics.STATS, sums[i], names[i]);
-    }
+    out.add(FlowsMetrics.STATS, sum, type);
   }
 
   /**

@@ -61,7 +61,7 @@ public final class CgroupNames {
    * either kubelet driver.
    */
   public static Optional<PodCgroup> podCgroup(String cgroupPath) {
-    String[] parts = cgroupPath.split("/");
+    String[] parts = cgroupPath.split("/", -1);
     for (int i = 0; i < parts.length; i++) {
       Optional<String> uid = podUid(parts[i]);
       if (uid.isPresent()) {

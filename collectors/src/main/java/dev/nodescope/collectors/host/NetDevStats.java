@@ -33,7 +33,7 @@ public record NetDevStats(
    */
   public static List<NetDevStats> parse(String text, Consumer<String> malformed) {
     List<NetDevStats> result = new ArrayList<>();
-    for (String line : text.split("\n")) {
+    for (String line : text.split("\n", -1)) {
       if (line.isBlank() || line.contains("|")) {
         continue; // the two header lines
       }

@@ -19,19 +19,19 @@ final class ProcNetSockets {
   static Parsed parse(String text, int protocol) {
     List<LocalSocket> sockets = new ArrayList<>();
     int malformed = 0;
-    String[] lines = text.split("\n");
+    String[] lines = text.split("\n", -1);
     for (int i = 1; i < lines.length; i++) { // the first line is the header
       String line = lines[i].trim();
       if (line.isEmpty()) {
         continue;
       }
-      String[] fields = line.split("\\s+");
+      String[] fields = line.split("\\s+", -1);
       try {
         if (fields.length < 10) {
           throw new IllegalArgumentException("short line");
         }
-        String[] local = fields[1].split(":");
-        String[] remote = fields[2].split(":");
+        String[] local = fields[1].split(":", -1);
+        String[] remote = fields[2].split(":", -1);
         sockets.add(
             new LocalSocket(
                 protocol,

@@ -82,7 +82,7 @@ public final class NeuronCollectorFactory extends CollectorFactory {
       return Files.isExecutable(path) ? path : null;
     }
     String pathVariable = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-    for (String directory : pathVariable.split(":")) {
+    for (String directory : pathVariable.split(":", -1)) {
       Path candidate = Path.of(directory.isEmpty() ? "." : directory, program);
       if (Files.isExecutable(candidate)) {
         return candidate;

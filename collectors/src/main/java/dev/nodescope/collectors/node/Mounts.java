@@ -58,7 +58,7 @@ final class Mounts {
   /** The mounts to report, one per mount point (the last mount over a point is the visible one). */
   static List<Mount> reportable(String table, Consumer<String> malformed) {
     Map<String, Mount> byMountPoint = new LinkedHashMap<>();
-    for (String line : table.split("\n")) {
+    for (String line : table.split("\n", -1)) {
       if (line.isBlank()) {
         continue;
       }

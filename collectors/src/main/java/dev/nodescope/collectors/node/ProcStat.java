@@ -37,7 +37,7 @@ record ProcStat(List<CpuTimes> cpus) {
 
   static ProcStat parse(String text, Consumer<String> malformed) {
     List<CpuTimes> cpus = new ArrayList<>();
-    for (String line : text.split("\n")) {
+    for (String line : text.split("\n", -1)) {
       if (!line.startsWith("cpu") || line.length() < 4 || !Character.isDigit(line.charAt(3))) {
         continue; // the aggregate "cpu " line and everything that is not a CPU
       }

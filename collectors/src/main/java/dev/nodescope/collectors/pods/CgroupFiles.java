@@ -23,7 +23,7 @@ final class CgroupFiles {
 
   /** A {@code key value} line of a flat-keyed file such as cpu.stat or memory.stat. */
   static long readKey(Path file, String key) throws IOException {
-    for (String line : read(file).split("\n")) {
+    for (String line : read(file).split("\n", -1)) {
       int space = line.indexOf(' ');
       if (space > 0 && line.substring(0, space).equals(key)) {
         return parseLong(file, line.substring(space + 1).trim());
@@ -35,7 +35,7 @@ final class CgroupFiles {
   /** The processes of this cgroup itself (not of its children), as cgroup.procs lists them. */
   static List<Long> readPids(Path file) throws IOException {
     List<Long> pids = new ArrayList<>();
-    for (String line : read(file).split("\n")) {
+    for (String line : read(file).split("\n", -1)) {
       if (!line.isBlank()) {
         pids.add(parseLong(file, line.trim()));
       }

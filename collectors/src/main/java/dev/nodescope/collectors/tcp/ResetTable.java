@@ -16,8 +16,6 @@ final class ResetTable {
   /** Resets of one connection in one direction since the previous read. */
   record Change(TcpMapLayout.Ends ends, boolean sent, long resets) {}
 
-  private record Entry(TcpMapLayout.ResetKey key, byte[] bytes) {}
-
   private record Connection(TcpMapLayout.Ends ends, boolean sent) {}
 
   private final BpfMap resets;
@@ -34,7 +32,7 @@ final class ResetTable {
 
   List<Change> read() throws BpfException {
     Map<TcpMapLayout.ResetKey, Long> current = new HashMap<>();
-    List<Entry> idle = new ArrayList<>();
+    List<TcpMapLayout.ResetKey> idle = new ArrayList<>();
     Map<TcpMapLayout.ResetKey, byte[]> keyBytes = new HashMap<>();
     lastEntries =
         (int)
@@ -52,7 +50,7 @@ final class ResetTable {
       long before = previous.getOrDefault(entry.getKey(), 0L);
       long delta = entry.getValue() - before;
       if (delta == 0) {
-        idle.add(new Entry(entry.getKey(), keyBytes.get(entry.getKey())));
+        idle.add(entry.getKey());
         continue;
       }
       TcpMapLayout.ResetKey key = entry.getKey();
@@ -62,9 +60,9 @@ final class ResetTable {
           connection,
           new Change(key.ends(), key.sent(), delta + (merged == null ? 0 : merged.resets())));
     }
-    for (Entry entry : idle) {
-      resets.delete(entry.bytes());
-      current.remove(entry.key());
+    for (TcpMapLayout.ResetKey key : idle) {
+      resets.delete(keyBytes.get(key));
+      current.remove(key);
     }
     result.addAll(changes.values());
     previous = current;

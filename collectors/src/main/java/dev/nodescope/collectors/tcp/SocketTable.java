@@ -3,6 +3,7 @@ package dev.nodescope.collectors.tcp;
 import dev.nodescope.collectors.bpf.BpfException;
 import dev.nodescope.collectors.bpf.BpfMap;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,7 +24,7 @@ final class SocketTable {
       long retransmittedSegments,
       long timeouts,
       long failedConnects,
-      long[] rttBuckets,
+      List<Long> rttBuckets,
       long rttSumMicros,
       long connectMicros) {}
 
@@ -135,7 +136,7 @@ final class SocketTable {
         retransmitted,
         timeouts,
         failed,
-        buckets,
+        Arrays.stream(buckets).boxed().toList(),
         now.rttSumMicros - (before == null ? 0 : before.rttSumMicros),
         connect);
   }

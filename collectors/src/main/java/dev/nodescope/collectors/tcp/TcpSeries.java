@@ -46,7 +46,7 @@ final class TcpSeries {
     totals.timeouts += change.timeouts();
     totals.failedConnects += change.failedConnects();
     for (int i = 0; i < BUCKETS; i++) {
-      totals.rtt[i] += change.rttBuckets()[i];
+      totals.rtt[i] += change.rttBuckets().get(i);
     }
     totals.rttSumSeconds += change.rttSumMicros() / 1e6;
     if (change.connectMicros() > 0) {

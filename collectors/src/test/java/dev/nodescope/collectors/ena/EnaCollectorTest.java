@@ -208,7 +208,7 @@ class EnaCollectorTest {
 
   static Map<String, Long> parseEthtoolSText(String text) {
     Map<String, Long> stats = new LinkedHashMap<>();
-    for (String line : text.split("\n")) {
+    for (String line : text.split("\n", -1)) {
       int colon = line.lastIndexOf(':');
       if (line.startsWith(" ") && colon > 0) {
         stats.put(

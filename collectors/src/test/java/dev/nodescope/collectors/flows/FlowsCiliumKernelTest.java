@@ -323,17 +323,17 @@ class FlowsCiliumKernelTest {
       long connections,
       long active) {
     assertThat(value(s, FlowsMetrics.BYTES, pod, "tx", protocol, port, role, service))
-        .isEqualTo(txBytes);
+        .isEqualTo((double) txBytes);
     assertThat(value(s, FlowsMetrics.PACKETS, pod, "tx", protocol, port, role, service))
-        .isEqualTo(txPackets);
+        .isEqualTo((double) txPackets);
     assertThat(value(s, FlowsMetrics.BYTES, pod, "rx", protocol, port, role, service))
-        .isEqualTo(rxBytes);
+        .isEqualTo((double) rxBytes);
     assertThat(value(s, FlowsMetrics.PACKETS, pod, "rx", protocol, port, role, service))
-        .isEqualTo(rxPackets);
+        .isEqualTo((double) rxPackets);
     assertThat(value(s, FlowsMetrics.CONNECTIONS, pod, "tx", protocol, port, role, service))
-        .isEqualTo(connections);
+        .isEqualTo((double) connections);
     assertThat(value(s, FlowsMetrics.ACTIVE, pod, "tx", protocol, port, role, service))
-        .isEqualTo(active);
+        .isEqualTo((double) active);
   }
 
   private static double single(Snapshot s, MetricDescriptor metric) {

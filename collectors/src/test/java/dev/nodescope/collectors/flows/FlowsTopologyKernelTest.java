@@ -479,7 +479,7 @@ class FlowsTopologyKernelTest {
     Pattern rule =
         Pattern.compile("^\\[(\\d+):(\\d+)] -A FORWARD .*--comment \"?((?:tx|rx) [\\w:]+)\"?");
     for (String save : List.of("iptables-save", "ip6tables-save")) {
-      for (String line : NODE_NETNS.output(save, "-c", "-t", "filter").split("\n")) {
+      for (String line : NODE_NETNS.output(save, "-c", "-t", "filter").split("\n", -1)) {
         Matcher m = rule.matcher(line);
         if (m.find()) {
           long[] c = counters.computeIfAbsent(m.group(3), k -> new long[2]);

@@ -80,7 +80,9 @@ class HostNetworkAttributionKernelTest {
         ingress = startIngress();
         Files.writeString(
             pod.resolve("cgroup.procs"), Long.toString(ingress.pid()), StandardCharsets.UTF_8);
-        BufferedReader said = new BufferedReader(new InputStreamReader(ingress.getInputStream()));
+        BufferedReader said =
+            new BufferedReader(
+                new InputStreamReader(ingress.getInputStream(), StandardCharsets.UTF_8));
         assertThat(said.readLine()).isEqualTo("ready");
         Process process = ingress;
         thread

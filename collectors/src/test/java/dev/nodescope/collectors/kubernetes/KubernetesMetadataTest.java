@@ -258,7 +258,7 @@ class KubernetesMetadataTest {
 
   private List<LogRecord> warnings() {
     synchronized (capture) {
-      return logged.stream().filter(record -> record.getLevel() == Level.WARNING).toList();
+      return logged.stream().filter(record -> record.getLevel().equals(Level.WARNING)).toList();
     }
   }
 

@@ -34,16 +34,20 @@ class NodeCollectorFixtureTest {
 
     List<String> stat = Files.readAllLines(paths.proc("stat"));
     String[] cpu1 =
-        stat.stream().filter(l -> l.startsWith("cpu1 ")).findFirst().orElseThrow().split("\\s+");
+        stat.stream()
+            .filter(l -> l.startsWith("cpu1 "))
+            .findFirst()
+            .orElseThrow()
+            .split("\\s+", -1);
     assertThat(run.value(CPU_SECONDS, "1", "user")).isEqualTo(Long.parseLong(cpu1[1]) / 100.0);
     assertThat(run.value(CPU_SECONDS, "1", "idle")).isEqualTo(Long.parseLong(cpu1[4]) / 100.0);
     assertThat(run.value(CPU_SECONDS, "1", "steal")).isEqualTo(Long.parseLong(cpu1[8]) / 100.0);
     assertThat(run.value(CPUS))
-        .isEqualTo(stat.stream().filter(l -> l.matches("cpu\\d+ .*")).count());
+        .isEqualTo((double) stat.stream().filter(l -> l.matches("cpu\\d+ .*")).count());
 
-    String uptime = Files.readString(paths.proc("uptime")).split(" ")[0];
+    String uptime = Files.readString(paths.proc("uptime")).split(" ", -1)[0];
     assertThat(run.value(UPTIME)).isEqualTo(Double.parseDouble(uptime));
-    String[] load = Files.readString(paths.proc("loadavg")).split(" ");
+    String[] load = Files.readString(paths.proc("loadavg")).split(" ", -1);
     assertThat(run.value(LOAD15)).isEqualTo(Double.parseDouble(load[2]));
 
     String eth0 =
@@ -92,7 +96,7 @@ class NodeCollectorFixtureTest {
   private static long meminfo(RootPaths paths, String key) throws IOException {
     return Files.readAllLines(paths.proc("meminfo")).stream()
         .filter(l -> l.startsWith(key))
-        .map(l -> Long.parseLong(l.split("\\s+")[1]))
+        .map(l -> Long.parseLong(l.split("\\s+", -1)[1]))
         .findFirst()
         .orElseThrow();
   }

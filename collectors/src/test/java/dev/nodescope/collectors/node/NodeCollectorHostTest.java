@@ -49,16 +49,18 @@ class NodeCollectorHostTest {
     assertThat(run.value(MEMORY_AVAILABLE))
         .isCloseTo(meminfoKb(proc, "MemAvailable:") * 1024.0, within(256e6));
     assertThat(run.value(CPUS))
-        .isEqualTo(ticksBefore.keySet().stream().map(k -> k.split("/")[0]).distinct().count());
+        .isEqualTo(
+            (double)
+                ticksBefore.keySet().stream().map(k -> k.split("/", -1)[0]).distinct().count());
     ticksBefore.forEach(
         (key, before) -> {
-          String[] cpuMode = key.split("/");
+          String[] cpuMode = key.split("/", -1);
           double jiffies = run.value(CPU_SECONDS, cpuMode[0], cpuMode[1]) * 100;
           assertThat(Math.round(jiffies)).as(key).isBetween(before, ticksAfter.get(key));
         });
     netBefore.forEach(
         (key, before) -> {
-          String[] deviceColumn = key.split("/");
+          String[] deviceColumn = key.split("/", -1);
           var descriptor =
               deviceColumn[1].equals("0") ? NETWORK_RECEIVE_BYTES : NETWORK_TRANSMIT_PACKETS;
           assertThat((long) run.value(descriptor, deviceColumn[0]))
@@ -66,7 +68,7 @@ class NodeCollectorHostTest {
               .isBetween(before, netAfter.get(key));
         });
     assertThat(run.value(UPTIME)).isBetween(uptimeBefore, uptimeAfter);
-    String[] load = Files.readString(proc.resolve("loadavg")).split(" ");
+    String[] load = Files.readString(proc.resolve("loadavg")).split(" ", -1);
     assertThat(run.value(LOAD15)).isCloseTo(Double.parseDouble(load[2]), within(0.5));
   }
 
@@ -96,7 +98,7 @@ class NodeCollectorHostTest {
             .findFirst()
             .orElseThrow();
 
-    assertThat(root.value()).isEqualTo(Long.parseLong(fields[0]) * blockSize);
+    assertThat(root.value()).isEqualTo((double) (Long.parseLong(fields[0]) * blockSize));
     double avail = run.value(FILESYSTEM_AVAIL, root.labelValues().toArray(String[]::new));
     assertThat(avail).isCloseTo(Long.parseLong(fields[3]) * (double) blockSize, within(512e6));
   }
@@ -105,7 +107,7 @@ class NodeCollectorHostTest {
     Map<String, Long> ticks = new HashMap<>();
     for (String line : Files.readAllLines(proc.resolve("stat"))) {
       if (line.matches("cpu\\d+ .*")) {
-        String[] fields = line.split("\\s+");
+        String[] fields = line.split("\\s+", -1);
         for (int mode = 0; mode < 8; mode++) {
           ticks.put(
               fields[0].substring(3) + "/" + ProcStat.MODES.get(mode),
@@ -130,13 +132,13 @@ class NodeCollectorHostTest {
   }
 
   private static double uptime(Path proc) throws IOException {
-    return Double.parseDouble(Files.readString(proc.resolve("uptime")).split(" ")[0]);
+    return Double.parseDouble(Files.readString(proc.resolve("uptime")).split(" ", -1)[0]);
   }
 
   private static long meminfoKb(Path proc, String key) throws IOException {
     return Files.readAllLines(proc.resolve("meminfo")).stream()
         .filter(l -> l.startsWith(key))
-        .map(l -> Long.parseLong(l.split("\\s+")[1]))
+        .map(l -> Long.parseLong(l.split("\\s+", -1)[1]))
         .findFirst()
         .orElseThrow();
   }

@@ -109,7 +109,7 @@ class NvmlVsNvidiaSmiScriptTest {
                 .output()
                 .lines()
                 .filter(line -> line.endsWith("MISMATCH"))
-                .map(line -> line.split(" +")[1]))
+                .map(line -> line.split(" +", -1)[1]))
         .containsExactlyInAnyOrder(
             "memory_temp",
             "remapped_correctable",

@@ -12,6 +12,7 @@ import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.Shell;
 import dev.nodescope.collectors.testing.TestNetns;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -76,8 +77,9 @@ class DropsPartKernelTest {
             "pod drops reach the rules' count",
             () -> podDrops(collect(drops), "NETFILTER_DROP") >= matched);
         List<Sample> after = collect(drops);
-        assertThat(podDrops(after, "NETFILTER_DROP")).isEqualTo(matched);
-        assertThat(nodeDrops(after, "NETFILTER_DROP") - nodeBefore).isGreaterThanOrEqualTo(matched);
+        assertThat(podDrops(after, "NETFILTER_DROP")).isEqualTo((double) matched);
+        assertThat(nodeDrops(after, "NETFILTER_DROP") - nodeBefore)
+            .isGreaterThanOrEqualTo((double) matched);
         assertThat(after)
             .as("normal frees are not drops, and every reason has its kernel name")
             .filteredOn(sample -> !sample.labelValues().isEmpty())
@@ -109,7 +111,8 @@ class DropsPartKernelTest {
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     try {
-      assertThat(new String(holder.getInputStream().readNBytes(7), "UTF-8")).isEqualTo("loaded\n");
+      assertThat(new String(holder.getInputStream().readNBytes(7), StandardCharsets.UTF_8))
+          .isEqualTo("loaded\n");
       assertThat(ourKernelObjects()).as("loaded by the holder").isNotEmpty();
     } finally {
       holder.destroyForcibly(); // SIGKILL: no close() runs

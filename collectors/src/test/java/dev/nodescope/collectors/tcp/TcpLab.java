@@ -127,8 +127,8 @@ final class TcpLab implements AutoCloseable {
     String[] lines = netns.output("cat", file).lines().toArray(String[]::new);
     for (int i = 0; i + 1 < lines.length; i++) {
       if (lines[i].startsWith(table + ":") && lines[i + 1].startsWith(table + ":")) {
-        String[] names = WHITESPACE.split(lines[i]);
-        String[] values = WHITESPACE.split(lines[i + 1]);
+        String[] names = WHITESPACE.split(lines[i], -1);
+        String[] values = WHITESPACE.split(lines[i + 1], -1);
         for (int j = 1; j < names.length; j++) {
           if (names[j].equals(field)) {
             return Long.parseLong(values[j]);

@@ -63,7 +63,7 @@ public final class Capabilities {
   }
 
   public static boolean onPath(String command) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":", -1)) {
       if (Files.isExecutable(Path.of(dir, command))) {
         return true;
       }

@@ -302,7 +302,7 @@ public final class FakeApiServer implements AutoCloseable {
   private static Map<String, String> query(String raw) {
     Map<String, String> parameters = new LinkedHashMap<>();
     if (raw != null) {
-      for (String pair : raw.split("&")) {
+      for (String pair : raw.split("&", -1)) {
         int equals = pair.indexOf('=');
         String name =
             URLDecoder.decode(
