@@ -1,29 +1,40 @@
 #!/usr/bin/env bash
 # What the tcp collector's eBPF programs cost the traffic they watch, side by side on the same machine:
 # throughput (iperf3) and short connections per second (connect, one request, close) between two network
-# namespaces joined by a veth pair, alternating rounds without and with the agent running (tcp collector only,
-# programs on the host's cgroup v2 root as deployed); then the agent's CPU per minute at 10,000 live connections
-# (20,000 sockets, both ends on this node). Needs root, iperf3, python3 and a built agent
-# (mvn -B -q package -DskipTests).
+# namespaces joined by a veth pair, without and with the agent running (tcp collector only, programs on the host's
+# cgroup v2 root as deployed); then the agent's CPU per minute at 10,000 live connections (20,000 sockets, both
+# ends on this node). Needs root, iperf3, python3, taskset and a built agent (mvn -B -q package -DskipTests).
 # (each side holds 10,000 descriptors: ulimit -n must allow it).
-# Usage: ROUNDS=5 SECONDS_PER_ROUND=3 bench/tcp-cost-iperf3.sh
+#
+# A shared machine moves single rounds by tens of percent, so the comparison is built to survive that: many short
+# phases in the order off, on, on, off, off, on, ... (each pair of neighbouring phases is one paired sample, and
+# the ABBA order cancels a linear drift), the client pinned to one CPU and the server to another, and the ratio
+# with/without reported as the median of the paired ratios with a bootstrap 95% confidence interval. A bound
+# holds at that confidence when the interval's lower end is at or above it (1 - 2% for throughput, 1 - 5% for
+# short connections).
+# Usage: PAIRS=16 SECONDS_PER_PHASE=2 LIVE=1 bench/tcp-cost-iperf3.sh   (LIVE=0 skips the 10,000-socket part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=${ROUNDS:-5}
-seconds=${SECONDS_PER_ROUND:-3}
+pairs=${PAIRS:-16}
+seconds=${SECONDS_PER_PHASE:-2}
+live=${LIVE:-1}
 client=tcp-bench-c-$$
 server=tcp-bench-s-$$
 veth=tcpb$(($$ % 100000))
 port=19$(($$ % 90 + 10))1
 agent_pid=""
 holders=()
+results=$(mktemp)
+client_cpu="taskset -c 0"
+server_cpu="taskset -c $(($(nproc) > 1 ? 1 : 0))"
 
 cleanup() {
   [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
   for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
   ip netns del "$client" 2>/dev/null || true
   ip netns del "$server" 2>/dev/null || true
+  rm -f "$results" "/tmp/tcp-bench-agent-$$.log"
 }
 trap cleanup EXIT
 
@@ -59,51 +70,93 @@ stop_agent() {
   agent_pid=""
 }
 
-ip netns exec "$server" iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
+ip netns exec "$server" $server_cpu iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
 holders+=($!)
-ip netns exec "$server" python3 -c '
+ip netns exec "$server" $server_cpu python3 -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("192.0.2.2", 7001)); s.listen(4096)
 while True:
     c, _ = s.accept(); c.recv(64); c.sendall(b"ok"); c.close()
 ' &
-holders+=($!)
+cps_server=$!
+holders+=($cps_server)
 sleep 1
 
+# Each prints the wall rate, then the rate per CPU-second the two ends spent (user and system time of the client
+# and the server: what the programs add lands there, and it moves less than the wall rate when other jobs take
+# the CPUs).
 throughput() {
-  ip netns exec "$client" iperf3 -c 192.0.2.2 -t "$seconds" -J |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9)'
+  ip netns exec "$client" $client_cpu iperf3 -c 192.0.2.2 -t "$seconds" -J |
+    python3 -c '
+import json, sys
+end = json.load(sys.stdin)["end"]
+gbps = end["sum_received"]["bits_per_second"] / 1e9
+cpu = end["cpu_utilization_percent"]
+print(gbps, gbps / ((cpu["host_total"] + cpu["remote_total"]) / 100))'
 }
 
 connections_per_second() {
-  ip netns exec "$client" python3 -c "
-import socket, time
+  ip netns exec "$client" $client_cpu python3 -c "
+import os, socket, time
+def server_cpu():
+    fields = open('/proc/$cps_server/stat').read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+cpu0, server0 = time.process_time(), server_cpu()
 end = time.monotonic() + $seconds
 n = 0
 while time.monotonic() < end:
     c = socket.create_connection(('192.0.2.2', 7001)); c.sendall(b'get'); c.recv(64); c.close(); n += 1
-print(n / $seconds)
+print(n / $seconds, n / (time.process_time() - cpu0 + server_cpu() - server0))
 "
 }
 
-declare -a gbps_off gbps_on cps_off cps_on
-for round in $(seq "$rounds"); do
-  gbps_off+=("$(throughput)")
-  cps_off+=("$(connections_per_second)")
-  start_agent
-  gbps_on+=("$(throughput)")
-  cps_on+=("$(connections_per_second)")
-  stop_agent
-  echo "round $round: off ${gbps_off[-1]} Gbit/s ${cps_off[-1]} conn/s; on ${gbps_on[-1]} Gbit/s ${cps_on[-1]} conn/s"
+# Phases off, on, on, off, off, on, ...: the agent starts once for each two neighbouring "on" phases.
+phase() { # $1: off|on
+  echo "$1 $(throughput) $(connections_per_second)" | tee -a "$results"
+}
+for pair in $(seq "$pairs"); do
+  if ((pair % 2)); then
+    phase off
+    start_agent
+    sleep 1 # past the agent's start-up work
+    phase on
+  else
+    phase on
+    stop_agent
+    phase off
+  fi
 done
+[ -n "$agent_pid" ] && stop_agent
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-t_off=$(median "${gbps_off[@]}"); t_on=$(median "${gbps_on[@]}")
-c_off=$(median "${cps_off[@]}"); c_on=$(median "${cps_on[@]}")
-echo "throughput median: off $t_off Gbit/s, on $t_on Gbit/s, loss $(python3 -c "print(round((1 - $t_on / $t_off) * 100, 2))")%"
-echo "short connections median: off $c_off/s, on $c_on/s, loss $(python3 -c "print(round((1 - $c_on / $c_off) * 100, 2))")%"
+python3 - "$results" <<'PY'
+import random, statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+# Columns: off|on, Gbit/s, Gbit per CPU-second, connections/s, connections per CPU-second.
+# Neighbouring phases in the ABBA order form the pairs: (0,1), (2,3), ...
+pairs = [(rows[i], rows[i + 1]) for i in range(0, len(rows) - 1, 2)]
+random.seed(1)
+for column, what, bound in ((1, "iperf3 throughput (Gbit/s)", 0.02),
+                            (2, "iperf3 Gbit per CPU-second of client and server", 0.02),
+                            (3, "short connections/s", 0.05),
+                            (4, "short connections per CPU-second of client and server", 0.05)):
+    off = [float(next(r for r in p if r[0] == "off")[column]) for p in pairs]
+    on = [float(next(r for r in p if r[0] == "on")[column]) for p in pairs]
+    ratios = [b / a for a, b in zip(off, on)]
+    boots = sorted(statistics.median(random.choices(ratios, k=len(ratios))) for _ in range(5000))
+    low, high = boots[int(0.025 * len(boots))], boots[int(0.975 * len(boots)) - 1]
+    q = statistics.quantiles(ratios, n=4)
+    ratio = statistics.median(ratios)
+    verdict = ("holds" if low >= 1 - bound else
+               "is exceeded" if high < 1 - bound else "is not resolved")
+    print(f"{what}: median off {statistics.median(off):.4g}, on {statistics.median(on):.4g}; "
+          f"paired ratio on/off median {ratio:.4f} (IQR {q[0]:.4f}..{q[2]:.4f}, "
+          f"bootstrap 95% CI {low:.4f}..{high:.4f}), loss {100 * (1 - ratio):.2f}% "
+          f"(95% CI {100 * (1 - high):.2f}%..{100 * (1 - low):.2f}%); "
+          f"the {100 * bound:.0f}% bound {verdict} at 95% confidence ({len(pairs)} pairs)")
+PY
 
+[ "$live" = 1 ] || exit 0
 # 10,000 live connections held open while the agent reads its maps every 10 s for a minute.
 ip netns exec "$server" python3 -c '
 import socket, time

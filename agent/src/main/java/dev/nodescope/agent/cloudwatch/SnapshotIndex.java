@@ -17,9 +17,18 @@ import java.util.Map;
  * interval.
  */
 final class SnapshotIndex {
-  /** One series: its labels, value, whether it is a counter, and when its collector read it. */
+  /**
+   * One series: its labels, value, whether it is a counter, and when its collector read it; a
+   * histogram's series has its count as the value and the sum of its observations in {@code sum} (0
+   * for other series).
+   */
   record Row(
-      String metric, Map<String, String> labels, double value, boolean counter, long atMillis) {
+      String metric,
+      Map<String, String> labels,
+      double value,
+      boolean counter,
+      long atMillis,
+      double sum) {
     String label(String name) {
       return labels.getOrDefault(name, "");
     }
@@ -39,7 +48,8 @@ final class SnapshotIndex {
           for (int i = 0; i < names.size(); i++) {
             labels.put(names.get(i), sample.labelValues().get(i));
           }
-          list.add(new Row(family.descriptor().name(), labels, sample.value(), counter, at));
+          double sum = sample.histogram() == null ? 0 : sample.histogram().sum();
+          list.add(new Row(family.descriptor().name(), labels, sample.value(), counter, at, sum));
         }
       }
     }

@@ -79,6 +79,7 @@ class CloudWatchAssetsTest {
         Instant at = t0.plusSeconds(15L * step);
         snapshots.publishNode(step, at);
         snapshots.publishFlows(at, 1000 * (step + 1));
+        snapshots.publishTcp(at, 3L * step, step, step, 10L * (step + 1), 0.05 * (step + 1));
         snapshots.publishGpu(at);
         snapshots.publishNeuron(at);
         bridge.interval();

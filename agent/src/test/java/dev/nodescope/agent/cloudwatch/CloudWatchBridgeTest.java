@@ -1,6 +1,7 @@
 package dev.nodescope.agent.cloudwatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.nodescope.agent.cloudwatch.FakeCloudWatch.Failure;
@@ -226,6 +227,39 @@ class CloudWatchBridgeTest {
         .containsEntry("Direction", "tx")
         .containsEntry("Port", "5432")
         .doesNotContainKey("_aws");
+  }
+
+  /**
+   * A pod pair's TCP health rides on its tx PodFlow event as the interval's deltas: 4 then 6
+   * retransmitted segments, and RTT samples of 50 ms then 25 ms on average (10 samples summing to
+   * 0.5 s, then 5 more adding 0.125 s).
+   */
+  @Test
+  void podFlowEventsCarryTheIntervalsRetransmitsAndMeanRtt() throws Exception {
+    CloudWatchBridge bridge = defaultBridge();
+    snapshots.publishFlows(clock.instant(), 1000);
+    snapshots.publishTcp(clock.instant(), 4, 1, 2, 10, 0.5);
+    bridge.interval();
+    clock.advance(Duration.ofSeconds(60));
+    snapshots.publishFlows(clock.instant(), 1500);
+    snapshots.publishTcp(clock.instant(), 10, 1, 3, 15, 0.625);
+    bridge.interval();
+
+    List<Map<String, Object>> flowEvents = events("PodFlow");
+    assertThat(flowEvents).hasSize(2);
+    assertThat(flowEvents)
+        .allSatisfy(
+            e -> assertThat(e).containsEntry("Direction", "tx").containsEntry("RemotePod", "db-0"));
+    assertThat(flowEvents)
+        .extracting(
+            e -> ((Number) e.get("pod_flow_bytes")).doubleValue(),
+            e -> ((Number) e.get("pod_flow_tcp_retransmitted_segments")).doubleValue(),
+            e -> ((Number) e.get("pod_flow_tcp_timeouts")).doubleValue(),
+            e -> ((Number) e.get("pod_flow_tcp_connections_failed")).doubleValue(),
+            e -> ((Number) e.get("pod_flow_tcp_rtt_samples")).doubleValue(),
+            e -> ((Number) e.get("pod_flow_tcp_rtt_seconds")).doubleValue())
+        .containsExactly(
+            tuple(1000.0, 4.0, 1.0, 2.0, 10.0, 0.05), tuple(500.0, 6.0, 0.0, 1.0, 5.0, 0.025));
   }
 
   @Test

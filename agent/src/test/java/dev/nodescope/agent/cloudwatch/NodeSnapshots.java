@@ -1,6 +1,7 @@
 package dev.nodescope.agent.cloudwatch;
 
 import dev.nodescope.collectors.core.CollectorFactory;
+import dev.nodescope.collectors.core.Histogram;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.SnapshotBuilder;
@@ -9,6 +10,7 @@ import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.kubernetes.KubernetesCollectorFactory;
 import dev.nodescope.collectors.node.NodeCollectorFactory;
 import dev.nodescope.collectors.pods.PodsCollectorFactory;
+import dev.nodescope.collectors.tcp.TcpCollectorFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -134,6 +136,43 @@ final class NodeSnapshots {
       out.add(descriptor(flows, "nodescope_flow_packets_total"), Math.ceil(bytes[i] / 100), labels);
       out.add(descriptor(flows, "nodescope_flow_connections_total"), 1, labels);
     }
+    registry.publish(out.build(Clock.fixed(at, ZoneOffset.UTC)));
+  }
+
+  /**
+   * The tcp collector's health of the web pod's connections to db-0 (the peer of {@link
+   * #publishFlows}'s first series): cumulative retransmitted segments, timeouts and failed
+   * connects, and an RTT histogram of {@code rttSamples} samples summing to {@code rttSeconds}.
+   */
+  void publishTcp(
+      Instant at,
+      long retransmitted,
+      long timeouts,
+      long failed,
+      long rttSamples,
+      double rttSeconds) {
+    TcpCollectorFactory tcp = new TcpCollectorFactory();
+    SnapshotBuilder out = new SnapshotBuilder("tcp", tcp.descriptors());
+    // The flow labels less direction (index 2).
+    List<String> labels =
+        List.of(
+            FLOW_LABELS[0],
+            FLOW_LABELS[1],
+            FLOW_LABELS[3],
+            FLOW_LABELS[4],
+            FLOW_LABELS[5],
+            FLOW_LABELS[6],
+            FLOW_LABELS[7],
+            FLOW_LABELS[8],
+            FLOW_LABELS[9],
+            FLOW_LABELS[10]);
+    out.add(descriptor(tcp, "nodescope_tcp_retransmitted_segments_total"), retransmitted, labels);
+    out.add(descriptor(tcp, "nodescope_tcp_timeouts_total"), timeouts, labels);
+    out.add(descriptor(tcp, "nodescope_tcp_connections_failed_total"), failed, labels);
+    out.addHistogram(
+        descriptor(tcp, "nodescope_tcp_rtt_seconds"),
+        new Histogram(List.of(0.01, 0.1), List.of(0L, rttSamples, 0L), rttSeconds),
+        labels);
     registry.publish(out.build(Clock.fixed(at, ZoneOffset.UTC)));
   }
 

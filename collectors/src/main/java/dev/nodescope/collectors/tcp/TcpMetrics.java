@@ -26,7 +26,7 @@ public final class TcpMetrics {
           50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3,
           500e-3, 1.0, 2.5, 5.0);
 
-  static final MetricDescriptor RTT =
+  public static final MetricDescriptor RTT =
       histogram(
           "nodescope_tcp_rtt_seconds",
           "Smoothed RTT of the pod's TCP connections, sampled about once per round trip (sock_ops RTT_CB).",
@@ -36,17 +36,17 @@ public final class TcpMetrics {
           "nodescope_tcp_connect_seconds",
           "Time from SYN sent to established, for connections the pod opened (client side).",
           peer());
-  static final MetricDescriptor RETRANSMITTED =
+  public static final MetricDescriptor RETRANSMITTED =
       counter(
           "nodescope_tcp_retransmitted_segments_total",
           "Segments the pod retransmitted (as the kernel's TcpRetransSegs counts them), SYNs included.",
           peer());
-  static final MetricDescriptor TIMEOUTS =
+  public static final MetricDescriptor TIMEOUTS =
       counter(
           "nodescope_tcp_timeouts_total",
           "Retransmission timeouts (RTO) fired on the pod's connections (TcpExtTCPTimeouts).",
           peer());
-  static final MetricDescriptor FAILED =
+  public static final MetricDescriptor FAILED =
       counter(
           "nodescope_tcp_connections_failed_total",
           "Connections the pod opened that closed before reaching established (SYN_SENT to CLOSE).",
