@@ -2,11 +2,12 @@
 # The agent against a big cluster: a stand-in API server (bench/fake-apiserver.py) serves NODES Nodes, 4 Services
 # and 30 endpoints per node (5,000 nodes: 20,000 Services, 150,000 endpoints). The agent runs as deployed (the jar,
 # agent/jvm.options, default collectors, so `flows` asks for the cluster directory) with --kubernetes.watch-nodes on
-# and off. For each run it reports the time from process start until the agent holds every Node, Service and
+# and off (MALLOC_ARENA_MAX=2 as the chart sets it). For each run it reports the time from process start until the agent holds every Node, Service and
 # EndpointSlice (nodescope_kubernetes_objects, reported every second for the run), the heap in use after a full GC (the stores' live size) and the RSS; beside it,
 # the peer figure: the time to fetch the same pages once with curl, the floor any client pays to read them.
 #
-# Usage: bench/big-cluster.sh        env: SIZES ("1000 5000 10000" nodes), JAR (agent/target/nodescope-agent.jar)
+# Usage: bench/big-cluster.sh        env: SIZES ("1000 5000 10000" nodes), JAR (agent/target/nodescope-agent.jar),
+#        HISTOGRAMS (a directory: keep each run's top heap classes there), JAVA_OPTS (after agent/jvm.options)
 # Needs: python3, curl, jcmd (the JDK's). Loopback only; everything it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,15 +41,15 @@ fetch_all_ms() { # port watch_nodes
   for resource in "${resources[@]}"; do
     local next=""
     while :; do
-      next=$(curl -fsS "http://127.0.0.1:$1/$resource?limit=500&continue=$next" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"].get("continue",""))')
+      curl -fsS -o "$work/page.json" "http://127.0.0.1:$1/$resource?limit=500&continue=$next"
+      next=$(head -c 400 "$work/page.json" | grep -o '"continue": "[0-9]*"' | grep -o '[0-9]*' || true)
       [ -n "$next" ] || break
     done
   done
   echo $(($(now_ms) - start))
 }
 
-printf '%-6s %-11s %9s %9s %7s %9s %9s %8s\n' nodes watch-nodes sync_s curl_s ratio heap_MiB rss_MiB objects
+printf '%-6s %-11s %9s %9s %7s %9s %9s %8s %9s\n' nodes watch-nodes sync_s curl_s ratio heap_MiB rss_MiB objects B/object
 for nodes in $SIZES; do
   for watch in on off; do
     api_port=$(free_port)
@@ -69,7 +70,9 @@ EOF
       --collector.kubernetes.interval=1s --collector.kubernetes.timeout=1s)
     [ "$watch" = off ] && flags+=(--no-kubernetes.watch-nodes)
     start=$(now_ms)
-    NODE_NAME=ip-10-0-0-0.ec2.internal java @agent/jvm.options -jar "$JAR" "${flags[@]}" >"$work/agent.log" 2>&1 &
+    # MALLOC_ARENA_MAX=2 as the chart sets it (glibc's per-thread arenas).
+    # shellcheck disable=SC2086
+    MALLOC_ARENA_MAX=2 NODE_NAME=ip-10-0-0-0.ec2.internal java @agent/jvm.options ${JAVA_OPTS:-} -jar "$JAR" "${flags[@]}" >"$work/agent.log" 2>&1 &
     agent_pid=$!
     pids+=("$agent_pid")
     want=$((nodes * 8)) # Services and EndpointSlices, 4 each per node
@@ -79,16 +82,27 @@ EOF
       held=$({ curl -fsS "http://127.0.0.1:$agent_port/metrics" 2>/dev/null || true; } |
         awk '/^nodescope_kubernetes_objects\{resource="(services|endpointslices|nodes)"\}/ {s+=$2} END {print s+0}')
       if [ "${held%.*}" -ge "$want" ]; then synced_ms=$(($(now_ms) - start)); break; fi
-      kill -0 "$agent_pid" 2>/dev/null || { cat "$work/agent.log" >&2; exit 1; }
+      if ! kill -0 "$agent_pid" 2>/dev/null; then
+        echo "$nodes nodes, watch-nodes $watch: the agent exited: $(grep -m1 -o 'OutOfMemoryError.*' "$work/agent.log" || tail -1 "$work/agent.log")"
+        break
+      fi
       sleep 0.1
     done
-    [ -n "$synced_ms" ] || { echo "no sync within 120 s" >&2; tail -20 "$work/agent.log" >&2; exit 1; }
+    if [ -z "$synced_ms" ]; then
+      kill -0 "$agent_pid" 2>/dev/null && echo "$nodes nodes, watch-nodes $watch: no sync within 120 s"
+      stop_all
+      continue
+    fi
     objects=$(curl -fsS "http://127.0.0.1:$agent_port/metrics" | awk '/^nodescope_kubernetes_objects\{resource="(services|endpointslices|nodes)"\}/ {s+=$2} END {print s}')
     rss_peak=$(rss_mib "$agent_pid")
     heap=$(heap_used_mib "$agent_pid")
     curl_ms=$(fetch_all_ms "$api_port" "$watch")
-    printf '%-6s %-11s %9.2f %9.2f %7.2f %9s %9s %8s\n' "$nodes" "$watch" "$(echo "$synced_ms/1000" | bc -l)" \
-      "$(echo "$curl_ms/1000" | bc -l)" "$(echo "$synced_ms/$curl_ms" | bc -l)" "$heap" "$rss_peak" "$objects"
+    printf '%-6s %-11s %9.2f %9.2f %7.2f %9s %9s %8s %9.0f\n' "$nodes" "$watch" "$(echo "$synced_ms/1000" | bc -l)" \
+      "$(echo "$curl_ms/1000" | bc -l)" "$(echo "$synced_ms/$curl_ms" | bc -l)" "$heap" "$rss_peak" "$objects" \
+      "$(echo "$heap*1048576/$objects" | bc -l)"
+    # What the heap holds after the sync: the largest classes, for the per-object figures in docs/performance.md.
+    jcmd "$agent_pid" GC.class_histogram | sed -n '1,3p;4,12p' >"$work/histogram-$nodes-$watch.txt"
+    [ -n "${HISTOGRAMS:-}" ] && cp "$work/histogram-$nodes-$watch.txt" "$HISTOGRAMS/"
     stop_all
   done
 done

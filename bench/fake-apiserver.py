@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A Kubernetes API server stand-in for benchmarks: serves a big cluster's Nodes, Services and EndpointSlices.
 
-Lists are paginated (limit/continue) as a real API server pages them, and a watch stays open, sending nothing,
-until the client goes away, so an informer lists once and then waits. Objects are shaped like EKS ones (Nodes
+Lists are paginated (limit/continue) as a real API server pages them, and a watch (chunked HTTP) sends
+one bookmark and then stays open, so an informer lists once and then waits. Objects are shaped like EKS ones (Nodes
 with 30 images, four conditions and the usual labels; one EndpointSlice per Service, the endpoints spread evenly),
 generated page by page so the server's own memory stays small.
 
@@ -180,18 +180,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         kind, api_version, count, make = resource
         if query.get("watch", ["false"])[0] in ("true", "1"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            # A bookmark first, as an API server sends with allowWatchBookmarks: the client knows it is watching.
-            event = json.dumps(
-                {"type": "BOOKMARK", "object": {"kind": kind[: -len("List")], "apiVersion": api_version,
-                                                "metadata": {"resourceVersion": RESOURCE_VERSION}}}
-            ).encode() + b"\n"
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
-            self.wfile.flush()
-            threading.Event().wait()  # then no events, held until the server stops
+            self.watch(kind[: -len("List")], api_version)
             return
         limit = int(query.get("limit", [str(max(count, 1))])[0])
         start = int(query.get("continue", ["0"])[0] or 0)
@@ -207,6 +196,22 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+    def watch(self, kind, api_version):
+        """A watch with one bookmark and then no events, held until the server stops. fabric8 first asks for a
+        WebSocket; like an API server without WebSocket support, this answers with a chunked HTTP stream."""
+        event = json.dumps(
+            {"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": api_version,
+                                            "metadata": {"resourceVersion": RESOURCE_VERSION}}}
+        ).encode() + b"\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+        self.wfile.flush()
+        threading.Event().wait()
 
 
 class Server(ThreadingHTTPServer):
