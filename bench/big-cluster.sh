@@ -93,7 +93,13 @@ EOF
       stop_all
       continue
     fi
-    objects=$(curl -fsS "http://127.0.0.1:$agent_port/metrics" | awk '/^nodescope_kubernetes_objects\{resource="(services|endpointslices|nodes)"\}/ {s+=$2} END {print s}')
+    if ! metrics=$(curl -fsS "http://127.0.0.1:$agent_port/metrics"); then
+      kill -0 "$agent_pid" 2>/dev/null && state="alive" || state="exited: $(grep -m1 -o 'OutOfMemoryError.*' "$work/agent.log" || tail -1 "$work/agent.log")"
+      echo "$nodes nodes, watch-nodes $watch: synced in $synced_ms ms, then /metrics failed (agent $state)"
+      stop_all
+      continue
+    fi
+    objects=$(awk '/^nodescope_kubernetes_objects\{resource="(services|endpointslices|nodes)"\}/ {s+=$2} END {print s}' <<<"$metrics")
     rss_peak=$(rss_mib "$agent_pid")
     heap=$(heap_used_mib "$agent_pid")
     curl_ms=$(fetch_all_ms "$api_port" "$watch")
