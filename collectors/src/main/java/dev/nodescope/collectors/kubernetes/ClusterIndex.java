@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +15,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 
 /**
  * Cluster-wide lookups for flow attribution, fed by informers with light stores: nodes (zone and
@@ -148,10 +147,57 @@ final class ClusterIndex implements ClusterDirectory {
     }
   }
 
-  record EndpointAddress(String ip, RemotePod pod, String zone) {}
+  /**
+   * What one slice claims, as parallel arrays (no object per endpoint): address {@code i} is {@code
+   * ipv4[i]} as {@link EndpointIndex#ipv4} reads it or, where that is 0, {@code others[i]} (null
+   * when every address is IPv4).
+   */
+  static final class SliceEndpoints {
+    private final int[] ipv4;
+    private final String[] others;
+    private final String[] pods;
+    private final String[] namespaces;
+    private final String[] nodes;
+    private final String[] zones;
 
-  final class EndpointSliceStore extends LightStore<EndpointSlice, List<EndpointAddress>> {
-    private final AddressIndex<RemotePod> byIp = new AddressIndex<>();
+    SliceEndpoints(int count) {
+      ipv4 = new int[count];
+      pods = new String[count];
+      namespaces = new String[count];
+      nodes = new String[count];
+      zones = new String[count];
+      others = null;
+    }
+
+    private SliceEndpoints(SliceEndpoints ipv4Only, String[] others) {
+      this.ipv4 = ipv4Only.ipv4;
+      this.pods = ipv4Only.pods;
+      this.namespaces = ipv4Only.namespaces;
+      this.nodes = ipv4Only.nodes;
+      this.zones = ipv4Only.zones;
+      this.others = others;
+    }
+
+    int size() {
+      return ipv4.length;
+    }
+
+    String other(int i) {
+      return others == null ? null : others[i];
+    }
+
+    /** Address {@code i} as a key for sets: an Integer or the text. */
+    Object address(int i) {
+      return ipv4[i] != 0 ? (Object) ipv4[i] : others[i];
+    }
+
+    RemotePod pod(int i) {
+      return new RemotePod(namespaces[i], pods[i], nodes[i]);
+    }
+  }
+
+  final class EndpointSliceStore extends LightStore<EndpointSlice, SliceEndpoints> {
+    private final EndpointIndex byIp = new EndpointIndex();
     private final AddressIndex<String> zoneByNode = new AddressIndex<>();
 
     EndpointSliceStore() {
@@ -163,48 +209,81 @@ final class ClusterIndex implements ClusterDirectory {
      * pod.
      */
     @Override
-    List<EndpointAddress> extract(EndpointSlice slice) {
-      List<EndpointAddress> addresses = new ArrayList<>();
+    SliceEndpoints extract(EndpointSlice slice) {
+      int count = 0;
       for (Endpoint endpoint : slice.getEndpoints()) {
-        ObjectReference target = endpoint.getTargetRef();
-        if (target == null || !"Pod".equals(target.getKind()) || target.getName() == null) {
-          continue;
-        }
-        String namespace =
-            target.getNamespace() != null
-                ? target.getNamespace()
-                : slice.getMetadata().getNamespace();
-        RemotePod pod =
-            new RemotePod(shared(namespace), target.getName(), shared(endpoint.getNodeName()));
-        String zone = shared(endpoint.getZone());
-        for (String ip : endpoint.getAddresses()) {
-          addresses.add(new EndpointAddress(ip, pod, zone));
+        if (isPod(endpoint)) {
+          count += endpoint.getAddresses().size();
         }
       }
-      return List.copyOf(addresses);
+      SliceEndpoints kept = new SliceEndpoints(count);
+      String[] others = null;
+      int i = 0;
+      for (Endpoint endpoint : slice.getEndpoints()) {
+        if (!isPod(endpoint)) {
+          continue;
+        }
+        ObjectReference target = endpoint.getTargetRef();
+        String namespace =
+            shared(
+                target.getNamespace() != null
+                    ? target.getNamespace()
+                    : slice.getMetadata().getNamespace());
+        String node = shared(endpoint.getNodeName());
+        String zone = shared(endpoint.getZone());
+        for (String ip : endpoint.getAddresses()) {
+          kept.ipv4[i] = EndpointIndex.ipv4(ip);
+          if (kept.ipv4[i] == 0) {
+            if (others == null) {
+              others = new String[count];
+            }
+            others[i] = ip;
+          }
+          kept.pods[i] = target.getName();
+          kept.namespaces[i] = namespace;
+          kept.nodes[i] = node;
+          kept.zones[i] = zone;
+          i++;
+        }
+      }
+      return others == null ? kept : new SliceEndpoints(kept, others);
+    }
+
+    private static boolean isPod(Endpoint endpoint) {
+      ObjectReference target = endpoint.getTargetRef();
+      return target != null && "Pod".equals(target.getKind()) && target.getName() != null;
     }
 
     @Override
-    void reindex(String key, List<EndpointAddress> before, List<EndpointAddress> after) {
-      List<EndpointAddress> kept = after == null ? List.of() : after;
-      for (EndpointAddress address : kept) {
-        byIp.claim(address.ip(), key, address.pod());
-        if (!address.pod().nodeName().isEmpty() && !address.zone().isEmpty()) {
-          zoneByNode.claim(address.pod().nodeName(), key, address.zone());
+    void reindex(String key, SliceEndpoints before, SliceEndpoints after) {
+      if (after != null) {
+        for (int i = 0; i < after.size(); i++) {
+          byIp.claim(after.ipv4[i], after.other(i), key, after.pod(i));
+          if (!after.nodes[i].isEmpty() && !after.zones[i].isEmpty()) {
+            zoneByNode.claim(after.nodes[i], key, after.zones[i]);
+          }
         }
       }
       if (before != null) {
-        Set<String> keptIps = kept.stream().map(EndpointAddress::ip).collect(Collectors.toSet());
-        Set<String> keptNodes =
-            kept.stream().map(address -> address.pod().nodeName()).collect(Collectors.toSet());
-        for (EndpointAddress address : before) {
-          if (!keptIps.contains(address.ip())) {
-            byIp.release(address.ip(), key);
-          }
-          if (!keptNodes.contains(address.pod().nodeName())) {
-            zoneByNode.release(address.pod().nodeName(), key);
+        Set<Object> keptAddresses = new HashSet<>();
+        Set<String> keptNodes = new HashSet<>();
+        if (after != null) {
+          for (int i = 0; i < after.size(); i++) {
+            keptAddresses.add(after.address(i));
+            keptNodes.add(after.nodes[i]);
           }
         }
+        for (int i = 0; i < before.size(); i++) {
+          if (!keptAddresses.contains(before.address(i))) {
+            byIp.release(before.ipv4[i], before.other(i), key);
+          }
+          if (!keptNodes.contains(before.nodes[i])) {
+            zoneByNode.release(before.nodes[i], key);
+          }
+        }
+      }
+      if (after == null) {
+        byIp.forget(key);
       }
     }
   }

@@ -48,9 +48,15 @@ public final class KubernetesMetadata implements AutoCloseable {
 
   /**
    * Cluster-wide lists come in pages: fabric8 parses a whole page into full objects before the
-   * light store sees them, and 5,000 full Nodes alone would take about 95 MB of heap at once.
+   * light store sees them, and 5,000 full Nodes alone would take about 95 MB of heap at once. A
+   * full Node is about 19 KB and a full EndpointSlice up to about 100 KB (1,000 endpoints), so
+   * their pages are smaller than those of Services, to keep the transient peak well under the
+   * stores' own size (docs/performance.md, "Big cluster").
    */
   private static final long LIST_PAGE = 500;
+
+  private static final long NODE_LIST_PAGE = 100;
+  private static final long ENDPOINT_SLICE_LIST_PAGE = 100;
 
   private final KubernetesClient client;
   private final String nodeName;
@@ -190,7 +196,7 @@ public final class KubernetesMetadata implements AutoCloseable {
       cluster = new ClusterIndex();
       if (watchNodes) {
         watches.add(
-            new ResourceWatch("nodes", client.nodes().withLimit(LIST_PAGE), cluster.nodes()));
+            new ResourceWatch("nodes", client.nodes().withLimit(NODE_LIST_PAGE), cluster.nodes()));
       }
       watches.add(
           new ResourceWatch(
@@ -200,7 +206,12 @@ public final class KubernetesMetadata implements AutoCloseable {
       watches.add(
           new ResourceWatch(
               "endpointslices",
-              client.discovery().v1().endpointSlices().inAnyNamespace().withLimit(LIST_PAGE),
+              client
+                  .discovery()
+                  .v1()
+                  .endpointSlices()
+                  .inAnyNamespace()
+                  .withLimit(ENDPOINT_SLICE_LIST_PAGE),
               cluster.endpointSlices()));
       LOG.info(
           "Kubernetes API: watching {}Services and EndpointSlices for flow attribution",

@@ -92,10 +92,19 @@ class ClusterIndexTest {
         .as("still claimed by the other slice")
         .contains(new RemotePod("shop", "web-1", "node-b"));
 
-    // Cluster-wide lists come in pages; this one needed none beyond the first.
+    // Cluster-wide lists come in pages (smaller for the heavy Nodes and EndpointSlices); this one
+    // needed none beyond the first.
     assertThat(api.requests())
         .anySatisfy(
-            request -> assertThat(request).startsWith("GET /api/v1/nodes?").contains("limit=500"));
+            request -> assertThat(request).startsWith("GET /api/v1/nodes?").contains("limit=100"))
+        .anySatisfy(
+            request ->
+                assertThat(request).startsWith("GET /api/v1/services?").contains("limit=500"))
+        .anySatisfy(
+            request ->
+                assertThat(request)
+                    .startsWith("GET /apis/discovery.k8s.io/v1/endpointslices?")
+                    .contains("limit=100"));
 
     // Never every pod of the cluster: the only pod requests are scoped to this node.
     assertThat(api.requests())
@@ -120,7 +129,8 @@ class ClusterIndexTest {
     assertThat(api.requests())
         .filteredOn(
             request -> request.startsWith("GET /api/v1/nodes?") && !request.contains("watch=true"))
-        .hasSize(3);
+        .as("pages of 100 Nodes")
+        .hasSize(11);
     assertThat(cluster.zoneOfNode("node-1000")).contains("zone-1");
   }
 
