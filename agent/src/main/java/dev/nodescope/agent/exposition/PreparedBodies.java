@@ -60,7 +60,7 @@ public final class PreparedBodies {
    * The body for a request's Accept header, or null when it asks for a format other than the two
    * text formats (the protobuf format is then served by client_java's handler).
    */
-  Body body(String accept, boolean gzip) {
+  public Body body(String accept, boolean gzip) {
     ExpositionFormatWriter writer = formats.findWriter(accept);
     if (writer != formats.getPrometheusTextFormatWriter()
         && writer != formats.getOpenMetricsTextFormatWriter()) {
