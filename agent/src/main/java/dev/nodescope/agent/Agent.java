@@ -142,7 +142,7 @@ public final class Agent implements AutoCloseable {
         new AgentHttpServer(
             address,
             values.get(AgentFlags.TELEMETRY_PATH),
-            exposition.prometheusRegistry(),
+            exposition.bodies(),
             registry::initialCollectionDone,
             values.get(AgentFlags.MAX_REQUESTS));
     exposition.serve(http.metrics());

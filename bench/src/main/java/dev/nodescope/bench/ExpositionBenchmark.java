@@ -185,6 +185,31 @@ public class ExpositionBenchmark {
     blackhole.consume(write(direct));
   }
 
+  /**
+   * Ten scrapers at once with no publish in between, as the agent answers them: the body prepared
+   * once for the generation, shared. Sampled, so that JMH reports p50 and p99 per scrape.
+   */
+  @Benchmark
+  @Threads(10)
+  @BenchmarkMode(Mode.SampleTime)
+  public void agentPreparedBodyTenScrapers(Blackhole blackhole) {
+    blackhole.consume(otel.bodies().body(accept(), false).bytes());
+  }
+
+  /** The same ten scrapers, each rendering the same registry itself (no prepared body). */
+  @Benchmark
+  @Threads(10)
+  @BenchmarkMode(Mode.SampleTime)
+  public void peerRenderedPerScrapeTenScrapers(Blackhole blackhole) throws IOException {
+    blackhole.consume(write(otel.prometheusRegistry()));
+  }
+
+  private String accept() {
+    return format.equals("text")
+        ? "text/plain; version=0.0.4"
+        : "application/openmetrics-text; version=1.0.0";
+  }
+
   private long write(PrometheusRegistry registry) throws IOException {
     CountingStream out = new CountingStream();
     writer.write(out, registry.scrape());

@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.exporter.httpserver.HttpExchangeAdapter;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.RejectedExecutionException;
@@ -125,7 +125,7 @@ public final class AgentHttpServer implements AutoCloseable {
   public AgentHttpServer(
       InetSocketAddress address,
       String telemetryPath,
-      PrometheusRegistry registry,
+      PreparedBodies bodies,
       BooleanSupplier ready,
       int maxRequests)
       throws IOException {
@@ -154,7 +154,8 @@ public final class AgentHttpServer implements AutoCloseable {
     server = HttpServer.create(address, 64);
     server.setExecutor(exchange -> workers.execute(() -> runExchange(exchange)));
     Semaphore scrapeSlots = maxRequests == 0 ? null : new Semaphore(maxRequests);
-    MetricsHandler telemetry = new MetricsHandler(registry);
+    MetricsHandler uncached = new MetricsHandler(bodies.registry());
+    HttpHandler telemetry = exchange -> scrape(exchange, bodies, uncached);
     serveExactly(
         telemetryPath,
         exchange -> {
@@ -199,6 +200,49 @@ public final class AgentHttpServer implements AutoCloseable {
                     + "<a href=\"/readyz\">Readiness</a></p></body></html>\n",
                 "text/html; charset=utf-8"));
     server.start();
+  }
+
+  /**
+   * Answers a scrape with the prepared body for its format and encoding. Requests a prepared body
+   * cannot answer (a name filter or debug parameter in the query, the protobuf format) go to
+   * client_java's handler, which renders for them alone.
+   */
+  private static void scrape(HttpExchange exchange, PreparedBodies bodies, MetricsHandler uncached)
+      throws IOException {
+    PreparedBodies.Body body =
+        exchange.getRequestURI().getRawQuery() == null
+            ? bodies.body(exchange.getRequestHeaders().getFirst("Accept"), acceptsGzip(exchange))
+            : null;
+    if (body == null) {
+      uncached.handle(exchange);
+      return;
+    }
+    exchange.getResponseHeaders().set("Content-Type", body.contentType());
+    if (body.gzip()) {
+      exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+    }
+    boolean head = "HEAD".equals(exchange.getRequestMethod());
+    exchange.getResponseHeaders().set("Content-Length", String.valueOf(body.bytes().length));
+    exchange.sendResponseHeaders(200, head ? -1 : body.bytes().length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body.bytes());
+      }
+    }
+    exchange.close();
+  }
+
+  private static boolean acceptsGzip(HttpExchange exchange) {
+    for (String header : exchange.getRequestHeaders().getOrDefault("Accept-Encoding", List.of())) {
+      for (String coding : header.split(",")) {
+        int parameters = coding.indexOf(';');
+        String name = parameters < 0 ? coding : coding.substring(0, parameters);
+        if (name.strip().equalsIgnoreCase("gzip")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static java.util.logging.Logger quietOnWriteFailures(java.util.logging.Logger logger) {

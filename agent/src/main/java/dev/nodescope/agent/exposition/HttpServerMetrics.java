@@ -45,6 +45,7 @@ public final class HttpServerMetrics {
 
   private final Map<String, Condition> rejected = new LinkedHashMap<>();
   private final Map<String, Condition> timedOut = new LinkedHashMap<>();
+  private final AtomicLong changes = new AtomicLong();
 
   private static final class Condition {
     private final AtomicLong total = new AtomicLong();
@@ -106,8 +107,14 @@ public final class HttpServerMetrics {
     return totals(timedOut);
   }
 
+  /** Counts every refusal and cut, each once its total shows it. */
+  long changes() {
+    return changes.get();
+  }
+
   private void count(Condition condition) {
     condition.total.incrementAndGet();
+    changes.incrementAndGet();
     long toLog = condition.toLog.add(1);
     if (toLog > 0) {
       LOG.warn(condition.message, toLog);

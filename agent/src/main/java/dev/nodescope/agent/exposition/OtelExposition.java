@@ -56,6 +56,10 @@ public final class OtelExposition implements AutoCloseable {
 
   private final List<InfoFamily> infoFamilies = new ArrayList<>();
   private final Meter meter;
+  private final PreparedBodies bodies = new PreparedBodies(prometheusRegistry, this::generation);
+
+  /** The HTTP server whose counters are served, once {@link #serve} is called. */
+  private volatile HttpServerMetrics http;
 
   private record PreparedSeries(Attributes attributes, double value) {}
 
@@ -120,10 +124,29 @@ public final class OtelExposition implements AutoCloseable {
     return prometheusRegistry;
   }
 
-  /** Serves the HTTP server's own counters. */
+  /** The telemetry bodies, prepared once per generation of the data. */
+  public PreparedBodies bodies() {
+    return bodies;
+  }
+
+  /**
+   * Serves the HTTP server's own counters. They change on their own, not when a collector
+   * publishes, so each change of theirs is a new generation of the body too: a scrape right after a
+   * refusal shows it, and a server that refuses nothing adds no rendering.
+   */
   public void serve(HttpServerMetrics http) {
     register(meter, HttpServerMetrics.REJECTED, m -> eachTotal(m, REASON, http.rejected()));
     register(meter, HttpServerMetrics.TIMED_OUT, m -> eachTotal(m, PHASE, http.timedOut()));
+    this.http = http;
+  }
+
+  /**
+   * Changes whenever the body would: a collector's publish or health report, the HTTP server's
+   * counters, and the server's counters joining the body.
+   */
+  private long generation() {
+    HttpServerMetrics served = http;
+    return registry.generation() + (served == null ? 0 : 1 + served.changes());
   }
 
   private static void eachTotal(

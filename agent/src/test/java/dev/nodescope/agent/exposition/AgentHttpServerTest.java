@@ -340,7 +340,7 @@ class AgentHttpServerTest {
             new AgentHttpServer(
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
                 "/metrics",
-                exposition.prometheusRegistry(),
+                exposition.bodies(),
                 registry::initialCollectionDone,
                 40)) {
       runner.start(scheduler);

@@ -51,7 +51,7 @@ final class ExpositionFixture implements AutoCloseable {
         new AgentHttpServer(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             "/metrics",
-            exposition.prometheusRegistry(),
+            exposition.bodies(),
             registry::initialCollectionDone,
             maxRequests);
     exposition.serve(server.metrics());

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -16,6 +17,7 @@ import java.util.function.Consumer;
 public final class SnapshotRegistry {
   private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
   private final Map<String, CollectorHealth> health = new ConcurrentHashMap<>();
+  private final AtomicLong generation = new AtomicLong();
   private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
 
   public void register(String collector) {
@@ -28,10 +30,20 @@ public final class SnapshotRegistry {
     for (Consumer<Snapshot> listener : listeners) {
       listener.accept(snapshot);
     }
+    generation.incrementAndGet();
   }
 
   public void report(CollectorHealth collectorHealth) {
     health.put(collectorHealth.collector(), collectorHealth);
+    generation.incrementAndGet();
+  }
+
+  /**
+   * Counts publishes and health reports, each counted once its listeners have run, so whatever a
+   * reader derives from the registry after seeing a generation is at least as new as it.
+   */
+  public long generation() {
+    return generation.get();
   }
 
   /**
