@@ -6,7 +6,11 @@ one bookmark and then stays open, so an informer lists once and then waits. Obje
 with 30 images, four conditions and the usual labels; one EndpointSlice per Service, the endpoints spread evenly),
 generated page by page so the server's own memory stays small.
 
-Usage: fake-apiserver.py PORT NODES SERVICES ENDPOINTS
+With PODS (optional, default 0), node 0 also runs PODS pods (namespace team-<i % 100>, pod IP pod_ip(i) in
+TEST-NET, one container each, uid and container id as pod_uid(i) and container_id(i) give them, so that a script
+can make the kubelet-like cgroups of the same pods); the first PODS endpoints are those pods.
+
+Usage: fake-apiserver.py PORT NODES SERVICES ENDPOINTS [PODS]
 Prints "listening" once it accepts connections. Loopback only.
 """
 import json
@@ -16,6 +20,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, NODES, SERVICES, ENDPOINTS = (int(a) for a in sys.argv[1:5])
+PODS = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5].isdigit() else 0
 RESOURCE_VERSION = "123456789"
 
 
@@ -86,6 +91,63 @@ def node(i):
     }
 
 
+def pod_ip(i):
+    """TEST-NET addresses: 192.0.2.1-254, then 198.51.100.1-254, then 203.0.113.1-254."""
+    return ("192.0.2", "198.51.100", "203.0.113")[i // 254] + f".{i % 254 + 1}"
+
+
+def pod_uid(i):
+    return f"0000000b-0000-4000-8000-{i:012d}"
+
+
+def container_id(i):
+    return f"{i:064x}"
+
+
+def pod_name(i):
+    return f"pod-{i}"
+
+
+def pod(i):
+    created = "2026-11-20T10:00:00Z"
+    return {
+        "metadata": {
+            "name": pod_name(i),
+            "namespace": f"team-{i % 100}",
+            "uid": pod_uid(i),
+            "resourceVersion": RESOURCE_VERSION,
+            "creationTimestamp": created,
+            "labels": {"app": f"svc-{i % max(SERVICES, 1)}"},
+            "ownerReferences": [
+                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"deploy-{i}-5d8f7c", "uid": f"rs-{i}",
+                 "controller": True}
+            ],
+        },
+        "spec": {
+            "nodeName": node_name(0),
+            "containers": [
+                {"name": "app", "image": f"registry.example/app-{i}:v1",
+                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}}
+            ],
+        },
+        "status": {
+            "phase": "Running",
+            "podIP": pod_ip(i),
+            "podIPs": [{"ip": pod_ip(i)}],
+            "hostIP": "10.0.0.0",
+            "qosClass": "Burstable",
+            "startTime": created,
+            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": created}],
+            "containerStatuses": [
+                {"name": "app", "ready": True, "restartCount": 0, "image": f"registry.example/app-{i}:v1",
+                 "imageID": "registry.example/app@sha256:" + "cd" * 32,
+                 "containerID": "containerd://" + container_id(i), "started": True,
+                 "state": {"running": {"startedAt": created}}}
+            ],
+        },
+    }
+
+
 def service(i):
     return {
         "metadata": {
@@ -122,17 +184,18 @@ def endpoint_slice(i):
     endpoints = []
     for e in range(endpoints_of(i)):
         n = first + e
+        on_this_node = n < PODS
         endpoints.append(
             {
-                "addresses": [f"100.{64 + n // 65536}.{n // 256 % 256}.{n % 256}"],
+                "addresses": [pod_ip(n) if on_this_node else f"100.{64 + n // 65536}.{n // 256 % 256}.{n % 256}"],
                 "conditions": {"ready": True, "serving": True, "terminating": False},
                 "nodeName": node_name(n % max(NODES, 1)),
                 "zone": "us-east-1" + "abc"[n % max(NODES, 1) % 3],
                 "targetRef": {
                     "kind": "Pod",
                     "namespace": f"team-{i % 100}",
-                    "name": f"svc-{i}-pod-{e}",
-                    "uid": f"00000000-0000-0000-0003-{n:012d}",
+                    "name": pod_name(n) if on_this_node else f"svc-{i}-pod-{e}",
+                    "uid": pod_uid(n) if on_this_node else f"00000000-0000-0000-0003-{n:012d}",
                 },
             }
         )
@@ -160,7 +223,7 @@ RESOURCES = {
     "/api/v1/nodes": ("NodeList", "v1", NODES, node),
     "/api/v1/services": ("ServiceList", "v1", SERVICES, service),
     "/apis/discovery.k8s.io/v1/endpointslices": ("EndpointSliceList", "discovery.k8s.io/v1", SERVICES, endpoint_slice),
-    "/api/v1/pods": ("PodList", "v1", 0, None),
+    "/api/v1/pods": ("PodList", "v1", PODS, pod),
 }
 
 

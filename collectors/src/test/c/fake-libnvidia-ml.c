@@ -3,6 +3,8 @@
  * NVML (API 13 signatures and struct layouts, as in nvml.h) for BytedecoNvml and NvmlProbe. It checks what a real
  * driver would reject (struct versions, the all-links scope, the event mask) so that wrong calls fail the test, and
  * counts GPM samples so that a leak shows. GPU 0 is an H100 in MIG mode with one 1g.10gb instance; GPU 1 an L4.
+ * STUB_NVML_GPUS (1 to 8, default 2) sets how many GPUs there are, for bench/busy-node.sh: every fourth GPU (0, 4) is
+ * an H100 like GPU 0, the others L4s like GPU 1, each with its own UUID and bus id.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +16,19 @@ enum { OK = 0, INVALID_ARGUMENT = 2, NOT_SUPPORTED = 3, NOT_FOUND = 6, INSUFFICI
        VERSION_MISMATCH = 25 };
 
 typedef struct nvmlDevice_st { unsigned index; int mig; unsigned gi; } *nvmlDevice_t;
-static struct nvmlDevice_st gpus[2] = {{0, 0, 0}, {1, 0, 0}};
-static struct nvmlDevice_st migDevice = {0, 1, 3};
+#define MAX_GPUS 8
+static struct nvmlDevice_st gpus[MAX_GPUS] = {{0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {3, 0, 0},
+                                              {4, 0, 0}, {5, 0, 0}, {6, 0, 0}, {7, 0, 0}};
+static struct nvmlDevice_st migDevices[MAX_GPUS] = {{0, 1, 3}, {1, 1, 3}, {2, 1, 3}, {3, 1, 3},
+                                                    {4, 1, 3}, {5, 1, 3}, {6, 1, 3}, {7, 1, 3}};
+
+static unsigned gpuCount(void) {
+  const char *configured = getenv("STUB_NVML_GPUS");
+  int count = configured ? atoi(configured) : 2;
+  return count < 1 ? 1 : count > MAX_GPUS ? MAX_GPUS : (unsigned) count;
+}
+/* GPU 0 and every fourth one after it: an H100 in MIG mode; the others: L4s. */
+static int inMigMode(nvmlDevice_t device) { return device->index % 4 == 0; }
 
 typedef struct { char busIdLegacy[16]; unsigned domain, bus, device, pciDeviceId, pciSubSystemId; char busId[32]; }
     nvmlPciInfo_t;
@@ -60,27 +73,33 @@ nvmlReturn_t nvmlShutdown(void) {
   return OK;
 }
 nvmlReturn_t nvmlSystemGetDriverVersion(char *version, unsigned length) { return copy(version, length, "580.95.05"); }
-nvmlReturn_t nvmlDeviceGetCount_v2(unsigned *count) { *count = 2; return OK; }
+nvmlReturn_t nvmlDeviceGetCount_v2(unsigned *count) { *count = gpuCount(); return OK; }
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned index, nvmlDevice_t *device) {
-  if (index > 1) return INVALID_ARGUMENT;
+  if (index >= gpuCount()) return INVALID_ARGUMENT;
   *device = &gpus[index];
   return OK;
 }
 nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned *index) { *index = device->index; return OK; }
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char *uuid, unsigned length) {
-  if (device->mig) return copy(uuid, length, "MIG-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
-  return copy(uuid, length, device->index == 0 ? "GPU-11111111-2222-4333-8444-555555555555"
-                                               : "GPU-99999999-8888-4777-8666-555555555555");
+  char value[48];
+  if (device->mig) {
+    snprintf(value, sizeof value, "MIG-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee%x", 0xe - device->index);
+  } else if (device->index == 0) {
+    snprintf(value, sizeof value, "GPU-11111111-2222-4333-8444-555555555555");
+  } else {
+    snprintf(value, sizeof value, "GPU-99999999-8888-4777-8666-5555555555%02x", 0x55 - (device->index - 1));
+  }
+  return copy(uuid, length, value);
 }
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned length) {
   if (device->mig) return copy(name, length, "NVIDIA H100 80GB HBM3 MIG 1g.10gb");
-  return copy(name, length, device->index == 0 ? "NVIDIA H100 80GB HBM3" : "NVIDIA L4");
+  return copy(name, length, inMigMode(device) ? "NVIDIA H100 80GB HBM3" : "NVIDIA L4");
 }
 nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t *pci) {
   memset(pci, 0, sizeof *pci);
   strcpy(pci->busIdLegacy, "0000:18:00.0");
-  strcpy(pci->busId, device->index == 0 ? "00000000:18:00.0" : "00000000:2A:00.0");
-  pci->bus = device->index == 0 ? 0x18 : 0x2a;
+  pci->bus = device->index == 0 ? 0x18 : 0x29 + device->index;
+  snprintf(pci->busId, sizeof pci->busId, "00000000:%02X:00.0", pci->bus);
   return OK;
 }
 nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, unsigned *clock) {
@@ -102,17 +121,17 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, unsigned l
 }
 nvmlReturn_t nvmlDeviceGetPcieReplayCounter(nvmlDevice_t device, unsigned *value) { *value = 3; return OK; }
 nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_t *utilization) {
-  if (device->index == 0) return NOT_SUPPORTED; /* MIG mode */
+  if (inMigMode(device)) return NOT_SUPPORTED; /* MIG mode */
   utilization->gpu = 42;
   utilization->memory = 17;
   return OK;
 }
 nvmlReturn_t nvmlDeviceGetEncoderUtilization(nvmlDevice_t device, unsigned *utilization, unsigned *periodUs) {
-  if (device->index == 0) return NOT_SUPPORTED;
+  if (inMigMode(device)) return NOT_SUPPORTED;
   *utilization = 5; *periodUs = 1000000; return OK;
 }
 nvmlReturn_t nvmlDeviceGetDecoderUtilization(nvmlDevice_t device, unsigned *utilization, unsigned *periodUs) {
-  if (device->index == 0) return NOT_SUPPORTED;
+  if (inMigMode(device)) return NOT_SUPPORTED;
   *utilization = 6; *periodUs = 1000000; return OK;
 }
 nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t *memory) {
@@ -142,7 +161,7 @@ nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t device, int count, nvmlFieldV
     switch (v->fieldId) {
       case 82: v->valueType = 1; v->value.uiVal = 45 + device->index; break; /* MEMORY_TEMP */
       case 138: case 139:                                                     /* NVLINK_THROUGHPUT_DATA_TX/RX */
-        if (device->index == 1) v->nvmlReturn = NOT_SUPPORTED;
+        if (!inMigMode(device)) v->nvmlReturn = NOT_SUPPORTED;
         else if (v->scopeId != 0xFFFFFFFFu) v->nvmlReturn = INVALID_ARGUMENT;
         else v->value.ullVal = v->fieldId == 138 ? 1000 : 2000;
         break;
@@ -157,18 +176,18 @@ nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t device, int count, nvmlFieldV
 }
 nvmlReturn_t nvmlDeviceGetRemappedRows(nvmlDevice_t device, unsigned *corrected, unsigned *uncorrected,
                                        unsigned *pending, unsigned *failure) {
-  if (device->index == 0) return NOT_SUPPORTED; /* MIG instances exist */
+  if (inMigMode(device)) return NOT_SUPPORTED; /* MIG instances exist */
   *corrected = 2; *uncorrected = 1; *pending = 1; *failure = 0;
   return OK;
 }
 nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned *current, unsigned *pending) {
-  if (device->index == 1) return NOT_SUPPORTED;
+  if (!inMigMode(device)) return NOT_SUPPORTED;
   *current = 1; *pending = 1; return OK;
 }
 nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned *count) { *count = 7; return OK; }
 nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device, unsigned index, nvmlDevice_t *mig) {
   if (index != 2) return NOT_FOUND; /* one instance, in slot 2: empty slots around it */
-  *mig = &migDevice;
+  *mig = &migDevices[device->index];
   return OK;
 }
 nvmlReturn_t nvmlDeviceGetGpuInstanceId(nvmlDevice_t device, unsigned *id) {
@@ -176,13 +195,13 @@ nvmlReturn_t nvmlDeviceGetGpuInstanceId(nvmlDevice_t device, unsigned *id) {
   *id = device->gi; return OK;
 }
 nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned *count, nvmlProcessInfo_t *infos) {
-  unsigned n = device->index == 0 ? 2 : 70; /* 70: more than the first buffer holds */
+  unsigned n = inMigMode(device) ? 2 : 70; /* 70: more than the first buffer holds */
   if (*count < n) { *count = n; return INSUFFICIENT_SIZE; }
   for (unsigned i = 0; i < n; i++) {
-    infos[i].pid = device->index == 0 ? 4242 + i : 5000 + i;
-    infos[i].usedGpuMemory = device->index == 0 ? (512ULL >> i) << 20 : 64ULL << 20;
-    infos[i].gpuInstanceId = device->index == 0 ? 3 : 0xFFFFFFFFu;
-    infos[i].computeInstanceId = device->index == 0 ? 0 : 0xFFFFFFFFu;
+    infos[i].pid = inMigMode(device) ? 4242 + i : 5000 + i;
+    infos[i].usedGpuMemory = inMigMode(device) ? (512ULL >> i) << 20 : 64ULL << 20;
+    infos[i].gpuInstanceId = inMigMode(device) ? 3 : 0xFFFFFFFFu;
+    infos[i].computeInstanceId = inMigMode(device) ? 0 : 0xFFFFFFFFu;
   }
   *count = n;
   return OK;
@@ -190,7 +209,7 @@ nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsign
 /* GPU 1 (no MIG): processes 5000 and 5001, sampled one second after what the caller saw last (busy processes). */
 nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t device, nvmlProcessUtilizationSample_t *utilization,
                                              unsigned *count, unsigned long long lastSeenTimeStamp) {
-  if (device->index == 0) return NOT_SUPPORTED; /* MIG mode */
+  if (inMigMode(device)) return NOT_SUPPORTED; /* MIG mode */
   if (utilization == NULL || *count < 2) { *count = 2; return INSUFFICIENT_SIZE; }
   for (unsigned i = 0; i < 2; i++) {
     utilization[i].pid = 5000 + i; utilization[i].timeStamp = lastSeenTimeStamp + 1000000ULL;
@@ -202,7 +221,7 @@ nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t device, nvmlProcessUti
 }
 nvmlReturn_t nvmlGpmQueryDeviceSupport(nvmlDevice_t device, nvmlGpmSupport_t *support) {
   if (support->version != 1) return VERSION_MISMATCH;
-  support->isSupportedDevice = device->index == 0;
+  support->isSupportedDevice = inMigMode(device);
   return OK;
 }
 nvmlReturn_t nvmlGpmSampleAlloc(nvmlGpmSample_t *sample) {
@@ -239,7 +258,7 @@ nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t *set) { *set = calloc(1, sizeof(s
 nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) { requireInitialized("nvmlEventSetFree"); free(set); return OK; }
 nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned long long types, nvmlEventSet_t set) {
   if (types != 8) return INVALID_ARGUMENT; /* nvmlEventTypeXidCriticalError */
-  return device->index == 0 ? OK : NOT_SUPPORTED;
+  return inMigMode(device) ? OK : NOT_SUPPORTED;
 }
 /* One XID 79 on GPU 0's instance 3, then nothing until the timeout. */
 nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t *data, unsigned timeoutMs) {

@@ -45,6 +45,11 @@ class BytedecoNvmlStubDriverTest {
   }
 
   private static String onStubDriver(Class<?> main, String... args) throws Exception {
+    return onStubDriver(Map.of(), main, args);
+  }
+
+  private static String onStubDriver(Map<String, String> environment, Class<?> main, String... args)
+      throws Exception {
     List<String> command =
         new java.util.ArrayList<>(
             List.of(
@@ -54,7 +59,9 @@ class BytedecoNvmlStubDriverTest {
                 System.getProperty("java.class.path"),
                 main.getName()));
     command.addAll(List.of(args));
-    return run(command, Map.of("LD_LIBRARY_PATH", driver.toString()));
+    Map<String, String> withDriver = new LinkedHashMap<>(environment);
+    withDriver.put("LD_LIBRARY_PATH", driver.toString());
+    return run(command, withDriver);
   }
 
   private static String run(List<String> command, Map<String, String> environment)
@@ -161,6 +168,29 @@ class BytedecoNvmlStubDriverTest {
   @Test
   void xidEventsFromTheEventSet() {
     assertThat(output).contains("1,xid_register,ERR 3\n").contains("xid,0,79,3\n");
+  }
+
+  /** The stand-in as bench/busy-node.sh runs it: eight GPUs, the first of each four in MIG mode. */
+  @Test
+  void eightGpusWithMigOnTwo() throws Exception {
+    Path procfs = Files.createDirectories(temp.resolve("proc-eight"));
+    String collection =
+        onStubDriver(
+            Map.of("STUB_NVML_GPUS", "8"), StubDriverCollection.class, procfs.toString());
+
+    List<String> uuids =
+        collection
+            .lines()
+            .filter(line -> line.startsWith("DCGM_FI_DEV_POWER_USAGE{"))
+            .map(line -> line.replaceAll(".*UUID=([^,]*),.*", "$1"))
+            .toList();
+    assertThat(uuids).hasSize(8).doesNotHaveDuplicates().contains(StubNvidiaDriver.L4_UUID);
+    assertThat(
+            collection
+                .lines()
+                .filter(line -> line.startsWith("DCGM_FI_DEV_FB_USED_MIG{"))
+                .map(line -> line.replaceAll("^[^{]*\\{gpu=([0-9]+),.*", "$1")))
+        .containsExactlyInAnyOrder("0", "4");
   }
 
   @Test
