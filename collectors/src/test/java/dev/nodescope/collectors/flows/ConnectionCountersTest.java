@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The primitive table against a HashMap doing the same, over random observations, forgets and
- * sweeps.
+ * sweeps, with packet counts past 2^32 and more collections than its one-byte stamps count.
  */
 class ConnectionCountersTest {
   @Test
@@ -21,10 +21,10 @@ class ConnectionCountersTest {
     Map<Long, long[]> model = new HashMap<>();
     ConnectionCounters.Counts before = new ConnectionCounters.Counts();
     Set<Long> observedBefore = new HashSet<>();
-    for (int collection = 0; collection < 60; collection++) {
+    for (int collection = 0; collection < 600; collection++) {
       table.startCollection();
       Set<Long> observed = new HashSet<>();
-      int operations = random.nextInt(5000);
+      int operations = random.nextInt(collection < 60 ? 5000 : 300);
       for (int i = 0; i < operations; i++) {
         // Few distinct ids, many of them neighbours: long probe runs, collisions and wrap-around
         // deletions.
@@ -39,8 +39,14 @@ class ConnectionCountersTest {
         if (random.nextInt(50) == 0) {
           assertThat(table.contains(id)).isEqualTo(model.containsKey(id));
         }
+        // Packets only grow (they are kept modulo 2^32, lifted back under the count now), past
+        // 2^32 too (by less than 2^32 a collection); bytes go anywhere.
+        long[] last = model.getOrDefault(id, new long[4]);
         long[] now = {
-          random.nextInt(100), random.nextInt(100), random.nextInt(100), random.nextInt(100)
+          last[0] + random.nextInt(100) + (random.nextInt(20) == 0 ? 1L << 31 : 0),
+          random.nextInt(100),
+          last[2] + random.nextInt(100) + (random.nextInt(20) == 0 ? 3L << 30 : 0),
+          random.nextInt(100)
         };
         boolean isNew = table.observe(id, now[0], now[1], now[2], now[3], before);
         long[] expected = model.put(id, now);
@@ -57,7 +63,8 @@ class ConnectionCountersTest {
       assertThat(table.size()).isEqualTo(model.size());
     }
     for (Map.Entry<Long, long[]> e : model.entrySet()) {
-      assertThat(table.observe(e.getKey(), 0, 0, 0, 0, before)).isFalse();
+      long[] last = e.getValue();
+      assertThat(table.observe(e.getKey(), last[0], last[1], last[2], last[3], before)).isFalse();
       assertThat(counts(before)).containsExactly(e.getValue());
     }
   }
