@@ -222,11 +222,11 @@ public final class AgentHttpServer implements AutoCloseable {
       exchange.getResponseHeaders().set("Content-Encoding", "gzip");
     }
     boolean head = "HEAD".equals(exchange.getRequestMethod());
-    exchange.getResponseHeaders().set("Content-Length", String.valueOf(body.bytes().length));
-    exchange.sendResponseHeaders(200, head ? -1 : body.bytes().length);
+    exchange.getResponseHeaders().set("Content-Length", String.valueOf(body.length()));
+    exchange.sendResponseHeaders(200, head ? -1 : body.length());
     if (!head) {
       try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body.bytes());
+        body.writeTo(out);
       }
     }
     exchange.close();
@@ -234,7 +234,7 @@ public final class AgentHttpServer implements AutoCloseable {
 
   private static boolean acceptsGzip(HttpExchange exchange) {
     for (String header : exchange.getRequestHeaders().getOrDefault("Accept-Encoding", List.of())) {
-      for (String coding : header.split(",")) {
+      for (String coding : header.split(",", -1)) {
         int parameters = coding.indexOf(';');
         String name = parameters < 0 ? coding : coding.substring(0, parameters);
         if (name.strip().equalsIgnoreCase("gzip")) {

@@ -7,6 +7,7 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +34,38 @@ public final class PreparedBodies {
   /** One format, escaping and encoding of the body. */
   private record Key(ExpositionFormatWriter writer, EscapingScheme escaping, boolean gzip) {}
 
-  /** A response body with its content type. */
-  public record Body(String contentType, boolean gzip, byte[] bytes) {}
+  /** A response body with its content type; the bytes are never changed once rendered. */
+  public static final class Body {
+    private final String contentType;
+    private final boolean gzip;
+    private final byte[] bytes;
+
+    Body(String contentType, boolean gzip, byte[] bytes) {
+      this.contentType = contentType;
+      this.gzip = gzip;
+      this.bytes = bytes;
+    }
+
+    public String contentType() {
+      return contentType;
+    }
+
+    public boolean gzip() {
+      return gzip;
+    }
+
+    public int length() {
+      return bytes.length;
+    }
+
+    public void writeTo(OutputStream out) throws IOException {
+      out.write(bytes);
+    }
+
+    byte[] bytes() {
+      return bytes;
+    }
+  }
 
   /** The bodies of one generation, each made by the first scrape that asks for it. */
   private static final class Prepared {

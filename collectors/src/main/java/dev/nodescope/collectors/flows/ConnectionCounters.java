@@ -5,15 +5,15 @@ package dev.nodescope.collectors.flows;
  * moved since. Cilium's default table holds 524,288 TCP connections, and the agent runs in a 128 MB
  * heap, so the table is sized for that: open addressing over primitive arrays (no object per
  * connection, one cache miss per lookup), 33 bytes per slot, and split in {@value #SEGMENTS}
- * segments that grow one at a time, so that growing holds one segment twice, never the whole
- * table. At 500,000 connections the slots take 35 MB, 37 MB while a segment grows; a HashMap of
- * boxed keys and records took about 100 bytes per connection.
+ * segments that grow one at a time, so that growing holds one segment twice, never the whole table.
+ * At 500,000 connections the slots take 35 MB, 37 MB while a segment grows; a HashMap of boxed keys
+ * and records took about 100 bytes per connection.
  *
- * <p>A slot holds the id, both byte counters, and both packet counters modulo 2^32 in one long:
- * the packets a connection moved since it was last seen are right as long as they are fewer than
- * 2^32 in one collection interval (over 400 million packets a second at a 10 s interval). The
- * collection stamp of each slot is one byte in an array of its own, which {@link #sweep()} keeps
- * right as long as it runs once per collection.
+ * <p>A slot holds the id, both byte counters, and both packet counters modulo 2^32 in one long: the
+ * packets a connection moved since it was last seen are right as long as they are fewer than 2^32
+ * in one collection interval (over 400 million packets a second at a 10 s interval). The collection
+ * stamp of each slot is one byte in an array of its own, which {@link #sweep()} keeps right as long
+ * as it runs once per collection.
  */
 final class ConnectionCounters {
   private static final int SEGMENTS = 16;

@@ -175,8 +175,7 @@ class BytedecoNvmlStubDriverTest {
   void eightGpusWithMigOnTwo() throws Exception {
     Path procfs = Files.createDirectories(temp.resolve("proc-eight"));
     String collection =
-        onStubDriver(
-            Map.of("STUB_NVML_GPUS", "8"), StubDriverCollection.class, procfs.toString());
+        onStubDriver(Map.of("STUB_NVML_GPUS", "8"), StubDriverCollection.class, procfs.toString());
 
     List<String> uuids =
         collection

@@ -58,7 +58,10 @@ class DropsPartKernelTest {
       long podNetns = inode(pod);
 
       AtomicReference<Map<Long, PodInfo>> pods = new AtomicReference<>(Map.of(podNetns, POD));
+      List<String> ours;
       try (DropsPart drops = load(pods::get)) {
+        ours = ourKernelObjects(ProcessHandle.current().pid());
+        assertThat(ours).as("programs and maps this process loaded").isNotEmpty();
         double nodeBefore = nodeDrops(collect(drops), "NETFILTER_DROP");
         assertThat(podDrops(collect(drops), "NETFILTER_DROP")).isZero();
 
@@ -95,7 +98,7 @@ class DropsPartKernelTest {
             .isZero();
       }
       // the kernel frees a closed program and its maps after an RCU grace period
-      Eventually.await("no program or map of ours left", () -> ourKernelObjects().isEmpty());
+      Eventually.await("no program or map of ours left", () -> noneListed(ours));
     }
   }
 
@@ -110,16 +113,17 @@ class DropsPartKernelTest {
                 DropsHolder.class.getName())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
+    List<String> held;
     try {
       assertThat(new String(holder.getInputStream().readNBytes(7), StandardCharsets.UTF_8))
           .isEqualTo("loaded\n");
-      assertThat(ourKernelObjects()).as("loaded by the holder").isNotEmpty();
+      held = ourKernelObjects(holder.pid());
+      assertThat(held).as("loaded by the holder").isNotEmpty();
     } finally {
       holder.destroyForcibly(); // SIGKILL: no close() runs
       holder.waitFor(10, TimeUnit.SECONDS);
     }
-    Eventually.await(
-        "the kernel frees the killed holder's objects", () -> ourKernelObjects().isEmpty());
+    Eventually.await("the kernel frees the killed holder's objects", () -> noneListed(held));
   }
 
   /** Loads the drop counter and waits, so that the test can kill it. */
@@ -209,17 +213,62 @@ class DropsPartKernelTest {
         .sum();
   }
 
-  /** Programs and maps of drops.bpf.c in the kernel's own listing (bpftool). */
-  static List<String> ourKernelObjects() {
+  private static final Pattern OUR_NAMES =
+      Pattern.compile("name (nodescope_drops|drops_by_reason|drops_by_netns|drops_uncounted)\\b");
+
+  /**
+   * The programs and maps of drops.bpf.c that one process holds ("prog 12", "map 34"): the ids in
+   * its /proc fdinfo that the kernel's own listing (bpftool) names as ours. Only this process's
+   * objects, so that another agent running on the machine does not count.
+   */
+  static List<String> ourKernelObjects(long pid) {
     try {
-      String listing =
-          Shell.output("bpftool", "prog", "show") + Shell.output("bpftool", "map", "show");
-      return Pattern.compile(
-              "name (nodescope_drops|drops_by_reason|drops_by_netns|drops_uncounted)\\b")
-          .matcher(listing)
-          .results()
-          .map(result -> result.group(1))
-          .toList();
+      List<String> ours = new java.util.ArrayList<>();
+      String programs = Shell.output("bpftool", "prog", "show");
+      String maps = Shell.output("bpftool", "map", "show");
+      try (var fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fdinfo"))) {
+        for (Path fd : fds) {
+          String info;
+          try {
+            info = Files.readString(fd);
+          } catch (IOException closed) {
+            continue;
+          }
+          if (info.contains("link_id:")) {
+            continue;
+          }
+          Matcher program = Pattern.compile("(?m)^prog_id:\\s+(\\d+)").matcher(info);
+          Matcher map = Pattern.compile("(?m)^map_id:\\s+(\\d+)").matcher(info);
+          if (program.find() && ourLine(programs, program.group(1))) {
+            ours.add("prog " + program.group(1));
+          } else if (map.find() && ourLine(maps, map.group(1))) {
+            ours.add("map " + map.group(1));
+          }
+        }
+      }
+      return ours;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean ourLine(String listing, String id) {
+    Matcher line = Pattern.compile("(?m)^" + id + ": .*$").matcher(listing);
+    return line.find() && OUR_NAMES.matcher(line.group()).find();
+  }
+
+  /** True when the kernel lists none of these objects any more. */
+  static boolean noneListed(List<String> objects) {
+    try {
+      String programs = Shell.output("bpftool", "prog", "show");
+      String maps = Shell.output("bpftool", "map", "show");
+      return objects.stream()
+          .noneMatch(
+              object -> {
+                String[] kindAndId = object.split(" ", -1);
+                String listing = kindAndId[0].equals("prog") ? programs : maps;
+                return Pattern.compile("(?m)^" + kindAndId[1] + ": ").matcher(listing).find();
+              });
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

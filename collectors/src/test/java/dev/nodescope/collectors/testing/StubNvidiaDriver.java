@@ -7,8 +7,8 @@ import java.util.stream.Stream;
 /**
  * The stand-in libnvidia-ml.so.1 compiled from collectors/src/test/c/fake-libnvidia-ml.c, for a
  * process to load from LD_LIBRARY_PATH: two GPUs, an H100 in MIG mode with one 1g.10gb instance and
- * an L4 at 42 % utilization, and one XID event; with STUB_NVML_GPUS=n in the process's environment, n
- * GPUs (up to 8), every fourth one an H100 in MIG mode like GPU 0, the others L4s.
+ * an L4 at 42 % utilization, and one XID event; with STUB_NVML_GPUS=n in the process's environment,
+ * n GPUs (up to 8), every fourth one an H100 in MIG mode like GPU 0, the others L4s.
  */
 public final class StubNvidiaDriver {
   public static final String L4_UUID = "GPU-99999999-8888-4777-8666-555555555555";
