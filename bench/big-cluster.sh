@@ -11,12 +11,12 @@
 # Needs: python3, curl, jcmd (the JDK's). Loopback only; everything it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 SIZES=${SIZES:-1000 5000 10000}
 JAR=${JAR:-agent/target/nodescope-agent.jar}
 [ -f "$JAR" ] || { echo "$JAR is missing: mvn -B -q package -DskipTests" >&2; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d)
 pids=()
 stop_all() {

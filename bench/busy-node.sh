@@ -17,6 +17,7 @@
 #   env: WINDOW seconds (180), PODS (110), ENTRIES (150000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 WINDOW=${WINDOW:-180}
 PODS=${PODS:-110}
@@ -198,11 +199,10 @@ pids+=($!)
 
 # Warm-up: one full round of every collector (the slowest interval is 30 s) before the window.
 sleep 35
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-a0=$(ticks "$agent_pid") e0=$(ticks "$exporter_pid")
+a0=$(cpu_ticks "$agent_pid") e0=$(cpu_ticks "$exporter_pid")
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 sleep "$WINDOW"
-a1=$(ticks "$agent_pid") e1=$(ticks "$exporter_pid")
+a1=$(cpu_ticks "$agent_pid") e1=$(cpu_ticks "$exporter_pid")
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 hz=$(getconf CLK_TCK)
 

@@ -15,6 +15,7 @@
 #        options after agent/jvm.options, e.g. -XX:StartFlightRecording=filename=flows.jfr to profile)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 SHAPES=${SHAPES:-few distinct mix}
 ENTRIES=${ENTRIES:-150000}
@@ -64,10 +65,9 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 ip netns exec "$ns" curl -fsS http://127.0.0.1:9101/readyz >/dev/null || { cat "$work/agent.log" >&2; exit 1; }
-ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
-before=$(ticks)
+before=$(cpu_ticks "$agent_pid")
 sleep "$CPU_WINDOW"
-after=$(ticks)
+after=$(cpu_ticks "$agent_pid")
 metrics=$(ip netns exec "$ns" curl -fsS http://127.0.0.1:9101/metrics)
 grep -E '^nodescope_conntrack_entries |^nodescope_collector_(success|duration_seconds)\{collector="flows"' <<<"$metrics"
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$agent_pid/status")

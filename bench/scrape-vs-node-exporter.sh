@@ -14,6 +14,7 @@
 # are what the work scales with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 SCRAPES=${SCRAPES:-200}
 WINDOW=${WINDOW:-60}
@@ -25,7 +26,6 @@ ACCEPT='application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.
 command -v prometheus-node-exporter >/dev/null || { echo "prometheus-node-exporter is missing (apt-get install prometheus-node-exporter)" >&2; exit 1; }
 [ -f "$JAR" ] || { echo "$JAR is missing: mvn -B -q package -DskipTests" >&2; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 agent_port=$(free_port)
 exporter_port=$(free_port)
 work=$(mktemp -d)
@@ -78,7 +78,6 @@ percentile() { # file, p in 0..100 -> milliseconds (nearest rank)
   sort -g "$1" | awk -v p="$2" '{v[NR]=$1} END {r=int((p/100)*NR+0.999999); if (r<1) r=1; printf "%.2f", v[r]*1000}'
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime (comm has no spaces for these two)
 
 # CPU over a fixed window, both scraped every SCRAPE_EVERY seconds.
 a0=$(cpu_ticks "$agent_pid"); e0=$(cpu_ticks "$exporter_pid")

@@ -10,13 +10,13 @@
 #        ARCHIVE (unset: no archive run; a path: the AppCDS archive to make and use)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 RUNS=${RUNS:-5}
 JAR=${JAR:-agent/target/nodescope-agent.jar}
 command -v prometheus-node-exporter >/dev/null || { echo "prometheus-node-exporter is missing" >&2; exit 1; }
 [ -f "$JAR" ] || { echo "$JAR is missing: mvn -B -q package -DskipTests" >&2; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d)
 pid=
 cleanup() {

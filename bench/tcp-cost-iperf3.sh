@@ -15,6 +15,7 @@
 # Usage: PAIRS=16 SECONDS_PER_PHASE=2 LIVE=1 bench/tcp-cost-iperf3.sh   (LIVE=0 skips the 10,000-socket part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 pairs=${PAIRS:-16}
 seconds=${SECONDS_PER_PHASE:-2}
@@ -175,10 +176,9 @@ time.sleep(600)
 holders+=($!)
 sleep 15
 ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
-before=$(cpu)
+before=$(cpu_ticks "$agent_pid")
 sleep 60
-after=$(cpu)
+after=$(cpu_ticks "$agent_pid")
 metrics=$(curl -sf "127.0.0.1:$port/metrics")
 echo "agent CPU over 60 s at 10,000 live connections: $(python3 -c "print(round(($after - $before) / $ticks, 2))") s"
 echo "$metrics" | grep -E '^nodescope_tcp_map_(entries|insert_failures_total)\{map="tcp_rows"\}|^nodescope_collector_duration_seconds\{collector="tcp"\}'

@@ -16,6 +16,7 @@ import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.CollectorContext;
 import dev.nodescope.collectors.core.CollectorFactory;
 import dev.nodescope.collectors.core.CollectorRunner;
+import dev.nodescope.collectors.core.DaemonThreads;
 import dev.nodescope.collectors.core.FlagValues;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.PodDirectory;
@@ -148,13 +149,7 @@ public final class Agent implements AutoCloseable {
     exposition.serve(http.metrics());
 
     ScheduledExecutorService scheduler =
-        Executors.newScheduledThreadPool(
-            1,
-            runnable -> {
-              Thread thread = new Thread(runnable, "collector-scheduler");
-              thread.setDaemon(true);
-              return thread;
-            });
+        Executors.newScheduledThreadPool(1, DaemonThreads.named("collector-scheduler"));
     runners.forEach(runner -> runner.start(scheduler));
     Optional<CloudWatchBridge> bridge =
         cloudWatch.map(

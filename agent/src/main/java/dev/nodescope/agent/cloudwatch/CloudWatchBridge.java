@@ -2,6 +2,7 @@ package dev.nodescope.agent.cloudwatch;
 
 import dev.nodescope.agent.cloudwatch.LogEventBatcher.LogEvent;
 import dev.nodescope.agent.cloudwatch.MetricDatumBatcher.Datum;
+import dev.nodescope.collectors.core.DaemonThreads;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.RootPaths;
@@ -59,12 +60,7 @@ public final class CloudWatchBridge implements AutoCloseable {
   private final BoundedBuffer<Datum> metricBuffer;
   private final BoundedBuffer<LogEvent> logBuffer;
   private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "cloudwatch-bridge");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cloudwatch-bridge"));
 
   CloudWatchBridge(
       CloudWatchSettings settings,

@@ -2,6 +2,7 @@ package dev.nodescope.agent.health;
 
 import dev.nodescope.agent.health.HealthPolicy.Action;
 import dev.nodescope.agent.health.HealthTracker.DeviceStatus;
+import dev.nodescope.collectors.core.DaemonThreads;
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotRegistry;
 import dev.nodescope.collectors.kubernetes.NodeUpdates;
@@ -37,12 +38,7 @@ public final class AcceleratorHealth implements AutoCloseable {
   private final Map<String, Instant> lastCollected = new HashMap<>();
   private final Map<DeviceKey, Action> lastStates = new HashMap<>();
   private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "accelerator-health");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("accelerator-health"));
 
   /**
    * {@code nvidia} and {@code neuron} name the collectors whose snapshots are read; {@code node} is

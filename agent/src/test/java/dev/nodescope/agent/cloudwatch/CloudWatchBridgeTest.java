@@ -9,6 +9,7 @@ import dev.nodescope.collectors.core.MetricFamily;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.Sample;
 import dev.nodescope.collectors.core.SnapshotRegistry;
+import dev.nodescope.collectors.testing.CapturedLogs;
 import dev.nodescope.collectors.testing.MutableClock;
 import java.io.IOException;
 import java.time.Clock;
@@ -18,7 +19,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -192,19 +192,19 @@ class CloudWatchBridgeTest {
     assertThat(aws.metricCalls())
         .allSatisfy(call -> assertThat(call).containsEntry("Namespace", "Nodescope"));
     List<Map<String, Object>> cpu =
-        datums("node_cpu_utilization", Map.of("ClusterName", "c1", "NodeName", "node-1"));
+        aws.datums("node_cpu_utilization", Map.of("ClusterName", "c1", "NodeName", "node-1"));
     assertThat(cpu).isNotEmpty();
     assertThat(((Number) cpu.get(0).get("Value")).doubleValue()).isCloseTo(30.0, within(1e-9));
     assertThat(cpu.get(0)).containsEntry("Unit", "Percent").containsEntry("StorageResolution", 60);
     assertThat(
-            datums(
+            aws.datums(
                 "pod_cpu_utilization",
                 Map.of("ClusterName", "c1", "Namespace", "shop", "PodName", "web")))
         .extracting(d -> ((Number) d.get("Value")).doubleValue())
         .contains(5.0);
 
     List<Map<String, Object>> flow =
-        datums(
+        aws.datums(
             "flow_bytes",
             Map.of("ClusterName", "c1", "namespace", "shop", "workload", "web", "direction", "tx"));
     assertThat(flow)
@@ -290,14 +290,14 @@ class CloudWatchBridgeTest {
     registry.publish(out.build(Clock.fixed(T0, ZoneOffset.UTC)));
     bridge.interval();
 
-    Map<String, Object> cluster = datums("pod_memory", Map.of("ClusterName", "c1")).get(0);
+    Map<String, Object> cluster = aws.datums("pod_memory", Map.of("ClusterName", "c1")).get(0);
     assertThat(cluster).doesNotContainKey("Value");
     Map<String, Number> statistics = (Map<String, Number>) cluster.get("StatisticValues");
     Map<String, Double> values = new java.util.HashMap<>();
     statistics.forEach((name, value) -> values.put(name, value.doubleValue()));
     assertThat(values)
         .isEqualTo(Map.of("SampleCount", 3.0, "Sum", 6e9, "Minimum", 1e9, "Maximum", 3e9));
-    assertThat(datums("pod_memory", Map.of("ClusterName", "c1", "pod", "p1")))
+    assertThat(aws.datums("pod_memory", Map.of("ClusterName", "c1", "pod", "p1")))
         .extracting(d -> ((Number) d.get("Value")).doubleValue())
         .containsExactly(3e9);
   }
@@ -419,24 +419,7 @@ class CloudWatchBridgeTest {
     CloudWatchBridge bridge =
         bridge(aws.settings(Declarations.defaults(), 70, Duration.ofMinutes(2)));
     pods = List.of();
-    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Logger dropLog =
-        java.util.logging.Logger.getLogger(BridgeMetrics.class.getName());
-    java.util.logging.Handler handler =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord record) {
-            // slf4j-jdk14 hands JUL the message already formatted.
-            warnings.add(record.getMessage());
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    dropLog.addHandler(handler);
+    CapturedLogs dropLogs = CapturedLogs.of(BridgeMetrics.class);
     aws.outage(true);
     double[] bytes = new double[flowSeries];
     java.util.Arrays.fill(bytes, 10);
@@ -460,7 +443,8 @@ class CloudWatchBridgeTest {
                 + buffered)
         .isEqualTo(produced);
 
-    dropLog.removeHandler(handler);
+    dropLogs.close();
+    List<String> warnings = dropLogs.messages();
     // One line per API and reason at the first drop, then at most one a minute (the test clock
     // moved 5+ minutes).
     assertThat(warnings)
@@ -521,20 +505,5 @@ class CloudWatchBridgeTest {
                 .filter(s -> s.labelValues().equals(List.of(labels)))
                 .mapToDouble(Sample::value)
                 .sum();
-  }
-
-  @SuppressWarnings("unchecked")
-  private List<Map<String, Object>> datums(String name, Map<String, String> dimensions) {
-    return aws.datums().stream()
-        .filter(d -> name.equals(d.get("MetricName")))
-        .filter(
-            d ->
-                ((List<Map<String, Object>>) d.get("Dimensions"))
-                    .stream()
-                        .collect(
-                            Collectors.toMap(
-                                x -> (String) x.get("Name"), x -> (String) x.get("Value")))
-                        .equals(dimensions))
-        .toList();
   }
 }

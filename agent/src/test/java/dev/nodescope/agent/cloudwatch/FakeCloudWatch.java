@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -153,6 +154,22 @@ final class FakeCloudWatch implements AutoCloseable, AfterEachCallback {
     List<Map<String, Object>> datums = new ArrayList<>();
     metricCalls.forEach(call -> datums.addAll((List<Map<String, Object>>) call.get("MetricData")));
     return datums;
+  }
+
+  /** The datums of one metric with exactly these dimensions (name to value), in the order sent. */
+  @SuppressWarnings("unchecked")
+  List<Map<String, Object>> datums(String metricName, Map<String, String> dimensions) {
+    return datums().stream()
+        .filter(d -> metricName.equals(d.get("MetricName")))
+        .filter(
+            d ->
+                ((List<Map<String, Object>>) d.get("Dimensions"))
+                    .stream()
+                        .collect(
+                            Collectors.toMap(
+                                x -> (String) x.get("Name"), x -> (String) x.get("Value")))
+                        .equals(dimensions))
+        .toList();
   }
 
   /** The messages of every stored log event, parsed as JSON. */

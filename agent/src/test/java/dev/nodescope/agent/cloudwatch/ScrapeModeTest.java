@@ -273,18 +273,8 @@ class ScrapeModeTest {
   }
 
   /** Values and Counts of each "latency" datum with exactly these dimensions, in the order sent. */
-  @SuppressWarnings("unchecked")
   private List<List<List<Double>>> distributions(Map<String, String> dimensions) {
-    return aws.datums().stream()
-        .filter(d -> "latency".equals(d.get("MetricName")))
-        .filter(
-            d ->
-                ((List<Map<String, Object>>) d.get("Dimensions"))
-                    .stream()
-                        .collect(
-                            Collectors.toMap(
-                                x -> (String) x.get("Name"), x -> (String) x.get("Value")))
-                        .equals(dimensions))
+    return aws.datums("latency", dimensions).stream()
         .map(d -> List.of(doubles(d.get("Values")), doubles(d.get("Counts"))))
         .toList();
   }

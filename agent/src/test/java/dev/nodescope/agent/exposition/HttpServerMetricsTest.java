@@ -2,47 +2,23 @@ package dev.nodescope.agent.exposition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nodescope.collectors.testing.CapturedLogs;
 import dev.nodescope.collectors.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class HttpServerMetricsTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final HttpServerMetrics metrics =
       new HttpServerMetrics(clock, 10, Duration.ofSeconds(10), Duration.ofSeconds(30));
-  private final List<String> warnings = new CopyOnWriteArrayList<>();
-  private final Logger log = Logger.getLogger(HttpServerMetrics.class.getName());
-  private final Handler capture =
-      new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-          warnings.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
-
-  @BeforeEach
-  void setUp() {
-    log.addHandler(capture);
-  }
+  private final CapturedLogs logs = CapturedLogs.of(HttpServerMetrics.class);
 
   @AfterEach
   void tearDown() {
-    log.removeHandler(capture);
+    logs.close();
   }
 
   @Test
@@ -59,7 +35,7 @@ class HttpServerMetricsTest {
     clock.advance(Duration.ofSeconds(59));
     metrics.timedOut(HttpServerMetrics.RESPONSE_PHASE);
 
-    assertThat(warnings)
+    assertThat(logs.messages())
         .containsExactly(
             "http: cut 1 responses that the client did not read within 30s (slow scrapers)",
             "http: refused 1 scrapes with 503: already 10 in progress (--web.max-requests)");
@@ -67,7 +43,7 @@ class HttpServerMetricsTest {
     clock.advance(Duration.ofSeconds(2));
     metrics.timedOut(HttpServerMetrics.RESPONSE_PHASE);
 
-    assertThat(warnings)
+    assertThat(logs.messages())
         .hasSize(3)
         .last()
         .isEqualTo("http: cut 3 responses that the client did not read within 30s (slow scrapers)");

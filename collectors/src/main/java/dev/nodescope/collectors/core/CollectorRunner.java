@@ -76,12 +76,7 @@ public final class CollectorRunner implements AutoCloseable {
     this.clock = context.clock();
     this.descriptors = factory.descriptors();
     this.worker =
-        Executors.newSingleThreadExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "collector-" + factory.name());
-              thread.setDaemon(true);
-              return thread;
-            });
+        Executors.newSingleThreadExecutor(DaemonThreads.named("collector-" + factory.name()));
     registry.register(factory.name());
   }
 

@@ -1,6 +1,7 @@
 package dev.nodescope.collectors.kubernetes;
 
 import dev.nodescope.collectors.core.ClusterDirectory;
+import dev.nodescope.collectors.core.DaemonThreads;
 import dev.nodescope.collectors.core.PodDirectory;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -65,12 +66,7 @@ public final class KubernetesMetadata implements AutoCloseable {
 
   /** Notices lost watches and recoveries whether or not the kubernetes collector runs. */
   private final ScheduledExecutorService healthCheck =
-      Executors.newSingleThreadScheduledExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "kubernetes-watch-health");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kubernetes-watch-health"));
 
   private ClusterIndex cluster;
 

@@ -2,6 +2,7 @@ package dev.nodescope.collectors.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.nodescope.collectors.testing.CapturedLogs;
 import dev.nodescope.collectors.testing.Eventually;
 import dev.nodescope.collectors.testing.FakeCollectors;
 import java.io.IOException;
@@ -9,14 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,34 +32,17 @@ class CollectorRunnerTest {
 
   private final SnapshotRegistry registry = new SnapshotRegistry();
   private final List<CollectorRunner> runners = new ArrayList<>();
-  private final List<String> warnings = new CopyOnWriteArrayList<>();
-  private final Logger runnerLog = Logger.getLogger(CollectorRunner.class.getName());
-  private final Handler capture =
-      new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-          if (record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
-            warnings.add(record.getMessage());
-          }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  private final CapturedLogs logs = CapturedLogs.of(CollectorRunner.class);
   private ScheduledExecutorService scheduler;
 
   @BeforeEach
   void setUp() {
     scheduler = Executors.newScheduledThreadPool(1);
-    runnerLog.addHandler(capture);
   }
 
   @AfterEach
   void tearDown() {
-    runnerLog.removeHandler(capture);
+    logs.close();
     runners.forEach(CollectorRunner::close);
     scheduler.shutdownNow();
   }
@@ -110,7 +91,7 @@ class CollectorRunnerTest {
     assertThat(health.lastRunSucceeded()).isFalse();
     assertThat(health.errors()).isEqualTo(health.completedRuns() - 1);
     assertThat(valueOf(registry.latest("flaky"))).isEqualTo(1);
-    assertThat(warnings)
+    assertThat(logs.messages(Level.INFO))
         .containsOnlyOnce("collector flaky failed: IOException: /proc/flaky vanished");
   }
 
@@ -157,7 +138,7 @@ class CollectorRunnerTest {
         .isPositive();
     assertThat(registry.initialCollectionDone()).isTrue();
     assertThat(entered).as("runs are skipped while one hangs, not queued behind it").hasValue(1);
-    assertThat(warnings)
+    assertThat(logs.messages(Level.INFO))
         .containsOnlyOnce(
             "collector hung exceeded its deadline of 80ms",
             "collector hung is still running a collection that exceeded its deadline; skipping this run");
@@ -205,7 +186,8 @@ class CollectorRunnerTest {
 
     assertThat(health("sleepy").lastRunSucceeded()).isFalse();
     assertThat(registry.latest("sleepy").families()).isEmpty();
-    assertThat(warnings).containsOnlyOnce("collector sleepy exceeded its deadline of 80ms");
+    assertThat(logs.messages(Level.INFO))
+        .containsOnlyOnce("collector sleepy exceeded its deadline of 80ms");
   }
 
   @Test
@@ -226,7 +208,9 @@ class CollectorRunnerTest {
     assertThat(health.errors()).isZero();
     assertThat(opens).hasValue(1);
     assertThat(registry.latest("gpu").families()).isEmpty();
-    assertThat(warnings).filteredOn(w -> w.contains("no libnvidia-ml.so.1")).hasSize(1);
+    assertThat(logs.messages(Level.INFO))
+        .filteredOn(w -> w.contains("no libnvidia-ml.so.1"))
+        .hasSize(1);
   }
 
   @Test
@@ -264,7 +248,8 @@ class CollectorRunnerTest {
     assertThat(health.lastRunSucceeded()).isTrue();
     assertThat(health.errors()).isEqualTo(health.completedRuns());
     assertThat(valueOf(registry.latest("partial"))).isEqualTo(42);
-    assertThat(warnings).containsOnlyOnce("collector partial: malformed line 3 of /proc/partial");
+    assertThat(logs.messages(Level.INFO))
+        .containsOnlyOnce("collector partial: malformed line 3 of /proc/partial");
   }
 
   @Test

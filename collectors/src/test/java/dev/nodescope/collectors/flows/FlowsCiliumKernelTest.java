@@ -22,18 +22,15 @@ import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SourceUnavailableException;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.CapturedLogs;
 import dev.nodescope.collectors.testing.TestBpfFs;
 import dev.nodescope.collectors.testing.TestFlags;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,28 +54,13 @@ class FlowsCiliumKernelTest {
   private static final int WEB_REV_NAT = 7;
 
   private final Map<String, BpfMap> maps = new HashMap<>();
-  private final List<LogRecord> logged = new ArrayList<>();
-  private final Logger sourceLogger =
-      Logger.getLogger("dev.nodescope.collectors.conntrack.CiliumConntrackSource");
-  private final Handler capture =
-      new Handler() {
-        @Override
-        public synchronized void publish(LogRecord record) {
-          logged.add(record);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  private final CapturedLogs logs =
+      CapturedLogs.of("dev.nodescope.collectors.conntrack.CiliumConntrackSource");
   private TestBpfFs bpffs;
 
   @BeforeEach
   void mountAndCreateMaps() throws Exception {
     Capabilities.requireRoot();
-    sourceLogger.addHandler(capture);
     bpffs = TestBpfFs.mount("cilium");
     create(TCP4, 14, 56);
     create(ANY4, 14, 56);
@@ -89,7 +71,7 @@ class FlowsCiliumKernelTest {
 
   @AfterEach
   void cleanUp() throws Exception {
-    sourceLogger.removeHandler(capture);
+    logs.close();
     maps.values().forEach(BpfMap::close);
     if (bpffs != null) {
       bpffs.close();
@@ -407,7 +389,7 @@ class FlowsCiliumKernelTest {
       assertSeries(gone, "client", "tcp", "8080", "client", "", 3500, 25, 12000, 20, 1, 0);
       assertSeries(gone, "server", "tcp", "8080", "server", "", 16000, 24, 3800, 28, 2, 1);
     }
-    assertThat(logged).noneMatch(r -> r.getMessage().contains("accounting is off"));
+    assertThat(logs.records()).noneMatch(r -> r.getMessage().contains("accounting is off"));
   }
 
   @Test
@@ -468,7 +450,7 @@ class FlowsCiliumKernelTest {
       assertSeries(s, "client", "tcp", "443", "client", "", 0, 0, 0, 0, 1, 1);
       assertSeries(s, "v6", "tcp", "443", "server", "", 0, 0, 0, 0, 1, 1);
     }
-    assertThat(logged.stream().filter(r -> r.getMessage().contains("accounting is off")))
+    assertThat(logs.records().stream().filter(r -> r.getMessage().contains("accounting is off")))
         .hasSize(1);
   }
 

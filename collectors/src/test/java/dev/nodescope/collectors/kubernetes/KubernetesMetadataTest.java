@@ -6,19 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.core.Snapshot;
 import dev.nodescope.collectors.core.SnapshotBuilder;
+import dev.nodescope.collectors.testing.CapturedLogs;
 import dev.nodescope.collectors.testing.FakeApiServer;
 import dev.nodescope.collectors.testing.Golden;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,30 +27,13 @@ import org.junit.jupiter.api.Test;
 class KubernetesMetadataTest {
   private static final String NODE = "node-a";
 
-  private final List<LogRecord> logged = new ArrayList<>();
-  private final Logger watchLogger = Logger.getLogger(ResourceWatch.class.getName());
-  private final Logger fabric8Logger = Logger.getLogger("io.fabric8");
-  private final Handler capture =
-      new Handler() {
-        @Override
-        public synchronized void publish(LogRecord record) {
-          logged.add(record);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  private final CapturedLogs logs = CapturedLogs.of(ResourceWatch.class.getName(), "io.fabric8");
 
   private FakeApiServer api;
   private KubernetesMetadata metadata;
 
   @BeforeEach
   void setUp() throws Exception {
-    watchLogger.addHandler(capture);
-    fabric8Logger.addHandler(capture);
     api = new FakeApiServer();
   }
 
@@ -62,8 +43,7 @@ class KubernetesMetadataTest {
       metadata.close();
     }
     api.close();
-    watchLogger.removeHandler(capture);
-    fabric8Logger.removeHandler(capture);
+    logs.close();
   }
 
   static Config fastConfig(String url) {
@@ -253,24 +233,23 @@ class KubernetesMetadataTest {
     await("synced after the API server appeared", this::podsSynced);
     assertThat(metadata.pods().byUid("uid-web")).isPresent();
     assertThat(warnings()).hasSize(1);
-    assertThat(logged).anySatisfy(record -> assertThat(record.getMessage()).contains("again"));
+    assertThat(logs.records())
+        .anySatisfy(record -> assertThat(record.getMessage()).contains("again"));
   }
 
   private List<LogRecord> warnings() {
-    synchronized (capture) {
-      return logged.stream().filter(record -> record.getLevel().equals(Level.WARNING)).toList();
-    }
+    return logs.records().stream()
+        .filter(record -> record.getLevel().equals(Level.WARNING))
+        .toList();
   }
 
   private List<String> fabric8Lines() {
-    synchronized (capture) {
-      return logged.stream()
-          .filter(
-              record ->
-                  record.getLoggerName().startsWith("io.fabric8")
-                      && record.getLevel().intValue() >= Level.INFO.intValue())
-          .map(LogRecord::getMessage)
-          .toList();
-    }
+    return logs.records().stream()
+        .filter(
+            record ->
+                record.getLoggerName().startsWith("io.fabric8")
+                    && record.getLevel().intValue() >= Level.INFO.intValue())
+        .map(LogRecord::getMessage)
+        .toList();
   }
 }

@@ -2,6 +2,7 @@ package dev.nodescope.collectors.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.nodescope.collectors.core.DaemonThreads;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -64,13 +65,7 @@ public final class FakeApiServer implements AutoCloseable {
   public synchronized void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
     port = server.getAddress().getPort();
-    executor =
-        Executors.newCachedThreadPool(
-            runnable -> {
-              Thread thread = new Thread(runnable, "fake-api-server");
-              thread.setDaemon(true);
-              return thread;
-            });
+    executor = Executors.newCachedThreadPool(DaemonThreads.named("fake-api-server"));
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     up = true;
