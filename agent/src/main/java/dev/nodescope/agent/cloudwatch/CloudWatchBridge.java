@@ -197,29 +197,22 @@ public final class CloudWatchBridge implements AutoCloseable {
   void interval() throws InterruptedException {
     Instant start = clock.instant();
     Prepared prepared = prepare(start.toEpochMilli());
-    long droppedEvents = 0;
-    for (LogEvent event : prepared.logEvents()) {
-      droppedEvents += logBuffer.add(event);
-    }
-    metrics.dropped(
-        BridgeMetrics.PUT_LOG_EVENTS,
-        "buffer_full",
-        droppedEvents,
-        "buffer full while CloudWatch was unreachable");
-    long droppedData = 0;
-    for (Datum datum : prepared.data()) {
-      droppedData += metricBuffer.add(datum);
-    }
-    metrics.dropped(
-        BridgeMetrics.PUT_METRIC_DATA,
-        "buffer_full",
-        droppedData,
-        "buffer full while CloudWatch was unreachable");
+    buffer(logBuffer, prepared.logEvents(), BridgeMetrics.PUT_LOG_EVENTS);
+    buffer(metricBuffer, prepared.data(), BridgeMetrics.PUT_METRIC_DATA);
     try {
       flush(start.plus(settings.interval()));
     } finally {
       metrics.publish(registry);
     }
+  }
+
+  /** Adds one interval's items to the buffer of an API, counting those it pushes out as dropped. */
+  private <T> void buffer(BoundedBuffer<T> buffer, List<T> items, String api) {
+    long dropped = 0;
+    for (T item : items) {
+      dropped += buffer.add(item);
+    }
+    metrics.dropped(api, "buffer_full", dropped, "buffer full while CloudWatch was unreachable");
   }
 
   /**

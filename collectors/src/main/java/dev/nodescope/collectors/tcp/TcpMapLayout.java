@@ -48,13 +48,7 @@ final class TcpMapLayout {
   static Row row(ByteBuffer keys, int k, ByteBuffer values, int v) {
     long cookie = keys.getLong(k);
     int cpu = keys.getInt(k + 8);
-    int family = Short.toUnsignedInt(values.getShort(v + 36));
-    Ends ends =
-        new Ends(
-            address(values, v + 0, family),
-            Short.toUnsignedInt(values.getShort(v + 32)),
-            address(values, v + 16, family),
-            Short.toUnsignedInt(values.getShort(v + 34)));
+    Ends ends = ends(values, v);
     List<Long> buckets = new ArrayList<>(BUCKETS);
     for (int i = 0; i < BUCKETS; i++) {
       buckets.add(Integer.toUnsignedLong(values.getInt(v + 72 + 4 * i)));
@@ -75,14 +69,20 @@ final class TcpMapLayout {
   }
 
   static ResetKey resetKey(ByteBuffer keys, int k) {
-    int family = Short.toUnsignedInt(keys.getShort(k + 36));
-    Ends ends =
-        new Ends(
-            address(keys, k + 0, family),
-            Short.toUnsignedInt(keys.getShort(k + 32)),
-            address(keys, k + 16, family),
-            Short.toUnsignedInt(keys.getShort(k + 34)));
-    return new ResetKey(ends, keys.get(k + 38) == 0, keys.getInt(k + 40));
+    return new ResetKey(ends(keys, k), keys.get(k + 38) == 0, keys.getInt(k + 40));
+  }
+
+  /**
+   * The fields struct tcp_row and struct tcp_reset_key both begin with: local and remote address,
+   * local and remote port, family.
+   */
+  private static Ends ends(ByteBuffer buffer, int offset) {
+    int family = Short.toUnsignedInt(buffer.getShort(offset + 36));
+    return new Ends(
+        address(buffer, offset, family),
+        Short.toUnsignedInt(buffer.getShort(offset + 32)),
+        address(buffer, offset + 16, family),
+        Short.toUnsignedInt(buffer.getShort(offset + 34)));
   }
 
   private static InetAddress address(ByteBuffer buffer, int offset, int family) {

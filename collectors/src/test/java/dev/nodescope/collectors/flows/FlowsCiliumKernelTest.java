@@ -122,6 +122,18 @@ class FlowsCiliumKernelTest {
                 Clock.systemUTC()));
   }
 
+  /** A context with these flags and no pods or cluster to join on. */
+  private static CollectorContext contextWithoutPods(Map<Flag<?>, Object> flags) {
+    return new CollectorContext(
+        RootPaths.host(),
+        "node-a",
+        TestFlags.with(flags),
+        PodDirectory.EMPTY,
+        ClusterDirectory.EMPTY,
+        PodResources.NONE,
+        Clock.systemUTC());
+  }
+
   private static Snapshot collect(Collector collector) throws Exception {
     SnapshotBuilder out = new SnapshotBuilder("flows", new FlowsCollectorFactory().descriptors());
     collector.collect(out);
@@ -486,15 +498,7 @@ class FlowsCiliumKernelTest {
     flags.put(FlowsCollectorFactory.CILIUM_DIRECTORY, bpffs.root().resolve("absent"));
     flags.put(FlowsCollectorFactory.CILIUM_VERSION, "1.16");
     flags.put(FlowsCollectorFactory.SOURCE_FLAG, "cilium");
-    CollectorContext context =
-        new CollectorContext(
-            RootPaths.host(),
-            "node-a",
-            TestFlags.with(flags),
-            PodDirectory.EMPTY,
-            ClusterDirectory.EMPTY,
-            PodResources.NONE,
-            Clock.systemUTC());
+    CollectorContext context = contextWithoutPods(flags);
     assertThatThrownBy(() -> new FlowsCollectorFactory().create(context))
         .isInstanceOf(SourceUnavailableException.class)
         .hasMessageContaining("no Cilium conntrack map");
@@ -505,15 +509,7 @@ class FlowsCiliumKernelTest {
     fill(CiliumCtLayout.BEFORE_1_16);
     Map<Flag<?>, Object> flags = new HashMap<>();
     flags.put(FlowsCollectorFactory.CILIUM_DIRECTORY, bpffs.root());
-    CollectorContext context =
-        new CollectorContext(
-            RootPaths.host(),
-            "node-a",
-            TestFlags.with(flags),
-            PodDirectory.EMPTY,
-            ClusterDirectory.EMPTY,
-            PodResources.NONE,
-            Clock.systemUTC());
+    CollectorContext context = contextWithoutPods(flags);
     assertThatThrownBy(() -> new FlowsCollectorFactory().create(context))
         .isInstanceOf(SourceUnavailableException.class)
         .hasMessageContaining("no cilium-agent pod")
