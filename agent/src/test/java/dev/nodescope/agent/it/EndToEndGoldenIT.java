@@ -46,8 +46,8 @@ class EndToEndGoldenIT {
   /**
    * Short enough that the collectors run again soon after the API server's pods are known, long
    * enough that a first run which loads the native bindings on a busy machine ends before the next
-   * is due: an overrun or a skipped run counts in nodescope_collector_errors_total, which the golden
-   * shows.
+   * is due: an overrun or a skipped run counts in nodescope_collector_errors_total, which the
+   * golden shows.
    */
   private static final String INTERVAL = "5s";
 
