@@ -23,6 +23,7 @@ final class ResourceWatch implements AutoCloseable {
   private final LightStore<?, ?> store;
   private final AtomicLong errors = new AtomicLong();
   private boolean failing;
+  private boolean closed;
   private volatile boolean synced;
 
   <T extends HasMetadata> ResourceWatch(
@@ -35,7 +36,7 @@ final class ResourceWatch implements AutoCloseable {
     informer.exceptionHandler(
         (started, error) -> {
           onError(describe(error));
-          return true;
+          return !isClosed();
         });
     this.informer = informer;
     informer.start();
@@ -73,7 +74,15 @@ final class ResourceWatch implements AutoCloseable {
     return store.size();
   }
 
+  private synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /** Counts and logs a failure; a closed watch's late failures (its stopping) are neither. */
   private synchronized void onError(String cause) {
+    if (closed) {
+      return;
+    }
     errors.incrementAndGet();
     if (!failing) {
       failing = true;
@@ -105,6 +114,9 @@ final class ResourceWatch implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true;
+    }
     informer.stop();
   }
 }
