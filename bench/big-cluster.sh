@@ -107,7 +107,7 @@ EOF
       "$(echo "$curl_ms/1000" | bc -l)" "$(echo "$synced_ms/$curl_ms" | bc -l)" "$heap" "$rss_peak" "$objects" \
       "$(echo "$heap*1048576/$objects" | bc -l)"
     # What the heap holds after the sync: the largest classes, for the per-object figures in docs/performance.md.
-    jcmd "$agent_pid" GC.class_histogram | sed -n '1,3p;4,12p' >"$work/histogram-$nodes-$watch.txt"
+    jcmd "$agent_pid" GC.class_histogram | sed -n '1,28p' >"$work/histogram-$nodes-$watch.txt"
     [ -n "${HISTOGRAMS:-}" ] && cp "$work/histogram-$nodes-$watch.txt" "$HISTOGRAMS/"
     stop_all
   done

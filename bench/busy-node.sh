@@ -233,4 +233,5 @@ echo "threads: $(ls /proc/$agent_pid/task | wc -l); top threads by CPU ticks:"
 for t in /proc/$agent_pid/task/*; do
   awk -v name="$(cat "$t/comm")" '{print $14 + $15, name}' "$t/stat"
 done | sort -rn | head -8
-grep -E 'WARN|ERROR' "$work/agent.log" | cut -c1-240 | sort | uniq -c | sort -rn | head -10 || true
+echo "agent warnings and errors (count, message):"
+grep -E 'level=(warn|error)' "$work/agent.log" | sed 's/^ts=[^ ]* //' | cut -c1-240 | sort | uniq -c | sort -rn | head -10 || true

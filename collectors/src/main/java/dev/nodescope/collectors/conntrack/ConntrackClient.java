@@ -34,8 +34,8 @@ public final class ConntrackClient implements AutoCloseable {
   }
 
   /**
-   * Streams every entry of one family's table to the sink; a netlink error (EPERM, say) is a
-   * NetlinkException.
+   * Streams every entry of one family's table (of every family's with {@code AF_UNSPEC}) to the
+   * sink; a netlink error (EPERM, say) is a NetlinkException.
    */
   public void dump(int family, long timeoutMillis, Consumer<ConntrackEntry> sink)
       throws IOException {

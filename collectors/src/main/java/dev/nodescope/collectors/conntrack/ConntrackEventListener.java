@@ -4,8 +4,8 @@ import dev.nodescope.collectors.netlink.NetlinkSocket;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +29,9 @@ public final class ConntrackEventListener implements AutoCloseable {
 
   private ConntrackEventListener(NetlinkSocket socket, int capacity, String threadName) {
     this.socket = socket;
-    this.queue = new ArrayBlockingQueue<>(capacity);
+    // Linked, not an array: the bound is for a burst, and an array of that bound would hold its
+    // ~800 KB on every node for the life of the agent, however quiet the node.
+    this.queue = new LinkedBlockingQueue<>(capacity);
     this.thread = new Thread(this::loop, threadName);
     this.thread.setDaemon(true);
   }

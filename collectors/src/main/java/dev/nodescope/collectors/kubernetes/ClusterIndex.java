@@ -150,32 +150,50 @@ final class ClusterIndex implements ClusterDirectory {
   /**
    * What one slice claims, as parallel arrays (no object per endpoint): address {@code i} is {@code
    * ipv4[i]} as {@link EndpointIndex#ipv4} reads it or, where that is 0, {@code others[i]} (null
-   * when every address is IPv4).
+   * when every address is IPv4). The pod, namespace and zone of each endpoint are read once, when
+   * the slice is indexed; what the store keeps afterwards ({@link #addresses}) is only what letting
+   * go of the slice's claims needs: addresses and node names.
    */
   static final class SliceEndpoints {
     private final int[] ipv4;
     private final String[] others;
+    private final String[] nodes;
     private final String[] pods;
     private final String[] namespaces;
-    private final String[] nodes;
     private final String[] zones;
 
     SliceEndpoints(int count) {
-      ipv4 = new int[count];
-      pods = new String[count];
-      namespaces = new String[count];
-      nodes = new String[count];
-      zones = new String[count];
-      others = null;
+      this(
+          new int[count],
+          null,
+          new String[count],
+          new String[count],
+          new String[count],
+          new String[count]);
     }
 
-    private SliceEndpoints(SliceEndpoints ipv4Only, String[] others) {
-      this.ipv4 = ipv4Only.ipv4;
-      this.pods = ipv4Only.pods;
-      this.namespaces = ipv4Only.namespaces;
-      this.nodes = ipv4Only.nodes;
-      this.zones = ipv4Only.zones;
+    private SliceEndpoints(
+        int[] ipv4,
+        String[] others,
+        String[] nodes,
+        String[] pods,
+        String[] namespaces,
+        String[] zones) {
+      this.ipv4 = ipv4;
       this.others = others;
+      this.nodes = nodes;
+      this.pods = pods;
+      this.namespaces = namespaces;
+      this.zones = zones;
+    }
+
+    SliceEndpoints withOthers(String[] others) {
+      return new SliceEndpoints(ipv4, others, nodes, pods, namespaces, zones);
+    }
+
+    /** The addresses and nodes alone, as the store keeps them once they are indexed. */
+    SliceEndpoints addresses() {
+      return new SliceEndpoints(ipv4, others, nodes, null, null, null);
     }
 
     int size() {
@@ -201,7 +219,13 @@ final class ClusterIndex implements ClusterDirectory {
     private final AddressIndex<String> zoneByNode = new AddressIndex<>();
 
     EndpointSliceStore() {
-      super(EndpointSlice::new);
+      super(
+          () -> {
+            EndpointSlice skeleton = new EndpointSlice();
+            skeleton.setEndpoints(null);
+            skeleton.setPorts(null);
+            return skeleton;
+          });
     }
 
     /**
@@ -246,7 +270,12 @@ final class ClusterIndex implements ClusterDirectory {
           i++;
         }
       }
-      return others == null ? kept : new SliceEndpoints(kept, others);
+      return others == null ? kept : kept.withOthers(others);
+    }
+
+    @Override
+    SliceEndpoints retained(SliceEndpoints indexed) {
+      return indexed.addresses();
     }
 
     private static boolean isPod(Endpoint endpoint) {

@@ -1,6 +1,7 @@
 package dev.nodescope.collectors.kubernetes;
 
 import dev.nodescope.collectors.core.ClusterDirectory.RemotePod;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -11,13 +12,13 @@ import java.util.concurrent.locks.StampedLock;
 
 /**
  * Endpoint IP → pod for the cluster's EndpointSlices, sized for 150,000 endpoints and more: IPv4
- * addresses are int keys in an open-addressing table whose slots hold the claiming slice, the pod's
- * name and its namespace and node as indexes into one table of distinct names, so that the common
- * case (one slice claims an address) costs one slot and the pod's name, with no object per
- * endpoint. An address claimed by several slices at once (a pod behind two Services, an IP reused
- * while churn settles) keeps every claim in a side map until one is left, so that one slice letting
- * go does not erase another's claim. Other addresses (IPv6) go to an {@link AddressIndex} keyed by
- * their text.
+ * addresses are int keys in an open-addressing table whose slots hold the claiming slice, the bytes
+ * of the pod's name and its namespace and node as indexes into one table of distinct names, so that
+ * the common case (one slice claims an address) costs one slot and the name's bytes, with no other
+ * object per endpoint. An address claimed by several slices at once (a pod behind two Services, an
+ * IP reused while churn settles) keeps every claim in a side map until one is left, so that one
+ * slice letting go does not erase another's claim. Other addresses (IPv6) go to an {@link
+ * AddressIndex} keyed by their text.
  *
  * <p>One writer (the informer's thread) and any number of readers, under a {@link StampedLock}.
  */
@@ -33,7 +34,10 @@ final class EndpointIndex {
   private int[] keys = new int[INITIAL_SLOTS];
 
   private int[] owners = new int[INITIAL_SLOTS];
-  private String[] pods = new String[INITIAL_SLOTS];
+
+  /** Pod names as their bytes (names are ASCII): a String would add 24 B to each endpoint. */
+  private byte[][] pods = new byte[INITIAL_SLOTS][];
+
   private int[] namespaces = new int[INITIAL_SLOTS];
   private int[] nodes = new int[INITIAL_SLOTS];
   private int used;
@@ -104,7 +108,7 @@ final class EndpointIndex {
         shared.get(key).put(ownerId, claim);
       } else if (owners[slot] != ownerId) {
         Map<Integer, Claim> claims = new LinkedHashMap<>();
-        claims.put(owners[slot], new Claim(pods[slot], namespaces[slot], nodes[slot]));
+        claims.put(owners[slot], new Claim(podName(slot), namespaces[slot], nodes[slot]));
         claims.put(ownerId, claim);
         shared.put(key, claims);
         owners[slot] = SHARED;
@@ -169,7 +173,7 @@ final class EndpointIndex {
       int slot = find(key);
       return slot < 0
           ? Optional.empty()
-          : Optional.of(new RemotePod(names[namespaces[slot]], pods[slot], names[nodes[slot]]));
+          : Optional.of(new RemotePod(names[namespaces[slot]], podName(slot), names[nodes[slot]]));
     } finally {
       lock.unlockRead(stamp);
     }
@@ -185,9 +189,13 @@ final class EndpointIndex {
   }
 
   private void show(int slot, Claim claim) {
-    pods[slot] = claim.pod();
+    pods[slot] = claim.pod().getBytes(StandardCharsets.UTF_8);
     namespaces[slot] = claim.namespace();
     nodes[slot] = claim.node();
+  }
+
+  private String podName(int slot) {
+    return new String(pods[slot], StandardCharsets.UTF_8);
   }
 
   private static int home(int key, int mask) {
@@ -233,13 +241,13 @@ final class EndpointIndex {
   private void grow() {
     int[] oldKeys = keys;
     int[] oldOwners = owners;
-    String[] oldPods = pods;
+    byte[][] oldPods = pods;
     int[] oldNamespaces = namespaces;
     int[] oldNodes = nodes;
     int slots = oldKeys.length * 2;
     keys = new int[slots];
     owners = new int[slots];
-    pods = new String[slots];
+    pods = new byte[slots][];
     namespaces = new int[slots];
     nodes = new int[slots];
     for (int i = 0; i < oldKeys.length; i++) {

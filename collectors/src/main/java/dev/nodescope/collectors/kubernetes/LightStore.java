@@ -11,30 +11,18 @@ import java.util.stream.Stream;
 
 /**
  * The informer's store, keeping of each object only the few fields the agent joins on (a value
- * extracted once, on arrival) plus its identity for the informer's own bookkeeping (relists and
- * deletions need keys and resource versions). A full Node costs about 19 KB of heap; what is kept
- * of it here well under 1 KB (docs/design.md).
+ * extracted once, on arrival) under its key. A full Node costs about 19 KB of heap; what is kept of
+ * it here well under 1 KB (docs/design.md). The informer's own bookkeeping (relists and deletions)
+ * needs only keys: it gets objects made from the key on demand, with the namespace and name alone
+ * (no uid, no resourceVersion: the watches' handlers use neither).
  *
  * <p>Writes come from the informer's thread, one at a time; readers (collectors on their own
- * threads) read the concurrent maps without locks. The value is indexed before the old one is
+ * threads) read the concurrent map without locks. The value is indexed before the old one is
  * unindexed, so a lookup during an update never misses an object that exists before and after it
  * (see {@link #reindex}).
  */
 abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
-  /** What the informer needs back of an object: its identity and version, as plain strings. */
-  private record Identity(String namespace, String name, String uid, String resourceVersion) {
-    static Identity of(ObjectMeta metadata) {
-      return new Identity(
-          metadata.getNamespace(),
-          metadata.getName(),
-          metadata.getUid(),
-          metadata.getResourceVersion());
-    }
-  }
-
-  private record Kept<V>(Identity identity, V value) {}
-
-  private final Map<String, Kept<V>> byKey = new ConcurrentHashMap<>();
+  private final Map<String, V> byKey = new ConcurrentHashMap<>();
   private final Supplier<T> emptyObject;
 
   LightStore(Supplier<T> emptyObject) {
@@ -58,21 +46,31 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
     return namespace == null || namespace.isEmpty() ? name : namespace + "/" + name;
   }
 
+  /**
+   * What is kept of a value once {@link #reindex} has indexed it, for the next reindex of the same
+   * key (which reads it as {@code before}): the value itself, unless a store needs less of it then.
+   */
+  V retained(V indexed) {
+    return indexed;
+  }
+
   @Override
   public T put(String key, T object) {
     V value = extract(object);
-    Kept<V> old = byKey.put(key, new Kept<>(Identity.of(object.getMetadata()), value));
-    reindex(key, old == null ? null : old.value(), value);
-    return skeleton(old);
+    V old = byKey.get(key);
+    reindex(key, old, value);
+    byKey.put(key, retained(value));
+    return old == null ? null : skeleton(key);
   }
 
   @Override
   public T remove(String key) {
-    Kept<V> old = byKey.remove(key);
-    if (old != null) {
-      reindex(key, old.value(), null);
+    V old = byKey.remove(key);
+    if (old == null) {
+      return null;
     }
-    return skeleton(old);
+    reindex(key, old, null);
+    return skeleton(key);
   }
 
   @Override
@@ -80,9 +78,13 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
     return byKey.keySet().stream();
   }
 
+  /**
+   * Every object, made from its key: the informer asks for them all at once after each list (to
+   * find the deleted ones), so each is kept as small as a fabric8 object can be.
+   */
   @Override
   public Stream<T> values() {
-    return byKey.values().stream().map(this::skeleton);
+    return byKey.keySet().stream().map(this::skeleton);
   }
 
   @Override
@@ -92,7 +94,7 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
 
   @Override
   public T get(String key) {
-    return skeleton(byKey.get(key));
+    return byKey.containsKey(key) ? skeleton(key) : null;
   }
 
   @Override
@@ -101,27 +103,27 @@ abstract class LightStore<T extends HasMetadata, V> implements ItemStore<T> {
   }
 
   Optional<V> value(String key) {
-    Kept<V> kept = byKey.get(key);
-    return kept == null ? Optional.empty() : Optional.of(kept.value());
+    return Optional.ofNullable(byKey.get(key));
   }
 
   Stream<V> keptValues() {
-    return byKey.values().stream().map(Kept::value);
+    return byKey.values().stream();
   }
 
   /**
-   * Built on demand (relists and deletions only): a kept fabric8 object would cost more than the
-   * value.
+   * The object's identity as {@link #getKey} wrote it, without the empty collections fabric8's
+   * constructors fill in (176 B instead of 400 B an object).
    */
-  private T skeleton(Kept<V> kept) {
-    if (kept == null) {
-      return null;
-    }
+  private T skeleton(String key) {
+    int slash = key.indexOf('/');
     ObjectMeta metadata = new ObjectMeta();
-    metadata.setNamespace(kept.identity().namespace());
-    metadata.setName(kept.identity().name());
-    metadata.setUid(kept.identity().uid());
-    metadata.setResourceVersion(kept.identity().resourceVersion());
+    metadata.setNamespace(slash < 0 ? null : key.substring(0, slash));
+    metadata.setName(key.substring(slash + 1));
+    metadata.setAnnotations(null);
+    metadata.setLabels(null);
+    metadata.setFinalizers(null);
+    metadata.setManagedFields(null);
+    metadata.setOwnerReferences(null);
     T skeleton = emptyObject.get();
     skeleton.setMetadata(metadata);
     return skeleton;

@@ -2,7 +2,6 @@ package dev.nodescope.collectors.kubernetes;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.dsl.Informable;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -13,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * logged once when it starts and once when it heals. fabric8 retries on its own with exponential
  * backoff (capped at 32 times the watch reconnect interval); the informer is told to retry even
  * when the very first list fails, so that an agent started while the API server is down catches up
- * by itself.
+ * by itself. The informer has no event handler: the store is all the agent reads, and a handler
+ * would be sent every object of a list (a full one during the first), queued until it ran.
  */
 final class ResourceWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResourceWatch.class);
@@ -23,6 +23,7 @@ final class ResourceWatch implements AutoCloseable {
   private final LightStore<?, ?> store;
   private final AtomicLong errors = new AtomicLong();
   private boolean failing;
+  private boolean closed;
   private volatile boolean synced;
 
   <T extends HasMetadata> ResourceWatch(
@@ -35,23 +36,7 @@ final class ResourceWatch implements AutoCloseable {
     informer.exceptionHandler(
         (started, error) -> {
           onError(describe(error));
-          return true;
-        });
-    informer.addEventHandler(
-        new ResourceEventHandler<T>() {
-          @Override
-          public void onList(String resourceVersion, boolean initial) {
-            check();
-          }
-
-          @Override
-          public void onAdd(T object) {}
-
-          @Override
-          public void onUpdate(T before, T after) {}
-
-          @Override
-          public void onDelete(T object, boolean finalStateUnknown) {}
+          return !isClosed();
         });
     this.informer = informer;
     informer.start();
@@ -69,7 +54,7 @@ final class ResourceWatch implements AutoCloseable {
   /**
    * Looks at the connection. fabric8 re-opens a dropped watch by itself, without telling the
    * exception handler, so a lost watch is noticed here: counted as an error and logged like a
-   * failed list. Called by the health check and after each list, hence synchronized.
+   * failed list. Called by the health check, every second.
    */
   synchronized void check() {
     boolean now = informer.hasSynced() && informer.isWatching();
@@ -89,7 +74,15 @@ final class ResourceWatch implements AutoCloseable {
     return store.size();
   }
 
+  private synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /** Counts and logs a failure; a closed watch's late failures (its stopping) are neither. */
   private synchronized void onError(String cause) {
+    if (closed) {
+      return;
+    }
     errors.incrementAndGet();
     if (!failing) {
       failing = true;
@@ -121,6 +114,9 @@ final class ResourceWatch implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true;
+    }
     informer.stop();
   }
 }

@@ -6,6 +6,9 @@ import java.util.Arrays;
 
 /** Address families as the kernel numbers them, and addresses written as Kubernetes writes them. */
 public final class Addresses {
+  /** In a ctnetlink dump request: every family, in one walk of the table. */
+  public static final int AF_UNSPEC = 0;
+
   public static final int AF_INET = 2;
   public static final int AF_INET6 = 10;
 

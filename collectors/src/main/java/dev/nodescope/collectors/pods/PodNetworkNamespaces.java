@@ -37,7 +37,7 @@ public final class PodNetworkNamespaces {
 
   /** Pod UIDs by network namespace inode; empty when no kubelet runs here. */
   public Map<Long, String> podUidsByInode() throws IOException {
-    OptionalLong host = inode(paths.proc("1"));
+    OptionalLong host = hostInode();
     Map<Long, String> pods = new HashMap<>();
     for (KubepodsTree.PodCgroup pod : KubepodsTree.scan(cgroups.hierarchy())) {
       List<Path> withProcesses = new ArrayList<>();
@@ -57,6 +57,16 @@ public final class PodNetworkNamespaces {
       }
     }
     return pods;
+  }
+
+  /**
+   * The host's network namespace: process 1's, or where that link cannot be read (reading it needs
+   * ptrace access to process 1, which a container without CAP_SYS_PTRACE lacks) the agent's own,
+   * since the agent runs on the host's network.
+   */
+  private OptionalLong hostInode() {
+    OptionalLong init = inode(paths.proc("1"));
+    return init.isPresent() ? init : inode(paths.proc("self"));
   }
 
   /** The processes of a cgroup; none when it went away with its pod or container. */

@@ -2,6 +2,7 @@ package dev.nodescope.collectors.tcp;
 
 import dev.nodescope.collectors.bpf.Btf;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -26,9 +27,11 @@ final class DropReasons {
     this.names = Map.copyOf(names);
   }
 
-  /** The reasons this BTF names; empty when it has no drop-reason enum (kernels before 5.17). */
-  static Optional<DropReasons> of(Btf btf) throws IOException {
-    Optional<Map<Long, String>> values = btf.enumValues(ENUM);
+  /**
+   * The reasons this BTF file names; empty when it has no drop-reason enum (kernels before 5.17).
+   */
+  static Optional<DropReasons> of(Path btf) throws IOException {
+    Optional<Map<Long, String>> values = Btf.enumValues(btf, ENUM);
     if (values.isEmpty()) {
       return Optional.empty();
     }

@@ -3,7 +3,6 @@ package dev.nodescope.collectors.tcp;
 import dev.nodescope.collectors.bpf.BpfException;
 import dev.nodescope.collectors.bpf.BpfMap;
 import dev.nodescope.collectors.bpf.BpfObject;
-import dev.nodescope.collectors.bpf.Btf;
 import dev.nodescope.collectors.core.PodInfo;
 import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.core.SourceUnavailableException;
@@ -77,7 +76,7 @@ final class DropsPart implements TcpPart {
    */
   static DropsPart load(byte[] elf, Path kernelBtf, PodsByNetNamespace pods)
       throws SourceUnavailableException, IOException {
-    Optional<DropReasons> reasons = DropReasons.of(Btf.read(kernelBtf));
+    Optional<DropReasons> reasons = DropReasons.of(kernelBtf);
     if (reasons.isEmpty()) {
       throw new SourceUnavailableException(
           "the kernel has no drop reasons (no enum "

@@ -10,55 +10,81 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reader against blobs built here, type by type, in either byte order; and against the running
  * kernel's BTF, whose truth is bpftool's own dump of it.
  */
 class BtfTest {
+  @TempDir Path dir;
+  private int files;
+
   @Test
   void findsAnEnumPastEveryOtherKind() throws IOException {
     for (ByteOrder order : List.of(ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN)) {
-      Btf btf = Btf.parse(sampleBlob(order), "sample");
+      Path btf = write(sampleBlob(order));
 
-      assertThat(btf.enumValues("skb_drop_reason").orElseThrow())
+      assertThat(Btf.enumValues(btf, "skb_drop_reason").orElseThrow())
           .containsExactly(
               Map.entry(0L, "SKB_NOT_DROPPED_YET"),
               Map.entry(1L, "SKB_CONSUMED"),
               Map.entry(6L, "SKB_DROP_REASON_NETFILTER_DROP"),
               Map.entry(0xffff0001L, "SKB_DROP_REASON_HIGH"));
-      assertThat(btf.enumValues("signed_enum").orElseThrow())
+      assertThat(Btf.enumValues(btf, "signed_enum").orElseThrow())
           .containsExactly(Map.entry(-2L, "MINUS_TWO"));
-      assertThat(btf.enumValues("wide_enum").orElseThrow())
+      assertThat(Btf.enumValues(btf, "wide_enum").orElseThrow())
           .containsExactly(Map.entry(0x1_0000_0002L, "WIDE"));
-      assertThat(btf.enumValues("no_such_enum")).isEmpty();
-      assertThat(btf.enumValues("some_struct")).as("a struct is not an enum").isEmpty();
+      assertThat(Btf.enumValues(btf, "no_such_enum")).isEmpty();
+      assertThat(Btf.enumValues(btf, "skb_drop")).as("a prefix is not the name").isEmpty();
+      assertThat(Btf.enumValues(btf, "some_struct")).as("a struct is not an enum").isEmpty();
     }
   }
 
   @Test
-  void rejectsWhatIsNotBtf() {
-    assertThatThrownBy(() -> Btf.parse(ByteBuffer.allocate(10), "short"))
+  void rejectsWhatIsNotBtf() throws IOException {
+    Path shortFile = write(ByteBuffer.allocate(10));
+    assertThatThrownBy(() -> Btf.enumValues(shortFile, "e"))
         .hasMessageContaining("shorter than a BTF header");
-    assertThatThrownBy(() -> Btf.parse(ByteBuffer.allocate(64), "zeros"))
-        .hasMessageContaining("not BTF");
-    ByteBuffer truncated = sampleBlob(ByteOrder.LITTLE_ENDIAN);
-    assertThatThrownBy(() -> Btf.parse(truncated.limit(truncated.limit() - 5), "cut"))
+    Path zeros = write(ByteBuffer.allocate(64));
+    assertThatThrownBy(() -> Btf.enumValues(zeros, "e")).hasMessageContaining("not BTF");
+    ByteBuffer blob = sampleBlob(ByteOrder.LITTLE_ENDIAN);
+    Path truncated = write(blob.limit(blob.limit() - 5));
+    assertThatThrownBy(() -> Btf.enumValues(truncated, "e"))
         .hasMessageContaining("run past the end");
+  }
+
+  /**
+   * An enum whose name and enumerators sit past the first window of each section, with types and
+   * strings far larger than a window: the reader finds it as it does in a small blob.
+   */
+  @Test
+  void findsAnEnumInABlobLargerThanItsWindows() throws IOException {
+    BtfBlob blob = new BtfBlob(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 20_000; i++) {
+      blob.type("filler_struct_with_a_long_name_" + i, Btf.KIND_STRUCT, 1, 4).member("m" + i, 1, 0);
+    }
+    blob.type("late_enum", Btf.KIND_ENUM, 2, 4).member("LATE_ONE", 1).member("LATE_TWO", 2);
+    Path btf = write(blob.build());
+    assertThat(Files.size(btf)).isGreaterThan(4L * 64 * 1024);
+
+    assertThat(Btf.enumValues(btf, "late_enum").orElseThrow())
+        .containsExactly(Map.entry(1L, "LATE_ONE"), Map.entry(2L, "LATE_TWO"));
   }
 
   @Test
   void rejectsAnUnknownKind() throws IOException {
     BtfBlob blob = new BtfBlob(ByteOrder.LITTLE_ENDIAN);
     blob.type("odd", 31, 0, 0);
-    Btf btf = Btf.parse(blob.build(), "odd");
-    assertThatThrownBy(() -> btf.enumValues("anything"))
+    Path btf = write(blob.build());
+    assertThatThrownBy(() -> Btf.enumValues(btf, "anything"))
         .hasMessageContaining("unknown BTF kind 31");
   }
 
@@ -81,7 +107,7 @@ class BtfTest {
       value.region(value.end(), dump.length());
     }
 
-    Map<Long, String> read = Btf.read(Btf.KERNEL).enumValues("skb_drop_reason").orElseThrow();
+    Map<Long, String> read = Btf.enumValues(Btf.KERNEL, "skb_drop_reason").orElseThrow();
 
     assertThat(read)
         .containsExactlyEntriesOf(expected)
@@ -111,5 +137,11 @@ class BtfTest {
     blob.type("signed_enum", Btf.KIND_ENUM, 1, 4, true).member("MINUS_TWO", -2);
     blob.type("wide_enum", Btf.KIND_ENUM64, 1, 8).member("WIDE", 2, 1);
     return blob.build();
+  }
+
+  private Path write(ByteBuffer blob) throws IOException {
+    byte[] bytes = new byte[blob.remaining()];
+    blob.get(bytes);
+    return Files.write(dir.resolve("btf" + files++), bytes);
   }
 }

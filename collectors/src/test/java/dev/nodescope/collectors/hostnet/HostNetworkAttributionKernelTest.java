@@ -14,20 +14,17 @@ import dev.nodescope.collectors.core.SnapshotBuilder;
 import dev.nodescope.collectors.flows.FlowsCollectorFactory;
 import dev.nodescope.collectors.flows.FlowsMetrics;
 import dev.nodescope.collectors.testing.Capabilities;
+import dev.nodescope.collectors.testing.KubeletPodCgroup;
 import dev.nodescope.collectors.testing.TestFlags;
 import dev.nodescope.collectors.testing.TestNetns;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -45,41 +42,30 @@ import org.junit.jupiter.api.Test;
  * has exited, the same connections fall back to the node.
  */
 class HostNetworkAttributionKernelTest {
-  private static final Path CGROUP = Path.of("/sys/fs/cgroup");
   private static final String NODE_IP = "192.0.2.50";
   private static final String WEB_IP = "192.0.2.10";
   private static final String OUTSIDE_IP = "198.51.100.9";
   private static final int BYTES = 30_000;
   private final String uid = UUID.randomUUID().toString();
-  private final List<Path> createdCgroups = new ArrayList<>();
   private TestNetns netns;
 
   @Test
   void namesTheHostNetworkPodThatOwnsTheSocket() throws Exception {
     Capabilities.requireRoot();
     Capabilities.requireCommand("conntrack");
-    Path podCgroup = null;
-    String refusal = "";
-    try {
-      podCgroup = makePodCgroup();
-    } catch (IOException e) {
-      refusal = ": " + e;
-    }
+    KubeletPodCgroup pod = KubeletPodCgroup.create(uid);
     Process ingress = null;
     ExecutorService thread = null;
     try {
-      Capabilities.require(podCgroup != null, "writable cgroup hierarchy at " + CGROUP + refusal);
       netns = TestNetns.create("nshostnet");
       netns.trackLoopback(NODE_IP, WEB_IP, OUTSIDE_IP);
       thread = netns.threads();
-      Path pod = podCgroup;
       try (ServerSocket outside =
           thread
               .submit(() -> new ServerSocket(443, 5, java.net.InetAddress.getByName(OUTSIDE_IP)))
               .get(10, TimeUnit.SECONDS)) {
         ingress = startIngress();
-        Files.writeString(
-            pod.resolve("cgroup.procs"), Long.toString(ingress.pid()), StandardCharsets.UTF_8);
+        pod.add(ingress.pid());
         BufferedReader said =
             new BufferedReader(
                 new InputStreamReader(ingress.getInputStream(), StandardCharsets.UTF_8));
@@ -117,13 +103,10 @@ class HostNetworkAttributionKernelTest {
       if (ingress != null) {
         ingress.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
-      Collections.reverse(createdCgroups);
-      for (Path dir : createdCgroups) {
-        Files.deleteIfExists(dir);
-      }
       if (netns != null) {
         netns.close();
       }
+      pod.close(); // after its process has exited
     }
   }
 
@@ -278,31 +261,5 @@ class HostNetworkAttributionKernelTest {
             Integer.toString(BYTES))
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
-  }
-
-  /**
-   * cgroup v1 (this CI machine): the pids hierarchy, cgroupfs driver; v2: the unified tree, systemd
-   * driver.
-   */
-  private Path makePodCgroup() throws IOException {
-    boolean v2 = Files.exists(CGROUP.resolve("cgroup.controllers"));
-    String containerId = uid.replace("-", "").repeat(2);
-    List<String> parts =
-        v2
-            ? List.of(
-                "kubepods.slice",
-                "kubepods-besteffort.slice",
-                "kubepods-besteffort-pod" + uid.replace('-', '_') + ".slice",
-                "cri-containerd-" + containerId + ".scope")
-            : List.of("pids", "kubepods", "besteffort", "pod" + uid, containerId);
-    Path dir = CGROUP;
-    for (String part : parts) {
-      dir = dir.resolve(part);
-      if (!Files.isDirectory(dir)) {
-        Files.createDirectory(dir);
-        createdCgroups.add(dir);
-      }
-    }
-    return dir;
   }
 }

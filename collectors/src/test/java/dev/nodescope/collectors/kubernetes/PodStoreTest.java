@@ -129,8 +129,9 @@ class PodStoreTest {
     assertThat(store.byUid("uid-2")).isPresent();
     assertThat(store.byIp("10.0.0.1")).isEmpty();
     assertThat(store.byIp("10.0.0.2")).map(PodInfo::uid).contains("uid-2");
-    // The informer's bookkeeping sees only the identity, with the latest resource version.
-    assertThat(store.get("ns/db-0").getMetadata().getUid()).isEqualTo("uid-2");
+    // The informer's bookkeeping sees only the identity the key gives.
+    assertThat(store.get("ns/db-0").getMetadata().getNamespace()).isEqualTo("ns");
+    assertThat(store.get("ns/db-0").getMetadata().getName()).isEqualTo("db-0");
     assertThat(store.get("ns/db-0").getSpec()).isNull();
   }
 

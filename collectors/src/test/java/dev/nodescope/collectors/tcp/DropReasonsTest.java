@@ -32,7 +32,7 @@ class DropReasonsTest {
         .member("SKB_DROP_REASON_NETFILTER_DROP", 12)
         .member("SKB_DROP_REASON_NO_SOCKET", 3);
 
-    DropReasons reasons = DropReasons.of(Btf.read(write(blob.build()))).orElseThrow();
+    DropReasons reasons = DropReasons.of(write(blob.build())).orElseThrow();
 
     assertThat(reasons.name(12)).isEqualTo("NETFILTER_DROP");
     assertThat(reasons.name(3)).isEqualTo("NO_SOCKET");

@@ -148,7 +148,7 @@ class DropsPartKernelTest {
     Capabilities.requireCommand("bpftool");
     Capabilities.require(Files.isReadable(Btf.KERNEL), "kernel BTF at " + Btf.KERNEL);
     Capabilities.require(
-        Btf.read(Btf.KERNEL).enumValues(DropReasons.ENUM).isPresent(),
+        Btf.enumValues(Btf.KERNEL, DropReasons.ENUM).isPresent(),
         "kernel drop reasons (kernel 5.17+)");
   }
 
