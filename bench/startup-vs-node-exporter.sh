@@ -110,7 +110,6 @@ scrape_all() {
     curl -fsS -o "$work/$v.metrics" -H "Accept: $ACCEPT" "http://127.0.0.1:${port[$v]}/metrics" || true
   done
 }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 declare -A ticks
 elapsed=0
 while [ "$elapsed" -lt $((REST + WINDOW)) ]; do
