@@ -76,8 +76,10 @@ class TcpCollectorKernelTest {
           .isEqualTo(CONNECTS);
       assertThat(TcpLab.sum(snapshot, TcpMetrics.RESETS, "pod", "client", "direction", "received"))
           .isEqualTo(CONNECTS);
+      // one reset per refused attempt, and one more for a SYN the client sent again because the
+      // first reset came after its retransmission timer (a loaded machine)
       long outRsts = TcpLab.kernelCounter(lab.server, "Tcp", "OutRsts");
-      assertThat(outRsts).isEqualTo(CONNECTS);
+      assertThat(outRsts).isGreaterThanOrEqualTo(CONNECTS);
       assertThat(
               TcpLab.sum(
                   snapshot,
