@@ -36,7 +36,7 @@ final class ResourceWatch implements AutoCloseable {
     informer.exceptionHandler(
         (started, error) -> {
           onError(describe(error));
-          return !isClosed();
+          return true; // retry; close() stops the informer, and with it the retries
         });
     this.informer = informer;
     informer.start();
@@ -72,10 +72,6 @@ final class ResourceWatch implements AutoCloseable {
 
   int objects() {
     return store.size();
-  }
-
-  private synchronized boolean isClosed() {
-    return closed;
   }
 
   /** Counts and logs a failure; a closed watch's late failures (its stopping) are neither. */
