@@ -163,7 +163,8 @@ EOF
 
 # --- The agent (in the namespace: its conntrack), node_exporter and Prometheus. ---
 # shellcheck disable=SC2086
-ip netns exec "$ns" env NODE_NAME=$node LD_LIBRARY_PATH="$work" STUB_NVML_GPUS=8 \
+# MALLOC_ARENA_MAX=2 as the chart sets it (glibc's per-thread arenas).
+ip netns exec "$ns" env NODE_NAME=$node LD_LIBRARY_PATH="$work" STUB_NVML_GPUS=8 MALLOC_ARENA_MAX=2 \
   AWS_ACCESS_KEY_ID=busynode AWS_SECRET_ACCESS_KEY=busynode AWS_EC2_METADATA_DISABLED=true \
   java @agent/jvm.options ${JAVA_OPTS:-} -jar "$AGENT_JAR" --web.listen-address=127.0.0.1:$agent_port \
   --path.sysfs="$sysroot" --kubernetes.kubeconfig="$work/kubeconfig" \
