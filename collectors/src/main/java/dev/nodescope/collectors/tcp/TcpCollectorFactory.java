@@ -89,7 +89,8 @@ public final class TcpCollectorFactory extends CollectorFactory {
       try {
         parts.add(loader.getValue().load());
         available.put(loader.getKey(), true);
-      } catch (SourceUnavailableException e) {
+      } catch (SourceUnavailableException | IOException e) {
+        // IOException: a kernel BTF file the part cannot parse
         available.put(loader.getKey(), false);
         reasons.add(loader.getKey() + ": " + e.getMessage());
       }

@@ -47,7 +47,7 @@ class TcpCollectorFactoryTest {
   }
 
   @Test
-  void onCgroupV1OnlyTheHealthPartAndSoTheCollectorIsUnavailable() throws Exception {
+  void onCgroupV1OnlyWithAnEmptyBtfFileBothPartsAndSoTheCollectorAreUnavailable() throws Exception {
     Files.createDirectories(root.resolve("sys/kernel/btf"));
     Files.writeString(root.resolve("sys/kernel/btf/vmlinux"), "");
     // A cgroup v1 host: controller hierarchies under /sys/fs/cgroup, no cgroup2 anywhere.
@@ -60,7 +60,10 @@ class TcpCollectorFactoryTest {
             "health: cgroup v1 only: no cgroup v2 hierarchy at "
                 + root.resolve("sys/fs/cgroup")
                 + " or "
-                + root.resolve("sys/fs/cgroup/unified"));
+                + root.resolve("sys/fs/cgroup/unified")
+                + "; drops: "
+                + root.resolve("sys/kernel/btf/vmlinux")
+                + ": 0 bytes, shorter than a BTF header");
   }
 
   @Test
