@@ -28,14 +28,7 @@ command -v prometheus-node-exporter >/dev/null || { echo "prometheus-node-export
 
 agent_port=$(free_port)
 exporter_port=$(free_port)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+work_and_pids_cleaned_on_exit
 
 # The agent runs with the JVM options of agent/jvm.options, exactly as the README and the container run it.
 # shellcheck disable=SC2086

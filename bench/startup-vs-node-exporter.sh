@@ -31,14 +31,7 @@ ACCEPT='application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.
 command -v prometheus-node-exporter >/dev/null || { echo "prometheus-node-exporter is missing" >&2; exit 1; }
 [ -f "$JAR" ] || { echo "$JAR is missing: mvn -B -q package -DskipTests" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+work_and_pids_cleaned_on_exit
 
 agent_args=("$@")
 agent() { # port, extra JVM options... : replaces the calling (background) shell with the agent
@@ -107,7 +100,7 @@ for v in "${variants[@]}" exporter; do
 done
 scrape_all() {
   for v in "${variants[@]}" exporter; do
-    curl -fsS -o "$work/$v.metrics" -H "Accept: $ACCEPT" "http://127.0.0.1:${port[$v]}/metrics" || true
+    curl -fsS -o "$work/$v.metrics" -H "Accept: $ACCEPT" "http://127.0.0.1:${port[$v]}/metrics" 2>/dev/null || true
   done
 }
 declare -A ticks
