@@ -31,7 +31,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -148,9 +147,6 @@ public final class Agent implements AutoCloseable {
             registry::initialCollectionDone,
             values.get(AgentFlags.MAX_REQUESTS));
     exposition.serve(http.metrics());
-    // Once a second is fast beside any collector's interval and costs a comparison when nothing
-    // changed.
-    exposition.prepareBodiesEvery(Duration.ofSeconds(1));
 
     ScheduledExecutorService scheduler =
         Executors.newScheduledThreadPool(1, DaemonThreads.named("collector-scheduler"));

@@ -1,7 +1,6 @@
 package dev.nodescope.agent.exposition;
 
 import dev.nodescope.collectors.core.CollectorHealth;
-import dev.nodescope.collectors.core.DaemonThreads;
 import dev.nodescope.collectors.core.Histogram;
 import dev.nodescope.collectors.core.MetricDescriptor;
 import dev.nodescope.collectors.core.MetricFamily;
@@ -24,20 +23,13 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Serves the registry's snapshots through OpenTelemetry asynchronous instruments and the OTel
@@ -60,15 +52,11 @@ public final class OtelExposition implements AutoCloseable {
   private final PrometheusRegistry prometheusRegistry = new PrometheusRegistry();
 
   /** Per collector: the prepared series of its latest snapshot. */
-  private static final Logger LOG = LoggerFactory.getLogger(OtelExposition.class);
-
   private final Map<String, PreparedSnapshot> prepared = new ConcurrentHashMap<>();
 
   private final List<InfoFamily> infoFamilies = new ArrayList<>();
   private final Meter meter;
   private final PreparedBodies bodies = new PreparedBodies(prometheusRegistry, this::generation);
-  private final ScheduledExecutorService preparer =
-      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("exposition-prepare"));
 
   /** The HTTP server whose counters are served, once {@link #serve} is called. */
   private volatile HttpServerMetrics http;
@@ -325,29 +313,8 @@ public final class OtelExposition implements AutoCloseable {
     return builder.build();
   }
 
-  /**
-   * Prepares the bodies scrapers ask for in the background, looking once a period for a new
-   * generation of the data, so that scrapes copy bytes rather than render them.
-   */
-  public void prepareBodiesEvery(Duration period) {
-    // Runs until close(); the task handles its own failures.
-    Future<?> unused =
-        preparer.scheduleWithFixedDelay(
-            () -> {
-              try {
-                bodies.prepareAhead();
-              } catch (RuntimeException e) {
-                LOG.warn("cannot prepare the metrics body ahead of scrapes: {}", e.toString());
-              }
-            },
-            period.toMillis(),
-            period.toMillis(),
-            TimeUnit.MILLISECONDS);
-  }
-
   @Override
   public void close() {
-    preparer.shutdownNow();
     meterProvider.close();
   }
 }

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,9 +30,6 @@ public final class PreparedBodies {
   private final ExpositionFormats formats = ExpositionFormats.init(PrometheusProperties.get());
   private final AtomicReference<Prepared> current = new AtomicReference<>(new Prepared(-1));
   private final AtomicLong renders = new AtomicLong();
-
-  /** The formats and encodings scrapers have asked for: two formats, escapings and encodings. */
-  private final Set<Key> asked = ConcurrentHashMap.newKeySet();
 
   /** One format, escaping and encoding of the body. */
   private record Key(ExpositionFormatWriter writer, EscapingScheme escaping, boolean gzip) {}
@@ -101,29 +97,13 @@ public final class PreparedBodies {
         && writer != formats.getOpenMetricsTextFormatWriter()) {
       return null;
     }
-    Key key = new Key(writer, EscapingScheme.fromAcceptHeader(accept), gzip);
-    asked.add(key);
-    return body(preparedFor(generation.getAsLong()), key);
-  }
-
-  /**
-   * Renders the current generation's body in every format and encoding a scraper has asked for, so
-   * that a scrape after a publish finds its bytes ready instead of rendering them. Run in the
-   * background; when nothing changed it only finds each body there. A scrape that comes before it
-   * renders the body itself, once, for every scraper of that generation.
-   */
-  public void prepareAhead() {
-    Prepared prepared = preparedFor(generation.getAsLong());
-    asked.forEach(key -> body(prepared, key));
-  }
-
-  private Prepared preparedFor(long now) {
+    long now = generation.getAsLong();
     Prepared prepared = current.get();
-    if (prepared.generation == now) {
-      return prepared;
+    if (prepared.generation != now) {
+      Prepared fresh = new Prepared(now);
+      prepared = current.compareAndSet(prepared, fresh) ? fresh : current.get();
     }
-    Prepared fresh = new Prepared(now);
-    return current.compareAndSet(prepared, fresh) ? fresh : current.get();
+    return body(prepared, new Key(writer, EscapingScheme.fromAcceptHeader(accept), gzip));
   }
 
   private Body body(Prepared prepared, Key key) {

@@ -104,24 +104,6 @@ class PreparedBodiesTest {
   }
 
   @Test
-  void bodiesPreparedAheadAreServedWithoutRendering() throws Exception {
-    publishLoad(0.25);
-    HttpResponse<byte[]> asked = fixture.get("/metrics", "Accept", OPENMETRICS);
-    assertThat(text(asked)).contains("test_load1 0.25\n");
-
-    publishLoad(0.75);
-    long before = renders();
-    fixture.exposition.bodies().prepareAhead();
-    assertThat(renders() - before).as("the one format asked for, rendered ahead").isEqualTo(1);
-    fixture.exposition.bodies().prepareAhead();
-    assertThat(renders() - before).as("nothing changed: nothing rendered").isEqualTo(1);
-
-    String served = text(fixture.get("/metrics", "Accept", OPENMETRICS));
-    assertThat(renders() - before).as("the scrape copied the prepared bytes").isEqualTo(1);
-    assertThat(served).contains("test_load1 0.75\n").doesNotContain("0.25");
-  }
-
-  @Test
   void theCompressedBodyIsTheSameTextForEachFormat() throws Exception {
     publishLoad(0.25);
     for (String accept : List.of("text/plain", OPENMETRICS)) {
