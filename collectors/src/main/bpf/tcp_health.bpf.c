@@ -4,9 +4,10 @@
  *
  * nodescope_tcp_sockops (sock_ops, attached to the root of the host's cgroup v2 hierarchy) turns on
  * the RTT, RTO, RETRANS and STATE callbacks for every socket that connects or is accepted, and no
- * per-packet header-option callback. Each callback updates the socket's row for the current CPU in
- * tcp_rows. The agent reads the rows in batches at its interval and deletes those of closed sockets
- * after reading them.
+ * per-packet header-option callback. A socket's row in tcp_rows is made at connect or accept, with
+ * its ends, its role and the time connect() began, and each callback updates it in place. The agent
+ * reads the rows in batches at its interval and deletes those of closed sockets after reading them.
+ * A connection costs one row inserted and one deleted on each end it has on this node.
  *
  * nodescope_tcp_send_reset and nodescope_tcp_receive_reset (raw tracepoints tcp:tcp_send_reset and
  * tcp:tcp_receive_reset) count resets by connection and direction in tcp_resets, since sock_ops sees
@@ -23,24 +24,16 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define EEXIST 17
 
 /* Sizes are placeholders: the agent sets them from the node's memory before loading. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1024);
-	__type(key, struct tcp_row_key);
+	__type(key, __u64);
 	__type(value, struct tcp_row);
 } tcp_rows SEC(".maps");
-
-/* connect() time by socket cookie, until the socket is established or fails. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u64);
-} tcp_connecting SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -71,29 +64,19 @@ static __always_inline void count_error(__u32 slot)
 		__sync_fetch_and_add(count, 1);
 }
 
-static __always_inline struct tcp_row *row_of(struct bpf_sock_ops *skops, __u8 role)
+/* A row for a socket that has none: its ends, nothing counted yet. */
+static __always_inline void fresh_row(struct tcp_row *row, struct bpf_sock_ops *skops, __u8 role)
 {
-	struct tcp_row_key key = {
-		.cookie = bpf_get_socket_cookie(skops),
-		.cpu = bpf_get_smp_processor_id(),
-	};
-	struct tcp_row *row = bpf_map_lookup_elem(&tcp_rows, &key);
-	struct tcp_row fresh = {};
-
-	if (row) {
-		if (role != TCP_ROLE_UNKNOWN)
-			row->role = role;
-		return row;
-	}
-	fresh.family = skops->family;
-	fresh.role = role;
-	fresh.local_port = skops->local_port;
-	fresh.remote_port = bpf_ntohl(skops->remote_port);
+	__builtin_memset(row, 0, sizeof(*row));
+	row->family = skops->family;
+	row->role = role;
+	row->local_port = skops->local_port;
+	row->remote_port = bpf_ntohl(skops->remote_port);
 	if (skops->family == AF_INET) {
-		__builtin_memcpy(fresh.local_addr, &skops->local_ip4, 4);
-		__builtin_memcpy(fresh.remote_addr, &skops->remote_ip4, 4);
+		__builtin_memcpy(row->local_addr, &skops->local_ip4, 4);
+		__builtin_memcpy(row->remote_addr, &skops->remote_ip4, 4);
 	} else {
-		__u32 *local = (__u32 *)fresh.local_addr, *remote = (__u32 *)fresh.remote_addr;
+		__u32 *local = (__u32 *)row->local_addr, *remote = (__u32 *)row->remote_addr;
 
 		/* One 4-byte load each: the verifier refuses wider reads of these context fields. */
 #pragma unroll
@@ -102,16 +85,37 @@ static __always_inline struct tcp_row *row_of(struct bpf_sock_ops *skops, __u8 r
 			remote[i] = *(volatile __u32 *)&skops->remote_ip6[i];
 		}
 	}
-	if (bpf_map_update_elem(&tcp_rows, &key, &fresh, BPF_NOEXIST)) {
-		count_error(TCP_ERR_ROW_INSERT);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&tcp_rows, &key);
 }
 
+static __always_inline __u32 now_us(void)
+{
+	return bpf_ktime_get_ns() / 1000;
+}
+
+/*
+ * At connect or accept: the socket's row is made with its role (and for a client the time connect()
+ * began) and its callbacks turned on. A row already there (connect() again after a failed attempt)
+ * takes the new role and time.
+ */
 static __always_inline void watch(struct bpf_sock_ops *skops, __u8 role)
 {
-	row_of(skops, role);
+	__u64 cookie = bpf_get_socket_cookie(skops);
+	struct tcp_row fresh, *row;
+	long err;
+
+	fresh_row(&fresh, skops, role);
+	if (role == TCP_ROLE_CLIENT)
+		fresh.connect_started_us = now_us();
+	err = bpf_map_update_elem(&tcp_rows, &cookie, &fresh, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		row = bpf_map_lookup_elem(&tcp_rows, &cookie);
+		if (row) {
+			row->role = role;
+			row->connect_started_us = fresh.connect_started_us;
+		}
+	} else if (err) {
+		count_error(TCP_ERR_ROW_INSERT);
+	}
 	if (bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG |
 						     BPF_SOCK_OPS_RETRANS_CB_FLAG |
 						     BPF_SOCK_OPS_STATE_CB_FLAG) < 0)
@@ -132,64 +136,72 @@ static __always_inline void record_rtt(struct tcp_row *row, __u32 srtt_us)
 	row->rtt_count += 1;
 }
 
+/*
+ * What one callback adds to a row. A socket whose row is missing (the map was full at its connect or
+ * accept, or the program was attached after it) gets one with an unknown role.
+ */
+static __always_inline void record(struct tcp_row *row, struct bpf_sock_ops *skops)
+{
+	switch (skops->op) {
+	case BPF_SOCK_OPS_RTT_CB:
+		record_rtt(row, skops->srtt_us >> 3);
+		break;
+	case BPF_SOCK_OPS_RTO_CB:
+		row->timeouts += 1;
+		break;
+	case BPF_SOCK_OPS_RETRANS_CB:
+		row->retransmitted_segments += skops->args[1];
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		row->flags |= TCP_ROW_CLOSED;
+		if (skops->args[0] == BPF_TCP_SYN_SENT)
+			row->failed_connects += 1;
+		break;
+	}
+}
+
 SEC("sockops")
 int nodescope_tcp_sockops(struct bpf_sock_ops *skops)
 {
-	struct tcp_row *row;
-	__u64 cookie, now, *started;
+	struct tcp_row fresh, *row;
+	__u64 cookie;
 
 	if (skops->family != AF_INET && skops->family != AF_INET6)
 		return 1;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		cookie = bpf_get_socket_cookie(skops);
-		now = bpf_ktime_get_ns();
-		if (bpf_map_update_elem(&tcp_connecting, &cookie, &now, BPF_ANY))
-			count_error(TCP_ERR_CONNECT_INSERT);
 		watch(skops, TCP_ROLE_CLIENT);
-		break;
+		return 1;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		watch(skops, TCP_ROLE_SERVER);
-		break;
+		return 1;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		cookie = bpf_get_socket_cookie(skops);
-		started = bpf_map_lookup_elem(&tcp_connecting, &cookie);
-		if (!started)
-			break;
-		now = bpf_ktime_get_ns();
-		row = row_of(skops, TCP_ROLE_CLIENT);
-		if (row)
-			row->connect_us = (now - *started) / 1000 ?: 1;
-		bpf_map_delete_elem(&tcp_connecting, &cookie);
-		break;
-	case BPF_SOCK_OPS_RTT_CB:
-		row = row_of(skops, TCP_ROLE_UNKNOWN);
-		if (row)
-			record_rtt(row, skops->srtt_us >> 3);
-		break;
-	case BPF_SOCK_OPS_RTO_CB:
-		row = row_of(skops, TCP_ROLE_UNKNOWN);
-		if (row)
-			row->timeouts += 1;
-		break;
-	case BPF_SOCK_OPS_RETRANS_CB:
-		row = row_of(skops, TCP_ROLE_UNKNOWN);
-		if (row)
-			row->retransmitted_segments += skops->args[1];
-		break;
+		row = bpf_map_lookup_elem(&tcp_rows, &cookie);
+		if (row && row->role == TCP_ROLE_CLIENT && !row->connect_us)
+			row->connect_us = (now_us() - row->connect_started_us) ?: 1;
+		return 1;
 	case BPF_SOCK_OPS_STATE_CB:
 		if (skops->args[1] != BPF_TCP_CLOSE)
-			break;
-		row = row_of(skops, TCP_ROLE_UNKNOWN);
-		if (row) {
-			row->flags |= TCP_ROW_CLOSED;
-			if (skops->args[0] == BPF_TCP_SYN_SENT)
-				row->failed_connects += 1;
-		}
-		cookie = bpf_get_socket_cookie(skops);
-		bpf_map_delete_elem(&tcp_connecting, &cookie);
+			return 1;
 		break;
+	case BPF_SOCK_OPS_RTT_CB:
+	case BPF_SOCK_OPS_RTO_CB:
+	case BPF_SOCK_OPS_RETRANS_CB:
+		break;
+	default:
+		return 1;
 	}
+	cookie = bpf_get_socket_cookie(skops);
+	row = bpf_map_lookup_elem(&tcp_rows, &cookie);
+	if (row) {
+		record(row, skops);
+		return 1;
+	}
+	fresh_row(&fresh, skops, TCP_ROLE_UNKNOWN);
+	record(&fresh, skops);
+	if (bpf_map_update_elem(&tcp_rows, &cookie, &fresh, BPF_NOEXIST))
+		count_error(TCP_ERR_ROW_INSERT);
 	return 1;
 }
 

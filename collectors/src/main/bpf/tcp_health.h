@@ -19,22 +19,17 @@
 #define TCP_ROW_CLOSED 1
 
 /*
- * One socket as seen by one CPU. Each CPU writes only the row keyed by its own id, so no update
- * needs an atomic instruction; the agent sums a socket's rows.
+ * One socket, keyed by its cookie (bpf_get_socket_cookie). TCP runs every callback of a socket
+ * under that socket's lock, so a row has one writer at a time and no update needs an atomic
+ * instruction.
  */
-struct tcp_row_key {
-	__u64 cookie; /* bpf_get_socket_cookie */
-	__u32 cpu;
-	__u32 pad;
-};
-
 struct tcp_row {
 	__u8 local_addr[16];  /* IPv4 in the first four bytes */
 	__u8 remote_addr[16];
 	__u16 local_port;
 	__u16 remote_port;
 	__u16 family;         /* AF_INET or AF_INET6 */
-	__u8 role;            /* TCP_ROLE_*: set by the CPU that saw connect() or the passive open */
+	__u8 role;            /* TCP_ROLE_*: set at connect() or at the passive open */
 	__u8 flags;           /* TCP_ROW_CLOSED once the socket reached TCP_CLOSE */
 	__u64 retransmitted_segments;
 	__u64 rtt_sum_us;
@@ -42,7 +37,8 @@ struct tcp_row {
 	__u32 timeouts;       /* RTO fired */
 	__u32 connect_us;     /* SYN sent to established; 0 when not (yet) known */
 	__u32 failed_connects; /* SYN_SENT -> CLOSE */
-	__u32 rtt_buckets[TCP_RTT_BUCKETS + 1]; /* the last slot pads the row to a multiple of 8 */
+	__u32 rtt_buckets[TCP_RTT_BUCKETS];
+	__u32 connect_started_us; /* at connect(): the monotonic clock in µs, modulo 2^32 */
 };
 
 #define TCP_RESET_SENT 0
@@ -63,9 +59,8 @@ struct tcp_reset_key {
 
 /* Slots of the error counters (tcp_errors). */
 #define TCP_ERR_ROW_INSERT 0
-#define TCP_ERR_CONNECT_INSERT 1
-#define TCP_ERR_RESET_INSERT 2
-#define TCP_ERR_CB_FLAGS 3
-#define TCP_ERR_SLOTS 4
+#define TCP_ERR_RESET_INSERT 1
+#define TCP_ERR_CB_FLAGS 2
+#define TCP_ERR_SLOTS 3
 
 #endif

@@ -27,14 +27,12 @@ final class SockOpsPart implements TcpPart {
   static final String NAME = "health";
   static final String OBJECT = "tcp_health.bpf.o";
   static final String ROWS = "tcp_rows";
-  static final String CONNECTING = "tcp_connecting";
   static final String RESETS = "tcp_resets";
   static final String ERRORS = "tcp_errors";
   private static final int PROTOCOL_TCP = 6;
 
   /** Slots of tcp_errors (tcp_health.h TCP_ERR_*) and the map each one is about. */
-  private static final Map<Integer, String> INSERT_FAILURE_SLOTS =
-      Map.of(0, ROWS, 1, CONNECTING, 2, RESETS);
+  private static final Map<Integer, String> INSERT_FAILURE_SLOTS = Map.of(0, ROWS, 1, RESETS);
 
   private final BpfObject object;
   private final SocketTable sockets;
@@ -58,14 +56,13 @@ final class SockOpsPart implements TcpPart {
       throws BpfException {
     int small = Math.max(1024, rows / 4);
     this.object =
-        BpfObject.load(
-            "nodescope_tcp", elf, kernelBtf, Map.of(ROWS, rows, CONNECTING, small, RESETS, small));
+        BpfObject.load("nodescope_tcp", elf, kernelBtf, Map.of(ROWS, rows, RESETS, small));
     List<BpfMap> opened = new ArrayList<>();
     try {
       object.attachCgroup("nodescope_tcp_sockops", "sock_ops", cgroup);
       object.attach("nodescope_tcp_send_reset", "raw_tracepoint", "tcp:tcp_send_reset");
       object.attach("nodescope_tcp_receive_reset", "raw_tracepoint", "tcp:tcp_receive_reset");
-      for (String map : List.of(ROWS, CONNECTING, RESETS, ERRORS)) {
+      for (String map : List.of(ROWS, RESETS, ERRORS)) {
         opened.add(object.map(map));
       }
     } catch (BpfException e) {
@@ -75,8 +72,8 @@ final class SockOpsPart implements TcpPart {
     }
     this.maps = List.copyOf(opened);
     this.sockets = new SocketTable(maps.get(0));
-    this.resets = new ResetTable(maps.get(2));
-    this.errors = maps.get(3);
+    this.resets = new ResetTable(maps.get(1));
+    this.errors = maps.get(2);
     this.attribution = attribution;
     this.pods = pods;
     this.cluster = cluster;
@@ -129,7 +126,7 @@ final class SockOpsPart implements TcpPart {
   private void exportSelf(SnapshotBuilder out) throws BpfException {
     out.add(TcpMetrics.MAP_ENTRIES, sockets.lastEntries(), ROWS);
     out.add(TcpMetrics.MAP_ENTRIES, resets.lastEntries(), RESETS);
-    for (BpfMap map : maps.subList(0, 3)) {
+    for (BpfMap map : maps.subList(0, 2)) {
       out.add(TcpMetrics.MAP_CAPACITY, map.info().maxEntries(), map.info().name());
     }
     byte[] value = new byte[8];

@@ -52,7 +52,7 @@ public final class TcpCollectorFactory extends CollectorFactory {
       Flag.integer(
               "collector.tcp.max-sockets",
               0,
-              "Socket rows the eBPF map holds (a socket takes one per CPU that handled it); 0 sizes "
+              "Sockets the eBPF map holds a row for (one row per socket); 0 sizes "
                   + "it from the node's memory (MemTotal / 4 MiB, between 16384 and 262144).")
           .requiring(rows -> rows >= 0, "must not be negative");
 

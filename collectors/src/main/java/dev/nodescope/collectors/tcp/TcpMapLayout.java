@@ -18,7 +18,6 @@ final class TcpMapLayout {
   static final int ROLE_SERVER = 2;
   static final int ROW_CLOSED = 1;
   static final int BUCKETS = TcpMetrics.BUCKETS_SECONDS.size() + 1;
-  static final int ROW_KEY_SIZE = 16;
   static final int ROW_SIZE = 72 + 4 * (BUCKETS + 1);
   static final int RESET_KEY_SIZE = 48;
 
@@ -27,10 +26,9 @@ final class TcpMapLayout {
   /** The two ends of a connection as this node sees them. */
   record Ends(InetAddress local, int localPort, InetAddress remote, int remotePort) {}
 
-  /** struct tcp_row: one socket as one CPU saw it. */
+  /** struct tcp_row and its key, the socket's cookie. */
   record Row(
       long cookie,
-      int cpu,
       Ends ends,
       int role,
       boolean closed,
@@ -47,7 +45,6 @@ final class TcpMapLayout {
 
   static Row row(ByteBuffer keys, int k, ByteBuffer values, int v) {
     long cookie = keys.getLong(k);
-    int cpu = keys.getInt(k + 8);
     Ends ends = ends(values, v);
     List<Long> buckets = new ArrayList<>(BUCKETS);
     for (int i = 0; i < BUCKETS; i++) {
@@ -55,7 +52,6 @@ final class TcpMapLayout {
     }
     return new Row(
         cookie,
-        cpu,
         ends,
         values.get(v + 38),
         (values.get(v + 39) & ROW_CLOSED) != 0,
