@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Iterator;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -64,6 +66,7 @@ public final class BpfMap implements AutoCloseable {
   private ByteBuffer values;
   private ByteBuffer inBatch;
   private ByteBuffer outBatch;
+  private ByteBuffer keysToDelete;
   private boolean closed;
 
   private BpfMap(Libbpf libbpf, int fd, String label) throws BpfException {
@@ -196,6 +199,44 @@ public final class BpfMap implements AutoCloseable {
     }
     check(rc, "bpf_map_delete_elem");
     return true;
+  }
+
+  /**
+   * Deletes the given keys with one batch call per {@link #BATCH_ENTRIES} keys (a closed socket's
+   * row, an idle counter: one system call per key adds up on a busy node); returns how many were
+   * present. An absent key is skipped.
+   */
+  public int deleteAll(Collection<byte[]> toDelete) throws BpfException {
+    if (keysToDelete == null) {
+      keysToDelete = ByteBuffer.allocateDirect(BATCH_ENTRIES * info.keySize());
+    }
+    int deleted = 0;
+    Iterator<byte[]> next = toDelete.iterator();
+    int[] count = new int[1];
+    while (next.hasNext()) {
+      keysToDelete.clear();
+      int n = 0;
+      for (; n < BATCH_ENTRIES && next.hasNext(); n++) {
+        byte[] key = next.next();
+        checkSizes(key, null);
+        keysToDelete.put(key);
+      }
+      for (int from = 0; from < n; ) {
+        count[0] = n - from;
+        int rc =
+            libbpf.bpf_map_delete_batch(
+                fd, keysToDelete.position(from * info.keySize()).slice(), count, batchOpts);
+        deleted += count[0];
+        from += count[0];
+        if (rc == -BpfException.ENOENT) {
+          from++; // the key at from was absent
+        } else {
+          check(rc, "bpf_map_delete_batch " + label);
+          break;
+        }
+      }
+    }
+    return deleted;
   }
 
   /**

@@ -37,6 +37,10 @@ public interface Libbpf {
       int[] count,
       @In byte[] opts);
 
+  /** keys laid end to end; count is in/out (how many were deleted before an error). */
+  @SaveError
+  int bpf_map_delete_batch(int fd, ByteBuffer keys, int[] count, @In byte[] opts);
+
   @SaveError
   int bpf_map_lookup_elem(int fd, @In byte[] key, @Out byte[] value);
 

@@ -137,9 +137,7 @@ final class DropsPart implements TcpPart {
     perPod.forEach((labels, count) -> out.add(TcpMetrics.POD_PACKET_DROPS, count, labels));
     // The kernel reuses a freed namespace's inode number: counts of a namespace that is no pod's
     // (the host's, or a pod's that has gone) must not reach the next pod to get that number.
-    for (byte[] key : notPods) {
-      byNetNamespace.delete(key);
-    }
+    byNetNamespace.deleteAll(notPods);
 
     out.add(TcpMetrics.MAP_ENTRIES, reasonEntries, BY_REASON);
     out.add(TcpMetrics.MAP_ENTRIES, netnsEntries, BY_NETNS);

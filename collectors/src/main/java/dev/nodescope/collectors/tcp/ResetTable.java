@@ -60,10 +60,8 @@ final class ResetTable {
           connection,
           new Change(key.ends(), key.sent(), delta + (merged == null ? 0 : merged.resets())));
     }
-    for (TcpMapLayout.ResetKey key : idle) {
-      resets.delete(keyBytes.get(key));
-      current.remove(key);
-    }
+    resets.deleteAll(idle.stream().map(keyBytes::get).toList());
+    idle.forEach(current::remove);
     result.addAll(changes.values());
     previous = current;
     return result;

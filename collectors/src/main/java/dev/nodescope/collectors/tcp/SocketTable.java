@@ -26,7 +26,6 @@ final class SocketTable {
       long connectMicros) {}
 
   private final BpfMap rows;
-  private final byte[] cookieKey = new byte[Long.BYTES];
   private Map<Long, TcpMapLayout.Row> previous = new HashMap<>();
   private int lastEntries;
 
@@ -56,21 +55,22 @@ final class SocketTable {
                   current.put(row.cookie(), row);
                 });
     List<Change> changes = new ArrayList<>();
-    List<Long> closed = new ArrayList<>();
+    List<byte[]> closed = new ArrayList<>();
     for (TcpMapLayout.Row now : current.values()) {
       Change change = change(now, previous.get(now.cookie()));
       if (change != null) {
         changes.add(change);
       }
       if (now.closed()) {
-        closed.add(now.cookie());
+        closed.add(
+            ByteBuffer.allocate(Long.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .putLong(0, now.cookie())
+                .array());
       }
     }
-    for (long cookie : closed) {
-      ByteBuffer.wrap(cookieKey).order(ByteOrder.nativeOrder()).putLong(cookie);
-      rows.delete(cookieKey);
-      current.remove(cookie);
-    }
+    rows.deleteAll(closed);
+    current.values().removeIf(TcpMapLayout.Row::closed);
     previous = current;
     return changes;
   }

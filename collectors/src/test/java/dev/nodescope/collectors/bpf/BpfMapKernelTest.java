@@ -12,7 +12,9 @@ import dev.nodescope.collectors.testing.TestBpfFs;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +76,17 @@ class BpfMapKernelTest {
       assertFalse(map.lookup(key(42), out));
       assertEquals(ENTRIES - 1, map.forEach((k, ko, v, vo) -> {}));
       assertThrows(IllegalArgumentException.class, () -> map.lookup(new byte[3], out));
+
+      // More keys than one batch holds, one of them (42) absent: the rest are deleted.
+      List<byte[]> keys = new ArrayList<>();
+      for (int i = 0; i < ENTRIES; i += 2) {
+        keys.add(key(i));
+      }
+      assertEquals(keys.size() - 1, map.deleteAll(keys));
+      assertEquals(ENTRIES / 2, map.forEach((k, ko, v, vo) -> {}));
+      for (int i = 0; i < ENTRIES; i++) {
+        assertEquals(i % 2 == 1, map.lookup(key(i), out), "entry " + i);
+      }
     }
   }
 
