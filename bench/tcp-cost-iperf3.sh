@@ -12,6 +12,9 @@
 # with/without reported as the median of the paired ratios with a bootstrap 95% confidence interval. A bound
 # holds at that confidence when the interval's lower end is at or above it (1 - 2% for throughput, 1 - 5% for
 # short connections).
+# The map is sized as on the largest nodes (262,144 rows), so that it holds every connection of a 10 s interval at
+# these rates and each socket pays its full cost; the script prints the rows that found the map full (a socket
+# without a row is not watched and costs less).
 # Usage: PAIRS=16 SECONDS_PER_PHASE=2 LIVE=1 bench/tcp-cost-iperf3.sh   (LIVE=0 skips the 10,000-socket part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +30,7 @@ port=19$(($$ % 90 + 10))1
 agent_pid=""
 holders=()
 results=$(mktemp)
+failures=$(mktemp)
 client_cpu="taskset -c 0"
 server_cpu="taskset -c $(($(nproc) > 1 ? 1 : 0))"
 
@@ -35,10 +39,14 @@ cleanup() {
   for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
   ip netns del "$client" 2>/dev/null || true
   ip netns del "$server" 2>/dev/null || true
-  rm -f "$results" "/tmp/tcp-bench-agent-$$.log"
+  rm -f "$results" "$failures" "/tmp/tcp-bench-agent-$$.log"
 }
 trap cleanup EXIT
 
+if bpftool prog show name nodescope_tcp_sockops >/dev/null 2>&1 && [ -n "$(bpftool prog show name nodescope_tcp_sockops)" ]; then
+  echo "another nodescope agent has its tcp programs loaded: it would run in both phases" >&2
+  exit 1
+fi
 ip netns add "$client"
 ip netns add "$server"
 ip -n "$client" link add name "${veth}c" type veth peer name "${veth}s"
@@ -54,7 +62,7 @@ ip netns exec "$client" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_por
 start_agent() {
   java @agent/jvm.options -jar agent/target/nodescope-agent.jar --no-collector.node --no-collector.pods \
     --no-collector.kubernetes --no-collector.flows --no-collector.ena --no-collector.nvidia --no-collector.neuron \
-    --collector.tcp.max-sockets=65536 --web.listen-address="127.0.0.1:$port" >/tmp/tcp-bench-agent-$$.log 2>&1 &
+    --collector.tcp.max-sockets=262144 --web.listen-address="127.0.0.1:$port" >/tmp/tcp-bench-agent-$$.log 2>&1 &
   agent_pid=$!
   for _ in $(seq 100); do
     curl -sf "127.0.0.1:$port/metrics" | grep -q 'nodescope_tcp_part_available{part="health"} 1' && return
@@ -66,6 +74,10 @@ start_agent() {
 }
 
 stop_agent() {
+  # Slot 0 of the program's error counters (tcp_health.h TCP_ERR_ROW_INSERT), read from the kernel: the agent's
+  # own metric is as old as its last 10 s run.
+  bpftool -j map lookup name tcp_errors key 0 0 0 0 |
+    python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"]), "little"))' >>"$failures"
   kill "$agent_pid"
   wait "$agent_pid" 2>/dev/null || true
   agent_pid=""
@@ -129,6 +141,7 @@ for pair in $(seq "$pairs"); do
   fi
 done
 [ -n "$agent_pid" ] && stop_agent
+echo "socket rows that found tcp_rows full during the phases with the agent: $(awk '{n += $1} END {print n + 0}' "$failures")"
 
 python3 - "$results" <<'PY'
 import random, statistics, sys

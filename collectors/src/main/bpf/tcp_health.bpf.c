@@ -95,7 +95,8 @@ static __always_inline __u32 now_us(void)
 /*
  * At connect or accept: the socket's row is made with its role (and for a client the time connect()
  * began) and its callbacks turned on. A row already there (connect() again after a failed attempt)
- * takes the new role and time.
+ * takes the new role and time. A socket that gets no row (the map is full) is counted once and not
+ * watched: its callbacks stay off.
  */
 static __always_inline void watch(struct bpf_sock_ops *skops, __u8 role)
 {
@@ -115,6 +116,7 @@ static __always_inline void watch(struct bpf_sock_ops *skops, __u8 role)
 		}
 	} else if (err) {
 		count_error(TCP_ERR_ROW_INSERT);
+		return;
 	}
 	if (bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG |
 						     BPF_SOCK_OPS_RETRANS_CB_FLAG |
@@ -136,10 +138,7 @@ static __always_inline void record_rtt(struct tcp_row *row, __u32 srtt_us)
 	row->rtt_count += 1;
 }
 
-/*
- * What one callback adds to a row. A socket whose row is missing (the map was full at its connect or
- * accept, or the program was attached after it) gets one with an unknown role.
- */
+/* What one callback adds to the socket's row. */
 static __always_inline void record(struct tcp_row *row, struct bpf_sock_ops *skops)
 {
 	switch (skops->op) {
@@ -163,7 +162,7 @@ static __always_inline void record(struct tcp_row *row, struct bpf_sock_ops *sko
 SEC("sockops")
 int nodescope_tcp_sockops(struct bpf_sock_ops *skops)
 {
-	struct tcp_row fresh, *row;
+	struct tcp_row *row;
 	__u64 cookie;
 
 	if (skops->family != AF_INET && skops->family != AF_INET6)
@@ -192,16 +191,11 @@ int nodescope_tcp_sockops(struct bpf_sock_ops *skops)
 	default:
 		return 1;
 	}
+	/* Watched sockets have rows; another program's sockets may call back without one. */
 	cookie = bpf_get_socket_cookie(skops);
 	row = bpf_map_lookup_elem(&tcp_rows, &cookie);
-	if (row) {
+	if (row)
 		record(row, skops);
-		return 1;
-	}
-	fresh_row(&fresh, skops, TCP_ROLE_UNKNOWN);
-	record(&fresh, skops);
-	if (bpf_map_update_elem(&tcp_rows, &cookie, &fresh, BPF_NOEXIST))
-		count_error(TCP_ERR_ROW_INSERT);
 	return 1;
 }
 

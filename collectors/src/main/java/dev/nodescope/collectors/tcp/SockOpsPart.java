@@ -106,8 +106,9 @@ final class SockOpsPart implements TcpPart {
   }
 
   /**
-   * The pod peer of a socket of a pod of this node. A socket whose role no row recorded (its first
-   * row could not be inserted) is taken as the client when its local port is the higher one.
+   * The pod peer of a socket of a pod of this node. A connection whose role no row recorded (a
+   * reset on a socket that got no row) is taken as the client end when its local port is the higher
+   * one.
    */
   private Optional<PodPeer> peer(TcpMapLayout.Ends ends, int role) {
     boolean client =
