@@ -118,7 +118,9 @@ static __always_inline void watch(struct bpf_sock_ops *skops, __u8 role)
 		count_error(TCP_ERR_ROW_INSERT);
 		return;
 	}
-	if (bpf_sock_ops_cb_flags_set(skops, BPF_SOCK_OPS_RTT_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG |
+	/* Added to the flags the socket has: another sock_ops program (Cilium's) may have set its own. */
+	if (bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_RTT_CB_FLAG |
+						     BPF_SOCK_OPS_RTO_CB_FLAG |
 						     BPF_SOCK_OPS_RETRANS_CB_FLAG |
 						     BPF_SOCK_OPS_STATE_CB_FLAG) < 0)
 		count_error(TCP_ERR_CB_FLAGS);
