@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Pure ctnetlink codec: builds request messages and decodes what the kernel sends back. Netlink
@@ -65,6 +66,9 @@ public final class CtnetlinkCodec {
   static final int CTA_STATS_SEARCH_RESTART = 13;
   private static final int NLA_TYPE_MASK = 0x3fff;
 
+  /** Buffers are read in the host's order, which is that of netlink headers. */
+  private static final boolean BIG_ENDIAN_HOST = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+
   private CtnetlinkCodec() {}
 
   /** What one receive buffer held. */
@@ -98,10 +102,21 @@ public final class CtnetlinkCodec {
 
   /** Decodes every netlink message in buf[0, length). */
   public static Decoded decode(byte[] buf, int length) {
+    List<ConntrackEntry> entries = new ArrayList<>();
+    Decoded framing = decode(buf, length, new ConntrackCursor(), e -> entries.add(e.toEntry()));
+    return new Decoded(
+        entries, framing.cpuStats(), framing.done(), framing.errno(), framing.malformed());
+  }
+
+  /**
+   * Decodes every netlink message in buf[0, length), each entry into the cursor and then to the
+   * sink, which must not keep the cursor past its call; the result holds no entries.
+   */
+  static Decoded decode(
+      byte[] buf, int length, ConntrackCursor cursor, Consumer<ConntrackView> sink) {
     ByteBuffer b =
         ByteBuffer.wrap(buf, 0, Math.max(0, Math.min(length, buf.length)))
             .order(ByteOrder.nativeOrder());
-    List<ConntrackEntry> entries = new ArrayList<>();
     List<ConntrackCpuStats> stats = new ArrayList<>();
     boolean done = false;
     int errno = 0;
@@ -129,20 +144,21 @@ public final class CtnetlinkCodec {
         int resId = be16(b, pos + NLMSG_HDRLEN + 2);
         int attrs = pos + NLMSG_HDRLEN + NFGENMSG_LEN;
         int msg = type & 0xff;
+        boolean decoded = false;
         try {
           if (msg == IPCTNL_MSG_CT_GET_STATS_CPU) {
             stats.add(decodeStats(b, attrs, pos + len, resId));
           } else if (msg == IPCTNL_MSG_CT_NEW || msg == IPCTNL_MSG_CT_DELETE) {
-            ConntrackEntry e = decodeEntry(b, attrs, pos + len, family, eventOf(msg, flags));
-            if (e == null) {
-              malformed++;
-            } else {
-              entries.add(e);
-            }
+            decoded = decodeEntry(b, attrs, pos + len, cursor, family, eventOf(msg, flags));
+            malformed += decoded ? 0 : 1;
           }
         } catch (RuntimeException e) {
+          decoded = false;
           malformed++; // defensive: bounds are checked everywhere, but a bad attribute must never
           // escape
+        }
+        if (decoded) {
+          sink.accept(cursor); // outside the try: what the sink throws is no malformed message
         }
       } else if (type != NLMSG_NOOP && type != NLMSG_OVERRUN) {
         malformed++;
@@ -152,7 +168,7 @@ public final class CtnetlinkCodec {
     if (pos < end && end - pos < NLMSG_HDRLEN) {
       malformed++;
     }
-    return new Decoded(entries, stats, done, errno, malformed);
+    return new Decoded(List.of(), stats, done, errno, malformed);
   }
 
   private static ConntrackEntry.Event eventOf(int msg, int flags) {
@@ -167,85 +183,70 @@ public final class CtnetlinkCodec {
         : ConntrackEntry.Event.UPDATE;
   }
 
-  private static ConntrackEntry decodeEntry(
-      ByteBuffer b, int start, int end, int family, ConntrackEntry.Event event) {
-    ConntrackTuple orig = null;
-    ConntrackTuple reply = null;
-    long[] origCounters = {-1, -1};
-    long[] replyCounters = {-1, -1};
-    long status = 0;
-    int tcpState = -1;
-    int zone = 0;
-    long mark = 0;
-    long id = 0;
+  /** Reads one entry into the cursor; false when it is malformed or has no original tuple. */
+  private static boolean decodeEntry(
+      ByteBuffer b, int start, int end, ConntrackCursor e, int family, ConntrackEntry.Event event) {
+    e.reset(family, event);
     for (int p = start; end - p >= 4; ) {
       int alen = b.getShort(p) & 0xffff;
       if (alen < 4 || alen > end - p) {
-        return null;
+        return false;
       }
       int atype = b.getShort(p + 2) & NLA_TYPE_MASK;
       int payload = p + 4;
       int plen = alen - 4;
       switch (atype) {
-        case CTA_TUPLE_ORIG -> orig = decodeTuple(b, payload, payload + plen);
-        case CTA_TUPLE_REPLY -> reply = decodeTuple(b, payload, payload + plen);
-        case CTA_STATUS -> status = u32(b, payload, plen);
-        case CTA_MARK -> mark = u32(b, payload, plen);
-        case CTA_ID -> id = u32(b, payload, plen);
-        case CTA_ZONE -> zone = plen >= 2 ? be16(b, payload) : 0;
-        case CTA_COUNTERS_ORIG -> decodeCounters(b, payload, payload + plen, origCounters);
-        case CTA_COUNTERS_REPLY -> decodeCounters(b, payload, payload + plen, replyCounters);
-        case CTA_PROTOINFO -> tcpState = decodeTcpState(b, payload, payload + plen);
+        case CTA_TUPLE_ORIG -> e.hasOriginal = decodeTuple(b, payload, payload + plen, e.original);
+        case CTA_TUPLE_REPLY -> e.hasReply = decodeTuple(b, payload, payload + plen, e.reply);
+        case CTA_STATUS -> e.status = u32(b, payload, plen);
+        case CTA_MARK -> e.mark = u32(b, payload, plen);
+        case CTA_ID -> e.id = u32(b, payload, plen);
+        case CTA_ZONE -> e.zone = plen >= 2 ? be16(b, payload) : 0;
+        case CTA_COUNTERS_ORIG -> decodeCounters(b, payload, payload + plen, e.originalCounters);
+        case CTA_COUNTERS_REPLY -> decodeCounters(b, payload, payload + plen, e.replyCounters);
+        case CTA_PROTOINFO -> e.tcpState = decodeTcpState(b, payload, payload + plen);
         default -> {}
       }
       p += align(alen);
     }
-    if (orig == null) {
-      return null;
-    }
-    return new ConntrackEntry(
-        event,
-        family,
-        orig,
-        reply,
-        origCounters[0],
-        origCounters[1],
-        replyCounters[0],
-        replyCounters[1],
-        status,
-        tcpState,
-        zone,
-        mark,
-        id);
+    return e.hasOriginal;
   }
 
-  private static ConntrackTuple decodeTuple(ByteBuffer b, int start, int end) {
-    byte[] src = null;
-    byte[] dst = null;
+  /**
+   * Reads one tuple into {@code into}; false when it is malformed or lacks an address or the
+   * protocol, or its addresses differ in length.
+   */
+  private static boolean decodeTuple(ByteBuffer b, int start, int end, ConntrackCursor.Tuple into) {
+    int sourceLength = 0;
+    int destinationLength = 0;
     int proto = -1;
     int sport = 0;
     int dport = 0;
     for (int p = start; end - p >= 4; ) {
       int alen = b.getShort(p) & 0xffff;
       if (alen < 4 || alen > end - p) {
-        return null;
+        return false;
       }
       int atype = b.getShort(p + 2) & NLA_TYPE_MASK;
       if (atype == CTA_TUPLE_IP) {
         for (int q = p + 4; p + alen - q >= 4; ) {
           int ilen = b.getShort(q) & 0xffff;
           if (ilen < 4 || ilen > p + alen - q) {
-            return null;
+            return false;
           }
           int itype = b.getShort(q + 2) & NLA_TYPE_MASK;
           int size = itype == CTA_IP_V4_SRC || itype == CTA_IP_V4_DST ? 4 : 16;
           if (itype >= CTA_IP_V4_SRC && itype <= CTA_IP_V6_DST && ilen - 4 >= size) {
-            byte[] addr = new byte[size];
-            b.get(q + 4, addr);
+            long high = size == 16 ? be64(b, q + 4) : 0;
+            long low = size == 16 ? be64(b, q + 12) : be32(b, q + 4);
             if (itype == CTA_IP_V4_SRC || itype == CTA_IP_V6_SRC) {
-              src = addr;
+              sourceLength = size;
+              into.sourceHigh = high;
+              into.sourceLow = low;
             } else {
-              dst = addr;
+              destinationLength = size;
+              into.destinationHigh = high;
+              into.destinationLow = low;
             }
           }
           q += align(ilen);
@@ -254,7 +255,7 @@ public final class CtnetlinkCodec {
         for (int q = p + 4; p + alen - q >= 4; ) {
           int ilen = b.getShort(q) & 0xffff;
           if (ilen < 4 || ilen > p + alen - q) {
-            return null;
+            return false;
           }
           int itype = b.getShort(q + 2) & NLA_TYPE_MASK;
           if (itype == CTA_PROTO_NUM && ilen >= 5) {
@@ -269,10 +270,14 @@ public final class CtnetlinkCodec {
       }
       p += align(alen);
     }
-    if (src == null || dst == null || proto < 0 || src.length != dst.length) {
-      return null;
+    if (sourceLength == 0 || sourceLength != destinationLength || proto < 0) {
+      return false;
     }
-    return new ConntrackTuple(src, dst, proto, sport, dport);
+    into.addressLength = sourceLength;
+    into.protocol = proto;
+    into.sourcePort = sport;
+    into.destinationPort = dport;
+    return true;
   }
 
   private static void decodeCounters(ByteBuffer b, int start, int end, long[] packetsBytes) {
@@ -284,8 +289,7 @@ public final class CtnetlinkCodec {
       int atype = b.getShort(p + 2) & NLA_TYPE_MASK;
       int plen = alen - 4;
       if ((atype == CTA_COUNTERS_PACKETS || atype == CTA_COUNTERS_BYTES) && plen >= 8) {
-        packetsBytes[atype - CTA_COUNTERS_PACKETS] =
-            (be32(b, p + 4) << 32 | be32(b, p + 8)) & Long.MAX_VALUE;
+        packetsBytes[atype - CTA_COUNTERS_PACKETS] = be64(b, p + 4) & Long.MAX_VALUE;
       } else if ((atype == CTA_COUNTERS32_PACKETS || atype == CTA_COUNTERS32_BYTES) && plen >= 4) {
         packetsBytes[atype - CTA_COUNTERS32_PACKETS] = be32(b, p + 4);
       }
@@ -345,11 +349,18 @@ public final class CtnetlinkCodec {
   }
 
   private static int be16(ByteBuffer b, int at) {
-    return (b.get(at) & 0xff) << 8 | (b.get(at + 1) & 0xff);
+    short value = b.getShort(at);
+    return (BIG_ENDIAN_HOST ? value : Short.reverseBytes(value)) & 0xffff;
   }
 
   private static long be32(ByteBuffer b, int at) {
-    return (long) be16(b, at) << 16 | be16(b, at + 2);
+    int value = b.getInt(at);
+    return (BIG_ENDIAN_HOST ? value : Integer.reverseBytes(value)) & 0xffff_ffffL;
+  }
+
+  private static long be64(ByteBuffer b, int at) {
+    long value = b.getLong(at);
+    return BIG_ENDIAN_HOST ? value : Long.reverseBytes(value);
   }
 
   static int align(int len) {

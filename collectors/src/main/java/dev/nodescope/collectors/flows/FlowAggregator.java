@@ -5,6 +5,7 @@ import dev.nodescope.collectors.attribution.PodName;
 import dev.nodescope.collectors.attribution.PodPeer;
 import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.conntrack.ConntrackEntry;
+import dev.nodescope.collectors.conntrack.ConntrackView;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
@@ -116,10 +117,11 @@ public final class FlowAggregator {
 
   /**
    * A table dump, streamed entry by entry: 150,000 decoded entries held at once would weigh ~40 MB
-   * of heap.
+   * of heap. Each entry is read during the sink's call only, so it may be a view that the next
+   * entry overwrites.
    */
   public interface Dump {
-    void forEach(Consumer<ConntrackEntry> sink) throws IOException;
+    void forEach(Consumer<ConntrackView> sink) throws IOException;
   }
 
   /**
@@ -179,7 +181,7 @@ public final class FlowAggregator {
   /**
    * Adds what the connection moved since it was last seen; active is 1 for an entry of the dump.
    */
-  private void observe(ConntrackEntry e, long active) {
+  private void observe(ConntrackView e, long active) {
     long origPackets = Math.max(0, e.originalPackets());
     long origBytes = Math.max(0, e.originalBytes());
     long replyPackets = Math.max(0, e.replyPackets());
