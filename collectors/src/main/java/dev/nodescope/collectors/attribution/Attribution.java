@@ -24,14 +24,71 @@ import java.util.Set;
  * <p>Lookups run in rounds ({@link #startRound}), one per collection: within a round the
  * directories are read once per distinct triple of addresses (client, addressed, server), so a
  * table of many connections between few addresses costs a hash lookup per connection, not a walk of
- * the pods and the cluster indexes, and connections that also share protocol and ports share their
- * ends, so that they cost no object either. Not thread-safe: one instance per collector.
+ * the pods and the cluster indexes and no object. Not thread-safe: one instance per collector.
  */
 public final class Attribution {
   /** The pod peers of one connection: each end that is a pod of this node, else null. */
   public record Ends(PodPeer client, PodPeer server) {}
 
-  private static final Ends NONE = new Ends(null, null);
+  /**
+   * The parts of a connection's pod peers, which each {@link #connection(TupleView, TupleView,
+   * Sides)} overwrites: a table of connections is attributed without a PodPeer per connection.
+   */
+  public static final class Sides {
+    private PodName clientPod;
+    private PodName serverPod;
+    private Remote towardServer;
+    private Remote towardClient;
+    private int protocol;
+    private int clientPort;
+    private int serverPort;
+
+    /** The client's end when it is a pod of this node, else null. */
+    public PodName clientPod() {
+      return clientPod;
+    }
+
+    /** The server's end when it is a pod of this node, else null. */
+    public PodName serverPod() {
+      return serverPod;
+    }
+
+    /** The far end as the client pod sees it. */
+    public Remote towardServer() {
+      return towardServer;
+    }
+
+    /** The far end as the server pod sees it. */
+    public Remote towardClient() {
+      return towardClient;
+    }
+
+    public int protocol() {
+      return protocol;
+    }
+
+    /** The port the client addressed: the service port of the client pod's peer. */
+    public int clientPort() {
+      return clientPort;
+    }
+
+    /** The server's own port: the service port of the server pod's peer. */
+    public int serverPort() {
+      return serverPort;
+    }
+
+    PodPeer clientPeer() {
+      return clientPod == null
+          ? null
+          : new PodPeer(clientPod, towardServer, protocol, clientPort, Role.CLIENT);
+    }
+
+    PodPeer serverPeer() {
+      return serverPod == null
+          ? null
+          : new PodPeer(serverPod, towardClient, protocol, serverPort, Role.SERVER);
+    }
+  }
 
   private final String nodeName;
   private final SocketOwners hostNetwork;
@@ -73,58 +130,42 @@ public final class Attribution {
   /**
    * A connection as conntrack has it: the original direction (client → the address it addressed)
    * and the reply direction (server → client after any NAT; null when unknown, as if untranslated).
-   * The tuples are read during the call only, so they may be views that change after it.
    */
-  public Ends connection(TupleView original, TupleView reply) {
-    TupleView r = reply == null ? original : reply;
-    Resolved ends = resolve(original, r);
-    int protocol = original.protocol();
-    int clientPort = original.destinationPort();
-    int serverPort = r.sourcePort();
-    boolean clientBySocket = ends.clientPod == null && ends.clientOnNodeIp;
-    boolean serverBySocket = ends.serverPod == null && ends.serverOnNodeIp;
-    if (!clientBySocket && !serverBySocket) {
-      return ends.ends(protocol, clientPort, serverPort);
-    }
-    PodName clientPod = ends.clientPod;
-    PodName serverPod = ends.serverPod;
-    Remote towardServer = ends.towardServer;
-    Remote towardClient = ends.towardClient;
-    // Each end seen from its own socket: the client's as it sent (original tuple), the server's as
-    // it answered.
-    if (clientBySocket) {
-      clientPod = socketOwner(original);
-      if (clientPod != null) {
-        towardClient = remote(ends.clientIp, clientPod, null);
-      }
-    }
-    if (serverBySocket) {
-      serverPod = socketOwner(r);
-      if (serverPod != null) {
-        towardServer = remote(ends.serverIp, serverPod, ends.service);
-      }
-    }
-    return ends(clientPod, towardServer, serverPod, towardClient, protocol, clientPort, serverPort);
+  public Ends connection(ConntrackTuple original, ConntrackTuple reply) {
+    Sides sides = new Sides();
+    connection(original, reply, sides);
+    return new Ends(sides.clientPeer(), sides.serverPeer());
   }
 
-  private static Ends ends(
-      PodName clientPod,
-      Remote towardServer,
-      PodName serverPod,
-      Remote towardClient,
-      int protocol,
-      int clientPort,
-      int serverPort) {
-    if (clientPod == null && serverPod == null) {
-      return NONE;
+  /**
+   * As {@link #connection(ConntrackTuple, ConntrackTuple)}, into {@code sides} rather than into
+   * PodPeers, for a table of connections read entry by entry: the tuples are read during the call
+   * only, so they may be views that change after it.
+   */
+  public void connection(TupleView original, TupleView reply, Sides sides) {
+    TupleView r = reply == null ? original : reply;
+    Resolved ends = resolve(original, r);
+    sides.protocol = original.protocol();
+    sides.clientPort = original.destinationPort();
+    sides.serverPort = r.sourcePort();
+    sides.clientPod = ends.clientPod;
+    sides.serverPod = ends.serverPod;
+    sides.towardServer = ends.towardServer;
+    sides.towardClient = ends.towardClient;
+    // Each end seen from its own socket: the client's as it sent (original tuple), the server's as
+    // it answered.
+    if (ends.clientPod == null && ends.clientOnNodeIp) {
+      sides.clientPod = socketOwner(original);
+      if (sides.clientPod != null) {
+        sides.towardClient = remote(ends.clientIp, sides.clientPod, null);
+      }
     }
-    return new Ends(
-        clientPod == null
-            ? null
-            : new PodPeer(clientPod, towardServer, protocol, clientPort, Role.CLIENT),
-        serverPod == null
-            ? null
-            : new PodPeer(serverPod, towardClient, protocol, serverPort, Role.SERVER));
+    if (ends.serverPod == null && ends.serverOnNodeIp) {
+      sides.serverPod = socketOwner(r);
+      if (sides.serverPod != null) {
+        sides.towardServer = remote(ends.serverIp, sides.serverPod, ends.service);
+      }
+    }
   }
 
   /**
@@ -166,32 +207,6 @@ public final class Attribution {
     boolean serverOnNodeIp;
     Remote towardServer;
     Remote towardClient;
-
-    /**
-     * The ends last given for these addresses, and their protocol and ports: connections between
-     * the same addresses mostly share them, and then share one Ends.
-     */
-    Ends last;
-
-    int lastProtocol;
-    int lastClientPort;
-    int lastServerPort;
-
-    /** The ends of a connection between these addresses whose sockets need not be asked. */
-    Ends ends(int protocol, int clientPort, int serverPort) {
-      if (last == null
-          || protocol != lastProtocol
-          || clientPort != lastClientPort
-          || serverPort != lastServerPort) {
-        last =
-            Attribution.ends(
-                clientPod, towardServer, serverPod, towardClient, protocol, clientPort, serverPort);
-        lastProtocol = protocol;
-        lastClientPort = clientPort;
-        lastServerPort = serverPort;
-      }
-      return last;
-    }
   }
 
   /**
