@@ -23,8 +23,8 @@ import java.util.Set;
  *
  * <p>Lookups run in rounds ({@link #startRound}), one per collection: within a round the
  * directories are read once per distinct triple of addresses (client, addressed, server), so a
- * table of many connections between few addresses costs a hash lookup per connection, not a walk of
- * the pods and the cluster indexes and no object. Not thread-safe: one instance per collector.
+ * table of many connections between few addresses costs a hash lookup and no object per connection,
+ * not a walk of the pods and the cluster indexes. Not thread-safe: one instance per collector.
  */
 public final class Attribution {
   /** The pod peers of one connection: each end that is a pod of this node, else null. */
