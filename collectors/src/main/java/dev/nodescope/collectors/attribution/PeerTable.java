@@ -21,10 +21,6 @@ public final class PeerTable<V> {
     return size;
   }
 
-  public V get(PodPeer peer) {
-    return get(peer.local(), peer.remote(), peer.protocol(), peer.port(), peer.role());
-  }
-
   /** The value of the peer with these parts, or null. */
   @SuppressWarnings("unchecked") // values holds only what put was given
   public V get(PodName local, Remote remote, int protocol, int port, Role role) {

@@ -58,7 +58,9 @@ class PeerTableTest {
     assertThat(left).isEqualTo(truth);
     assertThat(table.size()).isEqualTo(400);
     for (int i = 0; i < 500; i++) {
-      assertThat(table.get(peer(i % 5, i))).isEqualTo(i % 5 == 3 ? null : i);
+      PodPeer p = peer(i % 5, i);
+      assertThat(table.get(p.local(), p.remote(), p.protocol(), p.port(), p.role()))
+          .isEqualTo(i % 5 == 3 ? null : i);
     }
   }
 }
