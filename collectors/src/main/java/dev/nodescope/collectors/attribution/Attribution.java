@@ -1,6 +1,7 @@
 package dev.nodescope.collectors.attribution;
 
 import dev.nodescope.collectors.conntrack.ConntrackTuple;
+import dev.nodescope.collectors.conntrack.TupleView;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
@@ -8,7 +9,6 @@ import dev.nodescope.collectors.hostnet.SocketOwners;
 import dev.nodescope.collectors.netlink.Addresses;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -23,18 +23,77 @@ import java.util.Set;
  *
  * <p>Lookups run in rounds ({@link #startRound}), one per collection: within a round the
  * directories are read once per distinct triple of addresses (client, addressed, server), so a
- * table of many connections between few addresses costs a hash lookup per connection, not a walk of
- * the pods and the cluster indexes. Not thread-safe: one instance per collector.
+ * table of many connections between few addresses costs a hash lookup and no object per connection,
+ * not a walk of the pods and the cluster indexes. Not thread-safe: one instance per collector.
  */
 public final class Attribution {
   /** The pod peers of one connection: each end that is a pod of this node, else null. */
   public record Ends(PodPeer client, PodPeer server) {}
 
-  private static final Ends NONE = new Ends(null, null);
+  /**
+   * The parts of a connection's pod peers, which each {@link #connection(TupleView, TupleView,
+   * Sides)} overwrites: a table of connections is attributed without a PodPeer per connection.
+   */
+  public static final class Sides {
+    private PodName clientPod;
+    private PodName serverPod;
+    private Remote towardServer;
+    private Remote towardClient;
+    private int protocol;
+    private int clientPort;
+    private int serverPort;
+
+    /** The client's end when it is a pod of this node, else null. */
+    public PodName clientPod() {
+      return clientPod;
+    }
+
+    /** The server's end when it is a pod of this node, else null. */
+    public PodName serverPod() {
+      return serverPod;
+    }
+
+    /** The far end as the client pod sees it. */
+    public Remote towardServer() {
+      return towardServer;
+    }
+
+    /** The far end as the server pod sees it. */
+    public Remote towardClient() {
+      return towardClient;
+    }
+
+    public int protocol() {
+      return protocol;
+    }
+
+    /** The port the client addressed: the service port of the client pod's peer. */
+    public int clientPort() {
+      return clientPort;
+    }
+
+    /** The server's own port: the service port of the server pod's peer. */
+    public int serverPort() {
+      return serverPort;
+    }
+
+    PodPeer clientPeer() {
+      return clientPod == null
+          ? null
+          : new PodPeer(clientPod, towardServer, protocol, clientPort, Role.CLIENT);
+    }
+
+    PodPeer serverPeer() {
+      return serverPod == null
+          ? null
+          : new PodPeer(serverPod, towardClient, protocol, serverPort, Role.SERVER);
+    }
+  }
 
   private final String nodeName;
   private final SocketOwners hostNetwork;
   private final Map<AddressTriple, Resolved> resolved = new HashMap<>();
+  private final AddressTriple probe = new AddressTriple();
   private PodDirectory pods = PodDirectory.EMPTY;
   private ClusterDirectory cluster = ClusterDirectory.EMPTY;
   private Set<String> hostNetworkIps = Set.of();
@@ -73,38 +132,40 @@ public final class Attribution {
    * and the reply direction (server → client after any NAT; null when unknown, as if untranslated).
    */
   public Ends connection(ConntrackTuple original, ConntrackTuple reply) {
-    ConntrackTuple r = reply == null ? original : reply;
-    Resolved ends = resolve(original.source(), original.destination(), r.source());
-    PodName clientPod = ends.clientPod;
-    PodName serverPod = ends.serverPod;
-    Remote towardServer = ends.towardServer;
-    Remote towardClient = ends.towardClient;
+    Sides sides = new Sides();
+    connection(original, reply, sides);
+    return new Ends(sides.clientPeer(), sides.serverPeer());
+  }
+
+  /**
+   * As {@link #connection(ConntrackTuple, ConntrackTuple)}, into {@code sides} rather than into
+   * PodPeers, for a table of connections read entry by entry: the tuples are read during the call
+   * only, so they may be views that change after it.
+   */
+  public void connection(TupleView original, TupleView reply, Sides sides) {
+    TupleView r = reply == null ? original : reply;
+    Resolved ends = resolve(original, r);
+    sides.protocol = original.protocol();
+    sides.clientPort = original.destinationPort();
+    sides.serverPort = r.sourcePort();
+    sides.clientPod = ends.clientPod;
+    sides.serverPod = ends.serverPod;
+    sides.towardServer = ends.towardServer;
+    sides.towardClient = ends.towardClient;
     // Each end seen from its own socket: the client's as it sent (original tuple), the server's as
     // it answered.
-    if (clientPod == null && ends.clientOnNodeIp) {
-      clientPod = socketOwner(original);
-      if (clientPod != null) {
-        towardClient = remote(ends.clientIp, clientPod, null);
+    if (ends.clientPod == null && ends.clientOnNodeIp) {
+      sides.clientPod = socketOwner(original);
+      if (sides.clientPod != null) {
+        sides.towardClient = remote(ends.clientIp, sides.clientPod, null);
       }
     }
-    if (serverPod == null && ends.serverOnNodeIp) {
-      serverPod = socketOwner(r);
-      if (serverPod != null) {
-        towardServer = remote(ends.serverIp, serverPod, ends.service);
+    if (ends.serverPod == null && ends.serverOnNodeIp) {
+      sides.serverPod = socketOwner(r);
+      if (sides.serverPod != null) {
+        sides.towardServer = remote(ends.serverIp, sides.serverPod, ends.service);
       }
     }
-    if (clientPod == null && serverPod == null) {
-      return NONE;
-    }
-    int protocol = original.protocol();
-    return new Ends(
-        clientPod == null
-            ? null
-            : new PodPeer(
-                clientPod, towardServer, protocol, original.destinationPort(), Role.CLIENT),
-        serverPod == null
-            ? null
-            : new PodPeer(serverPod, towardClient, protocol, r.sourcePort(), Role.SERVER));
   }
 
   /**
@@ -121,7 +182,8 @@ public final class Attribution {
         client ? connection(outbound, inbound).client() : connection(inbound, outbound).server());
   }
 
-  private PodName socketOwner(ConntrackTuple local) {
+  private PodName socketOwner(TupleView view) {
+    ConntrackTuple local = view.toTuple();
     return hostNetwork
         .owner(
             pods,
@@ -147,16 +209,21 @@ public final class Attribution {
     Remote towardClient;
   }
 
-  private Resolved resolve(byte[] client, byte[] addressed, byte[] server) {
-    AddressTriple key = new AddressTriple(client, addressed, server);
-    Resolved known = resolved.get(key);
+  /**
+   * The client's address and the one it addressed from the original tuple, the server's from the
+   * reply tuple.
+   */
+  private Resolved resolve(TupleView original, TupleView reply) {
+    probe.set(original, reply);
+    Resolved known = resolved.get(probe);
     if (known != null) {
       return known;
     }
     Resolved ends = new Resolved();
-    ends.clientIp = text(client);
-    ends.serverIp = text(server);
-    String addressedIp = text(addressed);
+    ends.clientIp = text(original.addressLength(), original.sourceHigh(), original.sourceLow());
+    ends.serverIp = text(reply.addressLength(), reply.sourceHigh(), reply.sourceLow());
+    String addressedIp =
+        text(original.addressLength(), original.destinationHigh(), original.destinationLow());
     ends.service =
         addressedIp.equals(ends.serverIp)
             ? null
@@ -167,7 +234,7 @@ public final class Attribution {
     ends.serverOnNodeIp = hostNetworkIps.contains(ends.serverIp);
     ends.towardServer = remote(ends.serverIp, ends.serverPod, ends.service);
     ends.towardClient = remote(ends.clientIp, ends.clientPod, null);
-    resolved.put(key, ends);
+    resolved.put(probe.copy(), ends);
     return ends;
   }
 
@@ -212,37 +279,70 @@ public final class Attribution {
     return mine.get().equals(theirs.get()) ? Locality.SAME_ZONE : Locality.CROSS_ZONE;
   }
 
-  private static String text(byte[] raw) {
+  private static String text(int length, long high, long low) {
     try {
-      return Addresses.text(InetAddress.getByAddress(raw));
+      return Addresses.text(InetAddress.getByAddress(Addresses.bytes(length, high, low)));
     } catch (UnknownHostException e) {
       return ""; // only for lengths other than 4/16, which the codecs never produce
     }
   }
 
-  /** The addresses of a connection's ends, compared by content. */
+  /**
+   * The addresses of a connection's ends, compared by value. Lookups fill one probe instead of
+   * making a key per connection; a key kept in the map is a copy.
+   */
   private static final class AddressTriple {
-    private final byte[] client;
-    private final byte[] addressed;
-    private final byte[] server;
-    private final int hash;
+    private int lengths;
+    private long clientHigh;
+    private long clientLow;
+    private long addressedHigh;
+    private long addressedLow;
+    private long serverHigh;
+    private long serverLow;
+    private int hash;
 
-    AddressTriple(byte[] client, byte[] addressed, byte[] server) {
-      this.client = client;
-      this.addressed = addressed;
-      this.server = server;
-      this.hash =
-          31 * (31 * Arrays.hashCode(client) + Arrays.hashCode(addressed))
-              + Arrays.hashCode(server);
+    void set(TupleView original, TupleView reply) {
+      lengths = original.addressLength() << 8 | reply.addressLength();
+      clientHigh = original.sourceHigh();
+      clientLow = original.sourceLow();
+      addressedHigh = original.destinationHigh();
+      addressedLow = original.destinationLow();
+      serverHigh = reply.sourceHigh();
+      serverLow = reply.sourceLow();
+      long h = lengths;
+      h = h * 31 + clientHigh;
+      h = h * 31 + clientLow;
+      h = h * 31 + addressedHigh;
+      h = h * 31 + addressedLow;
+      h = h * 31 + serverHigh;
+      h = h * 31 + serverLow;
+      hash = Long.hashCode(h * 0x9E3779B97F4A7C15L);
+    }
+
+    AddressTriple copy() {
+      AddressTriple copy = new AddressTriple();
+      copy.lengths = lengths;
+      copy.clientHigh = clientHigh;
+      copy.clientLow = clientLow;
+      copy.addressedHigh = addressedHigh;
+      copy.addressedLow = addressedLow;
+      copy.serverHigh = serverHigh;
+      copy.serverLow = serverLow;
+      copy.hash = hash;
+      return copy;
     }
 
     @Override
     public boolean equals(Object o) {
       return o instanceof AddressTriple t
           && hash == t.hash
-          && Arrays.equals(client, t.client)
-          && Arrays.equals(addressed, t.addressed)
-          && Arrays.equals(server, t.server);
+          && lengths == t.lengths
+          && clientHigh == t.clientHigh
+          && clientLow == t.clientLow
+          && addressedHigh == t.addressedHigh
+          && addressedLow == t.addressedLow
+          && serverHigh == t.serverHigh
+          && serverLow == t.serverLow;
     }
 
     @Override

@@ -34,7 +34,7 @@ public final class SeriesAdmission {
   private static final int SERIES_PER_PEER = 2;
 
   private final long maxSeries;
-  private final Set<PodPeer> admitted = new HashSet<>();
+  private final PeerTable<PodPeer> admitted = new PeerTable<>();
   private final Set<PodName> podsWithPeers = new HashSet<>();
 
   public SeriesAdmission(int maxSeries) {
@@ -55,16 +55,34 @@ public final class SeriesAdmission {
 
   /** Whether the peer has series of its own: admitted before, or now if there is room. */
   public synchronized boolean admit(PodPeer peer) {
-    if (admitted.contains(peer)) {
-      return true;
+    return admit(peer.local(), peer.remote(), peer.protocol(), peer.port(), peer.role(), peer)
+        != null;
+  }
+
+  /**
+   * The peer of these parts when it has series of its own (admitted before, or now if there is
+   * room), else null. Makes a PodPeer only for a peer it admits now.
+   */
+  public synchronized PodPeer admit(
+      PodName local, Remote remote, int protocol, int port, Role role) {
+    return admit(local, remote, protocol, port, role, null);
+  }
+
+  /** As {@link #admit(PodName, Remote, int, int, Role)}, admitting {@code peer} when given. */
+  private PodPeer admit(
+      PodName local, Remote remote, int protocol, int port, Role role, PodPeer peer) {
+    PodPeer known = admitted.get(local, remote, protocol, port, role);
+    if (known != null) {
+      return known;
     }
-    podsWithPeers.add(peer.local());
+    podsWithPeers.add(local);
     long wanted = SERIES_PER_PEER * ((long) admitted.size() + 1 + podsWithPeers.size());
     if (wanted > maxSeries) {
-      return false;
+      return null;
     }
-    admitted.add(peer);
-    return true;
+    PodPeer admittedNow = peer == null ? new PodPeer(local, remote, protocol, port, role) : peer;
+    admitted.put(admittedNow, admittedNow);
+    return admittedNow;
   }
 
   /** Forgets the peers of pods no longer on this node. */

@@ -115,7 +115,7 @@ public final class CiliumConntrackSource implements ConntrackSource {
   }
 
   @Override
-  public void dump(Consumer<ConntrackEntry> sink) throws IOException {
+  public void dump(Consumer<ConntrackView> sink) throws IOException {
     refresh();
     closed.clear();
     closedNow.clear();
@@ -168,7 +168,7 @@ public final class CiliumConntrackSource implements ConntrackSource {
       ByteBuffer values,
       int value,
       Map<Integer, CiliumCtDecoder.Frontend> frontends,
-      Consumer<ConntrackEntry> sink) {
+      Consumer<ConntrackView> sink) {
     int revNat = CiliumCtDecoder.revNatIndex(values, value);
     CiliumCtDecoder.Frontend frontend = revNat == 0 ? null : frontends.get(revNat);
     if (CiliumCtDecoder.closing(values, value)) {

@@ -22,6 +22,7 @@ public final class ConntrackClient implements AutoCloseable {
 
   private final NetlinkSocket socket;
   private final byte[] buf = new byte[DATAGRAM_BYTES];
+  private final ConntrackCursor cursor = new ConntrackCursor();
   private int sequence = 1;
   private long malformed;
 
@@ -35,19 +36,28 @@ public final class ConntrackClient implements AutoCloseable {
 
   /**
    * Streams every entry of one family's table (of every family's with {@code AF_UNSPEC}) to the
-   * sink; a netlink error (EPERM, say) is a NetlinkException.
+   * sink, each read in place from the receive buffer: the sink must not keep what it is given past
+   * its call ({@link ConntrackView#toEntry} makes a copy). A netlink error (EPERM, say) is a
+   * NetlinkException.
    */
-  public void dump(int family, long timeoutMillis, Consumer<ConntrackEntry> sink)
+  public void dump(int family, long timeoutMillis, Consumer<ConntrackView> sink)
       throws IOException {
     run(
         CtnetlinkCodec.dumpRequest(family, sequence++),
         timeoutMillis,
-        d -> d.entries().forEach(sink));
+        (received, length) -> CtnetlinkCodec.decode(received, length, cursor, sink));
   }
 
   public List<ConntrackCpuStats> cpuStats(long timeoutMillis) throws IOException {
     List<ConntrackCpuStats> out = new ArrayList<>();
-    run(CtnetlinkCodec.cpuStatsRequest(sequence++), timeoutMillis, d -> out.addAll(d.cpuStats()));
+    run(
+        CtnetlinkCodec.cpuStatsRequest(sequence++),
+        timeoutMillis,
+        (received, length) -> {
+          CtnetlinkCodec.Decoded d = CtnetlinkCodec.decode(received, length);
+          out.addAll(d.cpuStats());
+          return d;
+        });
     return out;
   }
 
@@ -56,8 +66,12 @@ public final class ConntrackClient implements AutoCloseable {
     return malformed;
   }
 
-  private void run(byte[] request, long timeoutMillis, Consumer<CtnetlinkCodec.Decoded> handler)
-      throws IOException {
+  /** Decodes one datagram, handing what it holds on. */
+  private interface Handler {
+    CtnetlinkCodec.Decoded decode(byte[] received, int length);
+  }
+
+  private void run(byte[] request, long timeoutMillis, Handler handler) throws IOException {
     socket.send(request);
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     for (int i = 0; i < MAX_DATAGRAMS_PER_DUMP; i++) {
@@ -71,12 +85,11 @@ public final class ConntrackClient implements AutoCloseable {
       if (n == 0) {
         continue;
       }
-      CtnetlinkCodec.Decoded d = CtnetlinkCodec.decode(buf, n);
+      CtnetlinkCodec.Decoded d = handler.decode(buf, n);
       malformed += d.malformed();
       if (d.errno() != 0) {
         throw new NetlinkException("conntrack netlink error", d.errno());
       }
-      handler.accept(d);
       if (d.done()) {
         return;
       }

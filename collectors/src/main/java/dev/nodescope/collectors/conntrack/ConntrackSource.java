@@ -19,8 +19,11 @@ public interface ConntrackSource extends AutoCloseable {
   /** "netlink" or "procfs", as nodescope_conntrack_source_info names it. */
   String name();
 
-  /** Streams every entry of the table (IPv4 and IPv6) to the sink. */
-  void dump(Consumer<ConntrackEntry> sink) throws IOException;
+  /**
+   * Streams every entry of the table (IPv4 and IPv6) to the sink, which must not keep what it is
+   * given past its call ({@link ConntrackView#toEntry} makes a copy).
+   */
+  void dump(Consumer<ConntrackView> sink) throws IOException;
 
   /** Entries from events since the previous call (none without events). */
   List<ConntrackEntry> drainEvents();

@@ -1,5 +1,6 @@
 package dev.nodescope.collectors.conntrack;
 
+import dev.nodescope.collectors.netlink.Addresses;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
@@ -8,7 +9,7 @@ import java.util.Arrays;
  * One direction of a connection: addresses (4 or 16 bytes), IP protocol number and ports (0 when
  * absent). A value: the address bytes are copied in and out, so a tuple never changes.
  */
-public final class ConntrackTuple {
+public final class ConntrackTuple implements TupleView {
   private final byte[] source;
   private final byte[] destination;
   private final int protocol;
@@ -34,14 +35,47 @@ public final class ConntrackTuple {
     return destination == null ? null : destination.clone();
   }
 
+  @Override
+  public int addressLength() {
+    return source == null ? 0 : source.length;
+  }
+
+  @Override
+  public long sourceHigh() {
+    return source == null ? 0 : Addresses.high(source);
+  }
+
+  @Override
+  public long sourceLow() {
+    return source == null ? 0 : Addresses.low(source);
+  }
+
+  @Override
+  public long destinationHigh() {
+    return destination == null ? 0 : Addresses.high(destination);
+  }
+
+  @Override
+  public long destinationLow() {
+    return destination == null ? 0 : Addresses.low(destination);
+  }
+
+  @Override
+  public ConntrackTuple toTuple() {
+    return this;
+  }
+
+  @Override
   public int protocol() {
     return protocol;
   }
 
+  @Override
   public int sourcePort() {
     return sourcePort;
   }
 
+  @Override
   public int destinationPort() {
     return destinationPort;
   }

@@ -1,9 +1,12 @@
 package dev.nodescope.collectors.conntrack;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Pure ctnetlink codec: builds request messages and decodes what the kernel sends back. Netlink
@@ -65,6 +68,23 @@ public final class CtnetlinkCodec {
   static final int CTA_STATS_SEARCH_RESTART = 13;
   private static final int NLA_TYPE_MASK = 0x3fff;
 
+  /** Netlink and attribute headers, in the host's order. */
+  private static final VarHandle HOST_SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.nativeOrder());
+
+  private static final VarHandle HOST_INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
+
+  /** Attribute payloads: addresses, ports, counters. */
+  private static final VarHandle BIG_ENDIAN_SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+
+  private static final VarHandle BIG_ENDIAN_INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
+  private static final VarHandle BIG_ENDIAN_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   private CtnetlinkCodec() {}
 
   /** What one receive buffer held. */
@@ -98,20 +118,28 @@ public final class CtnetlinkCodec {
 
   /** Decodes every netlink message in buf[0, length). */
   public static Decoded decode(byte[] buf, int length) {
-    ByteBuffer b =
-        ByteBuffer.wrap(buf, 0, Math.max(0, Math.min(length, buf.length)))
-            .order(ByteOrder.nativeOrder());
     List<ConntrackEntry> entries = new ArrayList<>();
+    Decoded framing = decode(buf, length, new ConntrackCursor(), e -> entries.add(e.toEntry()));
+    return new Decoded(
+        entries, framing.cpuStats(), framing.done(), framing.errno(), framing.malformed());
+  }
+
+  /**
+   * Decodes every netlink message in b[0, length), each entry into the cursor and then to the sink,
+   * which must not keep the cursor past its call; the result holds no entries.
+   */
+  static Decoded decode(
+      byte[] b, int length, ConntrackCursor cursor, Consumer<ConntrackView> sink) {
     List<ConntrackCpuStats> stats = new ArrayList<>();
     boolean done = false;
     int errno = 0;
     int malformed = 0;
-    int end = b.limit();
+    int end = Math.max(0, Math.min(length, b.length));
     int pos = 0;
     while (end - pos >= NLMSG_HDRLEN) {
-      int len = b.getInt(pos);
-      int type = b.getShort(pos + 4) & 0xffff;
-      int flags = b.getShort(pos + 6) & 0xffff;
+      int len = hostInt(b, pos);
+      int type = hostU16(b, pos + 4);
+      int flags = hostU16(b, pos + 6);
       if (len < NLMSG_HDRLEN || len > end - pos) {
         malformed++;
         break; // the rest of the buffer cannot be framed
@@ -119,30 +147,31 @@ public final class CtnetlinkCodec {
       if (type == NLMSG_DONE) {
         done = true;
       } else if (type == NLMSG_ERROR) {
-        int error = len >= NLMSG_HDRLEN + 4 ? b.getInt(pos + NLMSG_HDRLEN) : 0;
+        int error = len >= NLMSG_HDRLEN + 4 ? hostInt(b, pos + NLMSG_HDRLEN) : 0;
         if (error != 0) {
           errno = -error;
           done = true;
         }
       } else if (type >> 8 == NFNL_SUBSYS_CTNETLINK && len >= NLMSG_HDRLEN + NFGENMSG_LEN) {
-        int family = b.get(pos + NLMSG_HDRLEN) & 0xff;
+        int family = b[pos + NLMSG_HDRLEN] & 0xff;
         int resId = be16(b, pos + NLMSG_HDRLEN + 2);
         int attrs = pos + NLMSG_HDRLEN + NFGENMSG_LEN;
         int msg = type & 0xff;
+        boolean decoded = false;
         try {
           if (msg == IPCTNL_MSG_CT_GET_STATS_CPU) {
             stats.add(decodeStats(b, attrs, pos + len, resId));
           } else if (msg == IPCTNL_MSG_CT_NEW || msg == IPCTNL_MSG_CT_DELETE) {
-            ConntrackEntry e = decodeEntry(b, attrs, pos + len, family, eventOf(msg, flags));
-            if (e == null) {
-              malformed++;
-            } else {
-              entries.add(e);
-            }
+            decoded = decodeEntry(b, attrs, pos + len, cursor, family, eventOf(msg, flags));
+            malformed += decoded ? 0 : 1;
           }
         } catch (RuntimeException e) {
+          decoded = false;
           malformed++; // defensive: bounds are checked everywhere, but a bad attribute must never
           // escape
+        }
+        if (decoded) {
+          sink.accept(cursor); // outside the try: what the sink throws is no malformed message
         }
       } else if (type != NLMSG_NOOP && type != NLMSG_OVERRUN) {
         malformed++;
@@ -152,7 +181,7 @@ public final class CtnetlinkCodec {
     if (pos < end && end - pos < NLMSG_HDRLEN) {
       malformed++;
     }
-    return new Decoded(entries, stats, done, errno, malformed);
+    return new Decoded(List.of(), stats, done, errno, malformed);
   }
 
   private static ConntrackEntry.Event eventOf(int msg, int flags) {
@@ -167,98 +196,83 @@ public final class CtnetlinkCodec {
         : ConntrackEntry.Event.UPDATE;
   }
 
-  private static ConntrackEntry decodeEntry(
-      ByteBuffer b, int start, int end, int family, ConntrackEntry.Event event) {
-    ConntrackTuple orig = null;
-    ConntrackTuple reply = null;
-    long[] origCounters = {-1, -1};
-    long[] replyCounters = {-1, -1};
-    long status = 0;
-    int tcpState = -1;
-    int zone = 0;
-    long mark = 0;
-    long id = 0;
+  /** Reads one entry into the cursor; false when it is malformed or has no original tuple. */
+  private static boolean decodeEntry(
+      byte[] b, int start, int end, ConntrackCursor e, int family, ConntrackEntry.Event event) {
+    e.reset(family, event);
     for (int p = start; end - p >= 4; ) {
-      int alen = b.getShort(p) & 0xffff;
+      int alen = hostU16(b, p);
       if (alen < 4 || alen > end - p) {
-        return null;
+        return false;
       }
-      int atype = b.getShort(p + 2) & NLA_TYPE_MASK;
+      int atype = hostU16(b, p + 2) & NLA_TYPE_MASK;
       int payload = p + 4;
       int plen = alen - 4;
       switch (atype) {
-        case CTA_TUPLE_ORIG -> orig = decodeTuple(b, payload, payload + plen);
-        case CTA_TUPLE_REPLY -> reply = decodeTuple(b, payload, payload + plen);
-        case CTA_STATUS -> status = u32(b, payload, plen);
-        case CTA_MARK -> mark = u32(b, payload, plen);
-        case CTA_ID -> id = u32(b, payload, plen);
-        case CTA_ZONE -> zone = plen >= 2 ? be16(b, payload) : 0;
-        case CTA_COUNTERS_ORIG -> decodeCounters(b, payload, payload + plen, origCounters);
-        case CTA_COUNTERS_REPLY -> decodeCounters(b, payload, payload + plen, replyCounters);
-        case CTA_PROTOINFO -> tcpState = decodeTcpState(b, payload, payload + plen);
+        case CTA_TUPLE_ORIG -> e.hasOriginal = decodeTuple(b, payload, payload + plen, e.original);
+        case CTA_TUPLE_REPLY -> e.hasReply = decodeTuple(b, payload, payload + plen, e.reply);
+        case CTA_STATUS -> e.status = u32(b, payload, plen);
+        case CTA_MARK -> e.mark = u32(b, payload, plen);
+        case CTA_ID -> e.id = u32(b, payload, plen);
+        case CTA_ZONE -> e.zone = plen >= 2 ? be16(b, payload) : 0;
+        case CTA_COUNTERS_ORIG -> decodeCounters(b, payload, payload + plen, e.originalCounters);
+        case CTA_COUNTERS_REPLY -> decodeCounters(b, payload, payload + plen, e.replyCounters);
+        case CTA_PROTOINFO -> e.tcpState = decodeTcpState(b, payload, payload + plen);
         default -> {}
       }
       p += align(alen);
     }
-    if (orig == null) {
-      return null;
-    }
-    return new ConntrackEntry(
-        event,
-        family,
-        orig,
-        reply,
-        origCounters[0],
-        origCounters[1],
-        replyCounters[0],
-        replyCounters[1],
-        status,
-        tcpState,
-        zone,
-        mark,
-        id);
+    return e.hasOriginal;
   }
 
-  private static ConntrackTuple decodeTuple(ByteBuffer b, int start, int end) {
-    byte[] src = null;
-    byte[] dst = null;
+  /**
+   * Reads one tuple into {@code into}; false when it is malformed or lacks an address or the
+   * protocol, or its addresses differ in length.
+   */
+  private static boolean decodeTuple(byte[] b, int start, int end, ConntrackCursor.Tuple into) {
+    int sourceLength = 0;
+    int destinationLength = 0;
     int proto = -1;
     int sport = 0;
     int dport = 0;
     for (int p = start; end - p >= 4; ) {
-      int alen = b.getShort(p) & 0xffff;
+      int alen = hostU16(b, p);
       if (alen < 4 || alen > end - p) {
-        return null;
+        return false;
       }
-      int atype = b.getShort(p + 2) & NLA_TYPE_MASK;
+      int atype = hostU16(b, p + 2) & NLA_TYPE_MASK;
       if (atype == CTA_TUPLE_IP) {
         for (int q = p + 4; p + alen - q >= 4; ) {
-          int ilen = b.getShort(q) & 0xffff;
+          int ilen = hostU16(b, q);
           if (ilen < 4 || ilen > p + alen - q) {
-            return null;
+            return false;
           }
-          int itype = b.getShort(q + 2) & NLA_TYPE_MASK;
+          int itype = hostU16(b, q + 2) & NLA_TYPE_MASK;
           int size = itype == CTA_IP_V4_SRC || itype == CTA_IP_V4_DST ? 4 : 16;
           if (itype >= CTA_IP_V4_SRC && itype <= CTA_IP_V6_DST && ilen - 4 >= size) {
-            byte[] addr = new byte[size];
-            b.get(q + 4, addr);
+            long high = size == 16 ? be64(b, q + 4) : 0;
+            long low = size == 16 ? be64(b, q + 12) : be32(b, q + 4);
             if (itype == CTA_IP_V4_SRC || itype == CTA_IP_V6_SRC) {
-              src = addr;
+              sourceLength = size;
+              into.sourceHigh = high;
+              into.sourceLow = low;
             } else {
-              dst = addr;
+              destinationLength = size;
+              into.destinationHigh = high;
+              into.destinationLow = low;
             }
           }
           q += align(ilen);
         }
       } else if (atype == CTA_TUPLE_PROTO) {
         for (int q = p + 4; p + alen - q >= 4; ) {
-          int ilen = b.getShort(q) & 0xffff;
+          int ilen = hostU16(b, q);
           if (ilen < 4 || ilen > p + alen - q) {
-            return null;
+            return false;
           }
-          int itype = b.getShort(q + 2) & NLA_TYPE_MASK;
+          int itype = hostU16(b, q + 2) & NLA_TYPE_MASK;
           if (itype == CTA_PROTO_NUM && ilen >= 5) {
-            proto = b.get(q + 4) & 0xff;
+            proto = b[q + 4] & 0xff;
           } else if (itype == CTA_PROTO_SRC_PORT && ilen >= 6) {
             sport = be16(b, q + 4);
           } else if (itype == CTA_PROTO_DST_PORT && ilen >= 6) {
@@ -269,23 +283,26 @@ public final class CtnetlinkCodec {
       }
       p += align(alen);
     }
-    if (src == null || dst == null || proto < 0 || src.length != dst.length) {
-      return null;
+    if (sourceLength == 0 || sourceLength != destinationLength || proto < 0) {
+      return false;
     }
-    return new ConntrackTuple(src, dst, proto, sport, dport);
+    into.addressLength = sourceLength;
+    into.protocol = proto;
+    into.sourcePort = sport;
+    into.destinationPort = dport;
+    return true;
   }
 
-  private static void decodeCounters(ByteBuffer b, int start, int end, long[] packetsBytes) {
+  private static void decodeCounters(byte[] b, int start, int end, long[] packetsBytes) {
     for (int p = start; end - p >= 4; ) {
-      int alen = b.getShort(p) & 0xffff;
+      int alen = hostU16(b, p);
       if (alen < 4 || alen > end - p) {
         return;
       }
-      int atype = b.getShort(p + 2) & NLA_TYPE_MASK;
+      int atype = hostU16(b, p + 2) & NLA_TYPE_MASK;
       int plen = alen - 4;
       if ((atype == CTA_COUNTERS_PACKETS || atype == CTA_COUNTERS_BYTES) && plen >= 8) {
-        packetsBytes[atype - CTA_COUNTERS_PACKETS] =
-            (be32(b, p + 4) << 32 | be32(b, p + 8)) & Long.MAX_VALUE;
+        packetsBytes[atype - CTA_COUNTERS_PACKETS] = be64(b, p + 4) & Long.MAX_VALUE;
       } else if ((atype == CTA_COUNTERS32_PACKETS || atype == CTA_COUNTERS32_BYTES) && plen >= 4) {
         packetsBytes[atype - CTA_COUNTERS32_PACKETS] = be32(b, p + 4);
       }
@@ -293,20 +310,20 @@ public final class CtnetlinkCodec {
     }
   }
 
-  private static int decodeTcpState(ByteBuffer b, int start, int end) {
+  private static int decodeTcpState(byte[] b, int start, int end) {
     for (int p = start; end - p >= 4; ) {
-      int alen = b.getShort(p) & 0xffff;
+      int alen = hostU16(b, p);
       if (alen < 4 || alen > end - p) {
         return -1;
       }
-      if ((b.getShort(p + 2) & NLA_TYPE_MASK) == CTA_PROTOINFO_TCP) {
+      if ((hostU16(b, p + 2) & NLA_TYPE_MASK) == CTA_PROTOINFO_TCP) {
         for (int q = p + 4; p + alen - q >= 4; ) {
-          int ilen = b.getShort(q) & 0xffff;
+          int ilen = hostU16(b, q);
           if (ilen < 4 || ilen > p + alen - q) {
             return -1;
           }
-          if ((b.getShort(q + 2) & NLA_TYPE_MASK) == CTA_PROTOINFO_TCP_STATE && ilen >= 5) {
-            return b.get(q + 4) & 0xff;
+          if ((hostU16(b, q + 2) & NLA_TYPE_MASK) == CTA_PROTOINFO_TCP_STATE && ilen >= 5) {
+            return b[q + 4] & 0xff;
           }
           q += align(ilen);
         }
@@ -316,14 +333,14 @@ public final class CtnetlinkCodec {
     return -1;
   }
 
-  private static ConntrackCpuStats decodeStats(ByteBuffer b, int start, int end, int cpu) {
+  private static ConntrackCpuStats decodeStats(byte[] b, int start, int end, int cpu) {
     long[] v = new long[16];
     for (int p = start; end - p >= 4; ) {
-      int alen = b.getShort(p) & 0xffff;
+      int alen = hostU16(b, p);
       if (alen < 4 || alen > end - p) {
         break;
       }
-      int atype = b.getShort(p + 2) & NLA_TYPE_MASK;
+      int atype = hostU16(b, p + 2) & NLA_TYPE_MASK;
       if (atype < v.length && alen >= 8) {
         v[atype] = be32(b, p + 4);
       }
@@ -340,16 +357,28 @@ public final class CtnetlinkCodec {
         v[CTA_STATS_SEARCH_RESTART]);
   }
 
-  private static long u32(ByteBuffer b, int payload, int plen) {
+  private static long u32(byte[] b, int payload, int plen) {
     return plen >= 4 ? be32(b, payload) : 0;
   }
 
-  private static int be16(ByteBuffer b, int at) {
-    return (b.get(at) & 0xff) << 8 | (b.get(at + 1) & 0xff);
+  private static int hostU16(byte[] b, int at) {
+    return (short) HOST_SHORT.get(b, at) & 0xffff;
   }
 
-  private static long be32(ByteBuffer b, int at) {
-    return (long) be16(b, at) << 16 | be16(b, at + 2);
+  private static int hostInt(byte[] b, int at) {
+    return (int) HOST_INT.get(b, at);
+  }
+
+  private static int be16(byte[] b, int at) {
+    return (short) BIG_ENDIAN_SHORT.get(b, at) & 0xffff;
+  }
+
+  private static long be32(byte[] b, int at) {
+    return (int) BIG_ENDIAN_INT.get(b, at) & 0xffff_ffffL;
+  }
+
+  private static long be64(byte[] b, int at) {
+    return (long) BIG_ENDIAN_LONG.get(b, at);
   }
 
   static int align(int len) {

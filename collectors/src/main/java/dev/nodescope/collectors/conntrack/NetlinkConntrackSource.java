@@ -46,7 +46,7 @@ public final class NetlinkConntrackSource implements ConntrackSource {
   }
 
   @Override
-  public void dump(Consumer<ConntrackEntry> sink) throws IOException {
+  public void dump(Consumer<ConntrackView> sink) throws IOException {
     client.dump(Addresses.AF_UNSPEC, DUMP_TIMEOUT_MILLIS, sink);
   }
 

@@ -34,7 +34,7 @@ final class ProcfsConntrackSource implements ConntrackSource {
   }
 
   @Override
-  public void dump(Consumer<ConntrackEntry> sink) throws IOException {
+  public void dump(Consumer<ConntrackView> sink) throws IOException {
     try (BufferedReader reader = Files.newBufferedReader(table)) {
       for (String line; (line = reader.readLine()) != null; ) {
         ConntrackEntry entry = ConntrackProcfsParser.parseLine(line);

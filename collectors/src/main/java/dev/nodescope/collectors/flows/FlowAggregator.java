@@ -1,10 +1,14 @@
 package dev.nodescope.collectors.flows;
 
 import dev.nodescope.collectors.attribution.Attribution;
+import dev.nodescope.collectors.attribution.PeerTable;
 import dev.nodescope.collectors.attribution.PodName;
 import dev.nodescope.collectors.attribution.PodPeer;
+import dev.nodescope.collectors.attribution.Remote;
+import dev.nodescope.collectors.attribution.Role;
 import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.conntrack.ConntrackEntry;
+import dev.nodescope.collectors.conntrack.ConntrackView;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.PodInfo;
@@ -97,7 +101,10 @@ public final class FlowAggregator {
   /** Counters seen at the previous observation of the entry at hand (no allocation per entry). */
   private final ConnectionCounters.Counts before = new ConnectionCounters.Counts();
 
-  private final Map<PodPeer, PeerTotals> admitted = new HashMap<>();
+  /** Where the attribution of the entry at hand goes (no allocation per entry). */
+  private final Attribution.Sides sides = new Attribution.Sides();
+
+  private final PeerTable<PeerTotals> admitted = new PeerTable<>();
   private final Map<PodName, PeerTotals> folded = new HashMap<>();
 
   /** Every peer admitted: for tests of attribution and accounting. */
@@ -116,10 +123,11 @@ public final class FlowAggregator {
 
   /**
    * A table dump, streamed entry by entry: 150,000 decoded entries held at once would weigh ~40 MB
-   * of heap.
+   * of heap. Each entry is read during the sink's call only, so it may be a view that the next
+   * entry overwrites.
    */
   public interface Dump {
-    void forEach(Consumer<ConntrackEntry> sink) throws IOException;
+    void forEach(Consumer<ConntrackView> sink) throws IOException;
   }
 
   /**
@@ -135,7 +143,7 @@ public final class FlowAggregator {
       PodDirectory pods,
       ClusterDirectory cluster)
       throws IOException {
-    admitted.values().forEach(FlowAggregator::clearActive);
+    admitted.forEach((peer, totals) -> clearActive(totals));
     folded.values().forEach(FlowAggregator::clearActive);
     attribution.startRound(pods, cluster);
     seen.startCollection();
@@ -154,7 +162,7 @@ public final class FlowAggregator {
     for (PodInfo pod : pods.pods()) {
       livePods.add(PodName.of(pod));
     }
-    admitted.keySet().removeIf(peer -> !livePods.contains(peer.local()));
+    admitted.removeIf(peer -> !livePods.contains(peer.local()));
     folded.keySet().retainAll(livePods);
     admission.retainPods(livePods);
   }
@@ -179,7 +187,7 @@ public final class FlowAggregator {
   /**
    * Adds what the connection moved since it was last seen; active is 1 for an entry of the dump.
    */
-  private void observe(ConntrackEntry e, long active) {
+  private void observe(ConntrackView e, long active) {
     long origPackets = Math.max(0, e.originalPackets());
     long origBytes = Math.max(0, e.originalBytes());
     long replyPackets = Math.max(0, e.replyPackets());
@@ -190,19 +198,31 @@ public final class FlowAggregator {
     if (origBytes < before.originalBytes || replyBytes < before.replyBytes) {
       before.clear();
     }
-    Attribution.Ends ends = attribution.connection(e.original(), e.reply());
+    attribution.connection(e.original(), e.reply(), sides);
     long origBytesDelta = origBytes - before.originalBytes;
     long origPacketsDelta = origPackets - before.originalPackets;
     long replyBytesDelta = replyBytes - before.replyBytes;
     long replyPacketsDelta = replyPackets - before.replyPackets;
     long opened = isNew ? 1 : 0;
-    if (ends.client() != null) {
-      PeerTotals totals = totals(ends.client());
+    if (sides.clientPod() != null) {
+      PeerTotals totals =
+          totals(
+              sides.clientPod(),
+              sides.towardServer(),
+              sides.protocol(),
+              sides.clientPort(),
+              Role.CLIENT);
       add(totals.tx, origBytesDelta, origPacketsDelta, opened, active);
       add(totals.rx, replyBytesDelta, replyPacketsDelta, 0, 0);
     }
-    if (ends.server() != null) {
-      PeerTotals totals = totals(ends.server());
+    if (sides.serverPod() != null) {
+      PeerTotals totals =
+          totals(
+              sides.serverPod(),
+              sides.towardClient(),
+              sides.protocol(),
+              sides.serverPort(),
+              Role.SERVER);
       add(totals.tx, replyBytesDelta, replyPacketsDelta, opened, active);
       add(totals.rx, origBytesDelta, origPacketsDelta, 0, 0);
     }
@@ -215,16 +235,18 @@ public final class FlowAggregator {
     totals.active += active;
   }
 
-  private PeerTotals totals(PodPeer peer) {
-    PeerTotals totals = admitted.get(peer);
+  /** The totals of the peer of these parts, or of its pod's aggregate when it is refused. */
+  private PeerTotals totals(PodName local, Remote remote, int protocol, int port, Role role) {
+    PeerTotals totals = admitted.get(local, remote, protocol, port, role);
     if (totals != null) {
       return totals;
     }
-    if (admission.admit(peer)) {
+    PodPeer peer = admission.admit(local, remote, protocol, port, role);
+    if (peer != null) {
       totals = new PeerTotals();
       admitted.put(peer, totals);
       return totals;
     }
-    return folded.computeIfAbsent(peer.local(), pod -> new PeerTotals());
+    return folded.computeIfAbsent(local, pod -> new PeerTotals());
   }
 }

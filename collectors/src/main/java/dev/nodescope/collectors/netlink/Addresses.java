@@ -14,6 +14,36 @@ public final class Addresses {
 
   private Addresses() {}
 
+  /** The first eight bytes of a 16-byte address, big-endian; 0 for a 4-byte one. */
+  public static long high(byte[] address) {
+    return address.length == 16 ? bigEndian(address, 0, 8) : 0;
+  }
+
+  /** The last eight bytes of a 16-byte address, or the four of a 4-byte one, big-endian. */
+  public static long low(byte[] address) {
+    return address.length == 16
+        ? bigEndian(address, 8, 8)
+        : bigEndian(address, 0, Math.min(4, address.length));
+  }
+
+  /** The address of {@link #high} and {@link #low}, 4 or 16 bytes long. */
+  public static byte[] bytes(int length, long high, long low) {
+    byte[] address = new byte[length];
+    for (int i = 0; i < length; i++) {
+      int fromEnd = length - 1 - i;
+      address[i] = (byte) (fromEnd >= 8 ? high >>> (8 * (fromEnd - 8)) : low >>> (8 * fromEnd));
+    }
+    return address;
+  }
+
+  private static long bigEndian(byte[] bytes, int from, int count) {
+    long value = 0;
+    for (int i = from; i < from + count; i++) {
+      value = value << 8 | (bytes[i] & 0xff);
+    }
+    return value;
+  }
+
   /**
    * RFC 5952 text (2001:db8::1), the form Kubernetes uses for pod and service IPs; Java writes
    * every group.

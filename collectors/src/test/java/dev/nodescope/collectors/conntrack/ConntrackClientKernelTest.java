@@ -41,7 +41,7 @@ class ConntrackClientKernelTest {
         30,
         () -> {
           try (ConntrackClient client = ConntrackClient.open()) {
-            client.dump(Addresses.AF_INET, 5000, entries::add);
+            client.dump(Addresses.AF_INET, 5000, e -> entries.add(e.toEntry()));
             assertThat(client.cpuStats(5000)).isNotEmpty();
           }
           return null;

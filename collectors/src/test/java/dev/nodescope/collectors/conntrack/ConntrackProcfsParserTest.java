@@ -171,7 +171,7 @@ class ConntrackProcfsParserTest {
     try (ConntrackSource source = ConntrackSource.open(paths, eperm)) {
       assertThat(source.name()).isEqualTo("procfs");
       List<ConntrackEntry> entries = new ArrayList<>();
-      source.dump(entries::add);
+      source.dump(e -> entries.add(e.toEntry()));
       assertThat(entries).hasSize(6);
       assertThat(source.cpuStats()).as("kernel without /proc/net/stat/nf_conntrack").isEmpty();
     }

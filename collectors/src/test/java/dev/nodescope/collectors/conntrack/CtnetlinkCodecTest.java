@@ -87,6 +87,52 @@ class CtnetlinkCodecTest {
   }
 
   @Test
+  void entriesReadInPlaceKeepNothingOfTheEntryBefore() throws Exception {
+    byte[] a = InetAddress.getByName("2001:db8::1").getAddress();
+    byte[] b = InetAddress.getByName("2001:db8::2").getAddress();
+    byte[] withoutReplyOrCounters =
+        ctMessage(
+            IPCTNL_MSG_CT_NEW,
+            NLM_F_MULTI,
+            AF_INET6,
+            nested(CTA_TUPLE_ORIG, tuple(a, b, 17, 5353, 53)));
+    byte[] buf = concat(tcpEntry(NLM_F_MULTI, IPCTNL_MSG_CT_NEW), withoutReplyOrCounters, done());
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    Decoded d =
+        decode(
+            buf,
+            buf.length,
+            new ConntrackCursor(),
+            e ->
+                seen.add(
+                    e.family()
+                        + " "
+                        + Long.toHexString(e.original().sourceHigh())
+                        + "/"
+                        + Long.toHexString(e.original().sourceLow())
+                        + " "
+                        + (e.reply() == null ? "no reply" : e.reply().sourcePort())
+                        + " "
+                        + e.originalBytes()
+                        + " "
+                        + e.tcpState()
+                        + " "
+                        + e.id()));
+    assertThat(d.done()).isTrue();
+    assertThat(d.malformed()).isZero();
+    assertThat(d.entries()).as("handed to the sink, not kept").isEmpty();
+    assertThat(seen)
+        .containsExactly(
+            AF_INET + " 0/c000020a 8080 1500000000000 3 " + 0xfedcba98L,
+            AF_INET6 + " 20010db800000000/1 no reply -1 -1 0");
+    ConntrackEntry copy = decode(buf, buf.length).entries().get(1);
+    assertThat(copy.original().sourceAddress()).isEqualTo(InetAddress.getByName("2001:db8::1"));
+    assertThat(copy.original().destinationAddress())
+        .isEqualTo(InetAddress.getByName("2001:db8::2"));
+    assertThat(copy.reply()).isNull();
+  }
+
+  @Test
   void tellsEventsApart() {
     byte[] created = tcpEntry(NLM_F_CREATE | NLM_F_EXCL, IPCTNL_MSG_CT_NEW);
     byte[] destroyed = tcpEntry(0, IPCTNL_MSG_CT_DELETE);
