@@ -12,10 +12,14 @@
 # with/without reported as the median of the paired ratios with a bootstrap 95% confidence interval. A bound
 # holds at that confidence when the interval's lower end is at or above it (1 - 2% for throughput, 1 - 5% for
 # short connections).
-# The map is sized as on the largest nodes (262,144 rows), so that it holds every connection of a 10 s interval at
-# these rates and each socket pays its full cost; the script prints the rows that found the map full (a socket
-# without a row is not watched and costs less).
-# Usage: PAIRS=16 SECONDS_PER_PHASE=2 LIVE=1 bench/tcp-cost-iperf3.sh   (LIVE=0 skips the 10,000-socket part)
+# The agent runs as in steady state: each "on" phase begins SETTLE_SECONDS after it is ready (past the JVM's
+# start-up and first compilations, which a deployed agent pays once), and it reads its maps every 2 s, so that
+# each phase also carries the agent's reading and deleting of the rows its connections made (the work per row is
+# the same at any interval). The map is sized as on the largest nodes (262,144 rows), so that each socket gets a
+# row and pays its full cost; the script prints the rows that found the map full (a socket without a row is not
+# watched and costs less).
+# Usage: PAIRS=16 SECONDS_PER_PHASE=2 SETTLE_SECONDS=5 LIVE=1 bench/tcp-cost-iperf3.sh
+#   (LIVE=0 skips the 10,000-socket part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -23,6 +27,7 @@ source bench/lib.sh
 pairs=${PAIRS:-16}
 seconds=${SECONDS_PER_PHASE:-2}
 live=${LIVE:-1}
+settle=${SETTLE_SECONDS:-5}
 client=tcp-bench-c-$$
 server=tcp-bench-s-$$
 veth=tcpb$(($$ % 100000))
@@ -59,10 +64,11 @@ ip -n "$server" link set "${veth}s" up
 # Short connections reuse the client's ports quickly; without this they stall on TIME-WAIT, not on the programs.
 ip netns exec "$client" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65000"
 
-start_agent() {
+start_agent() { # $1: the tcp collector's interval
   java @agent/jvm.options -jar agent/target/nodescope-agent.jar --no-collector.node --no-collector.pods \
     --no-collector.kubernetes --no-collector.flows --no-collector.ena --no-collector.nvidia --no-collector.neuron \
-    --collector.tcp.max-sockets=262144 --web.listen-address="127.0.0.1:$port" >/tmp/tcp-bench-agent-$$.log 2>&1 &
+    --collector.tcp.max-sockets=262144 --collector.tcp.interval="$1" --collector.tcp.timeout="$1" --web.listen-address="127.0.0.1:$port" \
+    >/tmp/tcp-bench-agent-$$.log 2>&1 &
   agent_pid=$!
   for _ in $(seq 100); do
     curl -sf "127.0.0.1:$port/metrics" | grep -q 'nodescope_tcp_part_available{part="health"} 1' && return
@@ -131,8 +137,8 @@ phase() { # $1: off|on
 for pair in $(seq "$pairs"); do
   if ((pair % 2)); then
     phase off
-    start_agent
-    sleep 1 # past the agent's start-up work
+    start_agent 2s
+    sleep "$settle"
     phase on
   else
     phase on
@@ -180,7 +186,7 @@ time.sleep(600)
 ' &
 holders+=($!)
 sleep 0.5
-start_agent
+start_agent 10s
 ip netns exec "$client" python3 -c '
 import socket, time
 held = [socket.create_connection(("192.0.2.2", 7002)) for _ in range(10000)]

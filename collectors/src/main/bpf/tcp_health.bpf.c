@@ -26,10 +26,13 @@
 #define AF_INET6 10
 #define EEXIST 17
 
-/* Sizes are placeholders: the agent sets them from the node's memory before loading. */
+/*
+ * Sizes are placeholders: the agent sets them from the node's memory before loading. tcp_rows is
+ * preallocated: every connection inserts a row and the agent deletes it, and taking a row from the
+ * map's free list costs a connection less than allocating and freeing it through RCU.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1024);
 	__type(key, __u64);
 	__type(value, struct tcp_row);
