@@ -15,3 +15,31 @@ work_and_pids_cleaned_on_exit() {
         for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
         rm -rf "$work"' EXIT
 }
+
+# Network namespaces $1 (192.0.2.1) and $2 (192.0.2.2) joined by a veth pair named $3c/$3s, for TCP between two
+# "pods"; $1 reuses its ports quickly (short connections would stall on TIME-WAIT, not on what is measured). The
+# caller deletes the namespaces.
+namespaces_joined_by_veth() {
+  ip netns add "$1"
+  ip netns add "$2"
+  ip -n "$1" link add name "${3}c" type veth peer name "${3}s"
+  ip -n "$1" link set "${3}s" netns "$2"
+  ip -n "$1" addr add 192.0.2.1/24 dev "${3}c"
+  ip -n "$2" addr add 192.0.2.2/24 dev "${3}s"
+  for ns in "$1" "$2"; do ip -n "$ns" link set lo up; done
+  ip -n "$1" link set "${3}c" up
+  ip -n "$2" link set "${3}s" up
+  ip netns exec "$1" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65000"
+}
+
+# The short connections' server on 192.0.2.2:7001 (accept, read the request, answer, close), in place of the
+# calling shell, so that its process id is the server's: bash -c "source bench/lib.sh; short_connection_server" &
+short_connection_server() {
+  exec python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.0.2.2", 7001)); s.listen(4096)
+while True:
+    c, _ = s.accept(); c.recv(64); c.sendall(b"ok"); c.close()
+'
+}

@@ -52,17 +52,7 @@ if bpftool prog show name nodescope_tcp_sockops >/dev/null 2>&1 && [ -n "$(bpfto
   echo "another nodescope agent has its tcp programs loaded: it would run in both phases" >&2
   exit 1
 fi
-ip netns add "$client"
-ip netns add "$server"
-ip -n "$client" link add name "${veth}c" type veth peer name "${veth}s"
-ip -n "$client" link set "${veth}s" netns "$server"
-ip -n "$client" addr add 192.0.2.1/24 dev "${veth}c"
-ip -n "$server" addr add 192.0.2.2/24 dev "${veth}s"
-for ns in "$client" "$server"; do ip -n "$ns" link set lo up; done
-ip -n "$client" link set "${veth}c" up
-ip -n "$server" link set "${veth}s" up
-# Short connections reuse the client's ports quickly; without this they stall on TIME-WAIT, not on the programs.
-ip netns exec "$client" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65000"
+namespaces_joined_by_veth "$client" "$server" "$veth"
 
 start_agent() { # $1: the tcp collector's interval
   java @agent/jvm.options -jar agent/target/nodescope-agent.jar --no-collector.node --no-collector.pods \
@@ -91,13 +81,7 @@ stop_agent() {
 
 ip netns exec "$server" $server_cpu iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
 holders+=($!)
-ip netns exec "$server" $server_cpu python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("192.0.2.2", 7001)); s.listen(4096)
-while True:
-    c, _ = s.accept(); c.recv(64); c.sendall(b"ok"); c.close()
-' &
+ip netns exec "$server" $server_cpu bash -c "source bench/lib.sh; short_connection_server" &
 cps_server=$!
 holders+=($cps_server)
 sleep 1
