@@ -3,9 +3,12 @@
 // Kernel drop reasons, counted in the kernel and read by the agent at its interval.
 //
 // Hook: the skb:kfree_skb tracepoint as a BTF-typed program (tp_btf: no tracefs needed), which
-// passes the kernel's drop reason from 5.17 on. Normal frees (SKB_NOT_DROPPED_YET, SKB_CONSUMED)
-// are skipped by name: their values come from the running kernel's BTF through CO-RE enum
-// relocations, since the numbering of enum skb_drop_reason changes between kernels.
+// passes the kernel's drop reason from 5.17 on. Normal frees are skipped by name: their values
+// come from the running kernel's BTF through CO-RE enum relocations, since the numbering of enum
+// skb_drop_reason changes between kernels. Normal are SKB_NOT_DROPPED_YET, SKB_CONSUMED, and
+// SKB_DROP_REASON_QUEUE_PURGE (6.6+): what a socket still held when it was closed, most often its
+// peer's FIN, once for nearly every connection; data that a closing application never read makes
+// TCP send a reset, which the tcp programs count.
 //
 // Counts go to two per-CPU maps, so no CPU waits for another:
 //   drops_by_reason  reason -> count, for the node (never evicted: a few hundred reasons at most)
@@ -31,7 +34,12 @@
 enum skb_drop_reason {
 	SKB_NOT_DROPPED_YET,
 	SKB_CONSUMED,
+	SKB_DROP_REASON_QUEUE_PURGE,
 };
+
+#define IS_REASON(reason, name)                                                                    \
+	(bpf_core_enum_value_exists(enum skb_drop_reason, name) &&                                 \
+	 (reason) == bpf_core_enum_value(enum skb_drop_reason, name))
 
 struct drop_key {
 	__u32 reason;
@@ -99,11 +107,8 @@ int BPF_PROG(nodescope_drops, struct sk_buff *skb, void *location, enum skb_drop
 	__u32 zero = 0;
 	__u64 *uncounted;
 
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_NOT_DROPPED_YET) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_NOT_DROPPED_YET))
-		return 0;
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+	if (IS_REASON(reason, SKB_NOT_DROPPED_YET) || IS_REASON(reason, SKB_CONSUMED) ||
+	    IS_REASON(reason, SKB_DROP_REASON_QUEUE_PURGE))
 		return 0;
 	key.reason = reason;
 	key.netns = netns_of(skb);

@@ -102,6 +102,35 @@ class DropsPartKernelTest {
     }
   }
 
+  /**
+   * Each client closes after its server's FIN arrived and before reading it: the kernel frees that
+   * FIN with SKB_DROP_REASON_QUEUE_PURGE (6.6+) once per connection, which is a close, not a drop.
+   */
+  @Test
+  void aSocketClosedWithItsPeersFinUnreadIsNotADrop() throws Exception {
+    requireKernelDrops();
+    try (TestNetns pod = TestNetns.create("drops-close");
+        DropsPart drops = load(Map::of)) {
+      pod.run("ip link set lo up");
+      collect(drops);
+      pod.run(
+          "python3 -c '"
+              + "import socket, threading, time\n"
+              + "s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(64)\n"
+              + "def serve():\n"
+              + "    for _ in range(50):\n"
+              + "        c, _ = s.accept(); c.sendall(b\"ok\"); c.close()\n"
+              + "threading.Thread(target=serve).start()\n"
+              + "for _ in range(50):\n"
+              + "    c = socket.create_connection(s.getsockname()); c.recv(2); time.sleep(0.01); c.close()\n"
+              + "'");
+      assertThat(collect(drops))
+          .filteredOn(sample -> !sample.labelValues().isEmpty())
+          .extracting(sample -> sample.labelValues().get(sample.labelValues().size() - 1))
+          .doesNotContain("QUEUE_PURGE");
+    }
+  }
+
   @Test
   void nothingStaysInTheKernelWhenTheHolderIsKilled() throws Exception {
     requireKernelDrops();
