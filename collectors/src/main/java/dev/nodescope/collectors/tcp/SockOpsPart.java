@@ -91,11 +91,10 @@ final class SockOpsPart implements TcpPart {
     for (SocketTable.Change change : sockets.read()) {
       peer(change.ends(), change.role()).ifPresent(peer -> series.add(peer, change));
     }
-    Map<TcpMapLayout.Ends, Integer> roles = sockets.roles();
     for (ResetTable.Change change : resets.read()) {
       // A reset sent without a socket answers a packet to a local port: this end was the server.
       int role =
-          roles.getOrDefault(
+          sockets.role(
               change.ends(), change.sent() ? TcpMapLayout.ROLE_SERVER : TcpMapLayout.ROLE_UNKNOWN);
       peer(change.ends(), role)
           .ifPresent(peer -> series.addResets(peer, change.sent(), change.resets()));

@@ -3,12 +3,10 @@ package dev.nodescope.collectors.tcp;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Decoders of the tcp_health program's map entries, byte for byte as tcp_health.h lays them out
- * (host byte order, addresses in network order). Pure: bytes in, records out.
+ * (host byte order, addresses in network order). Pure: bytes in, records and fields out.
  */
 final class TcpMapLayout {
   static final int AF_INET = 2;
@@ -19,6 +17,21 @@ final class TcpMapLayout {
   static final int ROW_CLOSED = 1;
   static final int BUCKETS = TcpMetrics.BUCKETS_SECONDS.size() + 1;
   static final int ROW_SIZE = 72 + 4 * (BUCKETS + 1);
+
+  /** Offsets in struct tcp_row (the ends and the ports come first, as in struct tcp_reset_key). */
+  static final int LOCAL_PORT = 32;
+
+  static final int REMOTE_PORT = 34;
+  static final int FAMILY = 36;
+  static final int ROW_ROLE = 38;
+  static final int ROW_FLAGS = 39;
+  static final int ROW_RETRANSMITTED = 40;
+  static final int ROW_RTT_SUM = 48;
+  static final int ROW_TIMEOUTS = 60;
+  static final int ROW_CONNECT = 64;
+  static final int ROW_FAILED_CONNECTS = 68;
+  static final int ROW_RTT_BUCKETS = 72;
+
   static final int RESET_KEY_SIZE = 48;
 
   private TcpMapLayout() {}
@@ -26,42 +39,21 @@ final class TcpMapLayout {
   /** The two ends of a connection as this node sees them. */
   record Ends(InetAddress local, int localPort, InetAddress remote, int remotePort) {}
 
-  /** struct tcp_row and its key, the socket's cookie. */
-  record Row(
-      long cookie,
-      Ends ends,
-      int role,
-      boolean closed,
-      long retransmittedSegments,
-      long rttSumMicros,
-      long rttCount,
-      long timeouts,
-      long connectMicros,
-      long failedConnects,
-      List<Long> rttBuckets) {}
-
   /** struct tcp_reset_key: resets of one connection in one direction, counted by one CPU. */
   record ResetKey(Ends ends, boolean sent, int cpu) {}
 
-  static Row row(ByteBuffer keys, int k, ByteBuffer values, int v) {
-    long cookie = keys.getLong(k);
-    Ends ends = ends(values, v);
-    List<Long> buckets = new ArrayList<>(BUCKETS);
-    for (int i = 0; i < BUCKETS; i++) {
-      buckets.add(Integer.toUnsignedLong(values.getInt(v + 72 + 4 * i)));
-    }
-    return new Row(
-        cookie,
-        ends,
-        values.get(v + 38),
-        (values.get(v + 39) & ROW_CLOSED) != 0,
-        values.getLong(v + 40),
-        values.getLong(v + 48),
-        Integer.toUnsignedLong(values.getInt(v + 56)),
-        Integer.toUnsignedLong(values.getInt(v + 60)),
-        Integer.toUnsignedLong(values.getInt(v + 64)),
-        Integer.toUnsignedLong(values.getInt(v + 68)),
-        buckets);
+  /** The role (ROLE_*) of the row at offset in buffer. */
+  static int role(ByteBuffer buffer, int offset) {
+    return buffer.get(offset + ROW_ROLE);
+  }
+
+  static boolean closed(ByteBuffer buffer, int offset) {
+    return (buffer.get(offset + ROW_FLAGS) & ROW_CLOSED) != 0;
+  }
+
+  /** The __u32 at offset in buffer. */
+  static long u32(ByteBuffer buffer, int offset) {
+    return Integer.toUnsignedLong(buffer.getInt(offset));
   }
 
   static ResetKey resetKey(ByteBuffer keys, int k) {
@@ -72,13 +64,18 @@ final class TcpMapLayout {
    * The fields struct tcp_row and struct tcp_reset_key both begin with: local and remote address,
    * local and remote port, family.
    */
-  private static Ends ends(ByteBuffer buffer, int offset) {
-    int family = Short.toUnsignedInt(buffer.getShort(offset + 36));
+  static Ends ends(ByteBuffer buffer, int offset) {
+    int family = Short.toUnsignedInt(buffer.getShort(offset + FAMILY));
     return new Ends(
         address(buffer, offset, family),
-        Short.toUnsignedInt(buffer.getShort(offset + 32)),
+        port(buffer, offset + LOCAL_PORT),
         address(buffer, offset + 16, family),
-        Short.toUnsignedInt(buffer.getShort(offset + 34)));
+        port(buffer, offset + REMOTE_PORT));
+  }
+
+  /** The __u16 port at offset in buffer. */
+  static int port(ByteBuffer buffer, int offset) {
+    return Short.toUnsignedInt(buffer.getShort(offset));
   }
 
   private static InetAddress address(ByteBuffer buffer, int offset, int family) {
