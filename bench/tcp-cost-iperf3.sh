@@ -48,10 +48,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if bpftool prog show name nodescope_tcp_sockops >/dev/null 2>&1 && [ -n "$(bpftool prog show name nodescope_tcp_sockops)" ]; then
-  echo "another nodescope agent has its tcp programs loaded: it would run in both phases" >&2
-  exit 1
-fi
+# The sock_ops programs loaded now must be ours alone (none in an "off" phase, one in an "on" phase): another
+# agent's would run in both phases.
+require_sockops_programs() { # $1: how many
+  local loaded
+  loaded=$(bpftool -j prog show | python3 -c 'import json, sys; print(sum(p.get("name") == "nodescope_tcp_sockops" for p in json.load(sys.stdin)))')
+  if [ "$loaded" != "$1" ]; then
+    echo "$loaded nodescope_tcp_sockops programs loaded where $1 should be: another agent runs beside the benchmark" >&2
+    exit 1
+  fi
+}
+require_sockops_programs 0
 namespaces_joined_by_veth "$client" "$server" "$veth"
 
 start_agent() { # $1: the tcp collector's interval
@@ -70,9 +77,13 @@ start_agent() { # $1: the tcp collector's interval
 }
 
 stop_agent() {
-  # Slot 0 of the program's error counters (tcp_health.h TCP_ERR_ROW_INSERT), read from the kernel: the agent's
-  # own metric is as old as its last 10 s run.
-  bpftool -j map lookup name tcp_errors key 0 0 0 0 |
+  # Slot 0 of the program's error counters (tcp_health.h TCP_ERR_ROW_INSERT), read from the kernel in the agent's
+  # own map (found among the maps its descriptors hold): the agent's metric is as old as its last run.
+  local map
+  for map in $(cat /proc/"$agent_pid"/fdinfo/* 2>/dev/null | awk '/^map_id:/ {print $2}'); do
+    bpftool -j map show id "$map" | grep -q '"name":"tcp_errors"' && break
+  done
+  bpftool -j map lookup id "$map" key 0 0 0 0 |
     python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"]), "little"))' >>"$failures"
   kill "$agent_pid"
   wait "$agent_pid" 2>/dev/null || true
@@ -116,6 +127,7 @@ print(n / $seconds, n / (time.process_time() - cpu0 + server_cpu() - server0))
 
 # Phases off, on, on, off, off, on, ...: the agent starts once for each two neighbouring "on" phases.
 phase() { # $1: off|on
+  require_sockops_programs "$([ "$1" = on ] && echo 1 || echo 0)"
   echo "$1 $(throughput) $(connections_per_second)" | tee -a "$results"
 }
 for pair in $(seq "$pairs"); do
