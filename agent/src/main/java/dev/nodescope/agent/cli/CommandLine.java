@@ -11,9 +11,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Parses flags in the style of Prometheus exporters: {@code --name=value}, {@code --name value},
@@ -110,7 +107,7 @@ public final class CommandLine {
   private Map<String, String> readConfig(Path path) throws UsageException {
     Object document;
     try (InputStream in = Files.newInputStream(path)) {
-      document = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+      document = SafeYaml.load(in);
     } catch (IOException e) {
       throw new UsageException("cannot read --config.file " + path + ": " + e.getMessage());
     } catch (RuntimeException e) {

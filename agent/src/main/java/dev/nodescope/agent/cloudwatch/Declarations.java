@@ -1,5 +1,6 @@
 package dev.nodescope.agent.cloudwatch;
 
+import dev.nodescope.agent.cli.SafeYaml;
 import dev.nodescope.agent.cli.UsageException;
 import dev.nodescope.collectors.flows.FlowsMetrics;
 import java.io.IOException;
@@ -10,9 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 
 /**
@@ -70,7 +68,7 @@ public final class Declarations {
   public static List<Declaration> load(Path file) throws UsageException {
     Object document;
     try (InputStream in = Files.newInputStream(file)) {
-      document = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+      document = SafeYaml.load(in);
     } catch (IOException e) {
       throw new UsageException(
           "cannot read --cloudwatch.declarations-file " + file + ": " + e.getMessage());

@@ -1,5 +1,6 @@
 package dev.nodescope.agent.health;
 
+import dev.nodescope.agent.cli.SafeYaml;
 import dev.nodescope.agent.cli.UsageException;
 import dev.nodescope.collectors.core.Flag;
 import java.io.IOException;
@@ -11,19 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * What each cause of trouble does to an accelerator: per XID and per named cause, an action (fatal,
  * degraded or ignore), how many events within which window trip it, and how long the device must
  * then stay free of that cause before it counts as healthy again. Loaded from {@code
- * --health.policy-file}, or the shipped {@code default-policy.yaml} (NVIDIA's XID catalogue).
+ * --health.policy-file}, or else the shipped default (NVIDIA's XID catalogue).
  */
 public record HealthPolicy(Duration recovery, Map<String, Rule> rules, Rule otherXids) {
-  static final String DEFAULT_RESOURCE = "default-policy.yaml";
-
   /** Named causes besides XIDs; their rules are all required, so none is left out by accident. */
   static final List<String> CAUSES =
       List.of(
@@ -61,23 +57,44 @@ public record HealthPolicy(Duration recovery, Map<String, Rule> rules, Rule othe
     return rule != null ? rule : otherXids;
   }
 
-  /** The shipped policy. */
+  /**
+   * The shipped policy: what {@code default-policy.yaml} beside this class says, with each rule's
+   * reason, as Java values, so that a start without {@code --health.policy-file} reads no YAML.
+   * HealthPolicyTest fails while the two differ.
+   */
   public static HealthPolicy defaults() {
-    try (InputStream in = HealthPolicy.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(DEFAULT_RESOURCE + " is missing from the jar");
-      }
-      return parse(load(in));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + DEFAULT_RESOURCE, e);
+    Duration recovery = Duration.ofMinutes(10);
+    Rule fatal = new Rule(Action.FATAL, 1, Duration.ZERO, recovery);
+    Rule fatalFor30m = new Rule(Action.FATAL, 1, Duration.ZERO, Duration.ofMinutes(30));
+    Rule degraded = new Rule(Action.DEGRADED, 1, Duration.ZERO, recovery);
+    Rule degradedAfter3In10m = new Rule(Action.DEGRADED, 3, Duration.ofMinutes(10), recovery);
+    Rule ignore = new Rule(Action.IGNORE, 1, Duration.ZERO, recovery);
+    Map<String, Rule> rules = new LinkedHashMap<>();
+    for (long xid : new long[] {48, 62, 64, 74, 79, 95, 119, 120, 140, 143, 154}) {
+      rules.put(Causes.xid(xid), fatalFor30m);
     }
+    for (long xid : new long[] {63, 92, 94}) {
+      rules.put(Causes.xid(xid), degraded);
+    }
+    for (long xid : new long[] {61, 109, 13, 31, 32, 43}) {
+      rules.put(Causes.xid(xid), degradedAfter3In10m);
+    }
+    rules.put(Causes.GPU_LOST, fatal);
+    rules.put(Causes.ECC_UNCORRECTABLE, fatal);
+    rules.put(Causes.ROW_REMAP_FAILURE, fatal);
+    rules.put(Causes.ROW_REMAP_PENDING, degraded);
+    rules.put(Causes.NEURON_MEM_ECC_UNCORRECTED, fatal);
+    rules.put(Causes.NEURON_SRAM_ECC_UNCORRECTED, fatal);
+    rules.put(Causes.NEURON_MEM_ECC_CORRECTED, ignore);
+    rules.put(Causes.NEURON_SRAM_ECC_CORRECTED, ignore);
+    return new HealthPolicy(recovery, rules, ignore);
   }
 
   /** The policy of {@code --health.policy-file}; any problem is a usage error (exit 2). */
   public static HealthPolicy load(Path file) throws UsageException {
     Object document;
     try (InputStream in = Files.newInputStream(file)) {
-      document = load(in);
+      document = SafeYaml.load(in);
     } catch (IOException e) {
       throw new UsageException("cannot read --health.policy-file " + file + ": " + e.getMessage());
     } catch (RuntimeException e) {
@@ -92,10 +109,6 @@ public record HealthPolicy(Duration recovery, Map<String, Rule> rules, Rule othe
     } catch (IllegalArgumentException e) {
       throw new UsageException("--health.policy-file " + file + ": " + e.getMessage());
     }
-  }
-
-  private static Object load(InputStream in) {
-    return new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
   }
 
   static HealthPolicy parse(Object document) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nodescope.agent.health.HealthPolicy.Action;
 import dev.nodescope.agent.health.HealthPolicy.Rule;
+import java.io.InputStream;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -30,6 +31,14 @@ class HealthPolicyTest {
     assertThat(policy.rule("gpu_lost").action()).isEqualTo(Action.FATAL);
     assertThat(policy.rule("row_remap_pending").action()).isEqualTo(Action.DEGRADED);
     assertThat(policy.rule("neuron_mem_ecc_corrected").action()).isEqualTo(Action.IGNORE);
+  }
+
+  @Test
+  void theDefaultPolicyIsWhatTheShippedYamlSays() throws Exception {
+    try (InputStream in = HealthPolicy.class.getResourceAsStream("default-policy.yaml")) {
+      assertThat(in).as("default-policy.yaml beside HealthPolicy").isNotNull();
+      assertThat(HealthPolicy.defaults()).isEqualTo(HealthPolicy.parse(new Yaml().load(in)));
+    }
   }
 
   @Test

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConntrackEventListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConntrackEventListener.class);
-  private static final long POLL_MILLIS = 200;
+  private static final long STOP_MILLIS = 1000;
 
   private final NetlinkSocket socket;
   private final BlockingQueue<ConntrackEntry> queue;
@@ -40,8 +40,8 @@ public final class ConntrackEventListener implements AutoCloseable {
   public static ConntrackEventListener start(int receiveBufferBytes, int queueCapacity)
       throws IOException {
     NetlinkSocket socket =
-        NetlinkSocket.open(
-            receiveBufferBytes, POLL_MILLIS, NetlinkSocket.GROUP_NEW, NetlinkSocket.GROUP_DESTROY);
+        NetlinkSocket.subscribe(
+            receiveBufferBytes, NetlinkSocket.GROUP_NEW, NetlinkSocket.GROUP_DESTROY);
     ConntrackEventListener listener =
         new ConntrackEventListener(socket, queueCapacity, "conntrack-events");
     listener.thread.start();
@@ -56,6 +56,9 @@ public final class ConntrackEventListener implements AutoCloseable {
         if (n < 0) {
           lost.incrementAndGet(); // the kernel dropped an unknown number of events
           continue;
+        }
+        if (n == 0) {
+          continue; // woken up by close
         }
         CtnetlinkCodec.Decoded d = CtnetlinkCodec.decode(buf, n);
         malformed.addAndGet(d.malformed());
@@ -87,10 +90,21 @@ public final class ConntrackEventListener implements AutoCloseable {
     return malformed.get();
   }
 
+  /**
+   * Stops the thread (it waits for events without a timeout; the socket wakes it up) and closes the
+   * socket. Should the wake-up fail, the socket stays open rather than close under the waiting
+   * thread.
+   */
   @Override
   public void close() throws InterruptedException {
     running = false;
-    thread.join(POLL_MILLIS * 5);
+    try {
+      socket.wakeUp();
+    } catch (IOException e) {
+      LOG.warn("cannot wake the conntrack event thread, its socket stays open: {}", e.getMessage());
+      return;
+    }
+    thread.join(STOP_MILLIS);
     socket.close();
   }
 }

@@ -11,9 +11,11 @@ import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * A NETLINK_NETFILTER (or NETLINK_SOCK_DIAG) socket over libc (jnr-ffi). Receive timeouts bound
- * every recv so a silent kernel can never hang a collection; ENOBUFS (the kernel dropped messages
- * because our buffer was full) is counted, not fatal.
+ * A NETLINK_NETFILTER (or NETLINK_SOCK_DIAG) socket over libc (jnr-ffi). A dump socket has a
+ * receive timeout, so a silent kernel can never hang a collection. A subscription socket (multicast
+ * events) has none: its receive blocks in poll(2) on the socket and on an eventfd until a message
+ * comes or {@link #wakeUp} writes the eventfd, so a quiet node never wakes its thread. ENOBUFS (the
+ * kernel dropped messages because our buffer was full) is counted, not fatal.
  */
 public final class NetlinkSocket implements Closeable {
   private static final int AF_NETLINK = 16;
@@ -27,6 +29,12 @@ public final class NetlinkSocket implements Closeable {
   private static final int SO_RCVBUFFORCE = 33;
   private static final int SOL_NETLINK = 270;
   private static final int NETLINK_ADD_MEMBERSHIP = 1;
+  private static final int EFD_CLOEXEC = 0x80000;
+  private static final short POLLIN = 1;
+  private static final int POLLFD_BYTES = 8;
+  private static final int REVENTS_OFFSET = 6;
+  private static final int MSG_DONTWAIT = 0x40;
+  private static final int NO_WAKE_FD = -1;
   static final int EAGAIN = 11;
   static final int EINTR = 4;
   static final int ENOBUFS = 105;
@@ -52,6 +60,16 @@ public final class NetlinkSocket implements Closeable {
     @SaveError
     int setsockopt(int fd, int level, int name, @In byte[] value, int length);
 
+    @SaveError
+    int eventfd(int initialValue, int flags);
+
+    /** {@code fds}: struct pollfd {int fd; short events; short revents;} per descriptor. */
+    @SaveError
+    int poll(@In @Out byte[] fds, long count, int timeoutMillis);
+
+    @SaveError
+    long write(int fd, @In byte[] buf, long len);
+
     int close(int fd);
   }
 
@@ -61,54 +79,96 @@ public final class NetlinkSocket implements Closeable {
 
   private final LibC libc;
   private final int fd;
+
+  /** The eventfd that {@link #wakeUp} writes, on a subscription socket; else NO_WAKE_FD. */
+  private final int wakeFd;
+
   private long enobufs;
 
-  private NetlinkSocket(LibC libc, int fd) {
+  private NetlinkSocket(LibC libc, int fd, int wakeFd) {
     this.libc = libc;
     this.fd = fd;
+    this.wakeFd = wakeFd;
   }
 
   /**
-   * Opens and binds a socket on the calling thread's network namespace, joined to the given
-   * multicast groups (none for a dump socket), with the receive buffer asked for and a receive
-   * timeout.
+   * Opens and binds a dump socket on the calling thread's network namespace, with the receive
+   * buffer asked for and a receive timeout.
    */
-  public static NetlinkSocket open(int receiveBufferBytes, long receiveTimeoutMillis, int... groups)
+  public static NetlinkSocket open(int receiveBufferBytes, long receiveTimeoutMillis)
       throws IOException {
-    return open(NETLINK_NETFILTER, receiveBufferBytes, receiveTimeoutMillis, groups);
+    return openDump(NETLINK_NETFILTER, receiveBufferBytes, receiveTimeoutMillis);
   }
 
   /** A NETLINK_SOCK_DIAG socket for dumping the calling thread's network namespace's sockets. */
   public static NetlinkSocket openSockDiag(int receiveBufferBytes, long receiveTimeoutMillis)
       throws IOException {
-    return open(NETLINK_SOCK_DIAG, receiveBufferBytes, receiveTimeoutMillis);
+    return openDump(NETLINK_SOCK_DIAG, receiveBufferBytes, receiveTimeoutMillis);
   }
 
-  private static NetlinkSocket open(
-      int protocol, int receiveBufferBytes, long receiveTimeoutMillis, int... groups)
-      throws IOException {
+  /**
+   * Opens and binds a socket on the calling thread's network namespace, joined to the given
+   * multicast groups, with the receive buffer asked for and no receive timeout: {@link #receive}
+   * waits until a message comes or another thread calls {@link #wakeUp}.
+   */
+  public static NetlinkSocket subscribe(int receiveBufferBytes, int... groups) throws IOException {
     LibC libc = Holder.LIBC;
+    int wakeFd = libc.eventfd(0, EFD_CLOEXEC);
+    if (wakeFd < 0) {
+      throw new NetlinkException("eventfd", errno());
+    }
+    NetlinkSocket socket = bound(libc, NETLINK_NETFILTER, receiveBufferBytes, wakeFd);
+    try {
+      for (int group : groups) {
+        socket.check(
+            libc.setsockopt(socket.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, nativeInt(group), 4),
+            "join group");
+      }
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  private static NetlinkSocket openDump(
+      int protocol, int receiveBufferBytes, long receiveTimeoutMillis) throws IOException {
+    LibC libc = Holder.LIBC;
+    NetlinkSocket socket = bound(libc, protocol, receiveBufferBytes, NO_WAKE_FD);
+    try {
+      ByteBuffer timeval = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
+      timeval.putLong(receiveTimeoutMillis / 1000).putLong((receiveTimeoutMillis % 1000) * 1000);
+      socket.check(
+          libc.setsockopt(socket.fd, SOL_SOCKET, SO_RCVTIMEO, timeval.array(), 16), "SO_RCVTIMEO");
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A socket bound with the receive buffer asked for; it owns wakeFd from here on, closing it on
+   * failure too.
+   */
+  private static NetlinkSocket bound(LibC libc, int protocol, int receiveBufferBytes, int wakeFd)
+      throws IOException {
     int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     if (fd < 0) {
-      throw new NetlinkException("netlink socket", errno());
+      int errno = errno();
+      if (wakeFd != NO_WAKE_FD) {
+        libc.close(wakeFd);
+      }
+      throw new NetlinkException("netlink socket", errno);
     }
-    NetlinkSocket socket = new NetlinkSocket(libc, fd);
+    NetlinkSocket socket = new NetlinkSocket(libc, fd, wakeFd);
     try {
       // SO_RCVBUFFORCE passes rmem_max when we have CAP_NET_ADMIN; fall back to the capped
       // SO_RCVBUF otherwise.
       if (libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, nativeInt(receiveBufferBytes), 4) < 0) {
         libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, nativeInt(receiveBufferBytes), 4);
       }
-      ByteBuffer timeval = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
-      timeval.putLong(receiveTimeoutMillis / 1000).putLong((receiveTimeoutMillis % 1000) * 1000);
-      socket.check(
-          libc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval.array(), 16), "SO_RCVTIMEO");
       socket.check(libc.bind(fd, sockaddr(0), 12), "bind");
-      for (int group : groups) {
-        socket.check(
-            libc.setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, nativeInt(group), 4),
-            "join group");
-      }
       return socket;
     } catch (IOException e) {
       socket.close();
@@ -125,12 +185,20 @@ public final class NetlinkSocket implements Closeable {
   }
 
   /**
-   * Receives one datagram into buf. Returns its length, 0 on timeout, or -1 when the kernel
-   * reported ENOBUFS (messages were lost; counted in {@link #overruns()}).
+   * Receives one datagram into buf. Returns its length; 0 when a dump socket's receive timed out or
+   * a subscription socket was woken up; -1 when the kernel reported ENOBUFS (messages were lost;
+   * counted in {@link #overruns()}).
    */
   public int receive(byte[] buf) throws IOException {
+    int flags = 0;
+    if (wakeFd != NO_WAKE_FD) {
+      if (!awaitMessage()) {
+        return 0;
+      }
+      flags = MSG_DONTWAIT; // poll said a message or an error waits: never block past it
+    }
     while (true) {
-      long n = libc.recv(fd, buf, buf.length, 0);
+      long n = libc.recv(fd, buf, buf.length, flags);
       if (n >= 0) {
         return (int) n;
       }
@@ -149,6 +217,43 @@ public final class NetlinkSocket implements Closeable {
     }
   }
 
+  /**
+   * Waits in poll(2), without a timeout, until the socket has something to report (true: a message,
+   * or an error such as ENOBUFS) or the eventfd was written (false).
+   */
+  private boolean awaitMessage() throws IOException {
+    byte[] fds = new byte[2 * POLLFD_BYTES];
+    ByteBuffer pollfds = ByteBuffer.wrap(fds).order(ByteOrder.nativeOrder());
+    pollfds.putInt(fd).putShort(POLLIN).putShort((short) 0);
+    pollfds.putInt(wakeFd).putShort(POLLIN).putShort((short) 0);
+    while (true) {
+      if (libc.poll(fds, 2, -1) < 0) {
+        int errno = errno();
+        if (errno == EINTR) {
+          continue;
+        }
+        throw new NetlinkException("netlink poll", errno);
+      }
+      if (pollfds.getShort(POLLFD_BYTES + REVENTS_OFFSET) != 0) {
+        return false;
+      }
+      if (pollfds.getShort(REVENTS_OFFSET) != 0) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Makes the receive another thread waits in on this subscription socket return 0 now, and every
+   * later receive return 0 at once. Close the socket only once that thread has stopped receiving.
+   */
+  public void wakeUp() throws IOException {
+    byte[] one = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(1).array();
+    if (libc.write(wakeFd, one, one.length) != one.length) {
+      throw new NetlinkException("eventfd write", errno());
+    }
+  }
+
   public long overruns() {
     return enobufs;
   }
@@ -156,6 +261,9 @@ public final class NetlinkSocket implements Closeable {
   @Override
   public void close() {
     libc.close(fd);
+    if (wakeFd != NO_WAKE_FD) {
+      libc.close(wakeFd);
+    }
   }
 
   private void check(int rc, String what) throws IOException {
