@@ -13,11 +13,10 @@
 # holds at that confidence when the interval's lower end is at or above it (1 - 2% for throughput, 1 - 5% for
 # short connections).
 # The agent runs as in steady state: each "on" phase begins SETTLE_SECONDS after it is ready (past the JVM's
-# start-up and first compilations, which a deployed agent pays once), and it reads its maps every 2 s, so that
-# each phase also carries the agent's reading and deleting of the rows its connections made (the work per row is
-# the same at any interval). The map is sized as on the largest nodes (262,144 rows), so that each socket gets a
-# row and pays its full cost; the script prints the rows that found the map full (a socket without a row is not
-# watched and costs less).
+# start-up and first compilations, which a deployed agent pays once). Its map has the most rows the agent allows
+# (65,536), and for the short connections it reads every 2 s, so that the map holds every socket of an interval at
+# these rates and each socket pays its full cost (the work per row is the same at any interval); the script prints
+# the rows that found the map full (a socket without a row is not watched and costs less).
 # Usage: PAIRS=16 SECONDS_PER_PHASE=2 SETTLE_SECONDS=5 LIVE=1 bench/tcp-cost-iperf3.sh
 #   (LIVE=0 skips the 10,000-socket part)
 set -euo pipefail
@@ -44,7 +43,7 @@ cleanup() {
   for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
   ip netns del "$client" 2>/dev/null || true
   ip netns del "$server" 2>/dev/null || true
-  rm -f "$results" "$failures" "/tmp/tcp-bench-agent-$$.log"
+  rm -f "$results" "$results".* "$failures" "/tmp/tcp-bench-agent-$$.log"
 }
 trap cleanup EXIT
 
@@ -64,7 +63,7 @@ namespaces_joined_by_veth "$client" "$server" "$veth"
 start_agent() { # $1: the tcp collector's interval
   java @agent/jvm.options -jar agent/target/nodescope-agent.jar --no-collector.node --no-collector.pods \
     --no-collector.kubernetes --no-collector.flows --no-collector.ena --no-collector.nvidia --no-collector.neuron \
-    --collector.tcp.max-sockets=262144 --collector.tcp.interval="$1" --collector.tcp.timeout="$1" --web.listen-address="127.0.0.1:$port" \
+    --collector.tcp.max-sockets=65536 --collector.tcp.interval="$1" --collector.tcp.timeout="$1" --web.listen-address="127.0.0.1:$port" \
     >/tmp/tcp-bench-agent-$$.log 2>&1 &
   agent_pid=$!
   for _ in $(seq 100); do
@@ -125,37 +124,45 @@ print(n / $seconds, n / (time.process_time() - cpu0 + server_cpu() - server0))
 "
 }
 
-# Phases off, on, on, off, off, on, ...: the agent starts once for each two neighbouring "on" phases.
-phase() { # $1: off|on
-  require_sockops_programs "$([ "$1" = on ] && echo 1 || echo 0)"
-  echo "$1 $(throughput) $(connections_per_second)" | tee -a "$results"
+# Phases off, on, on, off, off, on, ...: the agent starts once for each two neighbouring "on" phases. The
+# transfers and the short connections are compared in two separate runs of pairs, so that the agent's reading of
+# the rows the short connections left never lands in a transfer's phase.
+abba() { # $1: throughput|connections_per_second, $2: the agent's interval
+  local pair
+  for pair in $(seq "$pairs"); do
+    if ((pair % 2)); then
+      phase off "$1"
+      start_agent "$2"
+      sleep "$settle"
+      phase on "$1"
+    else
+      phase on "$1"
+      stop_agent
+      phase off "$1"
+    fi
+  done
 }
-for pair in $(seq "$pairs"); do
-  if ((pair % 2)); then
-    phase off
-    start_agent 2s
-    sleep "$settle"
-    phase on
-  else
-    phase on
-    stop_agent
-    phase off
-  fi
-done
-[ -n "$agent_pid" ] && stop_agent
+phase() { # $1: off|on, $2: what to measure
+  require_sockops_programs "$([ "$1" = on ] && echo 1 || echo 0)"
+  echo "$1 $($2)" | tee -a "$results.$2"
+}
+abba throughput 10s
+abba connections_per_second 2s
 echo "socket rows that found tcp_rows full during the phases with the agent: $(awk '{n += $1} END {print n + 0}' "$failures")"
 
-python3 - "$results" <<'PY'
+python3 - "$results.throughput" "$results.connections_per_second" <<'PY'
 import random, statistics, sys
-rows = [line.split() for line in open(sys.argv[1])]
-# Columns: off|on, Gbit/s, Gbit per CPU-second, connections/s, connections per CPU-second.
+# Columns of each file: off|on, the wall rate, the rate per CPU-second.
 # Neighbouring phases in the ABBA order form the pairs: (0,1), (2,3), ...
-pairs = [(rows[i], rows[i + 1]) for i in range(0, len(rows) - 1, 2)]
+def paired(path):
+    rows = [line.split() for line in open(path)]
+    return [(rows[i], rows[i + 1]) for i in range(0, len(rows) - 1, 2)]
 random.seed(1)
-for column, what, bound in ((1, "iperf3 throughput (Gbit/s)", 0.02),
-                            (2, "iperf3 Gbit per CPU-second of client and server", 0.02),
-                            (3, "short connections/s", 0.05),
-                            (4, "short connections per CPU-second of client and server", 0.05)):
+for path, column, what, bound in ((sys.argv[1], 1, "iperf3 throughput (Gbit/s)", 0.02),
+                                  (sys.argv[1], 2, "iperf3 Gbit per CPU-second of client and server", 0.02),
+                                  (sys.argv[2], 1, "short connections/s", 0.05),
+                                  (sys.argv[2], 2, "short connections per CPU-second of client and server", 0.05)):
+    pairs = paired(path)
     off = [float(next(r for r in p if r[0] == "off")[column]) for p in pairs]
     on = [float(next(r for r in p if r[0] == "on")[column]) for p in pairs]
     ratios = [b / a for a, b in zip(off, on)]
@@ -171,6 +178,34 @@ for column, what, bound in ((1, "iperf3 throughput (Gbit/s)", 0.02),
           f"(95% CI {100 * (1 - high):.2f}%..{100 * (1 - low):.2f}%); "
           f"the {100 * bound:.0f}% bound {verdict} at 95% confidence ({len(pairs)} pairs)")
 PY
+
+# The agent's own work per connection (reading and deleting the rows, attributing what they counted), which the
+# rates per CPU-second above leave out: short connections for 30 s with the agent reading every 2 s, its CPU over
+# those 30 s and the 10 s after (so that it has read every row they made), against the client's and the server's
+# CPU over the 30 s.
+start_agent 2s
+sleep "$settle"
+ticks=$(getconf CLK_TCK)
+before=$(cpu_ticks "$agent_pid")
+read -r made ends_cpu < <(ip netns exec "$client" $client_cpu python3 -c "
+import os, socket, time
+def server_cpu():
+    fields = open('/proc/$cps_server/stat').read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+cpu0, server0 = time.process_time(), server_cpu()
+end = time.monotonic() + 30
+n = 0
+while time.monotonic() < end:
+    c = socket.create_connection(('192.0.2.2', 7001)); c.sendall(b'get'); c.recv(64); c.close(); n += 1
+print(n, time.process_time() - cpu0 + server_cpu() - server0)
+")
+sleep 10
+agent_cpu=$(python3 -c "print(($(cpu_ticks "$agent_pid") - $before) / $ticks)")
+stop_agent
+python3 -c "
+n, ends, agent = $made, $ends_cpu, $agent_cpu
+print(f'agent CPU per short connection: {agent / n * 1e6:.1f} µs ({agent:.2f} s for {n} connections in 30 s), '
+      f'client and server: {ends / n * 1e6:.1f} µs; the agent adds {100 * agent / ends:.1f}% to their CPU')"
 
 [ "$live" = 1 ] || exit 0
 # 10,000 live connections held open while the agent reads its maps every 10 s for a minute.

@@ -50,7 +50,7 @@ for round in $(seq "$rounds"); do
   for jar in $jars; do
     java @agent/jvm.options -jar "$jar" --no-collector.node --no-collector.pods --no-collector.kubernetes \
       --no-collector.flows --no-collector.ena --no-collector.nvidia --no-collector.neuron \
-      --collector.tcp.max-sockets=262144 --collector.tcp.interval=2s --collector.tcp.timeout=2s \
+      --collector.tcp.max-sockets=65536 --collector.tcp.interval=2s --collector.tcp.timeout=2s \
       --web.listen-address="127.0.0.1:$port" >"$work/agent.log" 2>&1 &
     agent=$!
     pids+=($agent)

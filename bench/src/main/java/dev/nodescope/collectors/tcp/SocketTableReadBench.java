@@ -53,12 +53,13 @@ public final class SocketTableReadBench {
           }
           long allocatedBefore = thread.getCurrentThreadAllocatedBytes();
           long cpuBefore = thread.getCurrentThreadCpuTime();
-          int changes = table.read().size();
+          int[] changes = {0};
+          table.read(change -> changes[0]++);
           long cpu = thread.getCurrentThreadCpuTime() - cpuBefore;
           long bytes = thread.getCurrentThreadAllocatedBytes() - allocatedBefore;
           int expected = moveEvery == 0 ? 0 : (sockets + moveEvery - 1) / moveEvery;
-          if (round > 0 && changes != expected) {
-            throw new IllegalStateException(changes + " changes, expected " + expected);
+          if (round > 0 && changes[0] != expected) {
+            throw new IllegalStateException(changes[0] + " changes, expected " + expected);
           }
           if (round >= WARMUP) {
             allocated[round - WARMUP] = bytes;

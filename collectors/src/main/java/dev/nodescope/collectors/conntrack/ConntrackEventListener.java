@@ -22,7 +22,7 @@ public final class ConntrackEventListener implements AutoCloseable {
 
   private final NetlinkSocket socket;
   private final BlockingQueue<ConntrackEntry> queue;
-  private final AtomicLong lost = new AtomicLong();
+  private final AtomicLong droppedQueueFull = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   private final Thread thread;
   private volatile boolean running = true;
@@ -54,8 +54,7 @@ public final class ConntrackEventListener implements AutoCloseable {
       try {
         int n = socket.receive(buf);
         if (n < 0) {
-          lost.incrementAndGet(); // the kernel dropped an unknown number of events
-          continue;
+          continue; // ENOBUFS: the kernel dropped events; the socket counts the report
         }
         if (n == 0) {
           continue; // woken up by close
@@ -64,7 +63,7 @@ public final class ConntrackEventListener implements AutoCloseable {
         malformed.addAndGet(d.malformed());
         for (ConntrackEntry e : d.entries()) {
           if (!queue.offer(e)) {
-            lost.incrementAndGet();
+            droppedQueueFull.incrementAndGet();
           }
         }
       } catch (IOException e) {
@@ -83,7 +82,7 @@ public final class ConntrackEventListener implements AutoCloseable {
 
   /** ENOBUFS reports plus events dropped because the queue was full. */
   public long lostEvents() {
-    return lost.get() + socket.overruns();
+    return droppedQueueFull.get() + socket.overruns();
   }
 
   public long malformed() {

@@ -88,9 +88,8 @@ final class SockOpsPart implements TcpPart {
   @Override
   public void collect(SnapshotBuilder out) throws BpfException {
     attribution.startRound(pods, cluster);
-    for (SocketTable.Change change : sockets.read()) {
-      peer(change.ends(), change.role()).ifPresent(peer -> series.add(peer, change));
-    }
+    sockets.read(
+        change -> peer(change.ends(), change.role()).ifPresent(peer -> series.add(peer, change)));
     for (ResetTable.Change change : resets.read()) {
       // A reset sent without a socket answers a packet to a local port: this end was the server.
       int role =

@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The agent's side of the per-socket rows: each read turns a socket's row into what happened since
@@ -39,7 +40,7 @@ final class SocketTable {
   private final List<byte[]> closed = new ArrayList<>();
   private Rows kept = new Rows();
   private Rows reading = new Rows();
-  private List<Change> changes;
+  private Consumer<Change> changes;
   private int lastEntries;
 
   SocketTable(BpfMap rows) {
@@ -59,16 +60,19 @@ final class SocketTable {
     return kept.role(ends, otherwise);
   }
 
-  List<Change> read() throws BpfException {
+  /**
+   * Reads the map, handing each socket's change since the last read to changes as the walk finds it
+   * (a full map's changes are never all held at once).
+   */
+  void read(Consumer<Change> changes) throws BpfException {
     reading.clear(kept.size());
     closed.clear();
-    changes = new ArrayList<>();
+    this.changes = changes;
     lastEntries = (int) rows.forEach(visitor);
     rows.deleteAll(closed);
     Rows read = reading;
     reading = kept;
     kept = read;
-    return changes;
   }
 
   private void visit(ByteBuffer keys, int k, ByteBuffer values, int v) {
@@ -89,7 +93,7 @@ final class SocketTable {
     if (was == null || !same(values, v, was, w)) {
       Change change = change(values, v, was, w);
       if (change != null) {
-        changes.add(change);
+        changes.accept(change);
       }
       if (TcpMapLayout.closed(values, v) && (was == null || !TcpMapLayout.closed(was, w))) {
         byte[] key = new byte[Long.BYTES];

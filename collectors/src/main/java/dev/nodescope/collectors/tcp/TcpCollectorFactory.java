@@ -48,13 +48,23 @@ public final class TcpCollectorFactory extends CollectorFactory {
           "",
           "cgroup v2 directory to attach the sock_ops program to; empty finds the host's "
               + "(/sys/fs/cgroup when it is cgroup2, else /sys/fs/cgroup/unified).");
+
+  /**
+   * The most rows: the agent keeps each row's bytes from the last read and reads into a second
+   * table, 288 bytes of heap a row (19 MB at this size, within the 128 MB heap).
+   */
+  static final int MAX_ROWS = 65536;
+
   static final Flag<Integer> MAX_SOCKETS =
       Flag.integer(
               "collector.tcp.max-sockets",
               0,
-              "Sockets the eBPF map holds a row for (one row per socket); 0 sizes "
-                  + "it from the node's memory (MemTotal / 4 MiB, between 16384 and 262144).")
-          .requiring(rows -> rows >= 0, "must not be negative");
+              "Sockets the eBPF map holds a row for (one row per socket), at most "
+                  + MAX_ROWS
+                  + "; 0 sizes it from the node's memory (MemTotal / 4 MiB, between 16384 and "
+                  + MAX_ROWS
+                  + ").")
+          .requiring(rows -> rows >= 0 && rows <= MAX_ROWS, "must be between 0 and " + MAX_ROWS);
 
   public TcpCollectorFactory() {
     super(INFO, TcpMetrics.all());
@@ -147,11 +157,11 @@ public final class TcpCollectorFactory extends CollectorFactory {
     };
   }
 
-  /** One row per 4 MiB of memory, between 16384 and 262144 (a row costs about 200 bytes). */
+  /** One row per 4 MiB of memory, between 16384 and {@link #MAX_ROWS}. */
   static int rowsForMemory(CollectorContext context) throws IOException {
     Matcher matcher = MEM_TOTAL.matcher(Files.readString(context.paths().proc("meminfo")));
     long kib = matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
-    return (int) Math.max(16384, Math.min(262144, kib / 4096));
+    return (int) Math.max(16384, Math.min(MAX_ROWS, kib / 4096));
   }
 
   static byte[] resource(String name) throws IOException {

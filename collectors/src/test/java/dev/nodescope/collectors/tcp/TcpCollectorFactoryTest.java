@@ -72,9 +72,9 @@ class TcpCollectorFactoryTest {
     Path meminfo = root.resolve("proc/meminfo");
     Files.writeString(meminfo, "MemTotal:       24683748 kB\nMemFree: 1 kB\n");
     assertThat(TcpCollectorFactory.rowsForMemory(context())).isEqualTo(16384);
-    Files.writeString(meminfo, "MemTotal:       402653184 kB\n");
-    assertThat(TcpCollectorFactory.rowsForMemory(context())).isEqualTo(98304);
+    Files.writeString(meminfo, "MemTotal:       201326592 kB\n");
+    assertThat(TcpCollectorFactory.rowsForMemory(context())).isEqualTo(49152);
     Files.writeString(meminfo, "MemTotal:       4294967296 kB\n");
-    assertThat(TcpCollectorFactory.rowsForMemory(context())).isEqualTo(262144);
+    assertThat(TcpCollectorFactory.rowsForMemory(context())).isEqualTo(65536);
   }
 }
