@@ -7,13 +7,15 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # A scratch directory ($work) and a list of background processes ($pids, append each one started): on exit the
-# processes are stopped and the directory removed, also when the script fails.
+# processes are stopped, then the command $1 runs if given (what else the script made), and the directory is
+# removed, also when the script fails.
 work_and_pids_cleaned_on_exit() {
   work=$(mktemp -d)
   pids=()
+  cleanup_also=${1:-true}
   trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
         for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-        rm -rf "$work"' EXIT
+        eval "$cleanup_also" || true; rm -rf "$work"' EXIT
 }
 
 # Network namespaces $1 (192.0.2.1) and $2 (192.0.2.2) joined by a veth pair named $3c/$3s, for TCP between two
@@ -42,4 +44,21 @@ s.bind(("192.0.2.2", 7001)); s.listen(4096)
 while True:
     c, _ = s.accept(); c.recv(64); c.sendall(b"ok"); c.close()
 '
+}
+
+# Short connections (connect, send a request, read the answer, close) from network namespace $1 to
+# short_connection_server for $2 seconds, pinned to CPU 0; prints how many were made and the CPU seconds that the
+# client and the server (process $3) spent meanwhile.
+short_connections() {
+  ip netns exec "$1" taskset -c 0 python3 -c "
+import os, socket, time
+def server_cpu():
+    fields = open('/proc/$3/stat').read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+cpu0, server0 = time.process_time(), server_cpu()
+end, n = time.monotonic() + $2, 0
+while time.monotonic() < end:
+    c = socket.create_connection(('192.0.2.2', 7001)); c.sendall(b'get'); c.recv(64); c.close(); n += 1
+print(n, time.process_time() - cpu0 + server_cpu() - server0)
+"
 }

@@ -110,18 +110,9 @@ print(gbps, gbps / ((cpu["host_total"] + cpu["remote_total"]) / 100))'
 }
 
 connections_per_second() {
-  ip netns exec "$client" $client_cpu python3 -c "
-import os, socket, time
-def server_cpu():
-    fields = open('/proc/$cps_server/stat').read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-cpu0, server0 = time.process_time(), server_cpu()
-end = time.monotonic() + $seconds
-n = 0
-while time.monotonic() < end:
-    c = socket.create_connection(('192.0.2.2', 7001)); c.sendall(b'get'); c.recv(64); c.close(); n += 1
-print(n / $seconds, n / (time.process_time() - cpu0 + server_cpu() - server0))
-"
+  local made cpu
+  read -r made cpu < <(short_connections "$client" "$seconds" "$cps_server")
+  python3 -c "print($made / $seconds, $made / $cpu)"
 }
 
 # Phases off, on, on, off, off, on, ...: the agent starts once for each two neighbouring "on" phases. The
@@ -187,18 +178,7 @@ start_agent 2s
 sleep "$settle"
 ticks=$(getconf CLK_TCK)
 before=$(cpu_ticks "$agent_pid")
-read -r made ends_cpu < <(ip netns exec "$client" $client_cpu python3 -c "
-import os, socket, time
-def server_cpu():
-    fields = open('/proc/$cps_server/stat').read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-cpu0, server0 = time.process_time(), server_cpu()
-end = time.monotonic() + 30
-n = 0
-while time.monotonic() < end:
-    c = socket.create_connection(('192.0.2.2', 7001)); c.sendall(b'get'); c.recv(64); c.close(); n += 1
-print(n, time.process_time() - cpu0 + server_cpu() - server0)
-")
+read -r made ends_cpu < <(short_connections "$client" 30 "$cps_server")
 sleep 10
 agent_cpu=$(python3 -c "print(($(cpu_ticks "$agent_pid") - $before) / $ticks)")
 stop_agent

@@ -19,11 +19,8 @@ server=tcp-time-s-$$
 veth=tcpt$(($$ % 100000))
 port=$(free_port)
 stats_were=$(sysctl -n kernel.bpf_stats_enabled)
-work_and_pids_cleaned_on_exit
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-      for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-      ip netns del "$client" 2>/dev/null || true; ip netns del "$server" 2>/dev/null || true
-      sysctl -qw kernel.bpf_stats_enabled="$stats_were"; rm -rf "$work"' EXIT
+work_and_pids_cleaned_on_exit 'ip netns del "$client" 2>/dev/null || true; ip netns del "$server" 2>/dev/null || true
+  sysctl -qw kernel.bpf_stats_enabled="$stats_were"'
 
 if [ -n "$(bpftool prog show name nodescope_tcp_sockops 2>/dev/null)" ]; then
   echo "another nodescope agent has its tcp programs loaded: its runs would be counted too" >&2
@@ -33,7 +30,8 @@ namespaces_joined_by_veth "$client" "$server" "$veth"
 ip netns exec "$server" taskset -c 1 iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
 pids+=($!)
 ip netns exec "$server" taskset -c 1 bash -c "source bench/lib.sh; short_connection_server" &
-pids+=($!)
+server_pid=$!
+pids+=($server_pid)
 sleep 1
 sysctl -qw kernel.bpf_stats_enabled=1
 
@@ -64,12 +62,7 @@ for round in $(seq "$rounds"); do
       python3 -c 'import json, sys; print(json.load(sys.stdin)["end"]["sum_received"]["bytes"])')
     program_stats >"$work/transfer"
     ticks=$(cpu_ticks "$agent")
-    connections=$(ip netns exec "$client" taskset -c 0 python3 -c '
-import socket, time
-end, n = time.monotonic() + 6, 0
-while time.monotonic() < end:
-    c = socket.create_connection(("192.0.2.2", 7001)); c.sendall(b"get"); c.recv(64); c.close(); n += 1
-print(n)')
+    read -r connections _ < <(short_connections "$client" 6 "$server_pid")
     program_stats >"$work/short"
     sleep 2.5 # the agent's next read of the last rows
     ticks=$(($(cpu_ticks "$agent") - ticks))
