@@ -12,12 +12,14 @@
 # with/without reported as the median of the paired ratios with a bootstrap 95% confidence interval. A bound
 # holds at that confidence when the interval's lower end is at or above it (1 - 2% for throughput, 1 - 5% for
 # short connections).
-# The agent runs as in steady state: each "on" phase begins SETTLE_SECONDS after it is ready (past the JVM's
-# start-up and first compilations, which a deployed agent pays once). Its map has the most rows the agent allows
+# The agent runs as in steady state: each new agent first carries WARM_UP_SECONDS of the load the next phase
+# measures, not measured, so that its JIT has compiled the code that reads and attributes the rows (a deployed
+# agent pays that once, in its first minute; measured in an "on" phase it cost short connections several percent
+# more). Its map has the most rows the agent allows
 # (65,536), and for the short connections it reads every 2 s, so that the map holds every socket of an interval at
 # these rates and each socket pays its full cost (the work per row is the same at any interval); the script prints
 # the rows that found the map full (a socket without a row is not watched and costs less).
-# Usage: PAIRS=16 SECONDS_PER_PHASE=2 SETTLE_SECONDS=5 LIVE=1 bench/tcp-cost-iperf3.sh
+# Usage: PAIRS=16 SECONDS_PER_PHASE=2 WARM_UP_SECONDS=10 LIVE=1 bench/tcp-cost-iperf3.sh
 #   (LIVE=0 skips the 10,000-socket part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ source bench/lib.sh
 pairs=${PAIRS:-16}
 seconds=${SECONDS_PER_PHASE:-2}
 live=${LIVE:-1}
-settle=${SETTLE_SECONDS:-5}
+warm_up_seconds=${WARM_UP_SECONDS:-10}
 client=tcp-bench-c-$$
 server=tcp-bench-s-$$
 veth=tcpb$(($$ % 100000))
@@ -124,7 +126,7 @@ abba() { # $1: throughput|connections_per_second, $2: the agent's interval
     if ((pair % 2)); then
       phase off "$1"
       start_agent "$2"
-      sleep "$settle"
+      warm_up "$1"
       phase on "$1"
     else
       phase on "$1"
@@ -132,6 +134,10 @@ abba() { # $1: throughput|connections_per_second, $2: the agent's interval
       phase off "$1"
     fi
   done
+}
+warm_up() { # $1: what the next phase measures
+  local seconds=$warm_up_seconds
+  "$1" >/dev/null
 }
 phase() { # $1: off|on, $2: what to measure
   require_sockops_programs "$([ "$1" = on ] && echo 1 || echo 0)"
@@ -175,7 +181,7 @@ PY
 # those 30 s and the 10 s after (so that it has read every row they made), against the client's and the server's
 # CPU over the 30 s.
 start_agent 2s
-sleep "$settle"
+warm_up connections_per_second
 ticks=$(getconf CLK_TCK)
 before=$(cpu_ticks "$agent_pid")
 read -r made ends_cpu < <(short_connections "$client" 30 "$cps_server")

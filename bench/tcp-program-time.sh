@@ -56,7 +56,9 @@ for round in $(seq "$rounds"); do
       curl -sf "127.0.0.1:$port/metrics" | grep -q 'nodescope_tcp_part_available{part="health"} 1' && break
       sleep 0.2
     done
-    sleep 5 # past the JVM's start-up
+    # Past the JVM's start-up and its compiling of the row reading, which a deployed agent pays once.
+    short_connections "$client" 10 "$server_pid" >/dev/null
+    sleep 2.5 # the agent's read of the warm-up's rows
     program_stats >"$work/before"
     bytes=$(ip netns exec "$client" taskset -c 0 iperf3 -c 192.0.2.2 -t 5 -J |
       python3 -c 'import json, sys; print(json.load(sys.stdin)["end"]["sum_received"]["bytes"])')

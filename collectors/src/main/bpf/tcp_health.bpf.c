@@ -5,9 +5,11 @@
  * nodescope_tcp_sockops (sock_ops, attached to the root of the host's cgroup v2 hierarchy) turns on
  * the RTT, RTO, RETRANS and STATE callbacks for every socket that connects or is accepted, and no
  * per-packet header-option callback. A socket's row in tcp_rows is made at connect or accept, with
- * its ends, its role and the time connect() began, and each callback updates it in place. The agent
- * reads the rows in batches at its interval and deletes those of closed sockets after reading them.
- * A connection costs one row inserted and one deleted on each end it has on this node.
+ * its ends, its role and the time connect() began, and each callback updates it in place. When the
+ * socket closes, its row is copied with its cookie into the ring buffer tcp_closed and deleted, on
+ * the CPU that closed it, so tcp_rows holds open sockets only and a row's memory is reused while it
+ * is still in that CPU's cache. The agent reads the open rows in batches at its interval and drains
+ * tcp_closed through its memory mapping, without a system call per socket.
  *
  * nodescope_tcp_send_reset and nodescope_tcp_receive_reset (raw tracepoints tcp:tcp_send_reset and
  * tcp:tcp_receive_reset) count resets by connection and direction in tcp_resets, since sock_ops sees
@@ -45,6 +47,15 @@ struct {
 	__type(key, struct tcp_reset_key);
 	__type(value, __u64);
 } tcp_resets SEC(".maps");
+
+/*
+ * The last row of each closed socket, until the agent's next read: sized by the agent like tcp_rows
+ * (a power of two of pages). A row that finds it full is counted in tcp_errors and lost.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} tcp_closed SEC(".maps");
 
 /* Rare, so shared by every CPU with atomic adds. */
 struct {
@@ -164,6 +175,24 @@ static __always_inline void record(struct tcp_row *row, struct bpf_sock_ops *sko
 	}
 }
 
+/*
+ * A closed socket's row goes to tcp_closed and leaves tcp_rows. No wake-up: the agent drains the
+ * ring at its interval.
+ */
+static __always_inline void hand_over(__u64 cookie, struct tcp_row *row)
+{
+	struct tcp_closed_row *out = bpf_ringbuf_reserve(&tcp_closed, sizeof(*out), 0);
+
+	if (out) {
+		out->cookie = cookie;
+		__builtin_memcpy(&out->row, row, sizeof(*row));
+		bpf_ringbuf_submit(out, BPF_RB_NO_WAKEUP);
+	} else {
+		count_error(TCP_ERR_CLOSED_LOST);
+	}
+	bpf_map_delete_elem(&tcp_rows, &cookie);
+}
+
 SEC("sockops")
 int nodescope_tcp_sockops(struct bpf_sock_ops *skops)
 {
@@ -199,8 +228,11 @@ int nodescope_tcp_sockops(struct bpf_sock_ops *skops)
 	/* Watched sockets have rows; another program's sockets may call back without one. */
 	cookie = bpf_get_socket_cookie(skops);
 	row = bpf_map_lookup_elem(&tcp_rows, &cookie);
-	if (row)
-		record(row, skops);
+	if (!row)
+		return 1;
+	record(row, skops);
+	if (row->flags & TCP_ROW_CLOSED)
+		hand_over(cookie, row);
 	return 1;
 }
 

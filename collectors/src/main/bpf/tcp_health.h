@@ -41,6 +41,12 @@ struct tcp_row {
 	__u32 connect_started_us; /* at connect(): the monotonic clock in µs, modulo 2^32 */
 };
 
+/* A closed socket's last row in the ring buffer tcp_closed: the map's key and value, end to end. */
+struct tcp_closed_row {
+	__u64 cookie;
+	struct tcp_row row;
+};
+
 #define TCP_RESET_SENT 0
 #define TCP_RESET_RECEIVED 1
 
@@ -61,6 +67,7 @@ struct tcp_reset_key {
 #define TCP_ERR_ROW_INSERT 0
 #define TCP_ERR_RESET_INSERT 1
 #define TCP_ERR_CB_FLAGS 2
-#define TCP_ERR_SLOTS 3
+#define TCP_ERR_CLOSED_LOST 3 /* tcp_closed was full */
+#define TCP_ERR_SLOTS 4
 
 #endif

@@ -39,7 +39,7 @@ public final class SocketTableReadBench {
         rows[i] = row(i);
         map.update(key(i), rows[i], 0);
       }
-      SocketTable table = new SocketTable(map);
+      SocketTable table = new SocketTable(map, visitor -> 0);
       for (int moveEvery : new int[] {0, 10}) {
         long[] allocated = new long[rounds];
         long[] cpuNanos = new long[rounds];

@@ -2,9 +2,12 @@ package dev.nodescope.collectors.bpf;
 
 import java.nio.ByteBuffer;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
 
 /**
  * The map calls of libbpf 1.x, bound with jnr-ffi over {@code libbpf.so.1} (loaded by its soname:
@@ -66,9 +69,21 @@ public interface Libbpf {
     return Holder.LIBBPF;
   }
 
-  /** libc's close and syscall, for file descriptors and the BPF commands libbpf 1.1 lacks. */
+  /**
+   * libc's close and syscall, for file descriptors and the BPF commands libbpf 1.1 lacks; mmap for
+   * ring buffers.
+   */
   interface LibC {
     int close(int fd);
+
+    /** MAP_FAILED ((void *) -1) on failure. */
+    @SaveError
+    Pointer mmap64(
+        Pointer addr, @size_t long length, int prot, int flags, int fd, @off_t long offset);
+
+    int munmap(Pointer addr, @size_t long length);
+
+    int getpagesize();
 
     @SaveError
     long syscall(long number, int cmd, @In byte[] attr, int size);

@@ -7,6 +7,8 @@ import dev.nodescope.collectors.attribution.SeriesAdmission;
 import dev.nodescope.collectors.bpf.BpfException;
 import dev.nodescope.collectors.bpf.BpfMap;
 import dev.nodescope.collectors.bpf.BpfObject;
+import dev.nodescope.collectors.bpf.BpfRingBuffer;
+import dev.nodescope.collectors.bpf.Libbpf;
 import dev.nodescope.collectors.core.ClusterDirectory;
 import dev.nodescope.collectors.core.PodDirectory;
 import dev.nodescope.collectors.core.SnapshotBuilder;
@@ -28,16 +30,22 @@ final class SockOpsPart implements TcpPart {
   static final String OBJECT = "tcp_health.bpf.o";
   static final String ROWS = "tcp_rows";
   static final String RESETS = "tcp_resets";
+  static final String CLOSED = "tcp_closed";
   static final String ERRORS = "tcp_errors";
   private static final int PROTOCOL_TCP = 6;
 
   /** Slots of tcp_errors (tcp_health.h TCP_ERR_*) and the map each one is about. */
-  private static final Map<Integer, String> INSERT_FAILURE_SLOTS = Map.of(0, ROWS, 1, RESETS);
+  private static final Map<Integer, String> INSERT_FAILURE_SLOTS =
+      Map.of(0, ROWS, 1, RESETS, 3, CLOSED);
+
+  /** A closed row in tcp_closed: the ring's 8-byte record header, the cookie and the row. */
+  private static final int CLOSED_RECORD_BYTES = 8 + Long.BYTES + TcpMapLayout.ROW_SIZE;
 
   private final BpfObject object;
   private final SocketTable sockets;
   private final ResetTable resets;
   private final BpfMap errors;
+  private final BpfRingBuffer closed;
   private final List<BpfMap> maps;
   private final Attribution attribution;
   private final PodDirectory pods;
@@ -56,22 +64,40 @@ final class SockOpsPart implements TcpPart {
       throws BpfException {
     int small = Math.max(1024, rows / 4);
     this.object =
-        BpfObject.load("nodescope_tcp", elf, kernelBtf, Map.of(ROWS, rows, RESETS, small));
+        BpfObject.load(
+            "nodescope_tcp",
+            elf,
+            kernelBtf,
+            Map.of(
+                ROWS,
+                rows,
+                RESETS,
+                small,
+                CLOSED,
+                closedRingBytes(rows, Libbpf.libc().getpagesize())));
     List<BpfMap> opened = new ArrayList<>();
+    BpfRingBuffer ring = null;
     try {
-      object.attachCgroup("nodescope_tcp_sockops", "sock_ops", cgroup);
-      object.attach("nodescope_tcp_send_reset", "raw_tracepoint", "tcp:tcp_send_reset");
-      object.attach("nodescope_tcp_receive_reset", "raw_tracepoint", "tcp:tcp_receive_reset");
       for (String map : List.of(ROWS, RESETS, ERRORS)) {
         opened.add(object.map(map));
       }
+      try (BpfMap closedMap = object.map(CLOSED)) {
+        ring = BpfRingBuffer.map(closedMap);
+      }
+      object.attachCgroup("nodescope_tcp_sockops", "sock_ops", cgroup);
+      object.attach("nodescope_tcp_send_reset", "raw_tracepoint", "tcp:tcp_send_reset");
+      object.attach("nodescope_tcp_receive_reset", "raw_tracepoint", "tcp:tcp_receive_reset");
     } catch (BpfException e) {
+      if (ring != null) {
+        ring.close();
+      }
       opened.forEach(BpfMap::close);
       object.close();
       throw e;
     }
     this.maps = List.copyOf(opened);
-    this.sockets = new SocketTable(maps.get(0));
+    this.closed = ring;
+    this.sockets = new SocketTable(maps.get(0), ring::drain);
     this.resets = new ResetTable(maps.get(1));
     this.errors = maps.get(2);
     this.attribution = attribution;
@@ -141,8 +167,17 @@ final class SockOpsPart implements TcpPart {
     TcpPart.exportPrograms(out, NAME, object);
   }
 
+  /**
+   * Bytes of tcp_closed: room for as many closed rows as tcp_rows has rows, as a power of two (a
+   * ring buffer's size is a power of two of pages).
+   */
+  static int closedRingBytes(int rows, int pageSize) {
+    return Integer.highestOneBit(Math.max(pageSize, rows * CLOSED_RECORD_BYTES) - 1) << 1;
+  }
+
   @Override
   public void close() {
+    closed.close();
     maps.forEach(BpfMap::close);
     object.close();
   }

@@ -5,23 +5,25 @@ import static dev.nodescope.collectors.tcp.TcpMapLayout.u32;
 
 import dev.nodescope.collectors.bpf.BpfException;
 import dev.nodescope.collectors.bpf.BpfMap;
+import dev.nodescope.collectors.bpf.BpfRingBuffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * The agent's side of the per-socket rows: each read turns a socket's row into what happened since
- * the previous read, and deletes the rows of sockets that closed once they have been read.
+ * the previous read. Open sockets' rows are walked in the map; a closed socket's last row comes
+ * once from the ring buffer its program copied it into before deleting it from the map.
  *
  * <p>The rows of the last read are kept as the map holds them, bytes in a table keyed by cookie. A
- * read copies each row into a second table and compares it with the row kept: a row that did not
- * change costs two probes, a comparison and a copy, and no object; only a row that changed is
- * decoded (its ends, its addresses). Once the read has succeeded the second table becomes the kept
- * one, so the sockets no longer in the map are forgotten, and a read that fails leaves the kept one
- * as it was.
+ * read copies each open row into a second table and compares it with the row kept: a row that did
+ * not change costs two probes, a comparison and a copy, and no object; only a row that changed is
+ * decoded (its ends, its addresses). A closed row is compared with the same socket's row of this
+ * walk (it may have closed since), else with the one kept, and not kept itself. Once the read has
+ * succeeded the second table becomes the kept one, so the sockets no longer in the map are
+ * forgotten, and a read that fails leaves the kept one as it was.
  */
 final class SocketTable {
   /** What one socket did between two reads. */
@@ -35,19 +37,31 @@ final class SocketTable {
       long rttSumMicros,
       long connectMicros) {}
 
+  /**
+   * Where closed sockets' rows come from: each a cookie followed by the row (struct
+   * tcp_closed_row).
+   */
+  @FunctionalInterface
+  interface ClosedRows {
+    /** Hands each closed row not handed on before to the visitor; returns how many. */
+    int drain(BpfRingBuffer.RecordVisitor visitor);
+  }
+
   private final BpfMap rows;
-  private final BpfMap.EntryVisitor visitor = this::visit;
-  private final List<byte[]> closed = new ArrayList<>();
+  private final ClosedRows closedRows;
+  private final BpfMap.EntryVisitor openVisitor = this::visitOpen;
+  private final BpfRingBuffer.RecordVisitor closedVisitor = this::visitClosed;
   private Rows kept = new Rows();
   private Rows reading = new Rows();
   private Consumer<Change> changes;
   private int lastEntries;
 
-  SocketTable(BpfMap rows) {
+  SocketTable(BpfMap rows, ClosedRows closedRows) {
     this.rows = rows;
+    this.closedRows = closedRows;
   }
 
-  /** Rows in the map at the last read. */
+  /** Rows in the map (open sockets) at the last read. */
   int lastEntries() {
     return lastEntries;
   }
@@ -61,47 +75,62 @@ final class SocketTable {
   }
 
   /**
-   * Reads the map, handing each socket's change since the last read to changes as the walk finds it
-   * (a full map's changes are never all held at once).
+   * Reads the map, then the closed rows, handing each socket's change since the last read to
+   * changes as it is found (a full map's changes are never all held at once).
    */
   void read(Consumer<Change> changes) throws BpfException {
     reading.clear(kept.size());
-    closed.clear();
     this.changes = changes;
-    lastEntries = (int) rows.forEach(visitor);
-    rows.deleteAll(closed);
+    lastEntries = (int) rows.forEach(openVisitor);
+    closedRows.drain(closedVisitor);
     Rows read = reading;
     reading = kept;
     kept = read;
   }
 
-  private void visit(ByteBuffer keys, int k, ByteBuffer values, int v) {
+  private void visitOpen(ByteBuffer keys, int k, ByteBuffer values, int v) {
     long cookie = keys.getLong(k);
     int row = reading.add(cookie);
-    ByteBuffer was;
-    int w;
     if (row
         < 0) { // a walk of a changing map may visit a row twice: what moved since the first visit
       row = ~row;
-      was = reading.rows;
-      w = row * ROW_SIZE;
+      report(values, v, reading.rows, row * ROW_SIZE);
     } else {
-      int before = kept.findOpen(cookie);
-      was = before < 0 ? null : kept.rows;
-      w = before * ROW_SIZE;
+      reportSinceKept(cookie, values, v);
     }
-    if (was == null || !same(values, v, was, w)) {
-      Change change = change(values, v, was, w);
+    reading.rows.put(row * ROW_SIZE, values, v, ROW_SIZE);
+  }
+
+  private void visitClosed(ByteBuffer data, int offset, int length) {
+    if (length != Long.BYTES + ROW_SIZE) {
+      throw new IllegalStateException(
+          "a closed row of "
+              + length
+              + " bytes where struct tcp_closed_row has "
+              + (Long.BYTES + ROW_SIZE));
+    }
+    long cookie = data.getLong(offset);
+    int row = reading.find(cookie);
+    if (row >= 0) {
+      report(data, offset + Long.BYTES, reading.rows, row * ROW_SIZE);
+    } else {
+      reportSinceKept(cookie, data, offset + Long.BYTES);
+    }
+  }
+
+  private void reportSinceKept(long cookie, ByteBuffer now, int n) {
+    int before = kept.find(cookie);
+    report(now, n, before < 0 ? null : kept.rows, before * ROW_SIZE);
+  }
+
+  /** Hands on what the row now at n did since the row was at w (was null: not seen before). */
+  private void report(ByteBuffer now, int n, ByteBuffer was, int w) {
+    if (was == null || !same(now, n, was, w)) {
+      Change change = change(now, n, was, w);
       if (change != null) {
         changes.accept(change);
       }
-      if (TcpMapLayout.closed(values, v) && (was == null || !TcpMapLayout.closed(was, w))) {
-        byte[] key = new byte[Long.BYTES];
-        keys.get(k, key);
-        closed.add(key);
-      }
     }
-    reading.rows.put(row * ROW_SIZE, values, v, ROW_SIZE);
   }
 
   /** Whether two rows hold the same bytes (struct tcp_row has __u64 fields: 8 divides its size). */
@@ -198,13 +227,10 @@ final class SocketTable {
       chained = false;
     }
 
-    /** The number of an open socket's row, or -1. */
-    int findOpen(long cookie) {
+    /** The number of the socket's row, or -1. */
+    int find(long cookie) {
       int at = probe(cookies, cookie);
-      if (cookies[at] != cookie || TcpMapLayout.closed(rows, rowOf[at] * ROW_SIZE)) {
-        return -1;
-      }
-      return rowOf[at];
+      return cookies[at] == cookie ? rowOf[at] : -1;
     }
 
     /** The number of the row added for the cookie, or ~number where the table already has it. */

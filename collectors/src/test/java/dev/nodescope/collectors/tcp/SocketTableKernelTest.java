@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nodescope.collectors.bpf.BpfMap;
 import dev.nodescope.collectors.bpf.BpfMapInfo;
+import dev.nodescope.collectors.bpf.BpfRingBuffer;
 import dev.nodescope.collectors.testing.Capabilities;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -16,9 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent's reading of the per-socket rows, over a real BPF hash map laid out as tcp_rows and
- * written by the test as the program writes it: what a socket did between two reads, nothing for a
- * row that did not move, a closed socket's row reported once and then deleted from the kernel's
- * map, and a socket that left the map forgotten.
+ * written by the test as the program writes it, and closed rows handed over as the program hands
+ * them to tcp_closed (the ring buffer itself is read in the tcp collector's kernel tests): what a
+ * socket did between two reads, nothing for a row that did not move, a closed socket's last row
+ * reported once, and a socket that left the map forgotten.
  */
 class SocketTableKernelTest {
   private static final int BUCKETS = TcpMapLayout.BUCKETS;
@@ -74,6 +76,32 @@ class SocketTableKernelTest {
     }
   }
 
+  /** struct tcp_closed_row records, as the program hands a closed socket's row over. */
+  private static final class Closed implements SocketTable.ClosedRows {
+    private final List<byte[]> records = new ArrayList<>();
+
+    /** What the program does at TCP_CLOSE: the row, closed, into the ring; out of the map. */
+    void close(Row row, BpfMap map) throws Exception {
+      row.closed = true;
+      map.delete(row.key());
+      records.add(
+          ByteBuffer.allocate(Long.BYTES + TcpMapLayout.ROW_SIZE)
+              .put(row.key())
+              .put(row.value())
+              .array());
+    }
+
+    @Override
+    public int drain(BpfRingBuffer.RecordVisitor visitor) {
+      for (byte[] record : records) {
+        visitor.record(ByteBuffer.wrap(record).order(ByteOrder.nativeOrder()), 0, record.length);
+      }
+      int drained = records.size();
+      records.clear();
+      return drained;
+    }
+  }
+
   private static BpfMap rowsMap() throws Exception {
     Capabilities.requireRoot();
     return BpfMap.create(
@@ -92,7 +120,7 @@ class SocketTableKernelTest {
   void aReadReportsWhatEachSocketDidSinceThePreviousOneAndNothingForARowThatDidNotMove()
       throws Exception {
     try (BpfMap map = rowsMap()) {
-      SocketTable table = new SocketTable(map);
+      SocketTable table = new SocketTable(map, new Closed());
       Row client = new Row(11, "10.0.0.1", 40_000, "10.0.0.2", 80, TcpMapLayout.ROLE_CLIENT);
       client.retransmitted = 3;
       client.timeouts = 1;
@@ -144,9 +172,10 @@ class SocketTableKernelTest {
   }
 
   @Test
-  void aClosedSocketsRowIsReportedOnceThenDeletedFromTheKernelsMap() throws Exception {
+  void aClosedSocketsLastRowIsReportedOnce() throws Exception {
     try (BpfMap map = rowsMap()) {
-      SocketTable table = new SocketTable(map);
+      Closed closed = new Closed();
+      SocketTable table = new SocketTable(map, closed);
       Row refused = new Row(21, "10.0.0.1", 40_000, "10.0.0.2", 81, TcpMapLayout.ROLE_CLIENT);
       refused.write(map);
       Row done = new Row(22, "10.0.0.1", 40_002, "10.0.0.2", 80, TcpMapLayout.ROLE_CLIENT);
@@ -155,31 +184,66 @@ class SocketTableKernelTest {
       done.write(map);
       assertThat(read(table)).hasSize(1);
 
-      // SYN_SENT -> CLOSE: a failed connect; the other socket closes with nothing more to count.
-      refused.closed = true;
+      // SYN_SENT -> CLOSE: a failed connect; the other socket closes with one more RTT sample.
       refused.failedConnects = 1;
-      refused.write(map);
-      done.closed = true;
-      done.write(map);
+      closed.close(refused, map);
+      done.buckets[1] = 4;
+      done.rttSumMicros = 200;
+      closed.close(done, map);
+      assertThat(read(table))
+          .containsExactlyInAnyOrder(
+              new SocketTable.Change(
+                  refused.ends, TcpMapLayout.ROLE_CLIENT, 0, 0, 1, buckets(), 0, 0),
+              new SocketTable.Change(
+                  done.ends, TcpMapLayout.ROLE_CLIENT, 0, 0, 0, buckets(1, 1), 50, 0));
+      assertThat(table.lastEntries()).isZero();
+      assertThat(table.role(done.ends, -1)).isEqualTo(-1);
+      assertThat(read(table)).isEmpty();
+
+      // A socket opened and closed between two reads: everything it counted.
+      Row brief = new Row(23, "10.0.0.1", 40_004, "10.0.0.2", 80, TcpMapLayout.ROLE_CLIENT);
+      brief.connectMicros = 80;
+      brief.buckets[0] = 2;
+      brief.rttSumMicros = 60;
+      closed.close(brief, map);
       assertThat(read(table))
           .containsExactly(
               new SocketTable.Change(
-                  refused.ends, TcpMapLayout.ROLE_CLIENT, 0, 0, 1, buckets(), 0, 0));
-      assertThat(table.lastEntries()).isEqualTo(2);
-      byte[] value = new byte[TcpMapLayout.ROW_SIZE];
-      assertThat(map.lookup(refused.key(), value)).isFalse();
-      assertThat(map.lookup(done.key(), value)).isFalse();
-      assertThat(table.role(done.ends, -1)).isEqualTo(-1);
+                  brief.ends, TcpMapLayout.ROLE_CLIENT, 0, 0, 0, buckets(0, 2), 60, 80));
+    }
+  }
 
-      assertThat(read(table)).isEmpty();
-      assertThat(table.lastEntries()).isZero();
+  @Test
+  void aSocketThatClosesAfterTheWalkReadItIsReportedOnceWithWhatItDidSince() throws Exception {
+    try (BpfMap map = rowsMap()) {
+      Closed closed = new Closed();
+      Row row = new Row(41, "10.0.0.1", 40_000, "10.0.0.2", 80, TcpMapLayout.ROLE_CLIENT);
+      row.retransmitted = 2;
+      row.write(map);
+      SocketTable table =
+          new SocketTable(
+              map,
+              visitor -> {
+                try {
+                  // the socket retransmits once more and closes after the walk found it open
+                  row.retransmitted = 3;
+                  closed.close(row, map);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+                return closed.drain(visitor);
+              });
+      assertThat(read(table))
+          .containsExactly(
+              new SocketTable.Change(row.ends, TcpMapLayout.ROLE_CLIENT, 2, 0, 0, buckets(), 0, 0),
+              new SocketTable.Change(row.ends, TcpMapLayout.ROLE_CLIENT, 1, 0, 0, buckets(), 0, 0));
     }
   }
 
   @Test
   void aSocketThatLeftTheMapIsForgotten() throws Exception {
     try (BpfMap map = rowsMap()) {
-      SocketTable table = new SocketTable(map);
+      SocketTable table = new SocketTable(map, new Closed());
       Row row = new Row(31, "10.0.0.1", 40_000, "10.0.0.2", 80, TcpMapLayout.ROLE_CLIENT);
       row.retransmitted = 4;
       row.write(map);
@@ -202,7 +266,7 @@ class SocketTableKernelTest {
       throws Exception {
     int sockets = 5_000;
     try (BpfMap map = rowsMap()) {
-      SocketTable table = new SocketTable(map);
+      SocketTable table = new SocketTable(map, new Closed());
       List<Row> rows = new ArrayList<>();
       for (int i = 0; i < sockets; i++) {
         Row row =

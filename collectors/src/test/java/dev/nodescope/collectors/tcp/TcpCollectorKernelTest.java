@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The tcp collector against the kernel's own counts, in namespaces and a cgroup the test makes:
  * retransmits and timeouts against nstat's TcpRetransSegs and TcpExtTCPTimeouts, failed connects
- * and resets against the attempts made and TcpOutRsts, RTT against ss -ti, and a full map.
+ * and resets against the attempts made and TcpOutRsts, RTT against ss -ti, a full map, and closed
+ * sockets' rows through their ring buffer, wrapping around and full.
  */
 class TcpCollectorKernelTest {
   private static final int CONNECTS = 5;
@@ -110,14 +111,24 @@ class TcpCollectorKernelTest {
               + TcpLab.SERVER_IP
               + "',7000)); s.listen(1024); time.sleep(60)\"");
       waitForListener(lab, 7000);
-      lab.run(
+      // The client holds its sockets open: a closed socket's row leaves the map.
+      lab.start(
           lab.client,
           "bash -c 'for i in $(seq "
               + connections
               + "); do exec {fd}<>/dev/tcp/"
               + TcpLab.SERVER_IP
-              + "/7000; done; exit 0'",
-          30);
+              + "/7000; done; sleep 60'");
+      for (int i = 0;
+          i < 100
+              && lab.client
+                      .output("ss", "-Htn", "state", "established", "dport = :7000")
+                      .lines()
+                      .count()
+                  < connections;
+          i++) {
+        Thread.sleep(50);
+      }
       Snapshot snapshot = TcpLab.collect(collector);
 
       assertThat(TcpLab.sum(snapshot, TcpMetrics.MAP_CAPACITY, "map", "tcp_rows")).isEqualTo(rows);
@@ -129,6 +140,65 @@ class TcpCollectorKernelTest {
       // The sockets that got a row are still measured: their connect times are there.
       assertThat(TcpLab.sum(snapshot, TcpMetrics.CONNECT, "pod", "client")).isPositive();
     }
+  }
+
+  @Test
+  void closedSocketsReachTheAgentThroughTheRingAcrossReadsAndAFullRingCountsWhatItLost()
+      throws Exception {
+    int rows = 64; // tcp_closed: 16 KiB, 102 records of 160 bytes
+    int ringRecords = SockOpsPart.closedRingBytes(rows, 4096) / 160;
+    try (TcpLab lab = TcpLab.create("ring");
+        Collector collector = lab.collector(Map.of(TcpCollectorFactory.MAX_SOCKETS, rows))) {
+      lab.start(
+          lab.server,
+          "python3 -c \"import socket\ns=socket.socket(); s.bind(('"
+              + TcpLab.SERVER_IP
+              + "',7001)); s.listen(1024)\nwhile True: c,_=s.accept(); c.close()\"");
+      waitForListener(lab, 7001);
+      // 4 reads of 40 connections each: 80 closed rows (client and server) a read, 320 through a
+      // ring of 102, so it wraps around; every connect time arrives.
+      for (int read = 1; read <= 4; read++) {
+        connectAndClose(lab, 40);
+        Snapshot snapshot = TcpLab.collect(collector);
+        assertThat(TcpLab.sum(snapshot, TcpMetrics.CONNECT, "pod", "client")).isEqualTo(40 * read);
+        assertThat(TcpLab.sum(snapshot, TcpMetrics.INSERT_FAILURES, "map", "tcp_closed")).isZero();
+      }
+      // 100 connections between two reads: 200 closed rows, of which the ring holds 102.
+      connectAndClose(lab, 100);
+      Snapshot snapshot = TcpLab.collect(collector);
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.INSERT_FAILURES, "map", "tcp_closed"))
+          .isEqualTo(200 - ringRecords);
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.MAP_ENTRIES, "map", "tcp_rows")).isZero();
+      assertThat(TcpLab.sum(snapshot, TcpMetrics.INSERT_FAILURES, "map", "tcp_rows")).isZero();
+    }
+  }
+
+  /**
+   * Connections from the client to port 7001, one after the other (each waits for the server's
+   * close, so that few rows are in the map at once), until all have closed.
+   */
+  private static void connectAndClose(TcpLab lab, int connections) throws Exception {
+    lab.run(
+        lab.client,
+        "bash -c 'for i in $(seq "
+            + connections
+            + "); do exec 3<>/dev/tcp/"
+            + TcpLab.SERVER_IP
+            + "/7001; cat <&3; exec 3>&-; done'",
+        30);
+    waitForNoOpenSockets(lab);
+    for (int i = 0; i < 100; i++) {
+      if (lab.server
+          .output("ss", "-Htan", "sport = :7001")
+          .lines()
+          .allMatch(
+              line ->
+                  line.isBlank() || line.startsWith("TIME-WAIT") || line.startsWith("LISTEN"))) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("server sockets still open");
   }
 
   private static String connectAttempts(String ip, int port) {
