@@ -18,7 +18,8 @@
 # more). Its map has the most rows the agent allows
 # (65,536), and for the short connections it reads every 2 s, so that the map holds every socket of an interval at
 # these rates and each socket pays its full cost (the work per row is the same at any interval); the script prints
-# the rows that found the map full (a socket without a row is not watched and costs less).
+# the sockets that found the map full (a socket without a row is not watched and costs less) and the closed rows
+# that found the ring of closed rows full (lost).
 # Usage: PAIRS=16 SECONDS_PER_PHASE=2 WARM_UP_SECONDS=10 LIVE=1 bench/tcp-cost-iperf3.sh
 #   (LIVE=0 skips the 10,000-socket part)
 set -euo pipefail
@@ -78,14 +79,18 @@ start_agent() { # $1: the tcp collector's interval
 }
 
 stop_agent() {
-  # Slot 0 of the program's error counters (tcp_health.h TCP_ERR_ROW_INSERT), read from the kernel in the agent's
-  # own map (found among the maps its descriptors hold): the agent's metric is as old as its last run.
-  local map
+  # Slots 0 and 3 of the program's error counters (tcp_health.h TCP_ERR_ROW_INSERT, TCP_ERR_CLOSED_LOST), read
+  # from the kernel in the agent's own map (found among the maps its descriptors hold): the agent's metric is as
+  # old as its last run.
+  local map slot
   for map in $(cat /proc/"$agent_pid"/fdinfo/* 2>/dev/null | awk '/^map_id:/ {print $2}'); do
     bpftool -j map show id "$map" | grep -q '"name":"tcp_errors"' && break
   done
-  bpftool -j map lookup id "$map" key 0 0 0 0 |
-    python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"]), "little"))' >>"$failures"
+  for slot in 0 3; do
+    bpftool -j map lookup id "$map" key "$slot" 0 0 0 |
+      python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"]), "little"), end=" ")'
+  done >>"$failures"
+  echo >>"$failures"
   kill "$agent_pid"
   wait "$agent_pid" 2>/dev/null || true
   agent_pid=""
@@ -145,7 +150,8 @@ phase() { # $1: off|on, $2: what to measure
 }
 abba throughput 10s
 abba connections_per_second 2s
-echo "socket rows that found tcp_rows full during the phases with the agent: $(awk '{n += $1} END {print n + 0}' "$failures")"
+echo "during the phases with the agent: $(awk '{n += $1} END {print n + 0}' "$failures") sockets found tcp_rows full," \
+  "$(awk '{n += $2} END {print n + 0}' "$failures") closed rows found tcp_closed full"
 
 python3 - "$results.throughput" "$results.connections_per_second" <<'PY'
 import random, statistics, sys

@@ -11,8 +11,9 @@ import jnr.ffi.Runtime;
 /**
  * The reading end of a BPF ring buffer ({@code BPF_MAP_TYPE_RINGBUF}, Linux 5.8+), through its
  * memory mapping as libbpf's {@code ring_buffer__consume} reads it: a page with the consumer's
- * position (written here), a page with the producer's, then the data mapped twice in a row, so a
- * record that wraps around the end is still contiguous. A drain costs no system call. Not
+ * position (written here), a page with the producer's, then the data. The data is mapped once, not
+ * twice in a row as libbpf maps it (the mapped pages count in the process's RSS), so a record that
+ * wraps around the end is copied together before it is handed on. A drain costs no system call. Not
  * thread-safe: one reader at a time. The map itself stays its owner's.
  */
 public final class BpfRingBuffer implements AutoCloseable {
@@ -45,6 +46,7 @@ public final class BpfRingBuffer implements AutoCloseable {
   private final ByteBuffer consumer;
   private final ByteBuffer producer;
   private final ByteBuffer data;
+  private ByteBuffer wrapped;
   private boolean closed;
 
   private BpfRingBuffer(Pointer consumerPage, Pointer producerAndData, int pageSize, int size) {
@@ -55,7 +57,7 @@ public final class BpfRingBuffer implements AutoCloseable {
     MemoryIO memory = MemoryIO.getInstance();
     this.consumer = buffer(memory, consumerPage.address(), pageSize);
     this.producer = buffer(memory, producerAndData.address(), pageSize);
-    this.data = buffer(memory, producerAndData.address() + pageSize, 2 * size);
+    this.data = buffer(memory, producerAndData.address() + pageSize, size);
   }
 
   private static ByteBuffer buffer(MemoryIO memory, long address, int bytes) {
@@ -75,7 +77,7 @@ public final class BpfRingBuffer implements AutoCloseable {
           Runtime.getSystemRuntime().getLastError());
     }
     Pointer producer =
-        libc.mmap64(null, pageSize + 2L * size, PROT_READ, MAP_SHARED, ring.fd(), pageSize);
+        libc.mmap64(null, pageSize + (long) size, PROT_READ, MAP_SHARED, ring.fd(), pageSize);
     if (producer.address() == MAP_FAILED) {
       int errno = Runtime.getSystemRuntime().getLastError();
       libc.munmap(consumer, pageSize);
@@ -104,13 +106,29 @@ public final class BpfRingBuffer implements AutoCloseable {
       }
       int length = header & ~(BUSY | DISCARDED);
       if ((header & DISCARDED) == 0) {
-        visitor.record(data, at + HEADER_BYTES, length);
+        int start = at + HEADER_BYTES; // a header never wraps: records are 8-byte aligned
+        if (start + length <= size) {
+          visitor.record(data, start, length);
+        } else {
+          visitor.record(joined(start, length), 0, length);
+        }
         records++;
       }
       position += (HEADER_BYTES + length + 7) & ~7L;
       LONGS.setRelease(consumer, 0, position);
     }
     return records;
+  }
+
+  /** A record that wraps around the end of the data, copied into one buffer. */
+  private ByteBuffer joined(int start, int length) {
+    if (wrapped == null || wrapped.capacity() < length) {
+      wrapped = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
+    }
+    int head = size - start;
+    wrapped.put(0, data, start, head);
+    wrapped.put(head, data, 0, length - head);
+    return wrapped;
   }
 
   /** Bytes of data the ring holds (its max_entries). */
@@ -123,7 +141,7 @@ public final class BpfRingBuffer implements AutoCloseable {
     if (!closed) {
       closed = true;
       Libbpf.LibC libc = Libbpf.libc();
-      libc.munmap(producerAndData, pageSize + 2L * size);
+      libc.munmap(producerAndData, pageSize + (long) size);
       libc.munmap(consumerPage, pageSize);
     }
   }

@@ -85,7 +85,8 @@ public final class TcpMetrics {
   static final MetricDescriptor INSERT_FAILURES =
       counter(
           "nodescope_tcp_map_insert_failures_total",
-          "Inserts the eBPF programs could not make because a map was full; those sockets, resets or drops go unmeasured.",
+          "Inserts the eBPF programs could not make because a map was full; those sockets, resets or drops go"
+              + " unmeasured (tcp_closed: a closed socket's counts since the agent's last read).",
           "map");
   static final MetricDescriptor PROGRAM =
       info(
