@@ -30,8 +30,8 @@
 
 /*
  * Sizes are placeholders: the agent sets them from the node's memory before loading. tcp_rows is
- * preallocated: every connection inserts a row and the agent deletes it, and taking a row from the
- * map's free list costs a connection less than allocating and freeing it through RCU.
+ * preallocated: every socket inserts a row and deletes it at close, and taking a row from the map's
+ * free list costs a connection less than allocating and freeing it through RCU.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
