@@ -105,12 +105,7 @@ class TcpCollectorKernelTest {
     int connections = 150;
     try (TcpLab lab = TcpLab.create("cap");
         Collector collector = lab.collector(Map.of(TcpCollectorFactory.MAX_SOCKETS, rows))) {
-      lab.start(
-          lab.server,
-          "python3 -c \"import socket,time; s=socket.socket(); s.bind(('"
-              + TcpLab.SERVER_IP
-              + "',7000)); s.listen(1024); time.sleep(60)\"");
-      waitForListener(lab, 7000);
+      listen(lab, 7000, "time.sleep(60)"); // never accepts: the sockets stay open
       // The client holds its sockets open: a closed socket's row leaves the map.
       lab.start(
           lab.client,
@@ -149,12 +144,7 @@ class TcpCollectorKernelTest {
     int ringRecords = SockOpsPart.closedRingBytes(rows, 4096) / 160;
     try (TcpLab lab = TcpLab.create("ring");
         Collector collector = lab.collector(Map.of(TcpCollectorFactory.MAX_SOCKETS, rows))) {
-      lab.start(
-          lab.server,
-          "python3 -c \"import socket\ns=socket.socket(); s.bind(('"
-              + TcpLab.SERVER_IP
-              + "',7001)); s.listen(1024)\nwhile True: c,_=s.accept(); c.close()\"");
-      waitForListener(lab, 7001);
+      listen(lab, 7001, "while True: c,_=s.accept(); c.close()");
       // 4 reads of 40 connections each: 80 closed rows (client and server) a read, 320 through a
       // ring of 102, so it wraps around; every connect time arrives.
       for (int read = 1; read <= 4; read++) {
@@ -209,6 +199,20 @@ class TcpCollectorKernelTest {
         + "/"
         + port
         + ") 2>/dev/null & done;");
+  }
+
+  /** A Python listener on the server's address and port that then runs the statement given. */
+  private static void listen(TcpLab lab, int port, String then) throws Exception {
+    lab.start(
+        lab.server,
+        "python3 -c \"import socket, time\ns=socket.socket(); s.bind(('"
+            + TcpLab.SERVER_IP
+            + "',"
+            + port
+            + ")); s.listen(1024)\n"
+            + then
+            + "\"");
+    waitForListener(lab, port);
   }
 
   static void waitForListener(TcpLab lab, int port) throws Exception {
