@@ -131,11 +131,6 @@ public final class BpfRingBuffer implements AutoCloseable {
     return wrapped;
   }
 
-  /** Bytes of data the ring holds (its max_entries). */
-  public int size() {
-    return size;
-  }
-
   @Override
   public void close() {
     if (!closed) {

@@ -39,7 +39,7 @@ final class SockOpsPart implements TcpPart {
       Map.of(0, ROWS, 1, RESETS, 3, CLOSED);
 
   /** A closed row in tcp_closed: the ring's 8-byte record header, the cookie and the row. */
-  private static final int CLOSED_RECORD_BYTES = 8 + Long.BYTES + TcpMapLayout.ROW_SIZE;
+  static final int CLOSED_RECORD_BYTES = 8 + Long.BYTES + TcpMapLayout.ROW_SIZE;
 
   private final BpfObject object;
   private final SocketTable sockets;

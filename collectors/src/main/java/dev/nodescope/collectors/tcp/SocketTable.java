@@ -90,14 +90,10 @@ final class SocketTable {
 
   private void visitOpen(ByteBuffer keys, int k, ByteBuffer values, int v) {
     long cookie = keys.getLong(k);
-    int row = reading.add(cookie);
-    if (row
-        < 0) { // a walk of a changing map may visit a row twice: what moved since the first visit
-      row = ~row;
-      report(values, v, reading.rows, row * ROW_SIZE);
-    } else {
-      reportSinceKept(cookie, values, v);
-    }
+    int added = reading.add(cookie);
+    // A walk of a changing map may visit a row twice: the second visit reports what moved since.
+    int row = added < 0 ? ~added : added;
+    reportSinceLastSeen(cookie, values, v, added < 0 ? row : -1);
     reading.rows.put(row * ROW_SIZE, values, v, ROW_SIZE);
   }
 
@@ -110,17 +106,21 @@ final class SocketTable {
               + (Long.BYTES + ROW_SIZE));
     }
     long cookie = data.getLong(offset);
-    int row = reading.find(cookie);
-    if (row >= 0) {
-      report(data, offset + Long.BYTES, reading.rows, row * ROW_SIZE);
-    } else {
-      reportSinceKept(cookie, data, offset + Long.BYTES);
-    }
+    // The walk may have read the socket open just before it closed.
+    reportSinceLastSeen(cookie, data, offset + Long.BYTES, reading.find(cookie));
   }
 
-  private void reportSinceKept(long cookie, ByteBuffer now, int n) {
-    int before = kept.find(cookie);
-    report(now, n, before < 0 ? null : kept.rows, before * ROW_SIZE);
+  /**
+   * Hands on what the row now at n did since the socket was last seen: in this read's table at
+   * rowThisRead (when not -1), else in the kept one, else never.
+   */
+  private void reportSinceLastSeen(long cookie, ByteBuffer now, int n, int rowThisRead) {
+    if (rowThisRead >= 0) {
+      report(now, n, reading.rows, rowThisRead * ROW_SIZE);
+    } else {
+      int before = kept.find(cookie);
+      report(now, n, before < 0 ? null : kept.rows, before * ROW_SIZE);
+    }
   }
 
   /** Hands on what the row now at n did since the row was at w (was null: not seen before). */

@@ -141,7 +141,8 @@ class TcpCollectorKernelTest {
   void closedSocketsReachTheAgentThroughTheRingAcrossReadsAndAFullRingCountsWhatItLost()
       throws Exception {
     int rows = 64; // tcp_closed: 16 KiB, 102 records of 160 bytes
-    int ringRecords = SockOpsPart.closedRingBytes(rows, 4096) / 160;
+    int ringRecords = SockOpsPart.closedRingBytes(rows, 4096) / SockOpsPart.CLOSED_RECORD_BYTES;
+    assertThat(ringRecords).isEqualTo(102);
     try (TcpLab lab = TcpLab.create("ring");
         Collector collector = lab.collector(Map.of(TcpCollectorFactory.MAX_SOCKETS, rows))) {
       listen(lab, 7001, "while True: c,_=s.accept(); c.close()");
