@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # What the tcp collector's eBPF programs cost the traffic they watch, side by side on the same machine:
 # throughput (iperf3) and short connections per second (connect, one request, close) between two network
-# namespaces joined by a veth pair, without and with the agent running (tcp collector only, programs on the host's
-# cgroup v2 root as deployed); then the agent's CPU per minute at 10,000 live connections (20,000 sockets, both
-# ends on this node). Needs root, iperf3, python3, taskset and a built agent (mvn -B -q package -DskipTests).
-# (each side holds 10,000 descriptors: ulimit -n must allow it).
+# namespaces joined by a veth pair, with and without the agent's sock_ops program attached to the host's cgroup v2
+# root as deployed; then the agent's CPU per short connection, and its CPU per minute at 10,000 live connections
+# (20,000 sockets, both ends on this node). Needs root, bpftool, iperf3, python3 and taskset and a built agent
+# (mvn -B -q package -DskipTests); each side of the live part holds 10,000 descriptors (ulimit -n must allow it).
 #
 # A shared machine moves single rounds by tens of percent, so the comparison is built to survive that: many short
 # phases in the order off, on, on, off, off, on, ... (each pair of neighbouring phases is one paired sample, and
@@ -12,15 +12,17 @@
 # with/without reported as the median of the paired ratios with a bootstrap 95% confidence interval. A bound
 # holds at that confidence when the interval's lower end is at or above it (1 - 2% for throughput, 1 - 5% for
 # short connections).
-# The agent runs as in steady state: each new agent first carries WARM_UP_SECONDS of the load the next phase
-# measures, not measured, so that its JIT has compiled the code that reads and attributes the rows (a deployed
-# agent pays that once, in its first minute; measured in an "on" phase it cost short connections several percent
-# more). Its map has the most rows the agent allows
-# (65,536), and for the short connections it reads every 2 s, so that the map holds every socket of an interval at
-# these rates and each socket pays its full cost (the work per row is the same at any interval); the script prints
-# the sockets that found the map full (a socket without a row is not watched and costs less) and the closed rows
-# that found the ring of closed rows full (lost).
-# Usage: PAIRS=16 SECONDS_PER_PHASE=2 WARM_UP_SECONDS=10 LIVE=1 bench/tcp-cost-iperf3.sh
+# One agent (tcp collector only) runs through each series of pairs, as in steady state: it first carries
+# WARM_UP_SECONDS of the load with its program on, not measured, so that its JIT has compiled the code that reads
+# and attributes the rows (a deployed agent pays that once). Its own sock_ops link is detached at start, and an
+# "on" phase attaches the same program with a link that bench/sockops-link.py holds. Each switch is followed by an
+# interval and a second of the load, unmeasured, so that the agent's work on the rows of an "on" phase never lands
+# in an "off" phase; that work is measured apart, as the agent's CPU per short connection. The reset and drop programs stay attached in both phases: they run only when a
+# reset is sent or received or a packet is dropped, which this load does not do. The map has the most rows the
+# agent allows (65,536) and the agent reads every 2 s; the script prints the sockets that found the map full (a
+# socket without a row is not watched and costs less) and the closed rows that found the ring of closed rows full
+# (lost).
+# Usage: PAIRS=16 SECONDS_PER_PHASE=2 WARM_UP_SECONDS=20 LIVE=1 bench/tcp-cost-iperf3.sh
 #   (LIVE=0 skips the 10,000-socket part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,12 +31,15 @@ source bench/lib.sh
 pairs=${PAIRS:-16}
 seconds=${SECONDS_PER_PHASE:-2}
 live=${LIVE:-1}
-warm_up_seconds=${WARM_UP_SECONDS:-10}
+warm_up_seconds=${WARM_UP_SECONDS:-20}
+interval=2
 client=tcp-bench-c-$$
 server=tcp-bench-s-$$
 veth=tcpb$(($$ % 100000))
 port=19$(($$ % 90 + 10))1
 agent_pid=""
+link_holder=""
+sockops_program=""
 holders=()
 results=$(mktemp)
 failures=$(mktemp)
@@ -42,6 +47,7 @@ client_cpu="taskset -c 0"
 server_cpu="taskset -c $(($(nproc) > 1 ? 1 : 0))"
 
 cleanup() {
+  [ -n "$link_holder" ] && kill "$link_holder" 2>/dev/null || true
   [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
   for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
   ip netns del "$client" 2>/dev/null || true
@@ -50,17 +56,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The sock_ops programs loaded now must be ours alone (none in an "off" phase, one in an "on" phase): another
-# agent's would run in both phases.
-require_sockops_programs() { # $1: how many
-  local loaded
-  loaded=$(bpftool -j prog show | python3 -c 'import json, sys; print(sum(p.get("name") == "nodescope_tcp_sockops" for p in json.load(sys.stdin)))')
-  if [ "$loaded" != "$1" ]; then
-    echo "$loaded nodescope_tcp_sockops programs loaded where $1 should be: another agent runs beside the benchmark" >&2
+# Loaded sock_ops programs of ours (another agent's would run in both phases), and those attached to the cgroup root.
+count_sockops() { # stdin: bpftool's listing as JSON (an empty cgroup's is an empty line)
+  python3 -c 'import json, sys; print(sum(p.get("name") == "nodescope_tcp_sockops" for p in json.loads(sys.stdin.read().strip() or "[]")))'
+}
+cgroup_root=/sys/fs/cgroup
+[ "$(stat -fc %T "$cgroup_root")" = cgroup2fs ] || cgroup_root=/sys/fs/cgroup/unified
+require_sockops() { # $1: how many loaded, $2: how many attached
+  local loaded attached
+  loaded=$(bpftool -j prog show | count_sockops)
+  attached=$(bpftool -j cgroup show "$cgroup_root" | count_sockops)
+  if [ "$loaded" != "$1" ] || [ "$attached" != "$2" ]; then
+    echo "$loaded nodescope_tcp_sockops programs loaded and $attached attached where $1 and $2 should be:" \
+      "another agent runs beside the benchmark" >&2
     exit 1
   fi
 }
-require_sockops_programs 0
+require_sockops 0 0
 namespaces_joined_by_veth "$client" "$server" "$veth"
 
 start_agent() { # $1: the tcp collector's interval
@@ -78,6 +90,27 @@ start_agent() { # $1: the tcp collector's interval
   exit 1
 }
 
+# The agent's own sock_ops link goes: from now on programs_on and programs_off attach its program and detach it.
+take_over_program() {
+  sockops_program=$(bpftool -j prog show |
+    python3 -c 'import json, sys; print(next(p["id"] for p in json.load(sys.stdin) if p.get("name") == "nodescope_tcp_sockops"))')
+  bpftool link detach id "$(bpftool -j link show |
+    python3 -c "import json, sys; print(next(l['id'] for l in json.load(sys.stdin) if l.get('prog_id') == $sockops_program))")"
+  require_sockops 1 0
+}
+programs_on() {
+  [ -z "$link_holder" ] || return 0
+  coproc LINK { exec python3 bench/sockops-link.py "$sockops_program" "$cgroup_root"; }
+  link_holder=$LINK_PID
+  read -r _ <&"${LINK[0]}"
+}
+programs_off() {
+  [ -n "$link_holder" ] || return 0
+  kill "$link_holder"
+  wait "$link_holder" 2>/dev/null || true
+  link_holder=""
+}
+
 stop_agent() {
   # Slots 0 and 3 of the program's error counters (tcp_health.h TCP_ERR_ROW_INSERT, TCP_ERR_CLOSED_LOST), read
   # from the kernel in the agent's own map (found among the maps its descriptors hold): the agent's metric is as
@@ -91,6 +124,7 @@ stop_agent() {
       python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"]), "little"), end=" ")'
   done >>"$failures"
   echo >>"$failures"
+  programs_off
   kill "$agent_pid"
   wait "$agent_pid" 2>/dev/null || true
   agent_pid=""
@@ -122,34 +156,59 @@ connections_per_second() {
   python3 -c "print($made / $seconds, $made / $cpu)"
 }
 
-# Phases off, on, on, off, off, on, ...: the agent starts once for each two neighbouring "on" phases. The
-# transfers and the short connections are compared in two separate runs of pairs, so that the agent's reading of
-# the rows the short connections left never lands in a transfer's phase.
-abba() { # $1: throughput|connections_per_second, $2: the agent's interval
+# Phases off, on, on, off, off, on, ..., all with one warm agent. The transfers and the short connections are
+# compared in two separate series of pairs, each with its own agent.
+abba() { # $1: throughput|connections_per_second
   local pair
+  start_agent "${interval}s"
+  take_over_program
+  programs_on
+  warm_up "$1"
   for pair in $(seq "$pairs"); do
     if ((pair % 2)); then
       phase off "$1"
-      start_agent "$2"
-      warm_up "$1"
       phase on "$1"
     else
       phase on "$1"
-      stop_agent
       phase off "$1"
     fi
   done
 }
-warm_up() { # $1: what the next phase measures
-  local seconds=$warm_up_seconds
-  "$1" >/dev/null
+unmeasured() { # $1: seconds of $2, the load
+  local seconds=$1
+  "$2" >/dev/null
 }
+warm_up() { # $1: the load
+  unmeasured "$warm_up_seconds" "$1"
+}
+# A phase that turns the program on or off first carries the load for an interval and a second more, unmeasured, so
+# that every phase starts under load in its own setting and the agent has read the rows of an "on" phase before an
+# "off" phase is measured.
 phase() { # $1: off|on, $2: what to measure
-  require_sockops_programs "$([ "$1" = on ] && echo 1 || echo 0)"
+  local attached now
+  attached=$([ "$1" = on ] && echo 1 || echo 0)
+  now=$([ -n "$link_holder" ] && echo 1 || echo 0)
+  if [ "$now" != "$attached" ]; then
+    if [ "$1" = on ]; then programs_on; else programs_off; fi
+    unmeasured "$((interval + 1))" "$2"
+  fi
+  require_sockops 1 "$attached"
   echo "$1 $($2)" | tee -a "$results.$2"
 }
-abba throughput 10s
-abba connections_per_second 2s
+abba throughput
+stop_agent
+abba connections_per_second
+# The agent's own work per connection (reading the rows, attributing what they counted), which the rates per
+# CPU-second leave out: short connections for 30 s with the same agent, warm, its CPU over those 30 s and until it
+# has read the last of their rows, against the client's and the server's CPU over the 30 s.
+programs_on
+ticks=$(getconf CLK_TCK)
+before=$(cpu_ticks "$agent_pid")
+read -r made ends_cpu < <(short_connections "$client" 30 "$cps_server")
+programs_off
+sleep "$((interval + 1))"
+agent_cpu=$(python3 -c "print(($(cpu_ticks "$agent_pid") - $before) / $ticks)")
+stop_agent
 echo "during the phases with the agent: $(awk '{n += $1} END {print n + 0}' "$failures") sockets found tcp_rows full," \
   "$(awk '{n += $2} END {print n + 0}' "$failures") closed rows found tcp_closed full"
 
@@ -182,18 +241,6 @@ for path, column, what, bound in ((sys.argv[1], 1, "iperf3 throughput (Gbit/s)",
           f"the {100 * bound:.0f}% bound {verdict} at 95% confidence ({len(pairs)} pairs)")
 PY
 
-# The agent's own work per connection (reading and deleting the rows, attributing what they counted), which the
-# rates per CPU-second above leave out: short connections for 30 s with the agent reading every 2 s, its CPU over
-# those 30 s and the 10 s after (so that it has read every row they made), against the client's and the server's
-# CPU over the 30 s.
-start_agent 2s
-warm_up connections_per_second
-ticks=$(getconf CLK_TCK)
-before=$(cpu_ticks "$agent_pid")
-read -r made ends_cpu < <(short_connections "$client" 30 "$cps_server")
-sleep 10
-agent_cpu=$(python3 -c "print(($(cpu_ticks "$agent_pid") - $before) / $ticks)")
-stop_agent
 python3 -c "
 n, ends, agent = $made, $ends_cpu, $agent_cpu
 print(f'agent CPU per short connection: {agent / n * 1e6:.1f} µs ({agent:.2f} s for {n} connections in 30 s), '
