@@ -4,7 +4,7 @@
 # programs' share of what bench/tcp-cost-iperf3.sh measures as a whole, and the way to compare two builds of
 # them. Each round runs every jar in turn (the agent with only the tcp collector, reading its maps every 2 s), with
 # a 5 s iperf3 transfer and 6 s of short connections between two network namespaces, client on CPU 0 and server on
-# CPU 1; it also prints the agent's CPU ticks over the short connections (its reading and deleting of their rows).
+# CPU 1; it also prints the agent's CPU ticks over the short connections (its reading of their rows).
 # The statistics cost each run two clock reads, so the times are a little above the programs' cost without them.
 # Needs root, bpftool, iperf3, python3 and taskset.
 # Usage: JARS="/tmp/a.jar /tmp/b.jar" ROUNDS=2 bench/tcp-program-time.sh   (default: the built agent jar, 1 round)
