@@ -3,7 +3,7 @@
 # throughput (iperf3) and short connections per second (connect, one request, close) between two network
 # namespaces joined by a veth pair, with and without the agent's sock_ops program attached to the host's cgroup v2
 # root as deployed; then the agent's CPU per short connection, and its CPU per minute at 10,000 live connections
-# (20,000 sockets, both ends on this node). Needs root, bpftool, iperf3, python3 and taskset and a built agent
+# (20,000 sockets, both ends on this node). Needs root, bpftool, iperf3, python3, taskset and a built agent
 # (mvn -B -q package -DskipTests); each side of the live part holds 10,000 descriptors (ulimit -n must allow it).
 #
 # A shared machine moves single rounds by tens of percent, so the comparison is built to survive that: many short
@@ -92,8 +92,7 @@ start_agent() { # $1: the tcp collector's interval
 
 # The agent's own sock_ops link goes: from now on programs_on and programs_off attach its program and detach it.
 take_over_program() {
-  sockops_program=$(bpftool -j prog show |
-    python3 -c 'import json, sys; print(next(p["id"] for p in json.load(sys.stdin) if p.get("name") == "nodescope_tcp_sockops"))')
+  sockops_program=$(bpftool -j prog show name nodescope_tcp_sockops | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
   bpftool link detach id "$(bpftool -j link show |
     python3 -c "import json, sys; print(next(l['id'] for l in json.load(sys.stdin) if l.get('prog_id') == $sockops_program))")"
   require_sockops 1 0
@@ -163,7 +162,7 @@ abba() { # $1: throughput|connections_per_second
   start_agent "${interval}s"
   take_over_program
   programs_on
-  warm_up "$1"
+  unmeasured "$warm_up_seconds" "$1"
   for pair in $(seq "$pairs"); do
     if ((pair % 2)); then
       phase off "$1"
@@ -177,9 +176,6 @@ abba() { # $1: throughput|connections_per_second
 unmeasured() { # $1: seconds of $2, the load
   local seconds=$1
   "$2" >/dev/null
-}
-warm_up() { # $1: the load
-  unmeasured "$warm_up_seconds" "$1"
 }
 # A phase that turns the program on or off first carries the load for an interval and a second more, unmeasured, so
 # that every phase starts under load in its own setting and the agent has read the rows of an "on" phase before an
