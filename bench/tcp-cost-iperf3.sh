@@ -22,8 +22,9 @@
 # agent allows (65,536) and the agent reads every 2 s; the script prints the sockets that found the map full (a
 # socket without a row is not watched and costs less) and the closed rows that found the ring of closed rows full
 # (lost).
-# Usage: PAIRS=16 SECONDS_PER_PHASE=2 WARM_UP_SECONDS=20 LIVE=1 bench/tcp-cost-iperf3.sh
-#   (LIVE=0 skips the 10,000-socket part)
+# Usage: PAIRS=16 SECONDS_PER_PHASE=2 WARM_UP_SECONDS=20 LIVE=1 SERIES=both bench/tcp-cost-iperf3.sh
+#   (LIVE=0 skips the 10,000-socket part; SERIES=throughput or SERIES=connections runs one series of pairs only,
+#   and the agent's CPU per short connection comes with the connections)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -32,6 +33,8 @@ pairs=${PAIRS:-16}
 seconds=${SECONDS_PER_PHASE:-2}
 live=${LIVE:-1}
 warm_up_seconds=${WARM_UP_SECONDS:-20}
+series=${SERIES:-both}
+case $series in both | throughput | connections) ;; *) echo "SERIES is both, throughput or connections" >&2; exit 2 ;; esac
 interval=2
 client=tcp-bench-c-$$
 server=tcp-bench-s-$$
@@ -191,25 +194,29 @@ phase() { # $1: off|on, $2: what to measure
   require_sockops 1 "$attached"
   echo "$1 $($2)" | tee -a "$results.$2"
 }
-abba throughput
-stop_agent
-abba connections_per_second
-# The agent's own work per connection (reading the rows, attributing what they counted), which the rates per
-# CPU-second leave out: short connections for 30 s with the same agent, warm, its CPU over those 30 s and until it
-# has read the last of their rows, against the client's and the server's CPU over the 30 s.
-programs_on
-ticks=$(getconf CLK_TCK)
-before=$(cpu_ticks "$agent_pid")
-read -r made ends_cpu < <(short_connections "$client" 30 "$cps_server")
-programs_off
-sleep "$((interval + 1))"
-agent_cpu=$(python3 -c "print(($(cpu_ticks "$agent_pid") - $before) / $ticks)")
-stop_agent
+if [ "$series" != connections ]; then
+  abba throughput
+  stop_agent
+fi
+if [ "$series" != throughput ]; then
+  abba connections_per_second
+  # The agent's own work per connection (reading the rows, attributing what they counted), which the rates per
+  # CPU-second leave out: short connections for 30 s with the same agent, warm, its CPU over those 30 s and until
+  # it has read the last of their rows, against the client's and the server's CPU over the 30 s.
+  programs_on
+  ticks=$(getconf CLK_TCK)
+  before=$(cpu_ticks "$agent_pid")
+  read -r made ends_cpu < <(short_connections "$client" 30 "$cps_server")
+  programs_off
+  sleep "$((interval + 1))"
+  agent_cpu=$(python3 -c "print(($(cpu_ticks "$agent_pid") - $before) / $ticks)")
+  stop_agent
+fi
 echo "during the phases with the agent: $(awk '{n += $1} END {print n + 0}' "$failures") sockets found tcp_rows full," \
   "$(awk '{n += $2} END {print n + 0}' "$failures") closed rows found tcp_closed full"
 
 python3 - "$results.throughput" "$results.connections_per_second" <<'PY'
-import random, statistics, sys
+import os, random, statistics, sys
 # Columns of each file: off|on, the wall rate, the rate per CPU-second.
 # Neighbouring phases in the ABBA order form the pairs: (0,1), (2,3), ...
 def paired(path):
@@ -220,6 +227,8 @@ for path, column, what, bound in ((sys.argv[1], 1, "iperf3 throughput (Gbit/s)",
                                   (sys.argv[1], 2, "iperf3 Gbit per CPU-second of client and server", 0.02),
                                   (sys.argv[2], 1, "short connections/s", 0.05),
                                   (sys.argv[2], 2, "short connections per CPU-second of client and server", 0.05)):
+    if not os.path.exists(path):  # a series not run (SERIES)
+        continue
     pairs = paired(path)
     off = [float(next(r for r in p if r[0] == "off")[column]) for p in pairs]
     on = [float(next(r for r in p if r[0] == "on")[column]) for p in pairs]
@@ -237,7 +246,7 @@ for path, column, what, bound in ((sys.argv[1], 1, "iperf3 throughput (Gbit/s)",
           f"the {100 * bound:.0f}% bound {verdict} at 95% confidence ({len(pairs)} pairs)")
 PY
 
-python3 -c "
+[ "$series" = throughput ] || python3 -c "
 n, ends, agent = $made, $ends_cpu, $agent_cpu
 print(f'agent CPU per short connection: {agent / n * 1e6:.1f} µs ({agent:.2f} s for {n} connections in 30 s), '
       f'client and server: {ends / n * 1e6:.1f} µs; the agent adds {100 * agent / ends:.1f}% to their CPU')"
