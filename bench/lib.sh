@@ -18,6 +18,25 @@ work_and_pids_cleaned_on_exit() {
         eval "$cleanup_also" || true; rm -rf "$work"' EXIT
 }
 
+# The agent with only the tcp collector (jar $1) on 127.0.0.1:$2, reading its maps every $3 with the most rows it
+# allows (65,536), its log in $4. Returns once its programs are loaded, with its process id in $agent_pid; fails
+# with its log, the agent stopped, if they are not.
+start_tcp_agent() {
+  java @agent/jvm.options -jar "$1" --no-collector.node --no-collector.pods --no-collector.kubernetes \
+    --no-collector.flows --no-collector.ena --no-collector.nvidia --no-collector.neuron \
+    --collector.tcp.max-sockets=65536 --collector.tcp.interval="$3" --collector.tcp.timeout="$3" \
+    --web.listen-address="127.0.0.1:$2" >"$4" 2>&1 &
+  agent_pid=$!
+  for _ in $(seq 100); do
+    curl -sf "127.0.0.1:$2/metrics" | grep -q 'nodescope_tcp_part_available{part="health"} 1' && return
+    sleep 0.2
+  done
+  kill "$agent_pid" 2>/dev/null || true
+  echo "agent did not load the tcp programs" >&2
+  cat "$4" >&2
+  return 1
+}
+
 # Network namespaces $1 (192.0.2.1) and $2 (192.0.2.2) joined by a veth pair named $3c/$3s, for TCP between two
 # "pods"; $1 reuses its ports quickly (short connections would stall on TIME-WAIT, not on what is measured). The
 # caller deletes the namespaces.

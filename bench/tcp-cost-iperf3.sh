@@ -79,18 +79,7 @@ require_sockops 0 0
 namespaces_joined_by_veth "$client" "$server" "$veth"
 
 start_agent() { # $1: the tcp collector's interval
-  java @agent/jvm.options -jar agent/target/nodescope-agent.jar --no-collector.node --no-collector.pods \
-    --no-collector.kubernetes --no-collector.flows --no-collector.ena --no-collector.nvidia --no-collector.neuron \
-    --collector.tcp.max-sockets=65536 --collector.tcp.interval="$1" --collector.tcp.timeout="$1" --web.listen-address="127.0.0.1:$port" \
-    >/tmp/tcp-bench-agent-$$.log 2>&1 &
-  agent_pid=$!
-  for _ in $(seq 100); do
-    curl -sf "127.0.0.1:$port/metrics" | grep -q 'nodescope_tcp_part_available{part="health"} 1' && return
-    sleep 0.2
-  done
-  echo "agent did not load the tcp programs" >&2
-  cat /tmp/tcp-bench-agent-$$.log >&2
-  exit 1
+  start_tcp_agent agent/target/nodescope-agent.jar "$port" "$1" "/tmp/tcp-bench-agent-$$.log"
 }
 
 # The agent's own sock_ops link goes: from now on programs_on and programs_off attach its program and detach it.

@@ -46,16 +46,9 @@ for p in json.load(sys.stdin):
 
 for round in $(seq "$rounds"); do
   for jar in $jars; do
-    java @agent/jvm.options -jar "$jar" --no-collector.node --no-collector.pods --no-collector.kubernetes \
-      --no-collector.flows --no-collector.ena --no-collector.nvidia --no-collector.neuron \
-      --collector.tcp.max-sockets=65536 --collector.tcp.interval=2s --collector.tcp.timeout=2s \
-      --web.listen-address="127.0.0.1:$port" >"$work/agent.log" 2>&1 &
-    agent=$!
+    start_tcp_agent "$jar" "$port" 2s "$work/agent.log"
+    agent=$agent_pid
     pids+=($agent)
-    for _ in $(seq 100); do
-      curl -sf "127.0.0.1:$port/metrics" | grep -q 'nodescope_tcp_part_available{part="health"} 1' && break
-      sleep 0.2
-    done
     # Past the JVM's start-up and its compiling of the row reading, which a deployed agent pays once.
     short_connections "$client" 10 "$server_pid" >/dev/null
     sleep 2.5 # the agent's read of the warm-up's rows
