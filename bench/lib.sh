@@ -53,6 +53,23 @@ namespaces_joined_by_veth() {
   ip netns exec "$1" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65000"
 }
 
+# The tcp benchmarks' two pods: namespaces $1 and $2 joined by veth $3 (namespaces_joined_by_veth), and in $2, on
+# CPU 1, an iperf3 server and short_connection_server (its process id in $server_pid), both added to $pids
+# (work_and_pids_cleaned_on_exit). Fails if an agent's tcp programs are loaded already: they would be measured too.
+pods_with_tcp_servers() {
+  if [ -n "$(bpftool prog show name nodescope_tcp_sockops 2>/dev/null)" ]; then
+    echo "another nodescope agent has its tcp programs loaded: they would be measured too" >&2
+    return 1
+  fi
+  namespaces_joined_by_veth "$1" "$2" "$3"
+  ip netns exec "$2" taskset -c 1 iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
+  pids+=($!)
+  ip netns exec "$2" taskset -c 1 bash -c "source bench/lib.sh; short_connection_server" &
+  server_pid=$!
+  pids+=($server_pid)
+  sleep 1
+}
+
 # The short connections' server on 192.0.2.2:7001 (accept, read the request, answer, close), in place of the
 # calling shell, so that its process id is the server's: bash -c "source bench/lib.sh; short_connection_server" &
 short_connection_server() {

@@ -8,7 +8,7 @@
 # the rows it makes and hands over (insert, copy into the ring of closed rows, delete). It is the decomposition of
 # what bench/tcp-cost-iperf3.sh measures whole, and unlike that comparison it does not move with other jobs' load:
 # the share is counted within the same samples. Sampling at 999 Hz for 10 s gives about 10,000 samples a CPU, so a
-# share of 1% is known to about ±0.1%.
+# share of 1% of them is known to about ±0.1% (one standard error).
 # Needs root, perf, iperf3, python3, taskset and a built agent (mvn -B -q package -DskipTests).
 # Usage: SECONDS_PER_LOAD=10 WARM_UP_SECONDS=20 bench/tcp-hook-profile.sh
 set -euo pipefail
@@ -23,17 +23,7 @@ veth=tcpp$(($$ % 100000))
 port=$(free_port)
 work_and_pids_cleaned_on_exit 'ip netns del "$client" 2>/dev/null || true; ip netns del "$server" 2>/dev/null || true'
 
-if [ -n "$(bpftool prog show name nodescope_tcp_sockops 2>/dev/null)" ]; then
-  echo "another nodescope agent has its tcp programs loaded: its runs would be profiled too" >&2
-  exit 1
-fi
-namespaces_joined_by_veth "$client" "$server" "$veth"
-ip netns exec "$server" taskset -c 1 iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
-pids+=($!)
-ip netns exec "$server" taskset -c 1 bash -c "source bench/lib.sh; short_connection_server" &
-server_pid=$!
-pids+=($server_pid)
-sleep 1
+pods_with_tcp_servers "$client" "$server" "$veth"
 start_tcp_agent agent/target/nodescope-agent.jar "$port" 2s "$work/agent.log"
 pids+=($agent_pid)
 

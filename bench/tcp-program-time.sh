@@ -22,17 +22,7 @@ stats_were=$(sysctl -n kernel.bpf_stats_enabled)
 work_and_pids_cleaned_on_exit 'ip netns del "$client" 2>/dev/null || true; ip netns del "$server" 2>/dev/null || true
   sysctl -qw kernel.bpf_stats_enabled="$stats_were"'
 
-if [ -n "$(bpftool prog show name nodescope_tcp_sockops 2>/dev/null)" ]; then
-  echo "another nodescope agent has its tcp programs loaded: its runs would be counted too" >&2
-  exit 1
-fi
-namespaces_joined_by_veth "$client" "$server" "$veth"
-ip netns exec "$server" taskset -c 1 iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
-pids+=($!)
-ip netns exec "$server" taskset -c 1 bash -c "source bench/lib.sh; short_connection_server" &
-server_pid=$!
-pids+=($server_pid)
-sleep 1
+pods_with_tcp_servers "$client" "$server" "$veth"
 sysctl -qw kernel.bpf_stats_enabled=1
 
 # name run_time_ns run_cnt, one line per nodescope program
