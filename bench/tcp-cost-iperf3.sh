@@ -35,6 +35,7 @@ live=${LIVE:-1}
 warm_up_seconds=${WARM_UP_SECONDS:-20}
 series=${SERIES:-both}
 case $series in both | throughput | connections) ;; *) echo "SERIES is both, throughput or connections" >&2; exit 2 ;; esac
+[[ $pairs =~ ^[0-9]+$ ]] && ((pairs >= 2)) || { echo "PAIRS is a whole number of at least 2" >&2; exit 2; }
 interval=2
 client=tcp-bench-c-$$
 server=tcp-bench-s-$$
