@@ -39,7 +39,7 @@ start_tcp_agent() {
 
 # Network namespaces $1 (192.0.2.1) and $2 (192.0.2.2) joined by a veth pair named $3c/$3s, for TCP between two
 # "pods"; $1 reuses its ports quickly (short connections would stall on TIME-WAIT, not on what is measured). The
-# caller deletes the namespaces.
+# caller deletes the namespaces (pods_with_tcp_servers arranges it).
 namespaces_joined_by_veth() {
   ip netns add "$1"
   ip netns add "$2"
@@ -54,13 +54,15 @@ namespaces_joined_by_veth() {
 }
 
 # The tcp benchmarks' two pods: namespaces $1 and $2 joined by veth $3 (namespaces_joined_by_veth), and in $2, on
-# CPU 1, an iperf3 server and short_connection_server (its process id in $server_pid), both added to $pids
-# (work_and_pids_cleaned_on_exit). Fails if an agent's tcp programs are loaded already: they would be measured too.
+# CPU 1, an iperf3 server and short_connection_server (its process id in $server_pid). The servers join $pids and
+# the namespaces go on exit (work_and_pids_cleaned_on_exit, called first). Fails if an agent's tcp programs are
+# loaded already: they would be measured too.
 pods_with_tcp_servers() {
   if [ -n "$(bpftool prog show name nodescope_tcp_sockops 2>/dev/null)" ]; then
     echo "another nodescope agent has its tcp programs loaded: they would be measured too" >&2
     return 1
   fi
+  cleanup_also+="; ip netns del $1 2>/dev/null; ip netns del $2 2>/dev/null"
   namespaces_joined_by_veth "$1" "$2" "$3"
   ip netns exec "$2" taskset -c 1 iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
   pids+=($!)

@@ -40,25 +40,15 @@ interval=2
 client=tcp-bench-c-$$
 server=tcp-bench-s-$$
 veth=tcpb$(($$ % 100000))
-port=19$(($$ % 90 + 10))1
+port=$(free_port)
 agent_pid=""
 link_holder=""
 sockops_program=""
-holders=()
-results=$(mktemp)
-failures=$(mktemp)
-client_cpu="taskset -c 0"
-server_cpu="taskset -c $(($(nproc) > 1 ? 1 : 0))"
-
-cleanup() {
-  [ -n "$link_holder" ] && kill "$link_holder" 2>/dev/null || true
-  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null || true
-  for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
-  ip netns del "$client" 2>/dev/null || true
-  ip netns del "$server" 2>/dev/null || true
-  rm -f "$results" "$results".* "$failures" "/tmp/tcp-bench-agent-$$.log"
-}
-trap cleanup EXIT
+work_and_pids_cleaned_on_exit '[ -z "$link_holder" ] || kill "$link_holder" 2>/dev/null
+  [ -z "$agent_pid" ] || { kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null; }'
+results=$work/results
+failures=$work/failures
+: >"$failures"
 
 # Loaded sock_ops programs of ours (another agent's would run in both phases), and those attached to the cgroup root.
 count_sockops() { # stdin: bpftool's listing as JSON (an empty cgroup's is an empty line)
@@ -76,11 +66,10 @@ require_sockops() { # $1: how many loaded, $2: how many attached
     exit 1
   fi
 }
-require_sockops 0 0
-namespaces_joined_by_veth "$client" "$server" "$veth"
+pods_with_tcp_servers "$client" "$server" "$veth"
 
 start_agent() { # $1: the tcp collector's interval
-  start_tcp_agent agent/target/nodescope-agent.jar "$port" "$1" "/tmp/tcp-bench-agent-$$.log"
+  start_tcp_agent agent/target/nodescope-agent.jar "$port" "$1" "$work/agent.log"
 }
 
 # The agent's own sock_ops link goes: from now on programs_on and programs_off attach its program and detach it.
@@ -122,18 +111,11 @@ stop_agent() {
   agent_pid=""
 }
 
-ip netns exec "$server" $server_cpu iperf3 -s -B 192.0.2.2 >/dev/null 2>&1 &
-holders+=($!)
-ip netns exec "$server" $server_cpu bash -c "source bench/lib.sh; short_connection_server" &
-cps_server=$!
-holders+=($cps_server)
-sleep 1
-
 # Each prints the wall rate, then the rate per CPU-second the two ends spent (user and system time of the client
 # and the server: what the programs add lands there, and it moves less than the wall rate when other jobs take
 # the CPUs).
 throughput() {
-  ip netns exec "$client" $client_cpu iperf3 -c 192.0.2.2 -t "$seconds" -J |
+  ip netns exec "$client" taskset -c 0 iperf3 -c 192.0.2.2 -t "$seconds" -J |
     python3 -c '
 import json, sys
 end = json.load(sys.stdin)["end"]
@@ -144,7 +126,7 @@ print(gbps, gbps / ((cpu["host_total"] + cpu["remote_total"]) / 100))'
 
 connections_per_second() {
   local made cpu
-  read -r made cpu < <(short_connections "$client" "$seconds" "$cps_server")
+  read -r made cpu < <(short_connections "$client" "$seconds" "$server_pid")
   python3 -c "print($made / $seconds, $made / $cpu)"
 }
 
@@ -196,7 +178,7 @@ if [ "$series" != throughput ]; then
   programs_on
   ticks=$(getconf CLK_TCK)
   before=$(cpu_ticks "$agent_pid")
-  read -r made ends_cpu < <(short_connections "$client" 30 "$cps_server")
+  read -r made ends_cpu < <(short_connections "$client" 30 "$server_pid")
   programs_off
   sleep "$((interval + 1))"
   agent_cpu=$(python3 -c "print(($(cpu_ticks "$agent_pid") - $before) / $ticks)")
@@ -249,7 +231,7 @@ s = socket.socket(); s.bind(("192.0.2.2", 7002)); s.listen(4096)
 held = [s.accept()[0] for _ in range(10000)]
 time.sleep(600)
 ' &
-holders+=($!)
+pids+=($!)
 sleep 0.5
 start_agent 10s
 ip netns exec "$client" python3 -c '
@@ -257,7 +239,7 @@ import socket, time
 held = [socket.create_connection(("192.0.2.2", 7002)) for _ in range(10000)]
 time.sleep(600)
 ' &
-holders+=($!)
+pids+=($!)
 sleep 15
 ticks=$(getconf CLK_TCK)
 before=$(cpu_ticks "$agent_pid")

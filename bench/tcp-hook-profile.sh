@@ -21,7 +21,7 @@ client=tcp-prof-c-$$
 server=tcp-prof-s-$$
 veth=tcpp$(($$ % 100000))
 port=$(free_port)
-work_and_pids_cleaned_on_exit 'ip netns del "$client" 2>/dev/null || true; ip netns del "$server" 2>/dev/null || true'
+work_and_pids_cleaned_on_exit
 
 pods_with_tcp_servers "$client" "$server" "$veth"
 start_tcp_agent agent/target/nodescope-agent.jar "$port" 2s "$work/agent.log"

@@ -19,8 +19,7 @@ server=tcp-time-s-$$
 veth=tcpt$(($$ % 100000))
 port=$(free_port)
 stats_were=$(sysctl -n kernel.bpf_stats_enabled)
-work_and_pids_cleaned_on_exit 'ip netns del "$client" 2>/dev/null || true; ip netns del "$server" 2>/dev/null || true
-  sysctl -qw kernel.bpf_stats_enabled="$stats_were"'
+work_and_pids_cleaned_on_exit 'sysctl -qw kernel.bpf_stats_enabled="$stats_were"'
 
 pods_with_tcp_servers "$client" "$server" "$veth"
 sysctl -qw kernel.bpf_stats_enabled=1
